@@ -1,0 +1,42 @@
+"""The append-only audit trail: who did what to which case, when, never what the case says."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from engine.models import AuditEvent
+
+ACTIONS = frozenset(
+    {
+        "case_opened",
+        "case_viewed",
+        "task_completed",
+        "task_claimed",
+        "task_released",
+        "timer_fired",
+        "timer_failed",
+        "escalated",
+        "process_deployed",
+        "staff_added",
+        "logged_in",
+        "login_failed",
+        "logged_out",
+        "exported",
+        "deleted",
+    }
+)
+
+
+def record(
+    session: Session,
+    at: datetime,
+    actor: str,
+    action: str,
+    case_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}")
+    session.add(AuditEvent(at=at, actor=actor, action=action, case_id=case_id, detail=(detail or None)))

@@ -1,0 +1,624 @@
+"""The BPMN engine facade: the only module of Lotse that imports SpiffWorkflow.
+
+It parses process models (Camunda 7 dialect) into specs, runs case instances in the
+sandboxed script environment under the engine's clock, describes human tasks and their
+forms as plain data, and serializes instances *without* their spec. Serialization is
+incremental: an instance keeps the JSON fragment of every task it has written and
+re-encodes only tasks that changed since, so the cost of a step does not grow with the
+size of the model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
+from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.specs.user_task import EnumFormField, Form, FormField
+from SpiffWorkflow.camunda.specs.user_task import UserTask as CamundaUserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from engine.clock import require_aware
+from engine.model_files import ModelError, ModelProblem, parse_model_xml
+
+SERIALIZER_VERSION = f"lotse-1+spiff-{SPIFF_SERIALIZER_VERSION}"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+ESCALATION_PROPERTY = "lotse:escalation"
+CAMUNDA_TASK_ATTRIBUTES = (
+    "candidateGroups",
+    "candidateUsers",
+    "assignee",
+    "dueDate",
+    "followUpDate",
+    "priority",
+)
+
+# --------------------------------------------------------------------------------------------
+# The engine clock. SpiffWorkflow's timers read datetime.now(); we make them read ours.
+# --------------------------------------------------------------------------------------------
+
+_engine_now: contextvars.ContextVar[datetime | None] = contextvars.ContextVar(
+    "lotse_engine_now", default=None
+)
+
+
+def current_time() -> datetime:
+    """The instant the engine is working at: the step's clock, or the wall clock outside a step."""
+    return _engine_now.get() or datetime.now(UTC)
+
+
+class _ClockedDatetime(datetime):
+    @classmethod
+    def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+        moment = current_time()
+        return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
+
+
+spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def clock_at(now: datetime) -> Iterator[None]:
+    token = _engine_now.set(require_aware(now).astimezone(UTC))
+    try:
+        yield
+    finally:
+        _engine_now.reset(token)
+
+
+# --------------------------------------------------------------------------------------------
+# Errors
+# --------------------------------------------------------------------------------------------
+
+
+class ExecutionError(Exception):
+    """A model expression or script failed while a case was running."""
+
+    def __init__(self, element_id: str | None, message: str) -> None:
+        self.element_id = element_id
+        super().__init__(f"[{element_id}] {message}" if element_id else message)
+
+
+class TaskNotReady(Exception):
+    """The task is not (or no longer) waiting for a person."""
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+# --------------------------------------------------------------------------------------------
+
+
+class _LotseUserTaskParser(UserTaskParser):
+    """Reads the Camunda 7 task attributes and forms that SpiffWorkflow's parser skips."""
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        extensions = dict(super().parse_extensions(node))
+        for name in CAMUNDA_TASK_ATTRIBUTES:
+            value = self.node.get(f"{{{CAMUNDA_NS}}}{name}")
+            if value is not None and value.strip():
+                extensions[f"camunda:{name}"] = value.strip()
+        return extensions
+
+    def get_form(self) -> Form:
+        form = Form()
+        form.key = self.node.get(f"{{{CAMUNDA_NS}}}formKey") or ""
+        for xml_field in self.xpath(".//camunda:formData/camunda:formField"):
+            form.add_field(self._form_field(xml_field))
+        return form
+
+    def _form_field(self, xml_field: Any) -> FormField:
+        field_ = self.get_enum_field(xml_field) if xml_field.get("type") == "enum" else FormField()
+        field_.id = xml_field.get("id")
+        field_.type = xml_field.get("type")
+        field_.label = xml_field.get("label")
+        field_.default_value = xml_field.get("defaultValue")
+        for child in xml_field:
+            if child.tag == f"{{{CAMUNDA_NS}}}properties":
+                for prop in child:
+                    field_.add_property(prop.get("id") or prop.get("name"), prop.get("value"))
+            if child.tag == f"{{{CAMUNDA_NS}}}validation":
+                for constraint in child:
+                    field_.add_validation(constraint.get("name"), constraint.get("config"))
+        return field_
+
+
+class _LotseParser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        "{http://www.omg.org/spec/BPMN/20100524/MODEL}userTask": (_LotseUserTaskParser, CamundaUserTask),
+    }
+
+
+@dataclass
+class ProcessSpec:
+    """A parsed, runnable process: the top-level spec and the specs of its subprocesses."""
+
+    process_id: str
+    name: str
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    _forms: dict[str, FormSpec] = field(default_factory=dict, repr=False)
+
+    def form_for(self, task_spec: Any) -> FormSpec:
+        form = self._forms.get(task_spec.name)
+        if form is None:
+            form = _form_spec(getattr(task_spec, "form", None))
+            self._forms[task_spec.name] = form
+        return form
+
+    def element_ids(self) -> list[str]:
+        return [name for name, ts in self.spec.task_specs.items() if getattr(ts, "bpmn_id", None)]
+
+
+def parse_process(bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes] | None = None) -> ProcessSpec:
+    """Parse one BPMN file (with its DMN files) into a ProcessSpec, or raise ModelError."""
+    parser = _LotseParser()
+    try:
+        for name, xml in (dmn_xmls or {}).items():
+            parser.add_dmn_xml(parse_model_xml(xml, name), filename=name)
+        parser.add_bpmn_xml(parse_model_xml(bpmn_xml, "process.bpmn"), filename="process.bpmn")
+        process_ids = parser.get_process_ids()
+        if len(process_ids) != 1:
+            raise ModelError(
+                [ModelProblem(None, f"Expected exactly one executable process, found {len(process_ids)}.")]
+            )
+        process_id = process_ids[0]
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ModelError:
+        raise
+    except ValidationException as error:
+        raise ModelError([ModelProblem(getattr(error, "id", None), _first_line(error))]) from error
+    except (SpiffWorkflowException, KeyError, AttributeError, etree.LxmlError) as error:
+        raise ModelError([ModelProblem(None, f"The model cannot be parsed: {_first_line(error)}")]) from error
+    return ProcessSpec(process_id, spec.description or process_id, spec, subprocess_specs)
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [error.__class__.__name__])[0]
+
+
+# --------------------------------------------------------------------------------------------
+# What a model asks the sandbox to run: every expression and script, by element
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelCode:
+    element_id: str
+    kind: str  # condition, timer, script, dmn, due_date, follow_up, priority
+    source: str
+    mode: str  # "eval" or "exec"
+
+
+def model_code(process: ProcessSpec) -> list[ModelCode]:
+    """All code a process would run, so deploy can compile each piece under the sandbox."""
+    found: list[ModelCode] = []
+    for spec in [process.spec, *process.subprocess_specs.values()]:
+        for task_spec in spec.task_specs.values():
+            found.extend(_task_code(task_spec))
+    return found
+
+
+def _task_code(task_spec: Any) -> Iterator[ModelCode]:
+    element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+    for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
+        if condition:
+            yield ModelCode(element, "condition", condition, "eval")
+    event_definition = getattr(task_spec, "event_definition", None)
+    if isinstance(event_definition, TimerEventDefinition):
+        yield ModelCode(element, "timer", event_definition.expression, "eval")
+    if isinstance(task_spec, ScriptEngineTask) and getattr(task_spec, "script", None):
+        yield ModelCode(element, "script", task_spec.script, "exec")
+    for attribute, kind in (("dueDate", "due_date"), ("followUpDate", "follow_up"), ("priority", "priority")):
+        source = (getattr(task_spec, "extensions", None) or {}).get(f"camunda:{attribute}")
+        if source:
+            yield ModelCode(element, kind, source, "eval")
+    engine = getattr(task_spec, "dmnEngine", None)
+    if engine is not None:
+        yield from _decision_code(element, engine.decision_table)
+
+
+def _decision_code(element: str, table: Any) -> Iterator[ModelCode]:
+    for rule in table.rules:
+        where = f"{element} / rule {rule.row_number or rule.id}"
+        for entry in rule.inputEntries:
+            expression = entry.input.expression or "None"
+            for lhs in entry.lhs:
+                if lhs is None or not lhs.strip():
+                    continue
+                yield ModelCode(where, "dmn", _dmn_test(expression, lhs), "eval")
+        for entry in rule.outputEntries:
+            if entry.text and entry.text.strip():
+                yield ModelCode(where, "dmn", entry.text, "eval")
+
+
+def _dmn_test(input_expression: str, match: str) -> str:
+    """The expression SpiffWorkflow's DMN engine will evaluate for one input cell."""
+    if "?" in match:
+        return match.replace("?", f"({input_expression})")
+    try:
+        compile(match, "<dmn>", "eval")
+        return f"({input_expression}) == ({match})"
+    except SyntaxError:
+        return f"({input_expression}) {match}"
+
+
+# --------------------------------------------------------------------------------------------
+# Forms and human tasks as plain data
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    id: str
+    type: str
+    label: str
+    default: str | None = None
+    options: tuple[tuple[str, str], ...] = ()
+    constraints: tuple[tuple[str, str | None], ...] = ()
+    properties: tuple[tuple[str, str | None], ...] = ()
+
+    @property
+    def required(self) -> bool:
+        return any(name == "required" for name, _ in self.constraints)
+
+    @property
+    def multiple(self) -> bool:
+        return self.property("multiple") == "true"
+
+    @property
+    def multiline(self) -> bool:
+        return self.property("multiline") == "true"
+
+    def property(self, name: str) -> str | None:
+        return next((value for key, value in self.properties if key == name), None)
+
+    def constraint(self, name: str) -> str | None:
+        return next((value for key, value in self.constraints if key == name), None)
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    fields: tuple[FieldSpec, ...] = ()
+
+    def field(self, field_id: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.id == field_id), None)
+
+
+def _form_spec(form: Form | None) -> FormSpec:
+    if form is None:
+        return FormSpec()
+    fields = []
+    for f in form.fields:
+        options = tuple((o.id, o.name or o.id) for o in f.options) if isinstance(f, EnumFormField) else ()
+        fields.append(
+            FieldSpec(
+                id=f.id,
+                type=f.type or "string",
+                label=f.label or f.id,
+                default=f.default_value,
+                options=options,
+                constraints=tuple((v.name, v.config) for v in f.validation),
+                properties=tuple((p.id, p.value) for p in f.properties),
+            )
+        )
+    return FormSpec(tuple(fields))
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    """A READY user task as the task projection and the inbox see it."""
+
+    id: str
+    element_id: str
+    title: str
+    instructions: str | None
+    candidate_group: str | None
+    assignee: str | None
+    due_at: datetime | None
+    follow_up_at: datetime | None
+    priority: int
+    escalation: bool
+
+
+# --------------------------------------------------------------------------------------------
+# Running instances
+# --------------------------------------------------------------------------------------------
+
+
+class Instance:
+    """One running case: a SpiffWorkflow workflow plus the fragments of its last serialization."""
+
+    def __init__(self, workflow: BpmnWorkflow, process: ProcessSpec) -> None:
+        self.workflow = workflow
+        self.process = process
+        self.fragments: dict[UUID, str] = {}
+        self.prints: dict[UUID, tuple[Any, ...]] = {}
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.workflow.completed)
+
+    def variables(self) -> dict[str, Any]:
+        """The process variables as the most recently completed task left them."""
+        last = self.workflow.last_task
+        return dict(last.data) if last is not None else dict(self.workflow.data)
+
+    def human_tasks(self) -> list[HumanTask]:
+        return [self._describe(task) for task in self._ready_manual_tasks()]
+
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        return dict(self._ready_task(task_id).data)
+
+    def form_for(self, task_id: str) -> FormSpec:
+        return self.process.form_for(self._ready_task(task_id).task_spec)
+
+    def form_for_element(self, element_id: str) -> FormSpec:
+        return self.process.form_for(self.process.spec.task_specs[element_id])
+
+    def next_timer_at(self) -> datetime | None:
+        """The earliest instant at which a waiting timer of this instance is due."""
+        due = [moment for moment in map(_timer_due, self._waiting_timers()) if moment is not None]
+        return min(due) if due else None
+
+    def complete(self, task_id: str, values: Mapping[str, Any]) -> None:
+        task = self._ready_task(task_id)
+        task.data.update(values)
+        self._guard(task.task_spec.bpmn_id, task.run)
+
+    def advance(self) -> None:
+        """Fire due timers and run everything that needs no person."""
+        self._guard(None, self.workflow.refresh_timers)
+        self._guard(None, self.workflow.do_engine_steps)
+
+    def _ready_manual_tasks(self) -> list[Any]:
+        found = list(self.workflow.get_tasks(state=TaskState.READY, manual=True))
+        for subprocess in self.workflow.subprocesses.values():
+            found.extend(subprocess.get_tasks(state=TaskState.READY, manual=True))
+        return found
+
+    def _ready_task(self, task_id: str) -> Any:
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, TypeError) as error:
+            raise TaskNotReady(task_id) from error
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(task_id)
+        return task
+
+    def _waiting_timers(self) -> Iterator[Any]:
+        for task in self.workflow.event_manager.tasks.values():
+            definition = getattr(task.task_spec, "event_definition", None)
+            if task.state == TaskState.WAITING and isinstance(definition, TimerEventDefinition):
+                yield task
+
+    def _describe(self, task: Any) -> HumanTask:
+        spec = task.task_spec
+        ext = getattr(spec, "extensions", None) or {}
+        stamped = task.internal_data.get("lotse")
+        if stamped is None:
+            stamped = self._stamp(task, ext)
+        groups = ext.get("camunda:candidateGroups") or spec.lane
+        return HumanTask(
+            id=str(task.id),
+            element_id=spec.bpmn_id,
+            title=spec.bpmn_name or spec.bpmn_id,
+            instructions=spec.documentation,
+            candidate_group=groups.split(",")[0].strip() if groups else None,
+            assignee=ext.get("camunda:assignee"),
+            due_at=_parse_instant(stamped.get("due")),
+            follow_up_at=_parse_instant(stamped.get("follow_up")),
+            priority=int(stamped.get("priority", 50)),
+            escalation=ext.get(ESCALATION_PROPERTY) == "true",
+        )
+
+    def _stamp(self, task: Any, ext: Mapping[str, str]) -> dict[str, Any]:
+        """Evaluate due date, follow-up date and priority once, when the task becomes ready."""
+        stamped: dict[str, Any] = {}
+        for attribute, key in (("dueDate", "due"), ("followUpDate", "follow_up")):
+            source = ext.get(f"camunda:{attribute}")
+            if source:
+                value = self._evaluate(task, source)
+                stamped[key] = _instant_text(value, task.task_spec.bpmn_id)
+        source = ext.get("camunda:priority")
+        stamped["priority"] = max(0, min(100, int(self._evaluate(task, source)))) if source else 50
+        task.internal_data["lotse"] = stamped
+        return stamped
+
+    def _evaluate(self, task: Any, source: str) -> Any:
+        return self._guard(task.task_spec.bpmn_id, lambda: self.workflow.script_engine.evaluate(task, source))
+
+    def _guard(self, element_id: str | None, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except SpiffWorkflowException as error:
+            task = getattr(error, "task", None)
+            where = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or element_id
+            raise ExecutionError(where, _first_line(error)) from error
+
+
+def _timer_due(task: Any) -> datetime | None:
+    value = task._get_internal_data("event_value")
+    if isinstance(value, dict):
+        value = value.get("next")
+    if not isinstance(value, str):
+        return None
+    with contextlib.suppress(ValueError):
+        parsed = TimerEventDefinition.get_datetime(value)
+        return parsed.astimezone(UTC)
+    return None
+
+
+def _instant_text(value: Any, element_id: str) -> str:
+    if isinstance(value, datetime):
+        return require_aware(value).isoformat()
+    if isinstance(value, str):
+        parsed = _parse_instant(value)
+        if parsed is not None:
+            return parsed.isoformat()
+    raise ExecutionError(element_id, f"Expected an ISO 8601 date-time with offset, got {value!r}.")
+
+
+def _parse_instant(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+# --------------------------------------------------------------------------------------------
+# The runtime: script engine, spec (de)serialization, instance (de)serialization
+# --------------------------------------------------------------------------------------------
+
+_ALWAYS_REWRITE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+class Runtime:
+    """Creates, loads and stores instances; one per application, safe to share between threads."""
+
+    def __init__(self, environment: Any) -> None:
+        self.script_engine = PythonScriptEngine(environment=environment)
+        self._local = threading.local()
+
+    # -- registry per thread: SpiffWorkflow's serializer flips shared state while encoding
+    @property
+    def _registry(self) -> Any:
+        registry = getattr(self._local, "registry", None)
+        if registry is None:
+            registry = BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG)
+            self._local.registry = registry
+        return registry
+
+    # -- specs
+    def spec_to_json(self, process: ProcessSpec) -> str:
+        registry = self._registry
+        return json.dumps(
+            {
+                "process_id": process.process_id,
+                "name": process.name,
+                "spec": registry.convert(process.spec),
+                "subprocess_specs": {k: registry.convert(v) for k, v in process.subprocess_specs.items()},
+            },
+            separators=(",", ":"),
+        )
+
+    def spec_from_json(self, text: str) -> ProcessSpec:
+        registry = self._registry
+        data = json.loads(text)
+        return ProcessSpec(
+            data["process_id"],
+            data["name"],
+            registry.restore(data["spec"]),
+            {k: registry.restore(v) for k, v in data["subprocess_specs"].items()},
+        )
+
+    # -- instances
+    def start(self, process: ProcessSpec, variables: Mapping[str, Any] | None = None) -> Instance:
+        workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=self.script_engine)
+        if variables:
+            workflow.task_tree.data.update(variables)
+            workflow.data.update(variables)
+        instance = Instance(workflow, process)
+        instance.advance()
+        return instance
+
+    def dump(self, instance: Instance) -> bytes:
+        """Serialize the instance state (no spec), re-encoding only the tasks that changed."""
+        registry = self._registry
+        workflow = instance.workflow
+        for task_id in self._dirty_tasks(instance):
+            task = workflow.tasks[task_id]
+            instance.fragments[task_id] = _dumps(registry.convert(task))
+            instance.prints[task_id] = _fingerprint(task)
+        for gone in set(instance.fragments) - set(workflow.tasks):
+            del instance.fragments[gone]
+            del instance.prints[gone]
+        header = _dumps(self._header(workflow))
+        tasks = ",".join(f'"{task_id}":{text}' for task_id, text in instance.fragments.items())
+        return f'{{"header":{header},"tasks":{{{tasks}}}}}'.encode()
+
+    def load(self, blob: bytes, process: ProcessSpec) -> Instance:
+        registry = self._registry
+        data = json.loads(blob)
+        dct = data["header"]
+        dct["tasks"] = data["tasks"]
+        dct["spec"] = process.spec
+        dct["subprocess_specs"] = process.subprocess_specs
+        workflow = registry.restore(dct)
+        workflow.script_engine = self.script_engine
+        return Instance(workflow, process)
+
+    def full_state(self, instance: Instance) -> dict[str, Any]:
+        """The stock SpiffWorkflow serialization without the spec (to check the incremental one)."""
+        dct = self._registry.convert(instance.workflow)
+        for key in ("spec", "subprocess_specs"):
+            dct.pop(key, None)
+        return json.loads(_dumps(dct))
+
+    def _dirty_tasks(self, instance: Instance) -> set[UUID]:
+        dirty: set[UUID] = set()
+        for task_id, task in instance.workflow.tasks.items():
+            if task.state & _ALWAYS_REWRITE or instance.prints.get(task_id) != _fingerprint(task):
+                dirty.add(task_id)
+        # A task's data is stored as a delta against its parent's: children follow their parent.
+        for task_id in list(dirty):
+            dirty.update(instance.workflow.tasks[task_id]._children)
+        return dirty
+
+    def _header(self, workflow: BpmnWorkflow) -> dict[str, Any]:
+        registry = self._registry
+        return {
+            "typename": registry.typenames[type(workflow)],
+            "data": registry.convert(registry.clean(workflow.data)),
+            "correlations": workflow.correlations,
+            "last_task": str(workflow.last_task.id) if workflow.last_task is not None else None,
+            "success": workflow.success,
+            "completed": workflow.completed,
+            "root": str(workflow.task_tree.id),
+            "subprocesses": {str(k): registry.convert(v) for k, v in workflow.subprocesses.items()},
+            "bpmn_events": registry.convert(workflow.bpmn_events),
+        }
+
+
+def _fingerprint(task: Any) -> tuple[Any, ...]:
+    return (task.state, task.last_state_change, len(task._children), task.triggered)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"Value of type {type(value).__name__} cannot be stored in a case")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=_json_default)
+
+
+def is_catching_event(task_spec: Any) -> bool:
+    return isinstance(task_spec, CatchingEvent)

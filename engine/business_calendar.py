@@ -1,0 +1,323 @@
+"""Working-time calendar of the counselling service.
+
+The office is open on configured weekdays between opening and closing time (local wall time in
+Europe/Berlin). It is closed on the public holidays of one German Land and on extra closure days.
+Deadlines are computed in working time on top of that calendar.
+
+Office hours are treated as the half-open interval ``[opens, closes)``: a moment exactly at closing
+time is no longer open, but a deadline that uses up the last minute of a day ends at closing time.
+All arithmetic happens in local wall time, which keeps results correct across DST changes as long as
+office hours do not overlap the switch hour (02:00-03:00 in Berlin).
+"""
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import holidays
+
+__all__ = [
+    "BERLIN",
+    "CLOSURE_DAY_REASON",
+    "GERMAN_LANDS",
+    "BusinessCalendar",
+    "NaiveDatetimeError",
+    "OfficeHours",
+    "expression_helpers",
+]
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+GERMAN_LANDS: frozenset[str] = frozenset(
+    {"BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH"}
+)
+
+CLOSURE_DAY_REASON = "Schließtag"
+
+_WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+_ONE_DAY = timedelta(days=1)
+_ONE_HOUR = timedelta(hours=1)
+_END_OF_DAY = time(23, 59, 59)
+# Upper bound when searching for the next working day; only a misconfigured calendar gets near it.
+_MAX_SCAN_DAYS = 3660
+
+
+class NaiveDatetimeError(ValueError):
+    """Raised when a datetime without timezone information is passed in."""
+
+    def __init__(self, value: datetime) -> None:
+        super().__init__(f"a timezone-aware datetime is required, got naive datetime {value.isoformat()}")
+
+
+@dataclass(frozen=True)
+class OfficeHours:
+    """Daily opening time, closing time and open weekdays (Monday=0) in local wall time."""
+
+    opens: time = time(9, 0)
+    closes: time = time(16, 0)
+    weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+
+    def __post_init__(self) -> None:
+        if self.opens.tzinfo is not None or self.closes.tzinfo is not None:
+            raise ValueError("office hours must be naive local wall times")
+        if self.opens >= self.closes:
+            raise ValueError(f"opening time {self.opens} must be before closing time {self.closes}")
+        if not self.weekdays or not self.weekdays <= frozenset(range(7)):
+            raise ValueError(f"weekdays must be a non-empty subset of 0..6, got {sorted(self.weekdays)}")
+
+
+def _require_aware(value: datetime) -> None:
+    if not isinstance(value, datetime):
+        raise TypeError(f"expected a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise NaiveDatetimeError(value)
+
+
+def _require_date(value: date) -> date:
+    """Return ``value`` if it is a plain date; datetimes are refused to avoid silent lookup misses."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise TypeError(f"expected a date, got {type(value).__name__}")
+    return value
+
+
+def _require_amount(value: float, what: str) -> None:
+    """Check that ``value`` is a finite, non-negative number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{what} must be a number, got {type(value).__name__}")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"{what} must be a finite non-negative number, got {value}")
+
+
+def _require_count(value: int, what: str) -> None:
+    """Check that ``value`` is a non-negative integer."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{what} must be an integer, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{what} must not be negative, got {value}")
+
+
+def _normalize_land(land: str) -> str:
+    code = land.strip().upper()
+    if code not in GERMAN_LANDS:
+        raise ValueError(f"unknown German Land {land!r}; expected one of {', '.join(sorted(GERMAN_LANDS))}")
+    return code
+
+
+def _month_day(pair: tuple[int, int]) -> tuple[int, int]:
+    """Validate a recurring (month, day) closure; 29 February is allowed."""
+    month, day = pair
+    date(2000, month, day)  # raises ValueError for impossible dates; 2000 is a leap year
+    return month, day
+
+
+class BusinessCalendar:
+    """Office hours, public holidays of one German Land and closure days, with working-time arithmetic."""
+
+    def __init__(
+        self,
+        land: str = "NW",
+        hours: OfficeHours = OfficeHours(),
+        recurring_closures: Iterable[tuple[int, int]] = ((12, 24), (12, 31)),
+        closures: Iterable[date] = (),
+        tz: ZoneInfo = BERLIN,
+    ) -> None:
+        self._land = _normalize_land(land)
+        self._hours = hours
+        self._recurring_closures = frozenset(_month_day(pair) for pair in recurring_closures)
+        self._closures = frozenset(_require_date(day) for day in closures)
+        self._tz = tz
+        self._holiday_cache: dict[int, dict[date, str]] = {}
+
+    @property
+    def land(self) -> str:
+        """Code of the German Land whose public holidays apply, e.g. ``"NW"``."""
+        return self._land
+
+    @property
+    def hours(self) -> OfficeHours:
+        return self._hours
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._tz
+
+    # --- days -------------------------------------------------------------------------------------
+
+    def is_working_day(self, day: date) -> bool:
+        return self.closure_reason(day) is None
+
+    def closure_reason(self, day: date) -> str | None:
+        """Why the office is closed on ``day`` (holiday name, weekday name or "Schließtag"); None if open."""
+        day = _require_date(day)
+        holiday = self._holidays_of_year(day.year).get(day)
+        if holiday is not None:
+            return holiday
+        if day.weekday() not in self._hours.weekdays:
+            return _WEEKDAY_NAMES[day.weekday()]
+        if self._is_closure_day(day):
+            return CLOSURE_DAY_REASON
+        return None
+
+    def holidays_between(self, start: date, end: date) -> list[tuple[date, str]]:
+        """Public holidays of the Land from ``start`` to ``end`` (both inclusive), sorted by date."""
+        start, end = _require_date(start), _require_date(end)
+        found = [
+            (day, name)
+            for year in range(start.year, end.year + 1)
+            for day, name in self._holidays_of_year(year).items()
+            if start <= day <= end
+        ]
+        return sorted(found)
+
+    def next_working_day(self, day: date) -> date:
+        """``day`` itself if it is a working day, otherwise the first working day after it."""
+        day = _require_date(day)
+        for offset in range(_MAX_SCAN_DAYS):
+            candidate = day + timedelta(days=offset)
+            if self.is_working_day(candidate):
+                return candidate
+        raise RuntimeError(f"no working day within {_MAX_SCAN_DAYS} days after {day}; check the calendar")
+
+    # --- moments ----------------------------------------------------------------------------------
+
+    def is_open(self, at: datetime) -> bool:
+        wall = self._to_wall(at)
+        return self.is_working_day(wall.date()) and self._hours.opens <= wall.time() < self._hours.closes
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The moment after ``hours`` of office time have elapsed from ``start``."""
+        wall = self._to_wall(start)
+        _require_amount(hours, "hours")
+        cursor = self._effective_start(wall)
+        remaining = timedelta(hours=hours)
+        while remaining > (available := self._closing(cursor.date()) - cursor):
+            remaining -= available
+            cursor = self._opening(self._following_working_day(cursor.date()))
+        return self._from_wall(cursor + remaining)
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """Closing time of the ``days``-th working day after the local date of ``start``.
+
+        With ``days == 0`` the deadline is closing time of the start day if the office is still
+        going to be open that day, otherwise closing time of the next working day.
+        """
+        wall = self._to_wall(start)
+        _require_count(days, "days")
+        if days == 0:
+            return self._from_wall(self._closing(self._same_or_next_open_day(wall)))
+        target = wall.date()
+        for _ in range(days):
+            target = self._following_working_day(target)
+        return self._from_wall(self._closing(target))
+
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        """Office hours elapsed from ``start`` to ``end``; negative if ``end`` lies before ``start``."""
+        first, last = self._to_wall(start), self._to_wall(end)
+        if end < start:
+            return -(self._office_time(last, first) / _ONE_HOUR)
+        return self._office_time(first, last) / _ONE_HOUR
+
+    # --- internals --------------------------------------------------------------------------------
+
+    def _holidays_of_year(self, year: int) -> dict[date, str]:
+        """Public holidays of one year, computed once per calendar and year."""
+        cached = self._holiday_cache.get(year)
+        if cached is None:
+            found = holidays.country_holidays("DE", subdiv=self._land, years=year, language="de")
+            cached = {day: name for day, name in found.items() if day.year == year}
+            self._holiday_cache[year] = cached
+        return cached
+
+    def _is_closure_day(self, day: date) -> bool:
+        return day in self._closures or (day.month, day.day) in self._recurring_closures
+
+    def _following_working_day(self, day: date) -> date:
+        """The first working day strictly after ``day``."""
+        return self.next_working_day(day + _ONE_DAY)
+
+    def _same_or_next_open_day(self, wall: datetime) -> date:
+        """The local day of ``wall`` if the office is open later that day, else the next working day."""
+        day = wall.date()
+        if self.is_working_day(day) and wall.time() < self._hours.closes:
+            return day
+        return self._following_working_day(day)
+
+    def _effective_start(self, wall: datetime) -> datetime:
+        """The first office moment at or after ``wall`` (wall time)."""
+        day = self._same_or_next_open_day(wall)
+        return max(wall, self._opening(day))
+
+    def _office_time(self, first: datetime, last: datetime) -> timedelta:
+        """Office time between two wall times with ``first <= last``."""
+        total = timedelta()
+        day = first.date()
+        while day <= last.date():
+            if self.is_working_day(day):
+                overlap = min(last, self._closing(day)) - max(first, self._opening(day))
+                total += max(overlap, timedelta())
+            day += _ONE_DAY
+        return total
+
+    def _opening(self, day: date) -> datetime:
+        return datetime.combine(day, self._hours.opens)
+
+    def _closing(self, day: date) -> datetime:
+        return datetime.combine(day, self._hours.closes)
+
+    def _to_wall(self, moment: datetime) -> datetime:
+        """Naive local wall time of an aware ``moment``."""
+        _require_aware(moment)
+        return moment.astimezone(self._tz).replace(tzinfo=None)
+
+    def _from_wall(self, wall: datetime) -> datetime:
+        """Aware datetime for a local wall time, normalised (a time in a DST gap moves forward)."""
+        return wall.replace(tzinfo=self._tz).astimezone(UTC).astimezone(self._tz)
+
+
+def expression_helpers(
+    calendar: BusinessCalendar, now: Callable[[], datetime]
+) -> dict[str, Callable[..., str]]:
+    """Deadline functions for process-model expressions; each returns an ISO 8601 string with offset."""
+
+    def current() -> datetime:
+        moment = now()
+        _require_aware(moment)
+        return moment.astimezone(calendar.tz)
+
+    def arbeitstage(n: int) -> str:
+        """Closing time of the n-th working day from now."""
+        return calendar.add_working_days(current(), n).isoformat()
+
+    def arbeitsstunden(n: float) -> str:
+        """The moment after n office hours from now."""
+        return calendar.add_working_hours(current(), n).isoformat()
+
+    def kalenderstunden(n: float) -> str:
+        """Now plus n elapsed hours, ignoring office hours (for acute danger)."""
+        _require_amount(n, "n")
+        moment = current().astimezone(UTC) + timedelta(hours=n)
+        return moment.astimezone(calendar.tz).isoformat()
+
+    def kalendertage(n: float) -> str:
+        """Same wall-clock time n calendar days from now."""
+        _require_amount(n, "n")
+        wall = current().replace(tzinfo=None) + timedelta(days=n)
+        return wall.replace(tzinfo=calendar.tz).astimezone(UTC).astimezone(calendar.tz).isoformat()
+
+    def tagesende() -> str:
+        """23:59:59 of the current local calendar day."""
+        return datetime.combine(current().date(), _END_OF_DAY, tzinfo=calendar.tz).isoformat()
+
+    def jetzt() -> str:
+        return current().isoformat()
+
+    return {
+        "arbeitstage": arbeitstage,
+        "arbeitsstunden": arbeitsstunden,
+        "kalenderstunden": kalenderstunden,
+        "kalendertage": kalendertage,
+        "tagesende": tagesende,
+        "jetzt": jetzt,
+    }

@@ -1,0 +1,189 @@
+"""Use cases on cases and their tasks: open a case, claim, release and complete a task."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine import audit, forms
+from engine.bpmn import clock_at
+from engine.case_store import Completion, insert_case, load_instance, remember, update_case
+from engine.context import EngineContext
+from engine.errors import (
+    ConcurrentUpdate,
+    FormInvalid,
+    NotFound,
+    NotPermitted,
+    ProcessNotDeployed,
+    TaskAlreadyCompleted,
+    TaskCancelled,
+    TaskClaimedByOther,
+)
+from engine.models import Case, ProcessVersion, Task
+from engine.processes import latest_version
+
+DEFAULT_PROCESS = "fallbearbeitung"
+TEAM_LEAD = "teamleitung"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a staff username and the groups (roles) they belong to."""
+
+    username: str
+    groups: frozenset[str]
+
+    @property
+    def is_team_lead(self) -> bool:
+        return TEAM_LEAD in self.groups
+
+
+SYSTEM = Actor("system", frozenset())
+
+
+@dataclass(frozen=True)
+class OpenedCase:
+    case_id: int
+    reference: str
+    lock_version: int
+
+
+def open_case(
+    ctx: EngineContext,
+    actor: Actor,
+    variables: Mapping[str, Any] | None = None,
+    process_key: str = DEFAULT_PROCESS,
+    now: datetime | None = None,
+) -> OpenedCase:
+    """Start a new case on the latest version of the process; no name or identity is needed."""
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        version = latest_version(session, process_key)
+        if version is None:
+            raise ProcessNotDeployed(process_key)
+        process = ctx.process(session, version.id)
+        with clock_at(now):
+            instance = ctx.runtime.start(process, dict(variables or {}))
+        case = Case(
+            process_version_id=version.id, status="open", opened_at=now, updated_at=now, opened_by=actor.username
+        )
+        insert_case(ctx, session, case, instance, now)
+        audit.record(session, now, actor.username, "case_opened", case.id, f"v{version.version}")
+        session.commit()
+    remember(ctx, case, instance)
+    return OpenedCase(case.id, case.reference or "", case.lock_version)
+
+
+def complete_task(
+    ctx: EngineContext,
+    actor: Actor,
+    task_id: str,
+    values: Mapping[str, Any],
+    now: datetime | None = None,
+) -> int:
+    """Complete a human task with the submitted form values; returns the case's new lock version.
+
+    Raises FormInvalid (nothing changes), TaskAlreadyCompleted / TaskCancelled when the task the person
+    saw is gone, TaskClaimedByOther, or NotPermitted.
+    """
+    now = now or ctx.clock.now()
+    try:
+        with ctx.unit_of_work() as session:
+            row, case = _open_task_and_case(session, task_id)
+            _check_may_work_on(actor, row)
+            instance = load_instance(ctx, session, case)
+            checked, errors = forms.validate(instance.form_for(task_id), values)
+            if errors:
+                raise FormInvalid(errors)
+            with clock_at(now):
+                instance.complete(task_id, checked)
+                instance.advance()
+            lock_version = update_case(ctx, session, case, instance, now, Completion(task_id, actor.username))
+            audit.record(session, now, actor.username, "task_completed", case.id, row.element_id)
+            session.commit()
+    except ConcurrentUpdate:
+        raise _why_task_is_gone(ctx, task_id) from None
+    remember(ctx, case, instance)
+    return lock_version
+
+
+def claim_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | None = None) -> None:
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        row = _open_task(session, task_id)
+        if not (actor.is_team_lead or row.candidate_group in actor.groups or row.assignee == actor.username):
+            raise NotPermitted("claim")
+        claimed = session.execute(
+            update(Task)
+            .where(Task.id == task_id, Task.status == "open")
+            .where((Task.assignee.is_(None)) | (Task.assignee == actor.username))
+            .values(assignee=actor.username)
+        )
+        if claimed.rowcount != 1:
+            session.rollback()
+            raise _why_task_is_gone(ctx, task_id)
+        audit.record(session, now, actor.username, "task_claimed", row.case_id, row.element_id)
+        session.commit()
+
+
+def release_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | None = None) -> None:
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        row = _open_task(session, task_id)
+        if row.assignee != actor.username and not actor.is_team_lead:
+            raise NotPermitted("release")
+        session.execute(update(Task).where(Task.id == task_id, Task.status == "open").values(assignee=None))
+        audit.record(session, now, actor.username, "task_released", row.case_id, row.element_id)
+        session.commit()
+
+
+def _open_task(session: Session, task_id: str) -> Task:
+    row = session.get(Task, task_id)
+    if row is None:
+        raise NotFound("Aufgabe/Task", task_id)
+    if row.status == "completed":
+        raise TaskAlreadyCompleted(row.completed_by, row.completed_at)
+    if row.status == "cancelled":
+        raise TaskCancelled(row.completed_at)
+    return row
+
+
+def _open_task_and_case(session: Session, task_id: str) -> tuple[Task, Case]:
+    row = _open_task(session, task_id)
+    case = session.get(Case, row.case_id)
+    if case is None:
+        raise NotFound("Fall/Case", row.case_id)
+    return row, case
+
+
+def _check_may_work_on(actor: Actor, row: Task) -> None:
+    if row.assignee and row.assignee != actor.username and not actor.is_team_lead:
+        raise TaskClaimedByOther(row.assignee)
+    if not row.assignee and row.candidate_group not in actor.groups and not actor.is_team_lead:
+        raise NotPermitted("complete")
+
+
+def _why_task_is_gone(ctx: EngineContext, task_id: str) -> Exception:
+    """After a lost race: tell who completed or claimed the task, from a fresh read."""
+    with ctx.unit_of_work() as session:
+        row = session.get(Task, task_id)
+        if row is None:
+            return NotFound("Aufgabe/Task", task_id)
+        if row.status == "completed":
+            return TaskAlreadyCompleted(row.completed_by, row.completed_at)
+        if row.status == "cancelled":
+            return TaskCancelled(row.completed_at)
+        if row.assignee:
+            return TaskClaimedByOther(row.assignee)
+        reference = session.scalar(select(Case.reference).where(Case.id == row.case_id))
+        return ConcurrentUpdate(reference)
+
+
+def process_version_of(session: Session, case_id: int) -> ProcessVersion | None:
+    case = session.get(Case, case_id)
+    return session.get(ProcessVersion, case.process_version_id) if case else None

@@ -1,0 +1,115 @@
+"""Domain errors: each says what happened in German and in English and carries its facts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from engine.business_calendar import BERLIN
+
+
+def _local(at: datetime | None) -> str:
+    return at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if at else "?"
+
+
+class DomainError(Exception):
+    """Base class; ``german`` and ``english`` are complete sentences for people."""
+
+    code = "domain_error"
+
+    def __init__(self, german: str, english: str, **facts: Any) -> None:
+        self.german = german
+        self.english = english
+        self.facts = facts
+        super().__init__(f"{english} / {german}")
+
+    def message(self, language: str = "de") -> str:
+        return self.german if language == "de" else self.english
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+    def __init__(self, what: str, ident: Any) -> None:
+        super().__init__(
+            f"{what} {ident} wurde nicht gefunden.", f"{what} {ident} was not found.", ident=ident
+        )
+
+
+class NotPermitted(DomainError):
+    code = "not_permitted"
+
+    def __init__(self, action: str) -> None:
+        super().__init__(
+            f"Dafür fehlt Ihnen die Berechtigung ({action}).",
+            f"You are not permitted to do this ({action}).",
+            action=action,
+        )
+
+
+class TaskAlreadyCompleted(DomainError):
+    code = "task_completed"
+
+    def __init__(self, by: str | None, at: datetime | None) -> None:
+        super().__init__(
+            f"Diese Aufgabe wurde bereits von {by or 'jemand anderem'} am {_local(at)} erledigt.",
+            f"This task was already completed by {by or 'someone else'} at {_local(at)}.",
+            by=by,
+            at=at,
+        )
+
+
+class TaskCancelled(DomainError):
+    code = "task_cancelled"
+
+    def __init__(self, at: datetime | None) -> None:
+        super().__init__(
+            f"Diese Aufgabe ist seit {_local(at)} nicht mehr offen; der Fall ist weitergelaufen.",
+            f"This task has not been open since {_local(at)}; the case has moved on.",
+            at=at,
+        )
+
+
+class TaskClaimedByOther(DomainError):
+    code = "task_claimed"
+
+    def __init__(self, assignee: str) -> None:
+        super().__init__(
+            f"Diese Aufgabe hat bereits {assignee} übernommen.",
+            f"This task has already been claimed by {assignee}.",
+            assignee=assignee,
+        )
+
+
+class ConcurrentUpdate(DomainError):
+    code = "concurrent_update"
+
+    def __init__(self, reference: str | None) -> None:
+        super().__init__(
+            f"Fall {reference} wurde gleichzeitig von jemand anderem geändert. Bitte laden Sie die Seite neu.",
+            f"Case {reference} was changed by someone else at the same time. Please reload.",
+            reference=reference,
+        )
+
+
+class FormInvalid(DomainError):
+    code = "form_invalid"
+
+    def __init__(self, errors: dict[str, tuple[str, str]]) -> None:
+        self.errors = errors  # field id -> (German, English)
+        fields = ", ".join(errors)
+        super().__init__(
+            f"Bitte prüfen Sie die markierten Felder: {fields}.",
+            f"Please check the marked fields: {fields}.",
+        )
+
+
+class ProcessNotDeployed(DomainError):
+    code = "process_not_deployed"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"Der Prozess {key} ist nicht bereitgestellt. Führen Sie 'lotse workflows deploy' aus.",
+            f"The process {key} is not deployed. Run 'lotse workflows deploy'.",
+            key=key,
+        )

@@ -1,0 +1,176 @@
+"""The tables of Lotse. Case content lives encrypted in ``cases.state``; every other column is declared
+non-identifying (projected attributes for queries and statistics) or operational."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from engine.database import UtcDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+Instant = UtcDateTime()
+
+
+class ProcessVersion(Base):
+    __tablename__ = "process_versions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(100))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    dmn_xml: Mapped[str] = mapped_column(Text)  # JSON object: file name -> XML
+    spec_json: Mapped[str] = mapped_column(Text)
+    deployed_at: Mapped[datetime] = mapped_column(Instant)
+    deployed_by: Mapped[str] = mapped_column(String(100))
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(32), unique=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    serializer_version: Mapped[str] = mapped_column(String(40))
+    lock_version: Mapped[int] = mapped_column(Integer, default=1)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    next_timer_at: Mapped[datetime | None] = mapped_column(Instant)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    # projected, non-identifying attributes (engine.projection declares which variable feeds which)
+    risk_level: Mapped[str | None] = mapped_column(String(16))
+    land: Mapped[str | None] = mapped_column(String(4))
+    office_type: Mapped[str | None] = mapped_column(String(40))
+    contact_channel: Mapped[str | None] = mapped_column(String(40))
+    opened_at: Mapped[datetime] = mapped_column(Instant)
+    first_contact_at: Mapped[datetime | None] = mapped_column(Instant)
+    closed_at: Mapped[datetime | None] = mapped_column(Instant)
+    updated_at: Mapped[datetime] = mapped_column(Instant)
+    opened_by: Mapped[str] = mapped_column(String(100))
+
+    __table_args__ = (
+        Index(
+            "ix_cases_timer_due",
+            "next_timer_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_cases_status_risk", "status", "risk_level"),
+    )
+
+
+class Task(Base):
+    """The projection of READY human tasks (and their history); the inbox reads only this."""
+
+    __tablename__ = "tasks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    element_id: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    candidate_group: Mapped[str | None] = mapped_column(String(50))
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime | None] = mapped_column(Instant)
+    follow_up_at: Mapped[datetime | None] = mapped_column(Instant)
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    escalation: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, completed, cancelled
+    created_at: Mapped[datetime] = mapped_column(Instant)
+    completed_at: Mapped[datetime | None] = mapped_column(Instant)
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (
+        Index("ix_tasks_case", "case_id", "status"),
+        Index(
+            "ix_tasks_open_group_due",
+            "candidate_group",
+            "due_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_tasks_open_assignee_due",
+            "assignee",
+            "due_at",
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+
+class OutboxMessage(Base):
+    """E-mails and webhooks written in the use case's transaction, delivered after commit by a job."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, dead
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(Instant)
+    created_at: Mapped[datetime] = mapped_column(Instant)
+    sent_at: Mapped[datetime | None] = mapped_column(Instant)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+
+    __table_args__ = (Index("ix_outbox_pending", "status", "next_attempt_at"),)
+
+
+class AuditEvent(Base):
+    """Append-only: who did what to which case, when. Never case content."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(Instant)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    roles: Mapped[str] = mapped_column(String(200))  # space-separated: beratung teamleitung ...
+    language: Mapped[str] = mapped_column(String(5), default="de")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(Instant)

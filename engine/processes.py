@@ -1,0 +1,116 @@
+"""Deploying process models: parse, check every expression under the sandbox, store a version by content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.bpmn import ProcessSpec, model_code, parse_process
+from engine.context import EngineContext
+from engine.forms import SUPPORTED_TYPES, is_reserved
+from engine.model_files import ModelError, ModelProblem
+from engine.models import ProcessVersion
+from engine.sandbox import SandboxViolation
+
+
+@dataclass(frozen=True)
+class Deployment:
+    version_id: int
+    key: str
+    version: int
+    created: bool  # False when identical content was already deployed
+
+
+def content_hash(bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes]) -> str:
+    digest = hashlib.sha256(bpmn_xml)
+    for name in sorted(dmn_xmls):
+        digest.update(b"\x00" + name.encode() + b"\x00" + dmn_xmls[name])
+    return digest.hexdigest()
+
+
+def latest_version(session: Session, key: str) -> ProcessVersion | None:
+    return session.scalar(
+        select(ProcessVersion)
+        .where(ProcessVersion.key == key)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+
+
+def check_process(ctx: EngineContext, process: ProcessSpec) -> list[ModelProblem]:
+    """Problems that stop a deployment: code the sandbox refuses, forms the engine cannot serve."""
+    problems: list[ModelProblem] = []
+    for code in model_code(process):
+        try:
+            ctx.runtime.script_engine.environment.check(code.source, code.mode)
+        except SandboxViolation as violation:
+            problems.append(ModelProblem(code.element_id, f"{code.kind}: {violation}"))
+    problems.extend(_task_problems(process))
+    return problems
+
+
+def _task_problems(process: ProcessSpec) -> list[ModelProblem]:
+    problems = []
+    for name, task_spec in process.spec.task_specs.items():
+        if not getattr(task_spec, "manual", False) or not hasattr(task_spec, "form"):
+            continue
+        groups = (task_spec.extensions or {}).get("camunda:candidateGroups") or task_spec.lane or ""
+        if "," in groups:
+            problems.append(ModelProblem(name, "Only one candidate group per user task is supported."))
+        for field in process.form_for(task_spec).fields:
+            if is_reserved(field.id or ""):
+                problems.append(ModelProblem(name, f"Form field id {field.id!r} is reserved."))
+            if field.type not in SUPPORTED_TYPES:
+                problems.append(
+                    ModelProblem(name, f"Form field {field.id!r} has unsupported type {field.type!r}.")
+                )
+    return problems
+
+
+def deploy_process(
+    ctx: EngineContext,
+    actor: str,
+    bpmn_xml: bytes,
+    dmn_xmls: Mapping[str, bytes] | None = None,
+    now: datetime | None = None,
+) -> Deployment:
+    """Deploy a model as a new version; identical content is a no-op. Raises ModelError, storing nothing."""
+    now = now or ctx.clock.now()
+    dmn_xmls = dict(dmn_xmls or {})
+    sha = content_hash(bpmn_xml, dmn_xmls)
+    with ctx.unit_of_work() as session:
+        existing = session.scalar(select(ProcessVersion).where(ProcessVersion.sha256 == sha))
+        if existing is not None:
+            return Deployment(existing.id, existing.key, existing.version, created=False)
+        process = parse_process(bpmn_xml, dmn_xmls)
+        problems = check_process(ctx, process)
+        if problems:
+            raise ModelError(problems)
+        number = session.scalar(
+            select(func.coalesce(func.max(ProcessVersion.version), 0)).where(
+                ProcessVersion.key == process.process_id
+            )
+        )
+        row = ProcessVersion(
+            key=process.process_id,
+            version=number + 1,
+            name=process.name,
+            sha256=sha,
+            bpmn_xml=bpmn_xml.decode("utf-8"),
+            dmn_xml=json.dumps({name: xml.decode("utf-8") for name, xml in dmn_xmls.items()}),
+            spec_json=ctx.runtime.spec_to_json(process),
+            deployed_at=now,
+            deployed_by=actor,
+        )
+        session.add(row)
+        session.flush()
+        audit.record(session, now, actor, "process_deployed", None, f"{row.key} v{row.version}")
+        session.commit()
+        return Deployment(row.id, row.key, row.version, created=True)

@@ -1,0 +1,76 @@
+"""The timer sweep: fire the due timers of every case, each case in its own transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.bpmn import ExecutionError, clock_at
+from engine.case_store import load_instance, remember, update_case
+from engine.context import EngineContext
+from engine.errors import ConcurrentUpdate
+from engine.models import Case
+
+
+@dataclass
+class SweepReport:
+    fired: int = 0
+    conflicts: int = 0
+    failed: list[int] = field(default_factory=list)
+
+
+def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | None = None) -> SweepReport:
+    """Advance every open case whose next timer is due at ``now``. Idempotent; safe in parallel."""
+    now = now or ctx.clock.now()
+    report = SweepReport()
+    skip: set[int] = set()
+    while limit is None or report.fired < limit:
+        outcome = _sweep_one(ctx, now, skip)
+        if outcome is None:
+            break
+        case_id, result = outcome
+        if result == "fired":
+            report.fired += 1
+        elif result == "conflict":
+            report.conflicts += 1
+        else:
+            report.failed.append(case_id)
+        skip.add(case_id)
+    return report
+
+
+def _due_case(ctx: EngineContext, session: Session, now: datetime, skip: set[int]) -> Case | None:
+    query = select(Case).where(Case.status == "open", Case.next_timer_at <= now)
+    if skip:
+        query = query.where(Case.id.not_in(skip))
+    query = query.order_by(Case.next_timer_at).limit(1)
+    if ctx.is_postgres:
+        query = query.with_for_update(skip_locked=True)
+    return session.scalar(query)
+
+
+def _sweep_one(ctx: EngineContext, now: datetime, skip: set[int]) -> tuple[int, str] | None:
+    with ctx.unit_of_work() as session:
+        case = _due_case(ctx, session, now, skip)
+        if case is None:
+            return None
+        instance = load_instance(ctx, session, case)
+        try:
+            with clock_at(now):
+                instance.advance()
+            update_case(ctx, session, case, instance, now)
+        except ConcurrentUpdate:
+            return case.id, "conflict"
+        except ExecutionError as error:
+            session.rollback()
+            audit.record(session, now, "system", "timer_failed", case.id, (error.element_id or "")[:200])
+            session.commit()
+            return case.id, "failed"
+        audit.record(session, now, "system", "timer_fired", case.id)
+        session.commit()
+    remember(ctx, case, instance)
+    return case.id, "fired"

@@ -1,0 +1,75 @@
+"""Encryption at rest for case content: AES-256-GCM with the key id inside each ciphertext."""
+
+from __future__ import annotations
+
+import base64
+import os
+import zlib
+from collections.abc import Mapping
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+FORMAT = b"\x01"
+NONCE_BYTES = 12
+
+
+class VaultError(Exception):
+    """Content that cannot be decrypted: unknown key, tampered data, or data bound to another record."""
+
+
+class Vault:
+    """Encrypts with the active key; decrypts with whichever known key a ciphertext names."""
+
+    def __init__(self, keys: Mapping[str, bytes], active: str) -> None:
+        if active not in keys:
+            raise VaultError(f"The active key {active!r} is not among the configured keys.")
+        for key_id, key in keys.items():
+            if len(key) != 32 or not key_id or len(key_id.encode()) > 255:
+                raise VaultError(f"Key {key_id!r} must be 32 bytes with a short id.")
+        self._ciphers = {key_id: AESGCM(key) for key_id, key in keys.items()}
+        self.active = active
+
+    def seal(self, plaintext: bytes, binding: bytes) -> bytes:
+        """Compress and encrypt; ``binding`` (e.g. the case id) must be given again to open it."""
+        key_id = self.active.encode()
+        nonce = os.urandom(NONCE_BYTES)
+        body = self._ciphers[self.active].encrypt(nonce, zlib.compress(plaintext, 1), binding)
+        return FORMAT + bytes([len(key_id)]) + key_id + nonce + body
+
+    def open(self, sealed: bytes, binding: bytes) -> bytes:
+        if not sealed or sealed[:1] != FORMAT:
+            raise VaultError("Unknown ciphertext format.")
+        id_length = sealed[1]
+        key_id = sealed[2 : 2 + id_length].decode()
+        nonce_start = 2 + id_length
+        cipher = self._ciphers.get(key_id)
+        if cipher is None:
+            raise VaultError(f"The key {key_id!r} that sealed this record is not configured.")
+        nonce = sealed[nonce_start : nonce_start + NONCE_BYTES]
+        try:
+            compressed = cipher.decrypt(nonce, sealed[nonce_start + NONCE_BYTES :], binding)
+        except InvalidTag as error:
+            raise VaultError("The record was altered or belongs to another case.") from error
+        return zlib.decompress(compressed)
+
+    @staticmethod
+    def key_id_of(sealed: bytes) -> str:
+        return sealed[2 : 2 + sealed[1]].decode()
+
+
+def parse_keyring(text: str) -> tuple[dict[str, bytes], str]:
+    """Read ``id:base64key`` entries separated by commas or whitespace; the first entry is active."""
+    keys: dict[str, bytes] = {}
+    order: list[str] = []
+    for entry in text.replace(",", " ").split():
+        key_id, _, encoded = entry.partition(":")
+        keys[key_id] = base64.urlsafe_b64decode(encoded.encode())
+        order.append(key_id)
+    if not order:
+        raise VaultError("No encryption key configured (LOTSE_KEYS).")
+    return keys, order[0]
+
+
+def new_key_entry(key_id: str) -> str:
+    return f"{key_id}:{base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode()}"
