@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent
@@ -29,6 +30,9 @@ ACTIONS = frozenset(
 )
 
 
+_INSERT = insert(AuditEvent.__table__)
+
+
 def record(
     session: Session,
     at: datetime,
@@ -39,4 +43,6 @@ def record(
 ) -> None:
     if action not in ACTIONS:
         raise ValueError(f"Unknown audit action {action!r}")
-    session.add(AuditEvent(at=at, actor=actor, action=action, case_id=case_id, detail=(detail or None)))
+    session.connection().execute(
+        _INSERT, {"at": at, "actor": actor, "action": action, "case_id": case_id, "detail": detail or None}
+    )

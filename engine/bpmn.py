@@ -355,6 +355,7 @@ class Instance:
         self.process = process
         self.fragments: dict[UUID, str] = {}
         self.prints: dict[UUID, tuple[Any, ...]] = {}
+        self.ready_at_load: frozenset[str] = frozenset(str(t.id) for t in self._ready_manual_tasks())
 
     @property
     def completed(self) -> bool:

@@ -7,12 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine import audit, forms
 from engine.bpmn import clock_at
-from engine.case_store import Completion, insert_case, load_instance, remember, update_case
+from engine.case_store import (
+    RECORD_COLUMNS,
+    CaseRecord,
+    Completion,
+    insert_case,
+    load_instance,
+    record_from_row,
+    remember,
+    update_case,
+)
 from engine.context import EngineContext
 from engine.errors import (
     ConcurrentUpdate,
@@ -69,10 +78,7 @@ def open_case(
         process = ctx.process(session, version.id)
         with clock_at(now):
             instance = ctx.runtime.start(process, dict(variables or {}))
-        case = Case(
-            process_version_id=version.id, status="open", opened_at=now, updated_at=now, opened_by=actor.username
-        )
-        insert_case(ctx, session, case, instance, now)
+        case = insert_case(ctx, session, version.id, instance, now, actor.username)
         audit.record(session, now, actor.username, "case_opened", case.id, f"v{version.version}")
         session.commit()
     remember(ctx, case, instance)
@@ -146,22 +152,50 @@ def _open_task(session: Session, task_id: str) -> Task:
     row = session.get(Task, task_id)
     if row is None:
         raise NotFound("Aufgabe/Task", task_id)
+    _check_open(row)
+    return row
+
+
+def _check_open(row: Task | TaskFacts) -> None:
     if row.status == "completed":
         raise TaskAlreadyCompleted(row.completed_by, row.completed_at)
     if row.status == "cancelled":
         raise TaskCancelled(row.completed_at)
-    return row
 
 
-def _open_task_and_case(session: Session, task_id: str) -> tuple[Task, Case]:
-    row = _open_task(session, task_id)
-    case = session.get(Case, row.case_id)
-    if case is None:
-        raise NotFound("Fall/Case", row.case_id)
-    return row, case
+@dataclass(frozen=True)
+class TaskFacts:
+    """The projection row of a task, as a use case checks it."""
+
+    id: str
+    case_id: int
+    element_id: str
+    candidate_group: str | None
+    assignee: str | None
+    status: str
+    completed_at: datetime | None
+    completed_by: str | None
 
 
-def _check_may_work_on(actor: Actor, row: Task) -> None:
+_TASK_COLUMNS = [getattr(Task, f) for f in TaskFacts.__dataclass_fields__]
+_TASK_AND_CASE = (
+    select(*_TASK_COLUMNS, *RECORD_COLUMNS)
+    .join_from(Task, Case, Case.id == Task.case_id)
+    .where(Task.id == bindparam("task_id"))
+)
+
+
+def _open_task_and_case(session: Session, task_id: str) -> tuple[TaskFacts, CaseRecord]:
+    found = session.connection().execute(_TASK_AND_CASE, {"task_id": task_id}).first()
+    if found is None:
+        raise NotFound("Aufgabe/Task", task_id)
+    split = len(_TASK_COLUMNS)
+    row = TaskFacts(*found[:split])
+    _check_open(row)
+    return row, record_from_row(found[split:])
+
+
+def _check_may_work_on(actor: Actor, row: TaskFacts) -> None:
     if row.assignee and row.assignee != actor.username and not actor.is_team_lead:
         raise TaskClaimedByOther(row.assignee)
     if not row.assignee and row.candidate_group not in actor.groups and not actor.is_team_lead:

@@ -10,7 +10,14 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.bpmn import ExecutionError, clock_at
-from engine.case_store import load_instance, remember, update_case
+from engine.case_store import (
+    RECORD_COLUMNS,
+    CaseRecord,
+    load_instance,
+    record_from_row,
+    remember,
+    update_case,
+)
 from engine.context import EngineContext
 from engine.errors import ConcurrentUpdate
 from engine.models import Case
@@ -43,14 +50,15 @@ def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | N
     return report
 
 
-def _due_case(ctx: EngineContext, session: Session, now: datetime, skip: set[int]) -> Case | None:
-    query = select(Case).where(Case.status == "open", Case.next_timer_at <= now)
+def _due_case(ctx: EngineContext, session: Session, now: datetime, skip: set[int]) -> CaseRecord | None:
+    query = select(*RECORD_COLUMNS).where(Case.status == "open", Case.next_timer_at <= now)
     if skip:
         query = query.where(Case.id.not_in(skip))
     query = query.order_by(Case.next_timer_at).limit(1)
     if ctx.is_postgres:
         query = query.with_for_update(skip_locked=True)
-    return session.scalar(query)
+    row = session.execute(query).first()
+    return record_from_row(row) if row is not None else None
 
 
 def _sweep_one(ctx: EngineContext, now: datetime, skip: set[int]) -> tuple[int, str] | None:
