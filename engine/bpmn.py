@@ -394,10 +394,13 @@ class Instance:
         self._guard(None, self.workflow.do_engine_steps)
 
     def _ready_manual_tasks(self) -> list[Any]:
-        found = list(self.workflow.get_tasks(state=TaskState.READY, manual=True))
-        for subprocess in self.workflow.subprocesses.values():
-            found.extend(subprocess.get_tasks(state=TaskState.READY, manual=True))
-        return found
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        return [
+            task
+            for workflow in workflows
+            for task in workflow.tasks.values()
+            if task.state == TaskState.READY and task.task_spec.manual
+        ]
 
     def _ready_task(self, task_id: str) -> Any:
         try:
