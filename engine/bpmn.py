@@ -223,8 +223,9 @@ def model_code(process: ProcessSpec) -> list[ModelCode]:
 def _task_code(task_spec: Any) -> Iterator[ModelCode]:
     element = getattr(task_spec, "bpmn_id", None) or task_spec.name
     for condition, _target in getattr(task_spec, "cond_task_specs", []) or []:
-        if condition:
-            yield ModelCode(element, "condition", condition, "eval")
+        source = condition.args[0] if hasattr(condition, "args") else condition
+        if source:
+            yield ModelCode(element, "condition", str(source), "eval")
     event_definition = getattr(task_spec, "event_definition", None)
     if isinstance(event_definition, TimerEventDefinition):
         yield ModelCode(element, "timer", event_definition.expression, "eval")

@@ -1,0 +1,44 @@
+"""The Flask application factory: builds the engine context and registers the blueprints."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from engine.business_calendar import BusinessCalendar
+from engine.context import EngineContext, build_context
+from engine.vault import Vault, parse_keyring
+from web.settings import Settings
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    config = dict(config or {})
+    instance = config.get("INSTANCE_PATH") or os.environ.get("LOTSE_INSTANCE") or Path.cwd() / "instance"
+    app = Flask(__name__, instance_path=str(Path(instance).resolve()))
+    settings = Settings.from_environment(Path(app.instance_path))
+    app.config.update(SECRET_KEY=settings.secret_key, LOTSE_DATABASE_URL=settings.database_url)
+    app.config.update(config)
+    app.extensions["lotse"] = _engine_context(app, settings)
+    from web import status
+
+    app.register_blueprint(status.blueprint)
+    return app
+
+
+def _engine_context(app: Flask, settings: Settings) -> EngineContext:
+    context = app.config.get("LOTSE_CONTEXT")
+    if context is not None:
+        return context
+    keys, active = parse_keyring(app.config.get("LOTSE_KEYS") or settings.keyring)
+    return build_context(
+        app.config["LOTSE_DATABASE_URL"],
+        Vault(keys, active),
+        BusinessCalendar(land=app.config.get("LOTSE_LAND", settings.land)),
+    )
+
+
+def engine_context(app: Flask) -> EngineContext:
+    return app.extensions["lotse"]

@@ -1,0 +1,204 @@
+"""The ``lotse`` command: database, deployment, staff, demo data, timers, benchmarks, serving."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from engine import schema
+from engine.context import EngineContext
+from engine.errors import DomainError
+from engine.model_files import ModelError
+from web.app import create_app
+
+WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows" / "bpmn"
+
+
+def _context() -> EngineContext:
+    from flask import current_app
+
+    return current_app.extensions["lotse"]
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
+def main() -> None:
+    """Lotse: case handling for the counselling service."""
+
+
+# -- database ---------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to REVISION (default: the newest)."""
+    schema.upgrade(_context().db, revision)
+    click.echo(f"Database at {revision}.")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Migrate the database back to REVISION (use 'base' for an empty database)."""
+    schema.downgrade(_context().db, revision)
+    click.echo(f"Database at {revision}.")
+
+
+# -- workflows --------------------------------------------------------------------------------
+
+
+@main.group()
+def workflows() -> None:
+    """Process models."""
+
+
+@workflows.command("deploy")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+@click.option("--by", "actor", default="cli", help="Who deploys (for the audit trail).")
+@with_appcontext
+def workflows_deploy(path: Path | None, actor: str) -> None:
+    """Deploy the .bpmn files in PATH (a file or folder; default: the shipped models) with the .dmn files beside them."""
+    from engine.processes import deploy_process
+
+    path = path or WORKFLOWS
+    folder = path if path.is_dir() else path.parent
+    bpmn_files = sorted(folder.glob("*.bpmn")) if path.is_dir() else [path]
+    dmn_files = {dmn.name: dmn.read_bytes() for dmn in sorted(folder.glob("*.dmn"))}
+    failed = False
+    for bpmn in bpmn_files:
+        try:
+            result = deploy_process(_context(), actor, bpmn.read_bytes(), dmn_files)
+        except ModelError as error:
+            failed = True
+            click.echo(f"{bpmn.name}: refused / abgelehnt", err=True)
+            for problem in error.problems:
+                click.echo(f"  - {problem}", err=True)
+            continue
+        state = "deployed" if result.created else "unchanged (already deployed)"
+        click.echo(f"{bpmn.name}: {result.key} v{result.version} {state}")
+    if failed:
+        sys.exit(1)
+
+
+# -- staff ------------------------------------------------------------------------------------
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["beratung", "teamleitung", "prozessverantwortung", "administration"]),
+)
+@click.option("--email", default=None)
+@click.password_option(help="At least 12 characters.")
+@with_appcontext
+def users_add(
+    username: str, display_name: str, roles: tuple[str, ...], email: str | None, password: str
+) -> None:
+    """Add a staff member."""
+    from engine.staff import add_staff
+
+    try:
+        add_staff(_context(), "cli", username, display_name, password, list(roles), email)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Added {username} ({', '.join(roles)}).")
+
+
+# -- demo, timers -----------------------------------------------------------------------------
+
+
+@main.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load demo staff and a dozen demo cases (once; running it again changes nothing)."""
+    from engine.demo import DEMO_PASSWORD, DEMO_STAFF, load_demo
+
+    result = load_demo(_context())
+    click.echo(
+        f"Demo cases created: {result['cases_created']}; staff created: {len(result['staff_created'])}."
+    )
+    click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+    for person in DEMO_STAFF:
+        click.echo(f"  {person.username:6} {person.name}")
+
+
+@main.command("sweep")
+@with_appcontext
+def sweep() -> None:
+    """Fire every due timer once."""
+    from engine.timers import sweep_timers
+
+    report = sweep_timers(_context())
+    click.echo(json.dumps({"fired": report.fired, "conflicts": report.conflicts, "failed": report.failed}))
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--sweep-every", default=60, type=int, help="Seconds between timer sweeps (0: none).")
+@click.pass_context
+def serve(click_context: click.Context, host: str, port: int, sweep_every: int) -> None:
+    """Run Lotse with a timer sweep in the background (embedded set-up)."""
+    app: Flask = click_context.ensure_object(dict).get("app") or create_app()
+    stop = threading.Event()
+    if sweep_every:
+        threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()
+    try:
+        app.run(host=host, port=port, use_reloader=False, threaded=True)
+    finally:
+        stop.set()
+
+
+def _sweep_loop(app: Flask, every: int, stop: threading.Event) -> None:
+    from engine.timers import sweep_timers
+
+    while not stop.wait(every):
+        try:
+            report = sweep_timers(app.extensions["lotse"])
+        except Exception as error:  # the loop must survive a bad sweep; the next one retries
+            app.logger.error("timer sweep failed: %s", error)
+            continue
+        if report.fired or report.failed:
+            app.logger.info("timer sweep: %s fired, %s failed", report.fired, len(report.failed))
+
+
+# -- benchmarks -------------------------------------------------------------------------------
+
+
+@main.group()
+def bench() -> None:
+    """Benchmarks (print JSON)."""
+
+
+@bench.command("engine")
+@click.option("--cases", default=20, help="Cases per model size.")
+@click.option("--sizes", default="10,50,100", help="User tasks per generated model.")
+def bench_engine(cases: int, sizes: str) -> None:
+    """Per-task cost of Lotse's use cases against raw SpiffWorkflow, on generated sequential models."""
+    from benchmarks.engine import run
+
+    result = run(cases=cases, sizes=[int(size) for size in sizes.split(",")])
+    click.echo(json.dumps(result, indent=2))
