@@ -390,9 +390,12 @@ class Instance:
         self._guard(task.task_spec.bpmn_id, task.run)
 
     def advance(self) -> None:
-        """Fire due timers and run everything that needs no person."""
+        """Fire due timers, run everything that needs no person, and stamp due dates on new tasks."""
         self._guard(None, self.workflow.refresh_timers)
         self._guard(None, self.workflow.do_engine_steps)
+        for task in self._ready_manual_tasks():
+            if "lotse" not in task.internal_data:
+                self._stamp(task, getattr(task.task_spec, "extensions", None) or {})
 
     def _ready_manual_tasks(self) -> list[Any]:
         workflows = [self.workflow, *self.workflow.subprocesses.values()]
@@ -570,7 +573,7 @@ class Runtime:
         registry = self._registry
         data = json.loads(blob)
         dct = data["header"]
-        dct["tasks"] = data["tasks"]
+        dct["tasks"] = _materialize_task_data(data["tasks"])
         dct["spec"] = process.spec
         dct["subprocess_specs"] = process.subprocess_specs
         workflow = registry.restore(dct)
@@ -607,6 +610,33 @@ class Runtime:
             "subprocesses": {str(k): registry.convert(v) for k, v in workflow.subprocesses.items()},
             "bpmn_events": registry.convert(workflow.bpmn_events),
         }
+
+
+def _materialize_task_data(tasks: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Turn each task's data delta into full data, parents first.
+
+    SpiffWorkflow 3.2.0 stores a task's data as a delta against its parent but restores tasks
+    before the parent can be looked up, so its own deserializer drops inherited data. We hand it
+    full data instead (the stored form stays compact).
+    """
+    resolved: set[str] = set()
+    for task_id in tasks:
+        chain = []
+        current: str | None = task_id
+        while current is not None and current in tasks and current not in resolved:
+            chain.append(current)
+            current = tasks[current].get("parent")
+        for link in reversed(chain):  # from the oldest unresolved ancestor down
+            task, parent = tasks[link], tasks[link].get("parent")
+            delta = task.get("delta")
+            if delta and parent in tasks:
+                data = dict(tasks[parent]["data"])
+                data.update(delta.get("updates", {}))
+                for key in delta.get("deletions", []):
+                    data.pop(key, None)
+                task["data"], task["delta"] = data, {}
+            resolved.add(link)
+    return tasks
 
 
 def _fingerprint(task: Any) -> tuple[Any, ...]:

@@ -73,9 +73,7 @@ class EngineContext:
         try:
             yield session
         finally:
-            if session.in_transaction():
-                session.rollback()
-            session.close()
+            session.close()  # rolls back whatever was not committed; loaded rows stay readable
 
     def process(self, session: Session, version_id: int) -> ProcessSpec:
         """The parsed spec of a process version, deserialized once per process."""

@@ -1,0 +1,68 @@
+"""Driving cases in tests: complete a step by its BPMN element id, reloading the case from the database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.case_store import RECORD_COLUMNS, binding, record_from_row
+from engine.cases import Actor, complete_task
+from engine.context import EngineContext
+from engine.models import Case, Task
+
+
+def open_tasks(ctx: EngineContext, case_id: int) -> dict[str, Task]:
+    with ctx.unit_of_work() as session:
+        rows = session.scalars(select(Task).where(Task.case_id == case_id, Task.status == "open")).all()
+    return {row.element_id: row for row in rows}
+
+
+def case_row(ctx: EngineContext, case_id: int) -> Case:
+    with ctx.unit_of_work() as session:
+        return session.get(Case, case_id)
+
+
+def task_id_for(ctx: EngineContext, case_id: int, element_id: str) -> str:
+    tasks = open_tasks(ctx, case_id)
+    assert element_id in tasks, f"expected an open task {element_id}, open are {sorted(tasks)}"
+    return tasks[element_id].id
+
+
+def stored_variables(ctx: EngineContext, case_id: int) -> dict[str, Any]:
+    """The variables as a fresh load from the database sees them (never the cached instance)."""
+    with ctx.unit_of_work() as session:
+        record = record_from_row(session.execute(select(*RECORD_COLUMNS).where(Case.id == case_id)).one())
+        process = ctx.process(session, record.process_version_id)
+    instance = ctx.runtime.load(ctx.vault.open(record.state, binding(case_id)), process)
+    return instance.variables()
+
+
+def assert_state_round_trips(ctx: EngineContext, case_id: int) -> None:
+    """The incrementally written state equals SpiffWorkflow's own full serialization of the same instance."""
+    with ctx.unit_of_work() as session:
+        record = record_from_row(session.execute(select(*RECORD_COLUMNS).where(Case.id == case_id)).one())
+        process = ctx.process(session, record.process_version_id)
+    loaded = ctx.runtime.load(ctx.vault.open(record.state, binding(case_id)), process)
+    cached = ctx.instances.take(case_id, record.lock_version)
+    if cached is not None:
+        assert ctx.runtime.full_state(cached) == ctx.runtime.full_state(loaded)
+        ctx.instances.put(case_id, record.lock_version, cached)
+
+
+def complete(
+    ctx: EngineContext,
+    actor: Actor,
+    case_id: int,
+    element_id: str,
+    values: Mapping[str, Any],
+    now: datetime | None = None,
+    reload: bool = True,
+) -> None:
+    """Complete the open task ``element_id``; with ``reload`` the case is deserialized from the database."""
+    assert_state_round_trips(ctx, case_id)
+    if reload:
+        ctx.instances.clear()
+    complete_task(ctx, actor, task_id_for(ctx, case_id, element_id), values, now=now)
