@@ -1,0 +1,43 @@
+# Lotse — the two commands for a fresh machine are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+FRONTEND := web/frontend
+
+.PHONY: run test lint format install frontend db demo clean
+
+run: install frontend
+	$(BIN)/lotse db upgrade
+	$(BIN)/lotse workflows deploy
+	$(BIN)/lotse demo
+	@echo "Lotse runs on http://127.0.0.1:5000 (Ctrl-C stops it)."
+	$(BIN)/lotse serve --host 127.0.0.1 --port 5000
+
+test: install frontend
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# The browser bundle (bpmn-js and friends) is built from npm packages once the front end exists.
+frontend:
+	@if [ -f $(FRONTEND)/package.json ]; then \
+		cd $(FRONTEND) && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build; \
+	fi
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache
