@@ -204,7 +204,7 @@ def _check_may_work_on(actor: Actor, row: TaskFacts) -> None:
 
 def _why_task_is_gone(ctx: EngineContext, task_id: str) -> Exception:
     """After a lost race: tell who completed or claimed the task, from a fresh read."""
-    with ctx.unit_of_work() as session:
+    with ctx.unit_of_work(writes=False) as session:
         row = session.get(Task, task_id)
         if row is None:
             return NotFound("Aufgabe/Task", task_id)

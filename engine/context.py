@@ -67,9 +67,11 @@ class EngineContext:
         return self.db.dialect.name == "postgresql"
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        """One transaction: rolled back unless the use case commits it."""
+    def unit_of_work(self, writes: bool = True) -> Iterator[Session]:
+        """One transaction: rolled back unless the use case commits it. Pass ``writes=False`` to only read."""
         session = self.session_factory()
+        if writes and self.db.dialect.name == "sqlite":
+            session.connection(execution_options={"lotse_writes": True})
         try:
             yield session
         finally:

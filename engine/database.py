@@ -56,7 +56,9 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    """Writers take SQLite's write lock up front, so they queue (busy timeout) instead of deadlocking."""
+    immediate = connection.get_execution_options().get("lotse_writes", False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

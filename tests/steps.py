@@ -15,13 +15,13 @@ from engine.models import Case, Task
 
 
 def open_tasks(ctx: EngineContext, case_id: int) -> dict[str, Task]:
-    with ctx.unit_of_work() as session:
+    with ctx.unit_of_work(writes=False) as session:
         rows = session.scalars(select(Task).where(Task.case_id == case_id, Task.status == "open")).all()
     return {row.element_id: row for row in rows}
 
 
 def case_row(ctx: EngineContext, case_id: int) -> Case:
-    with ctx.unit_of_work() as session:
+    with ctx.unit_of_work(writes=False) as session:
         return session.get(Case, case_id)
 
 
@@ -33,7 +33,7 @@ def task_id_for(ctx: EngineContext, case_id: int, element_id: str) -> str:
 
 def stored_variables(ctx: EngineContext, case_id: int) -> dict[str, Any]:
     """The variables as a fresh load from the database sees them (never the cached instance)."""
-    with ctx.unit_of_work() as session:
+    with ctx.unit_of_work(writes=False) as session:
         record = record_from_row(session.execute(select(*RECORD_COLUMNS).where(Case.id == case_id)).one())
         process = ctx.process(session, record.process_version_id)
     instance = ctx.runtime.load(ctx.vault.open(record.state, binding(case_id)), process)
@@ -42,7 +42,7 @@ def stored_variables(ctx: EngineContext, case_id: int) -> dict[str, Any]:
 
 def assert_state_round_trips(ctx: EngineContext, case_id: int) -> None:
     """The incrementally written state equals SpiffWorkflow's own full serialization of the same instance."""
-    with ctx.unit_of_work() as session:
+    with ctx.unit_of_work(writes=False) as session:
         record = record_from_row(session.execute(select(*RECORD_COLUMNS).where(Case.id == case_id)).one())
         process = ctx.process(session, record.process_version_id)
     loaded = ctx.runtime.load(ctx.vault.open(record.state, binding(case_id)), process)

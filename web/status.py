@@ -19,7 +19,7 @@ def home() -> Response:
 @blueprint.get("/status")
 def status() -> str:
     context = current_app.extensions["lotse"]
-    with context.unit_of_work() as session:
+    with context.unit_of_work(writes=False) as session:
         facts = {
             "processes": session.execute(
                 select(ProcessVersion.key, func.max(ProcessVersion.version)).group_by(ProcessVersion.key)
