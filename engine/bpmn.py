@@ -16,7 +16,7 @@ import json
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -41,7 +41,8 @@ from SpiffWorkflow.util.task import TaskState
 from engine.clock import require_aware
 from engine.model_files import ModelError, ModelProblem, parse_model_xml
 
-SERIALIZER_VERSION = f"lotse-1+spiff-{SPIFF_SERIALIZER_VERSION}"
+SERIALIZER_VERSION = f"lotse-2+spiff-{SPIFF_SERIALIZER_VERSION}"
+STATE_MARKER = "lotse-state-2"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 ESCALATION_PROPERTY = "lotse:escalation"
 CAMUNDA_TASK_ATTRIBUTES = (
@@ -67,10 +68,19 @@ def current_time() -> datetime:
     return _engine_now.get() or datetime.now(UTC)
 
 
+_REACHED = timedelta(microseconds=1)
+
+
 class _ClockedDatetime(datetime):
+    """What SpiffWorkflow's timers see as now: the engine clock.
+
+    SpiffWorkflow fires a timer only when its due instant is strictly before now; Lotse treats the
+    due instant itself as reached, so the timers see the clock one microsecond ahead.
+    """
+
     @classmethod
     def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
-        moment = current_time()
+        moment = current_time() + _REACHED
         return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
 
 
@@ -356,6 +366,7 @@ class Instance:
         self.process = process
         self.fragments: dict[UUID, str] = {}
         self.prints: dict[UUID, tuple[Any, ...]] = {}
+        self._ready: list[Any] | None = None
         self.ready_at_load: frozenset[str] = frozenset(str(t.id) for t in self._ready_manual_tasks())
 
     @property
@@ -387,24 +398,35 @@ class Instance:
     def complete(self, task_id: str, values: Mapping[str, Any]) -> None:
         task = self._ready_task(task_id)
         task.data.update(values)
+        self._ready = None
         self._guard(task.task_spec.bpmn_id, task.run)
 
-    def advance(self) -> None:
-        """Fire due timers, run everything that needs no person, and stamp due dates on new tasks."""
+    def advance(self) -> int:
+        """Fire due timers, run everything that needs no person, stamp due dates on new tasks.
+
+        Returns how many timers fired.
+        """
+        waiting = list(self._waiting_timers())
+        self._ready = None
         self._guard(None, self.workflow.refresh_timers)
         self._guard(None, self.workflow.do_engine_steps)
+        self._ready = None
         for task in self._ready_manual_tasks():
             if "lotse" not in task.internal_data:
                 self._stamp(task, getattr(task.task_spec, "extensions", None) or {})
+        return sum(1 for task in waiting if task._state != TaskState.WAITING)
 
     def _ready_manual_tasks(self) -> list[Any]:
-        workflows = [self.workflow, *self.workflow.subprocesses.values()]
-        return [
-            task
-            for workflow in workflows
-            for task in workflow.tasks.values()
-            if task.state == TaskState.READY and task.task_spec.manual
-        ]
+        """READY user and manual tasks; computed once per step (the scan grows with the model)."""
+        if self._ready is None:
+            workflows = [self.workflow, *self.workflow.subprocesses.values()]
+            self._ready = [
+                task
+                for workflow in workflows
+                for task in workflow.tasks.values()
+                if task._state == TaskState.READY and task.task_spec.manual
+            ]
+        return self._ready
 
     def _ready_task(self, task_id: str) -> Any:
         try:
@@ -555,30 +577,45 @@ class Runtime:
         return instance
 
     def dump(self, instance: Instance) -> bytes:
-        """Serialize the instance state (no spec), re-encoding only the tasks that changed."""
+        """Serialize the instance state (no spec), re-encoding only the tasks that changed.
+
+        Format: a marker line, the workflow header as JSON, then one line per task: its id, a
+        space, its JSON. JSON never contains a raw newline, so lines split unambiguously and a
+        load can keep every task's stored text without encoding it again.
+        """
         registry = self._registry
         workflow = instance.workflow
+        fragments, prints = instance.fragments, instance.prints
         for task_id in self._dirty_tasks(instance):
             task = workflow.tasks[task_id]
-            instance.fragments[task_id] = _dumps(registry.convert(task))
-            instance.prints[task_id] = _fingerprint(task)
-        for gone in set(instance.fragments) - set(workflow.tasks):
-            del instance.fragments[gone]
-            del instance.prints[gone]
-        header = _dumps(self._header(workflow))
-        tasks = ",".join(f'"{task_id}":{text}' for task_id, text in instance.fragments.items())
-        return f'{{"header":{header},"tasks":{{{tasks}}}}}'.encode()
+            fragments[task_id] = f"{task_id} {_dumps(registry.convert(task))}"
+            prints[task_id] = _fingerprint(task)
+        if len(fragments) != len(workflow.tasks):
+            for gone in set(fragments) - set(workflow.tasks):
+                del fragments[gone]
+                del prints[gone]
+        return "\n".join((STATE_MARKER, _dumps(self._header(workflow)), *fragments.values())).encode()
 
     def load(self, blob: bytes, process: ProcessSpec) -> Instance:
-        registry = self._registry
-        data = json.loads(blob)
-        dct = data["header"]
-        dct["tasks"] = _materialize_task_data(data["tasks"])
+        lines = blob.decode().split("\n")
+        if lines[0] != STATE_MARKER:
+            raise ValueError("Unknown case state format")
+        dct = json.loads(lines[1])
+        stored: dict[UUID, str] = {}
+        tasks: dict[str, Any] = {}
+        for line in lines[2:]:
+            task_id, _, text = line.partition(" ")
+            tasks[task_id] = json.loads(text)
+            stored[UUID(task_id)] = line
+        dct["tasks"] = _materialize_task_data(tasks)
         dct["spec"] = process.spec
         dct["subprocess_specs"] = process.subprocess_specs
-        workflow = registry.restore(dct)
+        workflow = self._registry.restore(dct)
         workflow.script_engine = self.script_engine
-        return Instance(workflow, process)
+        instance = Instance(workflow, process)
+        instance.fragments = stored
+        instance.prints = {task_id: _fingerprint(task) for task_id, task in workflow.tasks.items()}
+        return instance
 
     def full_state(self, instance: Instance) -> dict[str, Any]:
         """The stock SpiffWorkflow serialization without the spec (to check the incremental one)."""
@@ -588,13 +625,16 @@ class Runtime:
         return json.loads(_dumps(dct))
 
     def _dirty_tasks(self, instance: Instance) -> set[UUID]:
-        dirty: set[UUID] = set()
-        for task_id, task in instance.workflow.tasks.items():
-            if task.state & _ALWAYS_REWRITE or instance.prints.get(task_id) != _fingerprint(task):
-                dirty.add(task_id)
+        prints = instance.prints
+        tasks = instance.workflow.tasks
+        dirty = {
+            task_id
+            for task_id, task in tasks.items()
+            if task._state & _ALWAYS_REWRITE or prints.get(task_id) != _fingerprint(task)
+        }
         # A task's data is stored as a delta against its parent's: children follow their parent.
         for task_id in list(dirty):
-            dirty.update(instance.workflow.tasks[task_id]._children)
+            dirty.update(tasks[task_id]._children)
         return dirty
 
     def _header(self, workflow: BpmnWorkflow) -> dict[str, Any]:
@@ -640,7 +680,7 @@ def _materialize_task_data(tasks: dict[str, dict[str, Any]]) -> dict[str, dict[s
 
 
 def _fingerprint(task: Any) -> tuple[Any, ...]:
-    return (task.state, task.last_state_change, len(task._children), task.triggered)
+    return (task._state, task.last_state_change, len(task._children), task.triggered)
 
 
 def _json_default(value: Any) -> Any:

@@ -27,6 +27,7 @@ from engine.models import Case
 class SweepReport:
     fired: int = 0
     conflicts: int = 0
+    idle: int = 0
     failed: list[int] = field(default_factory=list)
 
 
@@ -44,6 +45,8 @@ def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | N
             report.fired += 1
         elif result == "conflict":
             report.conflicts += 1
+        elif result == "idle":
+            report.idle += 1
         else:
             report.failed.append(case_id)
         skip.add(case_id)
@@ -69,7 +72,9 @@ def _sweep_one(ctx: EngineContext, now: datetime, skip: set[int]) -> tuple[int, 
         instance = load_instance(ctx, session, case)
         try:
             with clock_at(now):
-                instance.advance()
+                fired = instance.advance()
+            if not fired:
+                return case.id, "idle"  # nothing was due after all: write nothing
             update_case(ctx, session, case, instance, now)
         except ConcurrentUpdate:
             return case.id, "conflict"
