@@ -159,10 +159,12 @@ def sweep() -> None:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @click.option("--sweep-every", default=60, type=int, help="Seconds between timer sweeps (0: none).")
-@click.pass_context
-def serve(click_context: click.Context, host: str, port: int, sweep_every: int) -> None:
+@with_appcontext
+def serve(host: str, port: int, sweep_every: int) -> None:
     """Run Lotse with a timer sweep in the background (embedded set-up)."""
-    app: Flask = click_context.ensure_object(dict).get("app") or create_app()
+    from flask import current_app
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
     stop = threading.Event()
     if sweep_every:
         threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()

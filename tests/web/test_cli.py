@@ -1,0 +1,65 @@
+"""The lotse command through Flask's CLI runner, on a fresh SQLite instance folder."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from web.app import create_app
+from web.cli import main
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOTSE_INSTANCE", str(tmp_path))
+    monkeypatch.delenv("LOTSE_DATABASE_URL", raising=False)
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path})
+    cli = app.test_cli_runner()
+    result = cli.invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    return cli
+
+
+def test_deploy_twice_is_a_no_op(runner):
+    first = runner.invoke(main, ["workflows", "deploy"])
+    second = runner.invoke(main, ["workflows", "deploy"])
+    assert first.exit_code == 0 and "fallbearbeitung v1 deployed" in first.output
+    assert second.exit_code == 0 and "unchanged" in second.output
+
+
+def test_deploy_refusal_names_the_element_and_exits_non_zero(runner, tmp_path):
+    bad = tmp_path / "boese.bpmn"
+    bad.write_text(
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">'
+        '<bpmn:process id="boese" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:scriptTask id="skript" scriptFormat="python"><bpmn:script>import os</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="skript"/></bpmn:process></bpmn:definitions>'
+    )
+    result = runner.invoke(main, ["workflows", "deploy", str(bad)])
+    assert result.exit_code == 1 and "[skript]" in result.output
+
+
+def test_demo_is_idempotent_and_prints_logins(runner):
+    runner.invoke(main, ["workflows", "deploy"])
+    first = runner.invoke(main, ["demo"])
+    second = runner.invoke(main, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "Demo cases created: 12; staff created: 5." in first.output
+    assert "Demo cases created: 0; staff created: 0." in second.output
+    assert "lotse-demo-2026" in second.output and "tara" in second.output
+
+
+def test_users_add_and_sweep(runner):
+    added = runner.invoke(
+        main,
+        ["users", "add", "lena", "--name", "Lena Test", "--role", "beratung"],
+        input="ein-langes-passwort\n" * 2,
+    )
+    assert added.exit_code == 0, added.output
+    short = runner.invoke(
+        main, ["users", "add", "kurz", "--name", "K", "--role", "beratung"], input="kurz\nkurz\n"
+    )
+    assert short.exit_code != 0 and "12" in short.output
+    swept = runner.invoke(main, ["sweep"])
+    assert swept.exit_code == 0 and json.loads(swept.output) == {"fired": 0, "conflicts": 0, "failed": []}
