@@ -111,3 +111,15 @@ def test_completed_task_row_keeps_who_and_when(deployed, clock):
         case = session.get(Case, opened.case_id)
     assert (row.status, row.completed_by, row.completed_at) == ("completed", "anna", clock.now())
     assert open_count == 1 and case.lock_version == 2
+
+
+def test_audit_trail_cannot_be_changed_or_deleted(deployed):
+    from sqlalchemy import delete, update
+    from sqlalchemy.exc import DBAPIError
+
+    open_case(deployed, COUNSELLOR)
+    for statement in (update(AuditEvent).values(actor="someone else"), delete(AuditEvent)):
+        with deployed.unit_of_work() as session, pytest.raises(DBAPIError, match="append-only"):
+            session.execute(statement)
+    with deployed.unit_of_work(writes=False) as session:
+        assert sorted(session.scalars(select(AuditEvent.actor))) == ["anna", "test"]  # deploy, open
