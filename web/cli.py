@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
+from werkzeug.serving import run_simple
 
 from engine import schema
 from engine.context import EngineContext
@@ -169,7 +170,7 @@ def serve(host: str, port: int, sweep_every: int) -> None:
     if sweep_every:
         threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()
     try:
-        app.run(host=host, port=port, use_reloader=False, threaded=True)
+        run_simple(host, port, app, threaded=True, use_reloader=False)
     finally:
         stop.set()
 
