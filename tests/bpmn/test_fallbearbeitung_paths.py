@@ -19,32 +19,15 @@ from engine.business_calendar import BERLIN
 from engine.cases import Actor, open_case
 from engine.clock import ManualClock
 from engine.context import EngineContext
+from engine.demo import EINGANG as DEMO_EINGANG
+from engine.demo import RISIKO_NEUTRAL
 from engine.models import AuditEvent, OutboxMessage, Task
 from engine.timers import SweepReport, sweep_timers
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 from tests.steps import case_row, complete, open_tasks, stored_variables
 
-EINGANG = {
-    "kontaktkanal": "telefon",
-    "anonym": True,
-    "betroffen": "selbst",
-    "land": "NW",
-    "amt": "ratsmitglied",
-    "vorfallarten": ["bedrohung"],
-    "vorfallkanal": "social_media",
-    "kurzbeschreibung": "Drohende Kommentare unter einem Beitrag.",
-    "einwilligung_dokumentation": True,
-}
-NO_RISK = {
-    "akute_gefahr": False,
-    "koerperlicher_angriff_30_tage": False,
-    "pathway_oder_last_resort": False,
-    "drohung_leib_leben": False,
-    "privatsphaere_exponiert": False,
-    "nachstellung": False,
-    "warnverhalten_anzahl": 0,
-    "angst_selbsteinschaetzung": 2,
-}
+EINGANG = {**DEMO_EINGANG, "amt": "ratsmitglied"}
+NO_RISK = {**RISIKO_NEUTRAL, "angst_selbsteinschaetzung": 2}
 # Answers on top of NO_RISK that make the DMN table suggest each level (INFO also needs "kein_vorfall").
 LEVEL_ANSWERS: dict[str, dict[str, Any]] = {
     "AKUT": {"akute_gefahr": True},

@@ -8,21 +8,16 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.cases import claim_task, complete_task, open_case, release_task
+from engine.demo import EINGANG as DEMO_EINGANG
 from engine.errors import FormInvalid, NotPermitted, TaskAlreadyCompleted, TaskClaimedByOther
 from engine.models import AuditEvent, Case, Task
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR, TEAM_LEAD
 from tests.steps import case_row, complete, open_tasks, stored_variables, task_id_for
 
 EINGANG = {
-    "kontaktkanal": "telefon",
-    "anonym": True,
-    "betroffen": "selbst",
-    "land": "NW",
+    **DEMO_EINGANG,
     "amt": "ratsmitglied",
-    "vorfallarten": ["bedrohung"],
-    "vorfallkanal": "social_media",
     "kurzbeschreibung": "Kommentar: 'Wir wissen, wo du wohnst.'",
-    "einwilligung_dokumentation": True,
 }
 
 
