@@ -205,6 +205,16 @@ def _bars(results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
         "limit": VS_RAW_LIMIT,
         "ok": all(ratio <= VS_RAW_LIMIT for ratio in ratios.values()),
     }
+    # like for like: a cache miss on every step (deserialize from the database) against raw save/load
+    cold = {
+        size: round(result["lotse_cold"]["median_ms"] / result["raw_save_load"]["median_ms"], 3)
+        for size, result in results.items()
+    }
+    bars["cold_vs_raw_save_load"] = {
+        "value": cold,
+        "limit": VS_RAW_LIMIT,
+        "ok": all(ratio <= VS_RAW_LIMIT for ratio in cold.values()),
+    }
     return bars
 
 

@@ -21,6 +21,6 @@ def test_run_reports_every_variant_and_the_bars() -> None:
         assert summary["p95_ms"] >= summary["median_ms"]
 
     bars = report["bars"]
-    assert set(bars) == {"vs_raw_save_load"}  # the size-10 and size-100 bars need those sizes
+    assert set(bars) == {"vs_raw_save_load", "cold_vs_raw_save_load"}  # size-10/100 bars need those sizes
     assert bars["vs_raw_save_load"]["value"]["3"] > 0
     assert isinstance(bars["vs_raw_save_load"]["ok"], bool)
