@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine import audit
 from engine.context import EngineContext
 from engine.errors import DomainError
-from engine.models import Staff
+from engine.models import AuditEvent, Staff
 
 ROLES = ("beratung", "teamleitung", "prozessverantwortung", "administration")
 _hasher = PasswordHasher()
@@ -69,3 +71,71 @@ def add_staff(
         audit.record(session, now, actor, "staff_added", None, username)
         session.commit()
         return staff.id
+
+
+LOCKOUT_FAILURES = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A staff member as the rest of the system sees them (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    language: str
+
+
+class LoginRefused(DomainError):
+    code = "login_refused"
+
+
+def _member(staff: Staff) -> StaffMember:
+    return StaffMember(
+        staff.id, staff.username, staff.display_name, frozenset(staff.roles.split()), staff.language
+    )
+
+
+def staff_member(ctx: EngineContext, staff_id: int) -> StaffMember | None:
+    with ctx.unit_of_work(writes=False) as session:
+        staff = session.get(Staff, staff_id)
+        return _member(staff) if staff is not None and staff.active else None
+
+
+def _login_key(username: str) -> str:
+    """What the audit keeps of a failed login: a digest, since people type passwords into the name field."""
+    return "login:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+
+
+def authenticate(
+    ctx: EngineContext, username: str, password: str, now: datetime | None = None
+) -> StaffMember:
+    """Check a login; after repeated failures the account is locked for a while. Every attempt is audited."""
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        failures = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == "login_failed",
+                AuditEvent.detail == _login_key(username),
+                AuditEvent.at > now - LOCKOUT_WINDOW,
+            )
+        )
+        if failures >= LOCKOUT_FAILURES:
+            audit.record(session, now, "anonymous", "login_failed", None, _login_key(username))
+            session.commit()
+            raise LoginRefused(
+                "Zu viele Fehlversuche. Bitte warten Sie 15 Minuten oder wenden Sie sich an die Administration.",
+                "Too many failed attempts. Please wait 15 minutes or contact an administrator.",
+            )
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        if staff is None or not staff.active or not password_matches(staff.password_hash, password):
+            audit.record(session, now, "anonymous", "login_failed", None, _login_key(username))
+            session.commit()
+            raise LoginRefused("Benutzername oder Passwort ist falsch.", "Wrong username or password.")
+        audit.record(session, now, staff.username, "logged_in")
+        session.commit()
+        return _member(staff)

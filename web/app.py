@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from flask_wtf import CSRFProtect
 
 from engine.business_calendar import BusinessCalendar
 from engine.context import EngineContext, build_context
 from engine.vault import Vault, parse_keyring
 from web.settings import Settings
+
+csrf = CSRFProtect()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -19,11 +23,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     instance = config.get("INSTANCE_PATH") or os.environ.get("LOTSE_INSTANCE") or Path.cwd() / "instance"
     app = Flask(__name__, instance_path=str(Path(instance).resolve()))
     settings = Settings.from_environment(Path(app.instance_path))
-    app.config.update(SECRET_KEY=settings.secret_key, LOTSE_DATABASE_URL=settings.database_url)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        LOTSE_DATABASE_URL=settings.database_url,
+        LOTSE_SESSION_MINUTES=settings.session_minutes,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
     app.config.update(config)
     app.extensions["lotse"] = _engine_context(app, settings)
-    from web import status
+    csrf.init_app(app)
+    from web import auth, status
 
+    auth.init_app(app)
     app.register_blueprint(status.blueprint)
     return app
 

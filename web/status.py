@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import login_required
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
@@ -12,11 +13,13 @@ blueprint = Blueprint("status", __name__)
 
 
 @blueprint.get("/")
+@login_required
 def home() -> Response:
     return redirect(url_for("status.status"))
 
 
 @blueprint.get("/status")
+@login_required
 def status() -> str:
     context = current_app.extensions["lotse"]
     with context.unit_of_work(writes=False) as session:

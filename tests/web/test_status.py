@@ -6,14 +6,13 @@ import re
 
 from engine.cases import open_case
 from tests.conftest import COUNSELLOR
-from web.app import create_app
 
 
-def test_status_counts_open_cases_and_tasks(deployed, tmp_path):
+def test_status_counts_open_cases_and_tasks(deployed, client, auth):
     open_case(deployed, COUNSELLOR)
     open_case(deployed, COUNSELLOR)
-    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "LOTSE_CONTEXT": deployed})
-    client = app.test_client()
+    assert client.get("/status").status_code == 302  # not without a login
+    auth.login()
     assert client.get("/").status_code == 302
     page = client.get("/status").get_data(as_text=True)
     assert re.search(r'id="open-cases">2<', page) and re.search(r'id="open-tasks">2<', page)

@@ -1,0 +1,88 @@
+"""Access: login with argon2 hashes, throttling, idle expiry, CSRF, and no page without a login."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.models import AuditEvent
+from tests.web.conftest import PASSWORD, csrf_token
+
+PUBLIC = {"auth.login", "static"}
+
+
+def test_login_and_logout(client, auth):
+    response = auth.login()
+    assert response.status_code == 302 and response.headers["Location"] == "/status"
+    page = client.get("/status").get_data(as_text=True)
+    assert "Anna" in page and "Abmelden" in page
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    assert client.get("/status").status_code == 302
+
+
+def test_wrong_password_is_refused_and_audited_without_the_typed_name(client, auth, deployed):
+    response = auth.login(password="falsch-falsch-falsch")
+    assert response.status_code == 401 and "Benutzername oder Passwort ist falsch" in response.get_data(
+        as_text=True
+    )
+    with deployed.unit_of_work(writes=False) as session:
+        failed = session.scalars(select(AuditEvent).where(AuditEvent.action == "login_failed")).all()
+    assert len(failed) == 1 and "anna" not in (failed[0].detail or "") and failed[0].actor == "anonymous"
+
+
+def test_throttling_after_five_failures_even_with_the_right_password(client, auth):
+    for _ in range(5):
+        auth.login(password="falsch-falsch-falsch")
+    response = auth.login(password=PASSWORD)
+    assert response.status_code == 401 and "Zu viele Fehlversuche" in response.get_data(as_text=True)
+
+
+def test_idle_session_expires(app, client, auth):
+    auth.login()
+    with client.session_transaction() as session:
+        session["seen"] -= app.config["LOTSE_SESSION_MINUTES"] * 60 + 1
+    response = client.get("/status")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/status").status_code == 302  # really logged out
+
+
+def test_activity_keeps_the_session(app, client, auth):
+    auth.login()
+    with client.session_transaction() as session:
+        session["seen"] -= app.config["LOTSE_SESSION_MINUTES"] * 60 - 30
+    assert client.get("/status").status_code == 200
+
+
+def test_post_without_csrf_token_is_refused(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/login", data={"username": "anna", "password": PASSWORD})
+    assert response.status_code in (400, 200) and client.get("/status").status_code == 302
+
+
+def test_open_redirect_after_login_is_refused(client):
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post(
+        "/login?next=https://evil.example/x",
+        data={"username": "anna", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/status"
+
+
+def test_no_route_but_login_and_static_answers_without_login(app, client):
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC:
+            continue
+        url = rule.build({argument: "1" for argument in rule.arguments})[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code in (302, 401, 400), (rule.endpoint, method, response.status_code)
+            if response.status_code == 302:
+                assert "/login" in response.headers["Location"], rule.endpoint
+            checked += 1
+    assert checked >= 3
+
+
+@pytest.mark.parametrize("username", ["anna", "tara", "paul", "ada"])
+def test_every_role_can_log_in(auth, username):
+    assert auth.login(username).status_code == 302

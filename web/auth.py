@@ -1,0 +1,142 @@
+"""Login, logout, session expiry after inactivity, and the one place that says who may open a page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import wraps
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from engine.cases import Actor
+from engine.errors import DomainError
+from engine.staff import StaffMember, authenticate, staff_member
+
+blueprint = Blueprint("auth", __name__)
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Bitte melden Sie sich an."
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+
+
+class SignedIn(UserMixin):
+    """The logged-in staff member, as Flask-Login wants it."""
+
+    def __init__(self, member: StaffMember) -> None:
+        self.member = member
+
+    def get_id(self) -> str:
+        return str(self.member.id)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.member.username, self.member.roles)
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.member.roles & set(roles))
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Benutzername", validators=[DataRequired(), Length(max=100)])
+    password = PasswordField("Passwort", validators=[DataRequired(), Length(max=200)])
+
+
+@login_manager.user_loader
+def _load(user_id: str) -> SignedIn | None:
+    if not user_id.isdigit():
+        return None
+    member = staff_member(current_app.extensions["lotse"], int(user_id))
+    return SignedIn(member) if member is not None else None
+
+
+def requires_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Only staff with one of these roles may open the view; others get 403."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        @login_required
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        guarded.required_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return guarded
+
+    return decorate
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            member = authenticate(current_app.extensions["lotse"], form.username.data, form.password.data)
+        except DomainError as refused:
+            flash(refused.message("de"), "error")
+            return render_template("auth/login.html", form=form), 401
+        session.clear()
+        login_user(SignedIn(member))
+        session.permanent = True
+        _touch()
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@blueprint.post("/logout")
+@login_required
+def logout() -> Response:
+    logout_user()
+    session.clear()
+    flash("Sie wurden abgemeldet.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only redirect within Lotse after login."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("status.status")
+
+
+def _touch() -> None:
+    session["seen"] = datetime.now(UTC).timestamp()
+
+
+def _expire_idle_sessions() -> Response | None:
+    """Log out after the configured inactivity; every request of a signed-in person counts as activity."""
+    if not current_user.is_authenticated:
+        return None
+    idle = timedelta(minutes=current_app.config["LOTSE_SESSION_MINUTES"])
+    seen = session.get("seen")
+    if seen is None or datetime.now(UTC).timestamp() - seen > idle.total_seconds():
+        logout_user()
+        session.clear()
+        flash("Ihre Sitzung ist wegen Inaktivität abgelaufen. Bitte melden Sie sich erneut an.", "info")
+        return redirect(url_for("auth.login", next=request.path))
+    _touch()
+    return None
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.before_request(_expire_idle_sessions)
+    app.register_blueprint(blueprint)
