@@ -27,7 +27,6 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_V
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
@@ -175,9 +174,6 @@ class ProcessSpec:
             form = _form_spec(getattr(task_spec, "form", None))
             self._forms[task_spec.name] = form
         return form
-
-    def element_ids(self) -> list[str]:
-        return [name for name, ts in self.spec.task_specs.items() if getattr(ts, "bpmn_id", None)]
 
 
 def parse_process(bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes] | None = None) -> ProcessSpec:
@@ -381,14 +377,8 @@ class Instance:
     def human_tasks(self) -> list[HumanTask]:
         return [self._describe(task) for task in self._ready_manual_tasks()]
 
-    def task_data(self, task_id: str) -> dict[str, Any]:
-        return dict(self._ready_task(task_id).data)
-
     def form_for(self, task_id: str) -> FormSpec:
         return self.process.form_for(self._ready_task(task_id).task_spec)
-
-    def form_for_element(self, element_id: str) -> FormSpec:
-        return self.process.form_for(self.process.spec.task_specs[element_id])
 
     def next_timer_at(self) -> datetime | None:
         """The earliest instant at which a waiting timer of this instance is due."""
@@ -693,7 +683,3 @@ def _json_default(value: Any) -> Any:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=_json_default)
-
-
-def is_catching_event(task_spec: Any) -> bool:
-    return isinstance(task_spec, CatchingEvent)

@@ -33,7 +33,7 @@ from engine.errors import (
     TaskCancelled,
     TaskClaimedByOther,
 )
-from engine.models import Case, ProcessVersion, Task
+from engine.models import Case, Task
 from engine.processes import latest_version
 
 DEFAULT_PROCESS = "fallbearbeitung"
@@ -50,9 +50,6 @@ class Actor:
     @property
     def is_team_lead(self) -> bool:
         return TEAM_LEAD in self.groups
-
-
-SYSTEM = Actor("system", frozenset())
 
 
 @dataclass(frozen=True)
@@ -216,8 +213,3 @@ def _why_task_is_gone(ctx: EngineContext, task_id: str) -> Exception:
             return TaskClaimedByOther(row.assignee)
         reference = session.scalar(select(Case.reference).where(Case.id == row.case_id))
         return ConcurrentUpdate(reference)
-
-
-def process_version_of(session: Session, case_id: int) -> ProcessVersion | None:
-    case = session.get(Case, case_id)
-    return session.get(ProcessVersion, case.process_version_id) if case else None

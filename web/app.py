@@ -51,7 +51,3 @@ def _engine_context(app: Flask, settings: Settings) -> EngineContext:
         Vault(keys, active),
         BusinessCalendar(land=app.config.get("LOTSE_LAND", settings.land)),
     )
-
-
-def engine_context(app: Flask) -> EngineContext:
-    return app.extensions["lotse"]
