@@ -33,11 +33,21 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# The browser bundle (bpmn-js and friends) is built from npm packages once the front end exists.
-frontend:
-	@if [ -f $(FRONTEND)/package.json ]; then \
-		cd $(FRONTEND) && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && npm run build; \
-	fi
+# The browser bundle (htmx, the bpmn-js viewer) is built from npm packages into web/static/dist.
+# npm ci runs again when the lock file changes; the bundle is rebuilt when a source, build.mjs or
+# the installed packages change.
+FRONTEND_INSTALLED := $(FRONTEND)/node_modules/.installed
+FRONTEND_BUILT := web/static/dist/.built
+
+frontend: $(FRONTEND_BUILT)
+
+$(FRONTEND_INSTALLED): $(FRONTEND)/package-lock.json $(FRONTEND)/package.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	touch $@
+
+$(FRONTEND_BUILT): $(FRONTEND_INSTALLED) $(FRONTEND)/build.mjs $(wildcard $(FRONTEND)/src/*)
+	cd $(FRONTEND) && npm run build
+	touch $@
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

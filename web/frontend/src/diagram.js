@@ -1,0 +1,91 @@
+// Renders BPMN diagrams read-only (pan and zoom) into every [data-bpmn-url] container.
+//
+//   <div data-bpmn-url="/…/diagram.bpmn" data-active="Task_1" data-done="Start_1,Flow_1"></div>
+//
+// data-active / data-done: comma-separated BPMN element ids, marked lotse-active / lotse-done.
+// When the diagram is shown the container gets data-rendered="true" ("error" if it failed).
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+
+import 'bpmn-js/dist/assets/diagram-js.css';
+import 'bpmn-js/dist/assets/bpmn-js.css';
+import 'bpmn-js/dist/assets/bpmn-font/css/bpmn.css';
+import './diagram.css';
+
+const ERROR_TEXT = 'Diagramm konnte nicht geladen werden / Diagram could not be loaded';
+
+function ids(value) {
+  return (value || '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
+}
+
+function showError(container) {
+  const alert = document.createElement('p');
+  alert.setAttribute('role', 'alert');
+  alert.textContent = ERROR_TEXT;
+  container.replaceChildren(alert);
+  container.dataset.rendered = 'error';
+}
+
+async function render(container) {
+  let viewer;
+  try {
+    const response = await fetch(container.dataset.bpmnUrl, {
+      credentials: 'same-origin',
+      headers: { Accept: 'application/xml, text/xml' },
+    });
+    if (!response.ok) {
+      throw new Error(`HTTP ${response.status}`);
+    }
+    const xml = await response.text();
+
+    viewer = new NavigatedViewer({ container });
+    await viewer.importXML(xml);
+
+    const canvas = viewer.get('canvas');
+    const registry = viewer.get('elementRegistry');
+    canvas.zoom('fit-viewport');
+
+    for (const [attribute, marker] of [
+      [container.dataset.active, 'lotse-active'],
+      [container.dataset.done, 'lotse-done'],
+    ]) {
+      for (const id of ids(attribute)) {
+        // Unknown ids (e.g. from an older model version) are skipped.
+        if (registry.get(id)) {
+          canvas.addMarker(id, marker);
+        }
+      }
+    }
+    container.dataset.rendered = 'true';
+  } catch (error) {
+    console.error('bpmn diagram', container.dataset.bpmnUrl, error);
+    if (viewer) {
+      viewer.destroy();
+    }
+    showError(container);
+  }
+}
+
+function renderAll(root) {
+  const containers = [];
+  if (root.matches && root.matches('[data-bpmn-url]')) {
+    containers.push(root);
+  }
+  containers.push(...root.querySelectorAll('[data-bpmn-url]'));
+  for (const container of containers) {
+    // Each container once, also when htmx swaps in new content.
+    if (!container.dataset.rendered && !container.dataset.rendering) {
+      container.dataset.rendering = 'true';
+      render(container).finally(() => delete container.dataset.rendering);
+    }
+  }
+}
+
+if (document.readyState === 'loading') {
+  document.addEventListener('DOMContentLoaded', () => renderAll(document));
+} else {
+  renderAll(document);
+}
+document.addEventListener('htmx:load', (event) => renderAll(event.target));
