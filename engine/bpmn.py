@@ -175,6 +175,16 @@ class ProcessSpec:
             self._forms[task_spec.name] = form
         return form
 
+    def user_tasks(self) -> list[tuple[str, str]]:
+        """(element id, name) of every user or manual task, in document order of the specs."""
+        specs = [self.spec, *self.subprocess_specs.values()]
+        return [
+            (task.bpmn_id, task.bpmn_name or task.bpmn_id)
+            for spec in specs
+            for task in spec.task_specs.values()
+            if getattr(task, "manual", False) and getattr(task, "bpmn_id", None)
+        ]
+
 
 def parse_process(bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes] | None = None) -> ProcessSpec:
     """Parse one BPMN file (with its DMN files) into a ProcessSpec, or raise ModelError."""
@@ -349,6 +359,17 @@ class HumanTask:
     escalation: bool
 
 
+@dataclass(frozen=True)
+class CompletedStep:
+    """A completed user task with the form it answered and the variables as it left them."""
+
+    id: str
+    element_id: str
+    title: str
+    form: FormSpec
+    data: dict[str, Any]
+
+
 # --------------------------------------------------------------------------------------------
 # Running instances
 # --------------------------------------------------------------------------------------------
@@ -380,6 +401,44 @@ class Instance:
     def form_for(self, task_id: str) -> FormSpec:
         return self.process.form_for(self._ready_task(task_id).task_spec)
 
+    def completed_steps(self) -> list[CompletedStep]:
+        """Completed user tasks in the order they were completed."""
+        done = [
+            task
+            for workflow in self._workflows()
+            for task in workflow.tasks.values()
+            if task._state == TaskState.COMPLETED and task.task_spec.manual
+        ]
+        done.sort(key=lambda task: task.last_state_change)
+        return [
+            CompletedStep(
+                id=str(task.id),
+                element_id=task.task_spec.bpmn_id,
+                title=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+                form=self.process.form_for(task.task_spec),
+                data=dict(task.data),
+            )
+            for task in done
+        ]
+
+    def element_states(self) -> tuple[frozenset[str], frozenset[str]]:
+        """BPMN element ids that are active now (ready or waiting) and those already completed."""
+        active: set[str] = set()
+        done: set[str] = set()
+        for workflow in self._workflows():
+            for task in workflow.tasks.values():
+                element = getattr(task.task_spec, "bpmn_id", None)
+                if element is None:
+                    continue
+                if task._state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+                    active.add(element)
+                elif task._state == TaskState.COMPLETED:
+                    done.add(element)
+        return frozenset(active), frozenset(done - active)
+
+    def _workflows(self) -> list[Any]:
+        return [self.workflow, *self.workflow.subprocesses.values()]
+
     def next_timer_at(self) -> datetime | None:
         """The earliest instant at which a waiting timer of this instance is due."""
         due = [moment for moment in map(_timer_due, self._waiting_timers()) if moment is not None]
@@ -409,10 +468,9 @@ class Instance:
     def _ready_manual_tasks(self) -> list[Any]:
         """READY user and manual tasks; computed once per step (the scan grows with the model)."""
         if self._ready is None:
-            workflows = [self.workflow, *self.workflow.subprocesses.values()]
             self._ready = [
                 task
-                for workflow in workflows
+                for workflow in self._workflows()
                 for task in workflow.tasks.values()
                 if task._state == TaskState.READY and task.task_spec.manual
             ]

@@ -33,7 +33,7 @@ from engine.errors import (
     TaskCancelled,
     TaskClaimedByOther,
 )
-from engine.models import Case, Task
+from engine.models import Case, Staff, Task
 from engine.processes import latest_version
 
 DEFAULT_PROCESS = "fallbearbeitung"
@@ -145,19 +145,72 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime |
         session.commit()
 
 
+def next_task_for(ctx: EngineContext, actor: Actor, case_id: int) -> str | None:
+    """The open task of this case the actor would naturally do next: theirs, or one for their groups."""
+    with ctx.unit_of_work(writes=False) as session:
+        return session.scalar(
+            select(Task.id)
+            .where(Task.case_id == case_id, Task.status == "open")
+            .where(
+                (Task.assignee == actor.username)
+                | (Task.assignee.is_(None) & Task.candidate_group.in_(sorted(actor.groups)))
+            )
+            .order_by(Task.priority.desc(), Task.created_at, Task.id)
+            .limit(1)
+        )
+
+
+def reassign_task(
+    ctx: EngineContext, actor: Actor, task_id: str, assignee: str | None, now: datetime | None = None
+) -> None:
+    """Team leads hand an open task to a colleague (or back to the group with ``None``)."""
+    now = now or ctx.clock.now()
+    if not actor.is_team_lead:
+        raise NotPermitted("reassign")
+    with ctx.unit_of_work() as session:
+        row = _open_task(session, task_id)
+        if assignee is not None:
+            _require_candidate(session, assignee, row.candidate_group)
+        session.execute(
+            update(Task).where(Task.id == task_id, Task.status == "open").values(assignee=assignee)
+        )
+        audit.record(
+            session,
+            now,
+            actor.username,
+            "task_reassigned",
+            row.case_id,
+            f"{row.element_id}→{assignee or '-'}",
+        )
+        session.commit()
+
+
+def _require_candidate(session: Session, username: str, group: str | None) -> None:
+    roles = session.scalar(select(Staff.roles).where(Staff.username == username, Staff.active.is_(True)))
+    if roles is None:
+        raise NotFound("Mitarbeiter:in/Staff member", username)
+    if group is not None and group not in roles.split():
+        raise NotPermitted(f"assign to {username}: not in group {group}")
+
+
 def _open_task(session: Session, task_id: str) -> Task:
     row = session.get(Task, task_id)
     if row is None:
         raise NotFound("Aufgabe/Task", task_id)
-    _check_open(row)
+    check_open(row)
     return row
 
 
-def _check_open(row: Task | TaskFacts) -> None:
+def check_open(row: Task | TaskFacts) -> None:
+    """Raise TaskAlreadyCompleted or TaskCancelled, naming who and when, for a task that is not open."""
+    gone: TaskAlreadyCompleted | TaskCancelled | None = None
     if row.status == "completed":
-        raise TaskAlreadyCompleted(row.completed_by, row.completed_at)
-    if row.status == "cancelled":
-        raise TaskCancelled(row.completed_at)
+        gone = TaskAlreadyCompleted(row.completed_by, row.completed_at)
+    elif row.status == "cancelled":
+        gone = TaskCancelled(row.completed_at)
+    if gone is not None:
+        gone.facts["case_id"] = row.case_id
+        raise gone
 
 
 @dataclass(frozen=True)
@@ -188,7 +241,7 @@ def _open_task_and_case(session: Session, task_id: str) -> tuple[TaskFacts, Case
         raise NotFound("Aufgabe/Task", task_id)
     split = len(_TASK_COLUMNS)
     row = TaskFacts(*found[:split])
-    _check_open(row)
+    check_open(row)
     return row, record_from_row(found[split:])
 
 

@@ -154,7 +154,17 @@ def _check_bounds(spec: FieldSpec, value: Any) -> None:
         measured = len(value) if name.endswith("length") else value
         if not isinstance(measured, int):
             continue
-        if name.startswith("min") and measured < limit:
-            raise _Invalid(f"Mindestens {limit} ({name}).", f"At least {limit} ({name}).")
-        if name.startswith("max") and measured > limit:
-            raise _Invalid(f"Höchstens {limit} ({name}).", f"At most {limit} ({name}).")
+        too_small = name.startswith("min") and measured < limit
+        too_large = name.startswith("max") and measured > limit
+        if too_small or too_large:
+            raise _Invalid(*_bound_message(name, limit))
+
+
+def _bound_message(name: str, limit: int) -> Message:
+    if name == "minlength":
+        return f"Bitte mindestens {limit} Zeichen eingeben.", f"Please enter at least {limit} characters."
+    if name == "maxlength":
+        return f"Bitte höchstens {limit} Zeichen eingeben.", f"Please enter at most {limit} characters."
+    if name == "min":
+        return f"Der Wert muss mindestens {limit} sein.", f"The value must be at least {limit}."
+    return f"Der Wert darf höchstens {limit} sein.", f"The value must be at most {limit}."

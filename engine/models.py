@@ -174,3 +174,15 @@ class Staff(Base):
     language: Mapped[str] = mapped_column(String(5), default="de")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class CaseNote(Base):
+    """A counsellor's note on a case; the body is sealed by the vault, bound to the note's case."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(Instant)
+    body: Mapped[bytes] = mapped_column(LargeBinary)

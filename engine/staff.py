@@ -139,3 +139,15 @@ def authenticate(
         audit.record(session, now, staff.username, "logged_in")
         session.commit()
         return _member(staff)
+
+
+def set_language(ctx: EngineContext, staff_id: int, language: str) -> None:
+    if language not in ("de", "en"):
+        raise ValueError(f"unsupported language {language!r}")
+    with ctx.unit_of_work() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None:
+            return
+        staff.language = language
+        audit.record(session, ctx.clock.now(), staff.username, "language_changed", None, language)
+        session.commit()

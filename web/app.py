@@ -34,10 +34,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.extensions["lotse"] = _engine_context(app, settings)
     csrf.init_app(app)
-    from web import auth, status
+    from web import account, auth, cases, errors, formatting, i18n, inbox, status, tasks
 
+    i18n.init_app(app)
+    formatting.init_app(app)
+    errors.init_app(app)
     auth.init_app(app)
-    app.register_blueprint(status.blueprint)
+    for area in (inbox, tasks, cases, account, status):
+        app.register_blueprint(area.blueprint)
     return app
 
 

@@ -97,7 +97,7 @@ def login() -> str | Response:
         login_user(SignedIn(member))
         session.permanent = True
         _touch()
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
 
 
@@ -110,11 +110,11 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only redirect within Lotse after login."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("status.status")
+    return url_for("inbox.inbox")
 
 
 def _touch() -> None:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, current_app, render_template
 from flask_login import login_required
 from sqlalchemy import func, select
-from werkzeug.wrappers import Response
 
 from engine.models import Case, ProcessVersion, Task
 
 blueprint = Blueprint("status", __name__)
-
-
-@blueprint.get("/")
-@login_required
-def home() -> Response:
-    return redirect(url_for("status.status"))
 
 
 @blueprint.get("/status")

@@ -13,7 +13,7 @@ PUBLIC = {"auth.login", "static"}
 
 def test_login_and_logout(client, auth):
     response = auth.login()
-    assert response.status_code == 302 and response.headers["Location"] == "/status"
+    assert response.status_code == 302 and response.headers["Location"] == "/"
     page = client.get("/status").get_data(as_text=True)
     assert "Anna" in page and "Abmelden" in page
     client.post("/logout", data={"csrf_token": csrf_token(page)})
@@ -65,7 +65,7 @@ def test_open_redirect_after_login_is_refused(client):
         "/login?next=https://evil.example/x",
         data={"username": "anna", "password": PASSWORD, "csrf_token": token},
     )
-    assert response.headers["Location"] == "/status"
+    assert response.headers["Location"] == "/"
 
 
 def test_no_route_but_login_and_static_answers_without_login(app, client):

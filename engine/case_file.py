@@ -1,0 +1,193 @@
+"""Everything the case page shows, read under the need-to-know rule; each read is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.access import require_case_access
+from engine.bpmn import CompletedStep, FieldSpec
+from engine.case_store import RECORD_COLUMNS, load_instance, record_from_row, remember
+from engine.cases import Actor
+from engine.context import EngineContext
+from engine.errors import NotFound
+from engine.models import AuditEvent, Case, ProcessVersion, Task
+from engine.notes import Note, case_notes
+
+ASSESSMENT_INPUT_STEP = "risikoeinschaetzung"
+ASSESSMENT_CONFIRM_STEP = "risikostufe_bestaetigen"
+
+
+@dataclass(frozen=True)
+class Answer:
+    field: FieldSpec
+    value: Any
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    id: str
+    element_id: str
+    title: str
+    status: str
+    candidate_group: str | None
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None
+    answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """One risk assessment: the answers given, the decision table's proposal, the confirmed level."""
+
+    at: datetime | None
+    by: str | None
+    inputs: tuple[Answer, ...]
+    proposal: str | None
+    result: str | None
+    reason: str | None
+
+    @property
+    def overridden(self) -> bool:
+        return self.proposal is not None and self.result is not None and self.proposal != self.result
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    action: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    id: int
+    reference: str
+    status: str
+    risk_level: str | None
+    facts: dict[str, str | None]
+    opened_at: datetime
+    closed_at: datetime | None
+    escalated: bool
+    process: str
+    tasks: tuple[TaskEntry, ...]
+    assessments: tuple[Assessment, ...]
+    notes: tuple[Note, ...]
+    timeline: tuple[TimelineEntry, ...]
+    views: int
+    active_elements: frozenset[str]
+    done_elements: frozenset[str]
+
+    @property
+    def open_tasks(self) -> list[TaskEntry]:
+        return [task for task in self.tasks if task.status == "open"]
+
+    @property
+    def closed_tasks(self) -> list[TaskEntry]:
+        return [task for task in self.tasks if task.status != "open"]
+
+
+def read_case_file(ctx: EngineContext, actor: Actor, case_id: int, now: datetime | None = None) -> CaseFile:
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        require_case_access(session, actor, case_id)
+        audit.record(session, now, actor.username, "case_viewed", case_id, None)
+        session.commit()
+    with ctx.unit_of_work(writes=False) as session:
+        return _assemble(ctx, session, case_id)
+
+
+def answers_of(step: CompletedStep) -> tuple[Answer, ...]:
+    return tuple(
+        Answer(field, step.data.get(field.id)) for field in step.form.fields if field.id in step.data
+    )
+
+
+def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
+    found = session.execute(select(*RECORD_COLUMNS).where(Case.id == case_id)).first()
+    if found is None:
+        raise NotFound("Fall/Case", case_id)
+    record = record_from_row(found)
+    case = session.get(Case, case_id)
+    instance = load_instance(ctx, session, record)
+    remember(ctx, record, instance)
+    steps = {step.id: step for step in instance.completed_steps()}
+    rows = session.scalars(
+        select(Task).where(Task.case_id == case_id).order_by(Task.created_at, Task.id)
+    ).all()
+    tasks = tuple(_task_entry(row, steps.get(row.id)) for row in rows)
+    version = session.get(ProcessVersion, record.process_version_id)
+    events = session.execute(
+        select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
+        .where(AuditEvent.case_id == case_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    active, done = instance.element_states()
+    return CaseFile(
+        id=case_id,
+        reference=record.reference or str(case_id),
+        status=record.status,
+        risk_level=record.risk_level,
+        facts={
+            "land": record.land,
+            "office_type": record.office_type,
+            "contact_channel": record.contact_channel,
+        },
+        opened_at=case.opened_at,
+        closed_at=record.closed_at,
+        escalated=record.escalated,
+        process=f"{version.name} v{version.version}" if version else "?",
+        tasks=tasks,
+        assessments=_assessments(instance.completed_steps(), {row.id: row for row in rows}),
+        notes=tuple(case_notes(ctx, session, case_id)),
+        timeline=tuple(TimelineEntry(*event) for event in events if event.action != "case_viewed"),
+        views=sum(1 for event in events if event.action == "case_viewed"),
+        active_elements=active,
+        done_elements=done,
+    )
+
+
+def _task_entry(row: Task, step: CompletedStep | None) -> TaskEntry:
+    return TaskEntry(
+        id=row.id,
+        element_id=row.element_id,
+        title=row.title,
+        status=row.status,
+        candidate_group=row.candidate_group,
+        assignee=row.assignee,
+        created_at=row.created_at,
+        due_at=row.due_at,
+        completed_at=row.completed_at,
+        completed_by=row.completed_by,
+        answers=answers_of(step) if step is not None else (),
+    )
+
+
+def _assessments(steps: list[CompletedStep], rows: dict[str, Task]) -> tuple[Assessment, ...]:
+    found: list[Assessment] = []
+    inputs: tuple[Answer, ...] = ()
+    for step in steps:
+        if step.element_id == ASSESSMENT_INPUT_STEP:
+            inputs = answers_of(step)
+        elif step.element_id == ASSESSMENT_CONFIRM_STEP:
+            row = rows.get(step.id)
+            found.append(
+                Assessment(
+                    at=row.completed_at if row else None,
+                    by=row.completed_by if row else None,
+                    inputs=inputs,
+                    proposal=step.data.get("risikostufe_vorschlag"),
+                    result=step.data.get("risikostufe"),
+                    reason=step.data.get("abweichung_begruendung") or None,
+                )
+            )
+    return tuple(reversed(found))

@@ -1,0 +1,92 @@
+"""What the task page shows: the task, its generated form with initial values, and the case beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from engine import audit
+from engine.access import require_case_access
+from engine.bpmn import FormSpec, TaskNotReady
+from engine.case_file import Answer, answers_of
+from engine.case_store import RECORD_COLUMNS, load_instance, record_from_row, remember
+from engine.cases import Actor, check_open
+from engine.context import EngineContext
+from engine.errors import NotFound
+from engine.models import Case, Task
+
+
+@dataclass(frozen=True)
+class TaskSheet:
+    task_id: str
+    element_id: str
+    title: str
+    instructions: str | None
+    candidate_group: str | None
+    assignee: str | None
+    due_at: datetime | None
+    priority: int
+    case_id: int
+    reference: str
+    risk_level: str | None
+    facts: dict[str, str | None]
+    form: FormSpec
+    initial: dict[str, Any]
+    earlier: tuple[tuple[str, tuple[Answer, ...]], ...]  # (step title, answers), newest first
+
+
+def read_task_sheet(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | None = None) -> TaskSheet:
+    """Raises NotFound, NotPermitted, TaskAlreadyCompleted or TaskCancelled."""
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        row = session.get(Task, task_id)
+        if row is None:
+            raise NotFound("Aufgabe/Task", task_id)
+        require_case_access(session, actor, row.case_id)
+        check_open(row)
+        found = session.execute(select(*RECORD_COLUMNS).where(Case.id == row.case_id)).first()
+        record = record_from_row(found)
+        instance = load_instance(ctx, session, record)
+        try:
+            form = instance.form_for(task_id)
+            instructions = next((t.instructions for t in instance.human_tasks() if t.id == task_id), None)
+        except TaskNotReady:
+            raise NotFound("Aufgabe/Task", task_id) from None
+        finally:
+            remember(ctx, record, instance)
+        variables = instance.variables()
+        steps = instance.completed_steps()
+        audit.record(session, now, actor.username, "case_viewed", row.case_id, row.element_id)
+        session.commit()
+    return TaskSheet(
+        task_id=task_id,
+        element_id=row.element_id,
+        title=row.title,
+        instructions=instructions,
+        candidate_group=row.candidate_group,
+        assignee=row.assignee,
+        due_at=row.due_at,
+        priority=row.priority,
+        case_id=row.case_id,
+        reference=record.reference or str(record.id),
+        risk_level=record.risk_level,
+        facts={
+            "land": record.land,
+            "office_type": record.office_type,
+            "contact_channel": record.contact_channel,
+        },
+        form=form,
+        initial={
+            f.id: variables[f.id] if f.id in variables else _default(f.type, f.default) for f in form.fields
+        },
+        earlier=tuple((step.title, answers_of(step)) for step in reversed(steps)),
+    )
+
+
+def _default(kind: str, default: str | None) -> Any:
+    if kind == "boolean":
+        return (default or "").strip().lower() == "true"
+    return default

@@ -1,0 +1,100 @@
+"""Cases: take a new call or e-mail as an anonymous case, the case page, notes, the case's diagram."""
+
+from __future__ import annotations
+
+import contextlib
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from engine.access import require_case_access
+from engine.case_file import read_case_file
+from engine.cases import claim_task, next_task_for, open_case
+from engine.errors import DomainError, NotFound, NotPermitted
+from engine.models import Case, ProcessVersion
+from engine.notes import add_note
+from web.auth import requires_role
+from web.i18n import language
+
+blueprint = Blueprint("cases", __name__)
+CHANNELS = ("telefon", "email", "video", "portal", "vermittelt")
+
+
+def _context():
+    return current_app.extensions["lotse"]
+
+
+@blueprint.route("/faelle/neu", methods=["GET", "POST"])
+@requires_role("beratung", "teamleitung")
+def new_case() -> str | Response | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("cases/new.html", channels=CHANNELS, chosen="telefon")
+    channel = request.form.get("kontaktkanal", "")
+    if channel not in CHANNELS:
+        flash(gettext("Bitte wählen Sie, wie die Person Kontakt aufgenommen hat."), "error")
+        return render_template("cases/new.html", channels=CHANNELS, chosen=None), 422
+    context, actor = _context(), current_user.actor
+    try:
+        opened = open_case(context, actor, {"kontaktkanal": channel})
+    except DomainError as refused:
+        flash(refused.message(language()), "error")
+        return render_template("cases/new.html", channels=CHANNELS, chosen=channel), 503
+    flash(gettext("Fall %(reference)s angelegt – anonym, ohne Namen.", reference=opened.reference), "success")
+    first = next_task_for(context, actor, opened.case_id)
+    if first is None:
+        return redirect(url_for("cases.case_page", case_id=opened.case_id))
+    with contextlib.suppress(DomainError):  # someone else took it meanwhile; the task page says so
+        claim_task(context, actor, first)
+    return redirect(url_for("tasks.task_page", task_id=first))
+
+
+@blueprint.get("/faelle/<int:case_id>")
+@login_required
+def case_page(case_id: int) -> str:
+    try:
+        case = read_case_file(_context(), current_user.actor, case_id)
+    except NotFound:
+        abort(404)
+    except NotPermitted:
+        abort(403)
+    return render_template("cases/case.html", case=case)
+
+
+@blueprint.post("/faelle/<int:case_id>/notizen")
+@login_required
+def add_case_note(case_id: int) -> Response:
+    try:
+        add_note(_context(), current_user.actor, case_id, request.form.get("text", ""))
+    except NotFound:
+        abort(404)
+    except NotPermitted:
+        abort(403)
+    except DomainError as refused:
+        flash(refused.message(language()), "error")
+    else:
+        flash(gettext("Notiz gespeichert."), "success")
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#notizen")
+
+
+@blueprint.get("/faelle/<int:case_id>/prozess.bpmn")
+@login_required
+def case_diagram(case_id: int) -> Response:
+    """The BPMN of the process version this case runs on, for the diagram on the case page."""
+    context = _context()
+    with context.unit_of_work(writes=False) as session:
+        try:
+            require_case_access(session, current_user.actor, case_id)
+        except NotFound:
+            abort(404)
+        except NotPermitted:
+            abort(403)
+        xml = session.scalar(
+            select(ProcessVersion.bpmn_xml)
+            .join(Case, Case.process_version_id == ProcessVersion.id)
+            .where(Case.id == case_id)
+        )
+    response = Response(xml, mimetype="application/xml")
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response

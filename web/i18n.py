@@ -1,0 +1,25 @@
+"""Language and time zone for each request: German by default, English per staff member's setting."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import Babel
+from flask_login import current_user
+
+LANGUAGES = ("de", "en")
+TIME_ZONE = "Europe/Berlin"
+babel = Babel()
+
+
+def language() -> str:
+    """The signed-in person's language setting; German before login and by default."""
+    if current_user and current_user.is_authenticated and current_user.member.language in LANGUAGES:
+        return current_user.member.language
+    return "de"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", "de")
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIME_ZONE)
+    babel.init_app(app, locale_selector=language, timezone_selector=lambda: TIME_ZONE)
+    app.jinja_env.globals["language"] = language

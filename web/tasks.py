@@ -1,0 +1,147 @@
+"""The task page: the form generated from the model, validated on the server, safe against stale tabs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from engine.bpmn import FormSpec
+from engine.cases import claim_task, complete_task, next_task_for
+from engine.errors import (
+    DomainError,
+    FormInvalid,
+    NotFound,
+    NotPermitted,
+    TaskAlreadyCompleted,
+    TaskCancelled,
+    TaskClaimedByOther,
+)
+from engine.notes import add_note
+from engine.task_sheet import read_task_sheet
+from web.i18n import language
+
+blueprint = Blueprint("tasks", __name__)
+STALE = (TaskAlreadyCompleted, TaskCancelled, TaskClaimedByOther)
+
+
+def _context():
+    return current_app.extensions["lotse"]
+
+
+def _submitted(form: FormSpec) -> dict[str, Any]:
+    """The raw values of the declared fields only; multi-selects as lists."""
+    raw: dict[str, Any] = {}
+    for field in form.fields:
+        if field.type == "enum" and field.multiple:
+            raw[field.id] = request.form.getlist(field.id)
+        else:
+            raw[field.id] = request.form.get(field.id)
+    return raw
+
+
+def _sheet_or_refusal(task_id: str):
+    try:
+        return read_task_sheet(_context(), current_user.actor, task_id), None
+    except NotPermitted:
+        abort(403)
+    except NotFound:
+        abort(404)
+    except STALE as gone:
+        return None, gone
+
+
+@blueprint.get("/aufgaben/<task_id>")
+@login_required
+def task_page(task_id: str) -> str | tuple[str, int]:
+    sheet, gone = _sheet_or_refusal(task_id)
+    if gone is not None:
+        return render_template(
+            "tasks/gone.html", message=gone.message(language()), typed=None, case_id=gone.facts.get("case_id")
+        ), 409
+    return render_template("tasks/task.html", sheet=sheet, values=sheet.initial, errors={})
+
+
+@blueprint.post("/aufgaben/<task_id>")
+@login_required
+def submit(task_id: str) -> str | tuple[str, int] | Response:
+    sheet, gone = _sheet_or_refusal(task_id)
+    if gone is not None:
+        return _gone(task_id, gone, dict(request.form))
+    raw = _submitted(sheet.form)
+    try:
+        complete_task(_context(), current_user.actor, task_id, raw)
+    except FormInvalid as invalid:
+        errors = {
+            field: messages[0 if language() == "de" else 1] for field, messages in invalid.errors.items()
+        }
+        flash(gettext("Bitte prüfen Sie die markierten Felder."), "error")
+        return render_template("tasks/task.html", sheet=sheet, values=raw, errors=errors), 422
+    except STALE as lost:
+        return _gone(task_id, lost, raw, sheet)
+    except NotPermitted:
+        abort(403)
+    flash(gettext("„%(title)s“ ist erledigt.", title=sheet.title), "success")
+    follow = next_task_for(_context(), current_user.actor, sheet.case_id)
+    if follow is not None:
+        return redirect(url_for("tasks.task_page", task_id=follow))
+    return redirect(url_for("inbox.inbox"))
+
+
+def _gone(task_id: str, gone: DomainError, typed: dict[str, Any], sheet=None) -> tuple[str, int] | Response:
+    """The task changed under the person: say who and when, and keep what they typed."""
+    if isinstance(gone, TaskAlreadyCompleted) and gone.facts.get("by") == current_user.member.username:
+        flash(
+            gettext("Sie haben diese Aufgabe bereits erledigt; das doppelte Absenden wurde ignoriert."),
+            "info",
+        )
+        return redirect(url_for("inbox.inbox"))
+    typed = {
+        key: value for key, value in typed.items() if key != "csrf_token" and value not in (None, "", [])
+    }
+    case_id = sheet.case_id if sheet is not None else gone.facts.get("case_id")
+    return render_template(
+        "tasks/gone.html",
+        message=gone.message(language()),
+        typed=typed,
+        sheet=sheet,
+        case_id=case_id,
+        task_id=task_id,
+    ), 409
+
+
+@blueprint.post("/aufgaben/<task_id>/eingaben-als-notiz")
+@login_required
+def keep_as_note(task_id: str) -> Response:
+    """Save what was typed into a task that someone else completed as a note on the case."""
+    case_id = request.form.get("case_id", "")
+    lines = [
+        f"{key}: {value}"
+        for key, value in request.form.items(multi=True)
+        if key not in ("csrf_token", "case_id") and value
+    ]
+    if not case_id.isdigit() or not lines:
+        abort(400)
+    header = gettext("Nicht übernommene Eingaben zur Aufgabe %(task)s:", task=task_id[:8])
+    try:
+        add_note(_context(), current_user.actor, int(case_id), "\n".join([header, *lines]))
+    except NotPermitted:
+        abort(403)
+    except DomainError as refused:
+        flash(refused.message(language()), "error")
+        return redirect(url_for("inbox.inbox"))
+    flash(gettext("Ihre Eingaben wurden als Notiz am Fall gespeichert."), "success")
+    return redirect(url_for("cases.case_page", case_id=int(case_id)))
+
+
+@blueprint.post("/aufgaben/<task_id>/uebernehmen-und-bearbeiten")
+@login_required
+def claim_and_open(task_id: str) -> Response:
+    try:
+        claim_task(_context(), current_user.actor, task_id)
+    except DomainError as refused:
+        flash(refused.message(language()), "error")
+    return redirect(url_for("tasks.task_page", task_id=task_id))
