@@ -5,16 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 FRONTEND := web/frontend
 
-.PHONY: run test lint format install frontend db demo clean
+.PHONY: run test lint format install frontend i18n translations db demo clean
 
-run: install frontend
+run: install frontend i18n
 	$(BIN)/lotse db upgrade
 	$(BIN)/lotse workflows deploy
 	$(BIN)/lotse demo
 	@echo "Lotse runs on http://127.0.0.1:5000 (Ctrl-C stops it)."
 	$(BIN)/lotse serve --host 127.0.0.1 --port 5000
 
-test: install frontend
+test: install frontend i18n
 	$(BIN)/pytest
 
 lint: install
@@ -48,6 +48,18 @@ $(FRONTEND_INSTALLED): $(FRONTEND)/package-lock.json $(FRONTEND)/package.json
 $(FRONTEND_BUILT): $(FRONTEND_INSTALLED) $(FRONTEND)/build.mjs $(wildcard $(FRONTEND)/src/*)
 	cd $(FRONTEND) && npm run build
 	touch $@
+
+# Interface translations: compiled from the .po files (make i18n); extracted and merged by make translations.
+CATALOG := web/translations/en/LC_MESSAGES/messages
+i18n: $(CATALOG).mo
+
+$(CATALOG).mo: $(CATALOG).po $(STAMP)
+	$(BIN)/pybabel compile -d web/translations -f
+
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext --no-location -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+	rm web/translations/messages.pot
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

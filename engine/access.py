@@ -1,7 +1,7 @@
 """Need to know: the one place that decides which cases a staff member may see.
 
 Team leads see every case. Everyone else sees a case while they are its assignee or a candidate for one
-of its open tasks, and the cases they opened or worked on themselves.
+of its open, unclaimed tasks, and the cases they opened or worked on themselves.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
         or_(
             Task.assignee == actor.username,
             Task.completed_by == actor.username,
-            (Task.status == "open") & Task.candidate_group.in_(sorted(actor.groups))
+            (Task.status == "open") & Task.assignee.is_(None) & Task.candidate_group.in_(sorted(actor.groups))
             if actor.groups
             else false(),
         ),

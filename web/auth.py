@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
@@ -33,7 +34,7 @@ from engine.staff import StaffMember, authenticate, staff_member
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Bitte melden Sie sich an."
+login_manager.login_message = lazy_gettext("Bitte melden Sie sich an.")
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
 
 
@@ -55,8 +56,8 @@ class SignedIn(UserMixin):
 
 
 class LoginForm(FlaskForm):
-    username = StringField("Benutzername", validators=[DataRequired(), Length(max=100)])
-    password = PasswordField("Passwort", validators=[DataRequired(), Length(max=200)])
+    username = StringField(lazy_gettext("Benutzername"), validators=[DataRequired(), Length(max=100)])
+    password = PasswordField(lazy_gettext("Passwort"), validators=[DataRequired(), Length(max=200)])
 
 
 @login_manager.user_loader
@@ -106,7 +107,7 @@ def login() -> str | Response:
 def logout() -> Response:
     logout_user()
     session.clear()
-    flash("Sie wurden abgemeldet.", "info")
+    flash(gettext("Sie wurden abgemeldet."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -130,7 +131,9 @@ def _expire_idle_sessions() -> Response | None:
     if seen is None or datetime.now(UTC).timestamp() - seen > idle.total_seconds():
         logout_user()
         session.clear()
-        flash("Ihre Sitzung ist wegen Inaktivität abgelaufen. Bitte melden Sie sich erneut an.", "info")
+        flash(
+            gettext("Ihre Sitzung ist wegen Inaktivität abgelaufen. Bitte melden Sie sich erneut an."), "info"
+        )
         return redirect(url_for("auth.login", next=request.path))
     _touch()
     return None

@@ -52,7 +52,10 @@ def who(username: str | None) -> str:
     if names is None:
         context = current_app.extensions["lotse"]
         with context.unit_of_work(writes=False) as session:
-            names = dict(session.execute(select(Staff.username, Staff.display_name)).tuples())
+            names = {
+                row.username: row.display_name
+                for row in session.execute(select(Staff.username, Staff.display_name))
+            }
         g.staff_names = names
     return names.get(username, username)
 

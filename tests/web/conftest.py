@@ -12,6 +12,7 @@ from web.app import create_app
 PASSWORD = "ein-gutes-passwort"
 ROLES = {
     "anna": ("beratung",),
+    "ben": ("beratung",),
     "tara": ("teamleitung", "beratung"),
     "paul": ("prozessverantwortung",),
     "ada": ("administration",),
@@ -52,3 +53,45 @@ class Auth:
 @pytest.fixture
 def auth(client) -> Auth:
     return Auth(client)
+
+
+def form_data(values: dict) -> dict:
+    """Typed values as a browser would send them: booleans as true/absent, lists as repeated fields."""
+    data = {}
+    for key, value in values.items():
+        if value is True:
+            data[key] = "true"
+        elif value is False or value is None:
+            continue
+        elif isinstance(value, int):
+            data[key] = str(value)
+        else:
+            data[key] = value
+    return data
+
+
+def submit_task(client, task_id: str, values: dict, token: str | None = None):
+    if token is None:
+        token = csrf_token(client.get(f"/aufgaben/{task_id}").get_data(as_text=True))
+    return client.post(f"/aufgaben/{task_id}", data={**form_data(values), "csrf_token": token})
+
+
+@pytest.fixture
+def second_client(app):
+    """Another browser: a second person signed in independently."""
+    other = app.test_client()
+    Auth(other).login("ben")
+    return other
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    """Real argon2, with the cheapest parameters: production cost is for attackers, not for the suite."""
+    from argon2 import PasswordHasher
+
+    from engine import staff
+
+    original = staff._hasher
+    staff._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    staff._hasher = original

@@ -1,0 +1,166 @@
+"""The inbox: tabs with counts, due times in working time, filters, sorting, paging, claim/release/reassign."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from engine.cases import claim_task, open_case
+from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
+from engine.inbox import PER_PAGE
+from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
+from tests.steps import complete, open_tasks, task_id_for
+from tests.web.conftest import csrf_token
+
+
+def _count(page: str, tab: str) -> int:
+    found = re.search(rf'data-count="{tab}">(\d+)<', page)
+    assert found, f"no count for tab {tab}"
+    return int(found.group(1))
+
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r'<tr data-task="([^"]+)"', page)
+
+
+def _case_at(ctx, level: str, land: str = "NW") -> int:
+    case_id = open_case(ctx, COUNSELLOR).case_id
+    complete(ctx, COUNSELLOR, case_id, "eingang", {**EINGANG, "land": land})
+    complete(ctx, COUNSELLOR, case_id, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL[level]})
+    complete(ctx, COUNSELLOR, case_id, "risikostufe_bestaetigen", {"risikostufe": level})
+    return case_id
+
+
+def test_tabs_show_counts_and_team_leads_see_all(deployed, client, auth):
+    mine = open_case(deployed, COUNSELLOR).case_id
+    claim_task(deployed, COUNSELLOR, task_id_for(deployed, mine, "eingang"))
+    open_case(deployed, COUNSELLOR)
+    theirs = open_case(deployed, COUNSELLOR).case_id
+    claim_task(deployed, OTHER_COUNSELLOR, task_id_for(deployed, theirs, "eingang"))
+    auth.login("anna")
+    page = client.get("/").get_data(as_text=True)
+    assert (_count(page, "mine"), _count(page, "groups"), _count(page, "overdue")) == (1, 1, 0)
+    assert 'data-tab="all"' not in page  # only team leads
+    assert len(_rows(page)) == 1
+    # a counsellor asking for "all" gets her own tab, never other people's tasks
+    assert _rows(client.get("/?tab=all").get_data(as_text=True)) == [task_id_for(deployed, mine, "eingang")]
+    client.post("/logout", data={"csrf_token": csrf_token(page)})
+    auth.login("tara")
+    page = client.get("/?tab=all").get_data(as_text=True)
+    assert _count(page, "all") == 3 and len(_rows(page)) == 3
+
+
+def test_due_time_in_working_time_and_overdue_tab(deployed, client, auth, clock):
+    case_id = open_case(deployed, COUNSELLOR).case_id  # Eingang due in 2 working hours
+    auth.login()
+    page = client.get("/?tab=groups").get_data(as_text=True)
+    assert "fällig in 2 Std." in page
+    # Friday 10:00; due was Monday 12:00; Thursday 4 June 2026 is Fronleichnam (NW): 19 office hours
+    clock.set(clock.now() + timedelta(days=4))
+    page = client.get("/?tab=overdue").get_data(as_text=True)
+    assert _count(page, "overdue") == 1
+    assert "seit 2 Arbeitstagen überfällig" in page
+    assert 'class="due overdue"' in page
+    assert task_id_for(deployed, case_id, "eingang") in _rows(page)
+
+
+def test_risk_level_is_text_and_colour_and_filters_narrow_the_list(deployed, client, auth):
+    hoch = _case_at(deployed, "HOCH", land="SN")
+    niedrig = _case_at(deployed, "NIEDRIG", land="NW")
+    auth.login()
+    page = client.get("/?tab=groups").get_data(as_text=True)
+    assert (
+        '<span class="risk hoch">HOCH</span>' in page and '<span class="risk niedrig">NIEDRIG</span>' in page
+    )
+    only_hoch = _rows(client.get("/?tab=groups&risk=HOCH").get_data(as_text=True))
+    assert only_hoch == [task_id_for(deployed, hoch, "vermittlung")]
+    only_nw = _rows(client.get("/?tab=groups&land=NW").get_data(as_text=True))
+    assert only_nw == [task_id_for(deployed, niedrig, "vermittlung")]
+    by_step = _rows(client.get("/?tab=groups&step=eingang").get_data(as_text=True))
+    assert by_step == []
+    nonsense = client.get("/?tab=groups&risk=<script>&land=1234&due=x&sort=y&page=abc")
+    assert nonsense.status_code == 200 and "<script>" not in nonsense.get_data(as_text=True)
+
+
+def test_sort_by_priority_puts_hoch_first(deployed, client, auth):
+    _case_at(deployed, "NIEDRIG")
+    hoch = _case_at(deployed, "HOCH")
+    auth.login()
+    rows = _rows(client.get("/?tab=groups&sort=priority").get_data(as_text=True))
+    assert rows[0] == task_id_for(deployed, hoch, "vermittlung")
+
+
+def test_pagination(deployed, client, auth):
+    for _ in range(PER_PAGE + 2):
+        open_case(deployed, COUNSELLOR)
+    auth.login()
+    first = client.get("/?tab=groups").get_data(as_text=True)
+    second = client.get("/?tab=groups&page=2").get_data(as_text=True)
+    assert len(_rows(first)) == PER_PAGE and len(_rows(second)) == 2
+    assert "Seite 1 von 2" in first and "Seite 2 von 2" in second
+    assert not set(_rows(first)) & set(_rows(second))
+    assert len(_rows(client.get("/?tab=groups&page=99").get_data(as_text=True))) == 2  # clamped to the last
+
+
+def test_claim_and_release_with_htmx_partial(deployed, client, auth):
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    task_id = task_id_for(deployed, case_id, "eingang")
+    auth.login()
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    response = client.post(
+        f"/aufgaben/{task_id}/uebernehmen",
+        data={"csrf_token": token, "tab": "groups"},
+        headers={"HX-Request": "true"},
+    )
+    partial = response.get_data(as_text=True)
+    assert response.status_code == 200 and partial.startswith('<div id="inbox"') and "<html" not in partial
+    assert "Aufgabe übernommen." in partial
+    assert open_tasks(deployed, case_id)["eingang"].assignee == "anna"
+    assert _count(partial, "mine") == 1
+    response = client.post(f"/aufgaben/{task_id}/freigeben", data={"csrf_token": token, "tab": "mine"})
+    assert response.status_code == 302 and response.headers["Location"].startswith("/?tab=mine")
+    assert open_tasks(deployed, case_id)["eingang"].assignee is None
+
+
+def test_claiming_a_task_someone_else_claimed_says_who(deployed, client, auth):
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    task_id = task_id_for(deployed, case_id, "eingang")
+    auth.login()
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    claim_task(deployed, OTHER_COUNSELLOR, task_id)
+    response = client.post(
+        f"/aufgaben/{task_id}/uebernehmen", data={"csrf_token": token}, headers={"HX-Request": "1"}
+    )
+    assert "Diese Aufgabe hat bereits ben übernommen." in response.get_data(as_text=True)
+    assert open_tasks(deployed, case_id)["eingang"].assignee == "ben"
+
+
+def test_reassign_is_for_team_leads_only(deployed, client, auth):
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    task_id = task_id_for(deployed, case_id, "eingang")
+    auth.login("anna")
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    assert (
+        client.post(
+            f"/aufgaben/{task_id}/zuweisen", data={"csrf_token": token, "assignee": "anna"}
+        ).status_code
+        == 403
+    )
+    assert open_tasks(deployed, case_id)["eingang"].assignee is None
+    client.post("/logout", data={"csrf_token": token})
+    auth.login("tara")
+    token = csrf_token(client.get("/?tab=all").get_data(as_text=True))
+    response = client.post(
+        f"/aufgaben/{task_id}/zuweisen", data={"csrf_token": token, "assignee": "ben", "tab": "all"}
+    )
+    assert response.status_code == 302
+    assert open_tasks(deployed, case_id)["eingang"].assignee == "ben"
+    refused = client.post(
+        f"/aufgaben/{task_id}/zuweisen",
+        data={"csrf_token": token, "assignee": "paul"},
+        headers={"HX-Request": "1"},
+    )
+    assert "nicht" in refused.get_data(as_text=True).lower() or "Berechtigung" in refused.get_data(
+        as_text=True
+    )
+    assert open_tasks(deployed, case_id)["eingang"].assignee == "ben"  # paul is not a counsellor
