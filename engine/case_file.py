@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.access import require_case_access
-from engine.bpmn import CompletedStep, FieldSpec
-from engine.case_store import RECORD_COLUMNS, load_instance, record_from_row, remember
+from engine.bpmn import CompletedStep, FieldSpec, FormSpec
+from engine.case_store import RECORD_COLUMNS, CaseRecord, load_instance, record_from_row, remember
 from engine.cases import Actor
 from engine.context import EngineContext
 from engine.errors import NotFound
 from engine.models import AuditEvent, Case, ProcessVersion, Task
 from engine.notes import Note, case_notes
+from engine.projection import CASE_PROJECTION
 
 ASSESSMENT_INPUT_STEP = "risikoeinschaetzung"
 ASSESSMENT_CONFIRM_STEP = "risikostufe_bestaetigen"
@@ -106,6 +107,20 @@ def read_case_file(ctx: EngineContext, actor: Actor, case_id: int, now: datetime
         return _assemble(ctx, session, case_id)
 
 
+def labelled_facts(record: CaseRecord, forms: list[FormSpec]) -> dict[str, str | None]:
+    """The projected facts (land, office, channel) with the labels the model's forms give their codes."""
+    facts: dict[str, str | None] = {}
+    for column in ("land", "office_type", "contact_channel"):
+        code = getattr(record, column)
+        label = None
+        for form in forms:
+            field = form.field(CASE_PROJECTION[column])
+            if field is not None and code is not None:
+                label = dict(field.options).get(code, label)
+        facts[column] = label or code
+    return facts
+
+
 def answers_of(step: CompletedStep) -> tuple[Answer, ...]:
     return tuple(
         Answer(field, step.data.get(field.id)) for field in step.form.fields if field.id in step.data
@@ -137,11 +152,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         reference=record.reference or str(case_id),
         status=record.status,
         risk_level=record.risk_level,
-        facts={
-            "land": record.land,
-            "office_type": record.office_type,
-            "contact_channel": record.contact_channel,
-        },
+        facts=labelled_facts(record, [step.form for step in steps.values()]),
         opened_at=case.opened_at,
         closed_at=record.closed_at,
         escalated=record.escalated,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from engine import audit
 from engine.access import require_case_access
 from engine.bpmn import FormSpec, TaskNotReady
-from engine.case_file import Answer, answers_of
+from engine.case_file import Answer, answers_of, labelled_facts
 from engine.case_store import RECORD_COLUMNS, load_instance, record_from_row, remember
 from engine.cases import Actor, check_open
 from engine.context import EngineContext
@@ -73,11 +73,7 @@ def read_task_sheet(ctx: EngineContext, actor: Actor, task_id: str, now: datetim
         case_id=row.case_id,
         reference=record.reference or str(record.id),
         risk_level=record.risk_level,
-        facts={
-            "land": record.land,
-            "office_type": record.office_type,
-            "contact_channel": record.contact_channel,
-        },
+        facts=labelled_facts(record, [step.form for step in steps] + [form]),
         form=form,
         initial={
             f.id: variables[f.id] if f.id in variables else _default(f.type, f.default) for f in form.fields

@@ -60,9 +60,22 @@ def who(username: str | None) -> str:
     return names.get(username, username)
 
 
+def group(name: str | None) -> str:
+    """A candidate group as people call it."""
+    labels = {
+        "beratung": gettext("Beratung"),
+        "teamleitung": gettext("Teamleitung"),
+        "prozessverantwortung": gettext("Prozessverantwortung"),
+        "administration": gettext("Administration"),
+    }
+    return labels.get(name or "", name or "–")
+
+
 def risk_class(level: str | None) -> str:
     return RISK_CLASSES.get(level or "", "none")
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.filters.update(when=when, due=due, answer=answer, who=who, risk_class=risk_class)
+    app.jinja_env.filters.update(
+        when=when, due=due, answer=answer, who=who, group=group, risk_class=risk_class
+    )
