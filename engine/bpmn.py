@@ -401,6 +401,14 @@ class Instance:
     def form_for(self, task_id: str) -> FormSpec:
         return self.process.form_for(self._ready_task(task_id).task_spec)
 
+    def form_of_any(self, task_id: str) -> FormSpec | None:
+        """The form of a user task in any state; None when the instance has no such task."""
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError, TypeError):
+            return None
+        return self.process.form_for(task.task_spec) if task is not None else None
+
     def completed_steps(self) -> list[CompletedStep]:
         """Completed user tasks in the order they were completed."""
         done = [

@@ -86,3 +86,18 @@ def _default(kind: str, default: str | None) -> Any:
     if kind == "boolean":
         return (default or "").strip().lower() == "true"
     return default
+
+
+def form_of_task(ctx: EngineContext, actor: Actor, task_id: str) -> FormSpec | None:
+    """The form a task asked for, also after it was completed or cancelled (to label what was typed)."""
+    with ctx.unit_of_work(writes=False) as session:
+        row = session.get(Task, task_id)
+        if row is None:
+            return None
+        require_case_access(session, actor, row.case_id)
+        record = record_from_row(
+            session.execute(select(*RECORD_COLUMNS).where(Case.id == row.case_id)).first()
+        )
+        instance = load_instance(ctx, session, record)
+        remember(ctx, record, instance)
+        return instance.form_of_any(task_id)

@@ -21,7 +21,7 @@ from engine.errors import (
     TaskClaimedByOther,
 )
 from engine.notes import add_note
-from engine.task_sheet import read_task_sheet
+from engine.task_sheet import form_of_task, read_task_sheet
 from web.i18n import language
 
 blueprint = Blueprint("tasks", __name__)
@@ -70,7 +70,9 @@ def task_page(task_id: str) -> str | tuple[str, int]:
 def submit(task_id: str) -> str | tuple[str, int] | Response:
     sheet, gone = _sheet_or_refusal(task_id)
     if gone is not None:
-        return _gone(task_id, gone, dict(request.form))
+        form = form_of_task(_context(), current_user.actor, task_id)
+        typed = _submitted(form) if form is not None else request.form.to_dict(flat=False)
+        return _gone(task_id, gone, typed, form=form)
     raw = _submitted(sheet.form)
     try:
         complete_task(_context(), current_user.actor, task_id, raw)
@@ -91,7 +93,9 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
     return redirect(url_for("inbox.inbox"))
 
 
-def _gone(task_id: str, gone: DomainError, typed: dict[str, Any], sheet=None) -> tuple[str, int] | Response:
+def _gone(
+    task_id: str, gone: DomainError, typed: dict[str, Any], sheet=None, form: FormSpec | None = None
+) -> tuple[str, int] | Response:
     """The task changed under the person: say who and when, and keep what they typed."""
     if isinstance(gone, TaskAlreadyCompleted) and gone.facts.get("by") == current_user.member.username:
         flash(
@@ -107,7 +111,7 @@ def _gone(task_id: str, gone: DomainError, typed: dict[str, Any], sheet=None) ->
         "tasks/gone.html",
         message=gone.message(language()),
         typed=typed,
-        sheet=sheet,
+        form=sheet.form if sheet is not None else form,
         case_id=case_id,
         task_id=task_id,
     ), 409

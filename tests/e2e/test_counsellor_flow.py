@@ -175,7 +175,7 @@ def test_counsellor_takes_a_call_through_to_vermittlung(new_context, live_server
 
     # Ben submits his answers to the same task: it was already completed, by Anna; his input is shown.
     typed = submit_stale(ben, risiko_url)
-    expect(typed).to_contain_text("angst_selbsteinschaetzung")
+    expect(typed).to_contain_text("Angst laut Selbsteinschätzung")  # labelled from the model's form
     expect(typed).to_contain_text("5")
     shoot(ben, artifacts, "09-ben-already-completed-by-anna")
     reopened = ben.goto(risiko_url)
