@@ -1,0 +1,34 @@
+"""The team lead's deadline board: overdue and soon-due tasks, by counsellor; closed to other roles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine.cases import claim_task, open_case
+from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
+from tests.steps import task_id_for
+
+
+def test_board_lists_overdue_and_soon_due_by_counsellor(deployed, client, auth, clock):
+    first = open_case(deployed, COUNSELLOR).case_id
+    claim_task(deployed, COUNSELLOR, task_id_for(deployed, first, "eingang"))
+    clock.set(clock.now() + timedelta(hours=3))  # anna's Eingang (due in 2 office hours) is now overdue
+    second = open_case(deployed, OTHER_COUNSELLOR).case_id
+    auth.login("tara")
+    page = client.get("/fristen").get_data(as_text=True)
+    anna = page[page.index('data-assignee="anna"') :]
+    anna = anna[: anna.index("</tr>")]
+    assert 'class="due overdue">1<' in anna
+    unclaimed = page[page.index('data-assignee=""') :]
+    assert "nicht übernommen (Beratung)" in unclaimed[: unclaimed.index("</tr>")]
+    listed = page[page.index('id="deadlines"') :]
+    assert listed.index(task_id_for(deployed, first, "eingang")) < listed.index(
+        task_id_for(deployed, second, "eingang")
+    )
+    assert "seit 1 Std. überfällig" in listed and "fällig in 2 Std." in listed
+
+
+def test_board_is_for_team_leads_only(client, auth):
+    auth.login("anna")
+    assert client.get("/fristen").status_code == 403
+    assert 'href="/fristen"' not in client.get("/").get_data(as_text=True)

@@ -1,0 +1,19 @@
+"""Team leads: every deadline that is overdue or due within three working days, and who carries it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+from engine.deadline_board import HORIZON_WORKING_DAYS, deadline_board
+from web.auth import requires_role
+
+blueprint = Blueprint("deadlines", __name__)
+
+
+@blueprint.get("/fristen")
+@requires_role("teamleitung")
+def board() -> str:
+    context = current_app.extensions["lotse"]
+    with context.unit_of_work(writes=False) as session:
+        found = deadline_board(session, context.clock.now(), context.calendar)
+    return render_template("deadlines/board.html", board=found, days=HORIZON_WORKING_DAYS)
