@@ -85,6 +85,9 @@ class Case(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_cases_status_risk", "status", "risk_level"),
+        # the inbox filters by Land and risk level (migration 0004)
+        Index("ix_cases_land_risk", "land", "risk_level", "id"),
+        Index("ix_cases_risk_land", "risk_level", "land", "id"),
     )
 
 
@@ -123,6 +126,26 @@ class Task(Base):
             "due_at",
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
+        ),
+        # the inbox's sort order over open tasks, and over unassigned ones by group (migration 0004)
+        Index(
+            "ix_tasks_open_due",
+            "due_at",
+            text("priority DESC"),
+            "id",
+            postgresql_include=["case_id", "element_id"],
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_tasks_open_unassigned",
+            "candidate_group",
+            "due_at",
+            text("priority DESC"),
+            "id",
+            postgresql_include=["case_id", "element_id"],
+            sqlite_where=text("status = 'open' AND assignee IS NULL"),
+            postgresql_where=text("status = 'open' AND assignee IS NULL"),
         ),
     )
 

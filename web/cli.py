@@ -205,3 +205,44 @@ def bench_engine(cases: int, sizes: str) -> None:
 
     result = run(cases=cases, sizes=[int(size) for size in sizes.split(",")])
     click.echo(json.dumps(result, indent=2))
+
+
+@bench.command("web")
+@click.option(
+    "--part", type=click.Choice(["submit", "inbox", "all"]), default="all", help="Which measurement."
+)
+@click.option("--cases", default=20, help="Cases per model size (submit).")
+@click.option("--sizes", default="10,50,100", help="User tasks per generated model (submit).")
+@click.option("--inbox-cases", default=100_000, help="Generated cases (inbox); a fifth are open.")
+@click.option("--seconds", default=20.0, help="Measured seconds per concurrent load phase (inbox).")
+@click.option("--clients", default=20, help="Concurrent clients (inbox).")
+@click.option("--rebuild", is_flag=True, help="Generate the inbox database again even if it fits.")
+@click.option("--worker-class", default="gthread", type=click.Choice(["gthread", "sync"]), help="gunicorn.")
+@click.option("--workers", default=2, help="gunicorn worker processes.")
+@click.option("--threads", default=4, help="Threads per gunicorn worker (gthread).")
+def bench_web(
+    part: str,
+    cases: int,
+    sizes: str,
+    inbox_cases: int,
+    seconds: float,
+    clients: int,
+    rebuild: bool,
+    worker_class: str,
+    workers: int,
+    threads: int,
+) -> None:
+    """Task submit over HTTP on SQLite, and the inbox on PostgreSQL under gunicorn with concurrent clients."""
+    from benchmarks.web import ServerConfig, run
+
+    result = run(
+        part=part,
+        cases=cases,
+        sizes=tuple(int(size) for size in sizes.split(",")),
+        inbox_cases=inbox_cases,
+        seconds=seconds,
+        clients=clients,
+        rebuild=rebuild,
+        config=ServerConfig(worker_class, workers, threads),
+    )
+    click.echo(json.dumps(result, indent=2))

@@ -11,8 +11,7 @@ from werkzeug.wrappers import Response
 from engine.cases import claim_task, reassign_task, release_task
 from engine.errors import DomainError
 from engine.inbox import RISK_LEVELS, InboxFilter, inbox_page, tabs_for
-from engine.models import Staff
-from engine.processes import latest_version
+from engine.models import ProcessVersion, Staff
 from web.auth import requires_role
 from web.i18n import language
 
@@ -39,8 +38,8 @@ def _render(wanted: InboxFilter) -> str:
     actor = current_user.actor
     with context.unit_of_work(writes=False) as session:
         page = inbox_page(session, actor, wanted, context.clock.now(), context.calendar)
-        version = latest_version(session, "fallbearbeitung")
-        steps = context.process(session, version.id).user_tasks() if version else []
+        version_id = _latest_version_id(session, "fallbearbeitung")
+        steps = context.process(session, version_id).user_tasks() if version_id is not None else []
         colleagues = (
             session.execute(
                 select(Staff.username, Staff.display_name, Staff.roles)
@@ -60,6 +59,16 @@ def _render(wanted: InboxFilter) -> str:
         laender=LAENDER,
         colleagues=colleagues,
         query={key: getattr(page.filter, key) for key in FILTER_KEYS if getattr(page.filter, key)},
+    )
+
+
+def _latest_version_id(session, key: str) -> int | None:
+    """The id of the newest version of a process; the model itself (large) is not read per request."""
+    return session.scalar(
+        select(ProcessVersion.id)
+        .where(ProcessVersion.key == key)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
     )
 
 
