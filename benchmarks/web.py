@@ -12,6 +12,11 @@ Two parts, each with its baseline measured in the same run:
   session, so the load generator's interpreter lock does not queue requests. Baseline: the login page
   (no database work) under the same load.
 
+The inbox database ``lotse_bench_inbox`` is generated with set-based SQL on the server named by
+``LOTSE_BENCH_POSTGRES_URL`` (default: the local ``postgres`` database) and kept for the next run when
+it still holds what would be generated (``--rebuild`` forces a new one); open tasks' due dates are moved
+along with the clock so the share of overdue tasks stays the same.
+
 Progress goes to stderr; the report is returned as a dict and printed as JSON by the CLI.
 """
 
