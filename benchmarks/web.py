@@ -1112,6 +1112,7 @@ def run(
         for name, bar in report.get(section, {}).get("bars", {}).items()
     }
     report["ok"] = all(bar["ok"] for bar in report["bars"].values())
+    report["machine"]["load_average_at_end"] = [round(value, 2) for value in os.getloadavg()]
     return report
 
 
