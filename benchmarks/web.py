@@ -1035,7 +1035,8 @@ def run_inbox(
             "threads": config.threads,
             "cpus": os.cpu_count(),
             "why": "one worker process per core, threads so a worker keeps the CPU while one request "
-            "waits on PostgreSQL and so connections stay alive; sync 3 and 5, gthread 4x2 measured no better",
+            "waits on PostgreSQL and so connections stay alive; in a sweep sync 3 and 5 and gthread 4x2 "
+            "were within the noise of this (59 to 70 inbox pages/s)",
         },
         "load": {
             "clients": clients,
