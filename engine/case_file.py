@@ -128,14 +128,15 @@ def answers_of(step: CompletedStep) -> tuple[Answer, ...]:
 
 
 def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
-    found = session.execute(select(*RECORD_COLUMNS).where(Case.id == case_id)).first()
+    found = session.execute(select(*RECORD_COLUMNS, Case.opened_at).where(Case.id == case_id)).first()
     if found is None:
         raise NotFound("Fall/Case", case_id)
-    record = record_from_row(found)
-    case = session.get(Case, case_id)
+    record = record_from_row(found[:-1])
+    opened_at = found[-1]
     instance = load_instance(ctx, session, record)
     remember(ctx, record, instance)
-    steps = {step.id: step for step in instance.completed_steps()}
+    completed = instance.completed_steps()
+    steps = {step.id: step for step in completed}
     rows = session.scalars(
         select(Task).where(Task.case_id == case_id).order_by(Task.created_at, Task.id)
     ).all()
@@ -153,12 +154,12 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         status=record.status,
         risk_level=record.risk_level,
         facts=labelled_facts(record, [step.form for step in steps.values()]),
-        opened_at=case.opened_at,
+        opened_at=opened_at,
         closed_at=record.closed_at,
         escalated=record.escalated,
         process=f"{version.name} v{version.version}" if version else "?",
         tasks=tasks,
-        assessments=_assessments(instance.completed_steps(), {row.id: row for row in rows}),
+        assessments=_assessments(completed, {row.id: row for row in rows}),
         notes=tuple(case_notes(ctx, session, case_id)),
         timeline=tuple(TimelineEntry(*event) for event in events if event.action != "case_viewed"),
         views=sum(1 for event in events if event.action == "case_viewed"),

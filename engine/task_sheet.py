@@ -88,8 +88,15 @@ def _default(kind: str, default: str | None) -> Any:
     return default
 
 
-def form_of_task(ctx: EngineContext, actor: Actor, task_id: str) -> FormSpec | None:
-    """The form a task asked for, also after it was completed or cancelled (to label what was typed)."""
+@dataclass(frozen=True)
+class TaskForm:
+    case_id: int
+    title: str
+    form: FormSpec | None
+
+
+def form_of_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskForm | None:
+    """The form a task asks or asked for, in any state; read-only, for submitting and for labelling input."""
     with ctx.unit_of_work(writes=False) as session:
         row = session.get(Task, task_id)
         if row is None:
@@ -100,4 +107,4 @@ def form_of_task(ctx: EngineContext, actor: Actor, task_id: str) -> FormSpec | N
         )
         instance = load_instance(ctx, session, record)
         remember(ctx, record, instance)
-        return instance.form_of_any(task_id)
+        return TaskForm(row.case_id, row.title, instance.form_of_any(task_id))

@@ -68,33 +68,41 @@ def task_page(task_id: str) -> str | tuple[str, int]:
 @blueprint.post("/aufgaben/<task_id>")
 @login_required
 def submit(task_id: str) -> str | tuple[str, int] | Response:
-    sheet, gone = _sheet_or_refusal(task_id)
-    if gone is not None:
-        form = form_of_task(_context(), current_user.actor, task_id)
-        typed = _submitted(form) if form is not None else request.form.to_dict(flat=False)
-        return _gone(task_id, gone, typed, form=form)
-    raw = _submitted(sheet.form)
+    context, actor = _context(), current_user.actor
     try:
-        complete_task(_context(), current_user.actor, task_id, raw)
-    except FormInvalid as invalid:
-        errors = {
-            field: messages[0 if language() == "de" else 1] for field, messages in invalid.errors.items()
-        }
-        flash(gettext("Bitte prüfen Sie die markierten Felder."), "error")
-        return render_template("tasks/task.html", sheet=sheet, values=raw, errors=errors), 422
-    except STALE as lost:
-        return _gone(task_id, lost, raw, sheet)
+        found = form_of_task(context, actor, task_id)
     except NotPermitted:
         abort(403)
-    flash(gettext("„%(title)s“ ist erledigt.", title=sheet.title), "success")
-    follow = next_task_for(_context(), current_user.actor, sheet.case_id)
+    if found is None or found.form is None:
+        abort(404)
+    raw = _submitted(found.form)
+    try:
+        complete_task(context, actor, task_id, raw)
+    except FormInvalid as invalid:
+        return _invalid(task_id, invalid, raw)
+    except STALE as lost:
+        return _gone(task_id, lost, raw, found.form, found.case_id)
+    except NotPermitted:
+        abort(403)
+    flash(gettext("„%(title)s“ ist erledigt.", title=found.title), "success")
+    follow = next_task_for(context, actor, found.case_id)
     if follow is not None:
         return redirect(url_for("tasks.task_page", task_id=follow))
     return redirect(url_for("inbox.inbox"))
 
 
+def _invalid(task_id: str, invalid: FormInvalid, raw: dict[str, Any]) -> tuple[str, int] | Response:
+    """Show the form again with the messages at their fields and what was typed."""
+    sheet, gone = _sheet_or_refusal(task_id)
+    if gone is not None:
+        return _gone(task_id, gone, raw, None, gone.facts.get("case_id"))
+    errors = {field: messages[0 if language() == "de" else 1] for field, messages in invalid.errors.items()}
+    flash(gettext("Bitte prüfen Sie die markierten Felder."), "error")
+    return render_template("tasks/task.html", sheet=sheet, values=raw, errors=errors), 422
+
+
 def _gone(
-    task_id: str, gone: DomainError, typed: dict[str, Any], sheet=None, form: FormSpec | None = None
+    task_id: str, gone: DomainError, typed: dict[str, Any], form: FormSpec | None, case_id: int | None
 ) -> tuple[str, int] | Response:
     """The task changed under the person: say who and when, and keep what they typed."""
     if isinstance(gone, TaskAlreadyCompleted) and gone.facts.get("by") == current_user.member.username:
@@ -106,12 +114,11 @@ def _gone(
     typed = {
         key: value for key, value in typed.items() if key != "csrf_token" and value not in (None, "", [])
     }
-    case_id = sheet.case_id if sheet is not None else gone.facts.get("case_id")
     return render_template(
         "tasks/gone.html",
         message=gone.message(language()),
         typed=typed,
-        form=sheet.form if sheet is not None else form,
+        form=form,
         case_id=case_id,
         task_id=task_id,
     ), 409
