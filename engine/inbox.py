@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.business_calendar import BusinessCalendar
 from engine.cases import Actor
-from engine.models import Case, Task
+from engine.models import Case, Staff, Task
 
 TABS = ("mine", "groups", "overdue", "all")
 DUE_WINDOWS = ("overdue", "today", "3days", "none")
@@ -62,6 +63,7 @@ class InboxRow:
     candidate_group: str | None
     escalation: bool
     case_escalated: bool
+    assignee_name: str | None
 
 
 @dataclass(frozen=True)
@@ -108,14 +110,20 @@ _ROW_COLUMNS = (
     Task.candidate_group,
     Task.escalation,
     Case.escalated,
+    Staff.display_name,
 )
 
 
 def inbox_page(
-    session: Session, actor: Actor, wanted: InboxFilter, now: datetime, calendar: BusinessCalendar
+    session: Session,
+    actor: Actor,
+    wanted: InboxFilter,
+    now: datetime,
+    calendar: BusinessCalendar,
+    shared: SharedCounts | None = None,
 ) -> InboxPage:
     wanted = wanted.cleaned(actor)
-    counts = _tab_counts(session, actor, now)
+    counts = _tab_counts(session, actor, now, shared)
     if wanted.risk or wanted.land or wanted.step or wanted.due:
         total = _count(
             session, _filtered(select(func.count()).select_from(Task), actor, wanted, now, calendar)
@@ -135,6 +143,7 @@ def inbox_page(
     query = (
         select(*_ROW_COLUMNS)
         .join_from(Task, Case, Case.id == Task.case_id)
+        .outerjoin(Staff, Staff.username == Task.assignee)
         .where(Task.id.in_(chosen))
         .order_by(*_order(wanted.sort))
     )
@@ -142,29 +151,72 @@ def inbox_page(
     return InboxPage(wanted, rows, total, pages, counts)
 
 
-def _tab_counts(session: Session, actor: Actor, now: datetime) -> dict[str, int]:
-    """The open tasks of every tab the actor has, in one statement.
+class SharedCounts:
+    """Tab counts that are the same for everyone with the same groups, kept for a few seconds.
+
+    "Meine Gruppen", "Überfällig" of the groups and the team leads' "Alle offenen" count thousands of
+    index entries and are identical for a whole team, so one process answers them at most every
+    ``ttl`` seconds; a person's own counts ("Meine Aufgaben") are always read fresh, and an action in
+    this process (claim, release, complete) forgets the cache at once.
+    """
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = timedelta(seconds=ttl)
+        self._entries: dict[tuple[frozenset[str], bool], tuple[datetime, dict[str, int]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[frozenset[str], bool], now: datetime) -> dict[str, int] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None or not entry[0] - self.ttl <= now < entry[0]:  # expired, or the clock went back
+            return None
+        return entry[1]
+
+    def put(self, key: tuple[frozenset[str], bool], counts: dict[str, int], now: datetime) -> None:
+        if not self.ttl:
+            return
+        with self._lock:
+            self._entries[key] = (now + self.ttl, counts)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _open_count(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
+    return select(func.count()).select_from(Task).where(Task.status == "open", *conditions).scalar_subquery()
+
+
+def _tab_counts(session: Session, actor: Actor, now: datetime, shared: SharedCounts | None) -> dict[str, int]:
+    """The open tasks of every tab the actor has: their own counts fresh, the team's from ``shared``.
 
     "Mine" (assigned to the actor) and "my groups" (unassigned) never overlap, so the overdue tab of
     a counsellor is the sum of both parts; each part is answered from one partial index.
     """
-
-    def count(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
-        return (
-            select(func.count()).select_from(Task).where(Task.status == "open", *conditions).scalar_subquery()
-        )
-
     overdue = Task.due_at < now
     mine = tab_condition(actor, "mine", now)
-    groups = tab_condition(actor, "groups", now)
-    columns: dict[str, ColumnElement[int]] = {"mine": count(mine), "groups": count(groups)}
-    if actor.is_team_lead:
-        columns["overdue"] = count(overdue)
-        columns["all"] = count()
-    else:
-        columns["overdue"] = count(mine, overdue) + count(groups, overdue)
-    row = session.execute(select(*(columns[tab].label(tab) for tab in tabs_for(actor)))).one()
-    return {tab: int(row._mapping[tab] or 0) for tab in tabs_for(actor)}
+    key = (frozenset(actor.groups), actor.is_team_lead)
+    team = shared.get(key, now) if shared is not None else None
+    own_columns = [_open_count(mine).label("mine")]
+    if not actor.is_team_lead:
+        own_columns.append(_open_count(mine, overdue).label("mine_overdue"))
+    team_columns: list[ColumnElement[int]] = []
+    if team is None:
+        groups = tab_condition(actor, "groups", now)
+        team_columns.append(_open_count(groups).label("groups"))
+        if actor.is_team_lead:
+            team_columns += [_open_count(overdue).label("overdue"), _open_count().label("all")]
+        else:
+            team_columns.append(_open_count(groups, overdue).label("overdue"))
+    row = session.execute(select(*own_columns, *team_columns)).one()._mapping
+    if team is None:
+        team = {column.name: int(row[column.name] or 0) for column in team_columns}
+        if shared is not None:
+            shared.put(key, team, now)
+    counts = {"mine": int(row["mine"] or 0), **team}
+    if not actor.is_team_lead:
+        counts["overdue"] = team["overdue"] + int(row["mine_overdue"] or 0)
+    return {tab: counts[tab] for tab in tabs_for(actor)}
 
 
 def _count(session: Session, query: Select[tuple[int]]) -> int:

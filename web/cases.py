@@ -17,6 +17,7 @@ from engine.models import Case, ProcessVersion
 from engine.notes import add_note
 from web.auth import requires_role
 from web.i18n import language
+from web.inbox import shared_counts
 
 blueprint = Blueprint("cases", __name__)
 CHANNELS = ("telefon", "email", "video", "portal", "vermittelt")
@@ -41,6 +42,7 @@ def new_case() -> str | Response | tuple[str, int]:
     except DomainError as refused:
         flash(refused.message(language()), "error")
         return render_template("cases/new.html", channels=CHANNELS, chosen=channel), 503
+    shared_counts().clear()
     flash(gettext("Fall %(reference)s angelegt – anonym, ohne Namen.", reference=opened.reference), "success")
     first = next_task_for(context, actor, opened.case_id)
     if first is None:

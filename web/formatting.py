@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask, current_app, g
-from flask_babel import format_date, format_datetime, gettext
+from flask_babel import format_date, gettext, lazy_gettext
 from sqlalchemy import select
 
 from engine.bpmn import FieldSpec
+from engine.business_calendar import BERLIN
 from engine.due_times import describe_due
 from engine.models import Staff
 from web.i18n import language
@@ -18,7 +19,12 @@ RISK_CLASSES = {"AKUT": "akut", "HOCH": "hoch", "MITTEL": "mittel", "NIEDRIG": "
 
 
 def when(value: datetime | None) -> str:
-    return format_datetime(value, "dd.MM.yyyy HH:mm") if value else "–"
+    """A moment as Berlin wall time, "dd.mm.yyyy hh:mm" (naive values from SQLite are UTC)."""
+    if not value:
+        return "–"
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
 
 
 def due(value: datetime | None) -> dict[str, str]:
@@ -60,15 +66,18 @@ def who(username: str | None) -> str:
     return names.get(username, username)
 
 
+GROUP_LABELS = {
+    "beratung": lazy_gettext("Beratung"),
+    "teamleitung": lazy_gettext("Teamleitung"),
+    "prozessverantwortung": lazy_gettext("Prozessverantwortung"),
+    "administration": lazy_gettext("Administration"),
+}
+
+
 def group(name: str | None) -> str:
     """A candidate group as people call it."""
-    labels = {
-        "beratung": gettext("Beratung"),
-        "teamleitung": gettext("Teamleitung"),
-        "prozessverantwortung": gettext("Prozessverantwortung"),
-        "administration": gettext("Administration"),
-    }
-    return labels.get(name or "", name or "–")
+    label = GROUP_LABELS.get(name or "")
+    return str(label) if label is not None else (name or "–")
 
 
 def risk_class(level: str | None) -> str:

@@ -23,6 +23,7 @@ from engine.errors import (
 from engine.notes import add_note
 from engine.task_sheet import form_of_task, read_task_sheet
 from web.i18n import language
+from web.inbox import shared_counts
 
 blueprint = Blueprint("tasks", __name__)
 STALE = (TaskAlreadyCompleted, TaskCancelled, TaskClaimedByOther)
@@ -84,6 +85,7 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
         return _gone(task_id, lost, raw, found.form, found.case_id)
     except NotPermitted:
         abort(403)
+    shared_counts().clear()
     flash(gettext("„%(title)s“ ist erledigt.", title=found.title), "success")
     follow = next_task_for(context, actor, found.case_id)
     if follow is not None:

@@ -23,7 +23,14 @@ ROLES = {
 def app(deployed, tmp_path):
     for username, roles in ROLES.items():
         add_staff(deployed, "test", username, username.title(), PASSWORD, list(roles))
-    return create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "LOTSE_CONTEXT": deployed})
+    return create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": tmp_path,
+            "LOTSE_CONTEXT": deployed,
+            "LOTSE_INBOX_COUNT_SECONDS": 0,
+        }
+    )
 
 
 @pytest.fixture

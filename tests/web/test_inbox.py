@@ -164,3 +164,33 @@ def test_reassign_is_for_team_leads_only(deployed, client, auth):
         as_text=True
     )
     assert open_tasks(deployed, case_id)["eingang"].assignee == "ben"  # paul is not a counsellor
+
+
+def test_team_counts_are_shared_for_seconds_but_own_counts_and_actions_are_fresh(deployed, tmp_path, clock):
+    """With the production setting, "Meine Gruppen" is answered once per team for a few seconds."""
+    from engine.staff import add_staff
+    from tests.web.conftest import PASSWORD, ROLES
+    from web.app import create_app
+
+    for username, roles in ROLES.items():
+        add_staff(deployed, "test", username, username.title(), PASSWORD, list(roles))
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "LOTSE_CONTEXT": deployed})
+    anna, ben = app.test_client(), app.test_client()
+    for client, name in ((anna, "anna"), (ben, "ben")):
+        login = client.get("/login").get_data(as_text=True)
+        client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": csrf_token(login)})
+    first = open_case(deployed, COUNSELLOR).case_id
+    assert _count(anna.get("/").get_data(as_text=True), "groups") == 1
+    open_case(deployed, COUNSELLOR)  # not through this process: the team's count may lag a few seconds
+    assert _count(ben.get("/").get_data(as_text=True), "groups") == 1
+    clock.set(clock.now() + timedelta(seconds=6))
+    page = ben.get("/").get_data(as_text=True)
+    assert _count(page, "groups") == 2
+    # an action in this process forgets the shared counts at once, and "mine" is always fresh
+    ben.post(
+        f"/aufgaben/{task_id_for(deployed, first, 'eingang')}/uebernehmen",
+        data={"csrf_token": csrf_token(page)},
+    )
+    page = anna.get("/").get_data(as_text=True)
+    assert (_count(page, "groups"), _count(page, "mine")) == (1, 0)
+    assert _count(ben.get("/").get_data(as_text=True), "mine") == 1
