@@ -24,6 +24,7 @@ ACTIONS = frozenset(
         "escalated",
         "process_deployed",
         "staff_added",
+        "calendar_changed",
         "logged_in",
         "login_failed",
         "logged_out",

@@ -10,7 +10,10 @@ All arithmetic happens in local wall time, which keeps results correct across DS
 office hours do not overlap the switch hour (02:00-03:00 in Berlin).
 """
 
+from __future__ import annotations
+
 import math
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -112,27 +115,51 @@ def _month_day(pair: tuple[int, int]) -> tuple[int, int]:
     return month, day
 
 
-class BusinessCalendar:
-    """Office hours, public holidays of one German Land and closure days, with working-time arithmetic."""
+class _Rules:
+    """One fixed configuration of the calendar and the working-time arithmetic on it.
+
+    Never changed after construction: a calendar that is reconfigured swaps in a new ``_Rules``, so a
+    computation that started on the old configuration finishes on it.
+    """
 
     def __init__(
         self,
-        land: str = "NW",
-        hours: OfficeHours = OfficeHours(),
-        recurring_closures: Iterable[tuple[int, int]] = ((12, 24), (12, 31)),
-        closures: Iterable[date] = (),
-        tz: ZoneInfo = BERLIN,
+        land: str,
+        hours: OfficeHours,
+        recurring_closures: Iterable[tuple[int, int]],
+        closures: Iterable[date],
+        tz: ZoneInfo,
+        holiday_cache: dict[int, dict[date, str]] | None = None,
     ) -> None:
+        if not isinstance(hours, OfficeHours):
+            raise TypeError(f"expected OfficeHours, got {type(hours).__name__}")
         self._land = _normalize_land(land)
         self._hours = hours
         self._recurring_closures = frozenset(_month_day(pair) for pair in recurring_closures)
         self._closures = frozenset(_require_date(day) for day in closures)
         self._tz = tz
-        self._holiday_cache: dict[int, dict[date, str]] = {}
+        self._holiday_cache: dict[int, dict[date, str]] = {} if holiday_cache is None else holiday_cache
+
+    def changed(
+        self,
+        land: str | None,
+        hours: OfficeHours | None,
+        recurring_closures: Iterable[tuple[int, int]] | None,
+        closures: Iterable[date] | None,
+    ) -> _Rules:
+        """A copy with the given parts replaced; the holidays computed so far are kept if the Land stays."""
+        land = self._land if land is None else _normalize_land(land)
+        return _Rules(
+            land,
+            self._hours if hours is None else hours,
+            self._recurring_closures if recurring_closures is None else recurring_closures,
+            self._closures if closures is None else closures,
+            self._tz,
+            self._holiday_cache if land == self._land else None,
+        )
 
     @property
     def land(self) -> str:
-        """Code of the German Land whose public holidays apply, e.g. ``"NW"``."""
         return self._land
 
     @property
@@ -142,6 +169,14 @@ class BusinessCalendar:
     @property
     def tz(self) -> ZoneInfo:
         return self._tz
+
+    @property
+    def recurring_closures(self) -> frozenset[tuple[int, int]]:
+        return self._recurring_closures
+
+    @property
+    def closures(self) -> frozenset[date]:
+        return self._closures
 
     # --- days -------------------------------------------------------------------------------------
 
@@ -276,6 +311,95 @@ class BusinessCalendar:
         return wall.replace(tzinfo=self._tz).astimezone(UTC).astimezone(self._tz)
 
 
+class BusinessCalendar:
+    """Office hours, public holidays of one German Land and closure days, with working-time arithmetic.
+
+    The calendar can be reconfigured in place (``reconfigure``), so everything holding a reference to
+    it - the helpers of process-model expressions, for instance - follows a change of the settings.
+    Every method reads the configuration once, so a call never mixes the old and the new settings.
+    """
+
+    def __init__(
+        self,
+        land: str = "NW",
+        hours: OfficeHours = OfficeHours(),
+        recurring_closures: Iterable[tuple[int, int]] = ((12, 24), (12, 31)),
+        closures: Iterable[date] = (),
+        tz: ZoneInfo = BERLIN,
+    ) -> None:
+        self._rules = _Rules(land, hours, recurring_closures, closures, tz)
+        self._reconfiguring = threading.Lock()
+
+    def reconfigure(
+        self,
+        *,
+        land: str | None = None,
+        hours: OfficeHours | None = None,
+        recurring_closures: Iterable[tuple[int, int]] | None = None,
+        closures: Iterable[date] | None = None,
+    ) -> None:
+        """Replace the given parts of the configuration (validated first; on error nothing changes)."""
+        with self._reconfiguring:
+            self._rules = self._rules.changed(land, hours, recurring_closures, closures)
+
+    @property
+    def land(self) -> str:
+        """Code of the German Land whose public holidays apply, e.g. ``"NW"``."""
+        return self._rules.land
+
+    @property
+    def hours(self) -> OfficeHours:
+        return self._rules.hours
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return self._rules.tz
+
+    @property
+    def recurring_closures(self) -> frozenset[tuple[int, int]]:
+        """Closure days that recur every year, as (month, day) pairs."""
+        return self._rules.recurring_closures
+
+    @property
+    def closures(self) -> frozenset[date]:
+        """Single extra closure dates."""
+        return self._rules.closures
+
+    def is_working_day(self, day: date) -> bool:
+        return self._rules.is_working_day(day)
+
+    def closure_reason(self, day: date) -> str | None:
+        """Why the office is closed on ``day`` (holiday name, weekday name or "Schließtag"); None if open."""
+        return self._rules.closure_reason(day)
+
+    def holidays_between(self, start: date, end: date) -> list[tuple[date, str]]:
+        """Public holidays of the Land from ``start`` to ``end`` (both inclusive), sorted by date."""
+        return self._rules.holidays_between(start, end)
+
+    def next_working_day(self, day: date) -> date:
+        """``day`` itself if it is a working day, otherwise the first working day after it."""
+        return self._rules.next_working_day(day)
+
+    def is_open(self, at: datetime) -> bool:
+        return self._rules.is_open(at)
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The moment after ``hours`` of office time have elapsed from ``start``."""
+        return self._rules.add_working_hours(start, hours)
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """Closing time of the ``days``-th working day after the local date of ``start``.
+
+        With ``days == 0`` the deadline is closing time of the start day if the office is still
+        going to be open that day, otherwise closing time of the next working day.
+        """
+        return self._rules.add_working_days(start, days)
+
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        """Office hours elapsed from ``start`` to ``end``; negative if ``end`` lies before ``start``."""
+        return self._rules.working_hours_between(start, end)
+
+
 def expression_helpers(
     calendar: BusinessCalendar, now: Callable[[], datetime]
 ) -> dict[str, Callable[..., str]]:
@@ -313,7 +437,33 @@ def expression_helpers(
     def jetzt() -> str:
         return current().isoformat()
 
+    units = {
+        "arbeitstage": arbeitstage,
+        "arbeitsstunden": arbeitsstunden,
+        "kalenderstunden": kalenderstunden,
+        "kalendertage": kalendertage,
+    }
+
+    def frist(menge: float, einheit: str, ab: str | None = None) -> str:
+        """A due time in a unit named by a decision table, from now or from the instant ``ab``."""
+        if einheit not in units:
+            raise ValueError(f"unknown unit {einheit!r}; known: {', '.join(units)}")
+        if ab is None:
+            return units[einheit](menge)
+        start = datetime.fromisoformat(ab)
+        _require_aware(start)
+        moment = start.astimezone(calendar.tz)
+        if einheit == "arbeitstage":
+            return calendar.add_working_days(moment, int(menge)).isoformat()
+        if einheit == "arbeitsstunden":
+            return calendar.add_working_hours(moment, menge).isoformat()
+        if einheit == "kalenderstunden":
+            return (moment.astimezone(UTC) + timedelta(hours=menge)).astimezone(calendar.tz).isoformat()
+        wall = moment.replace(tzinfo=None) + timedelta(days=menge)
+        return wall.replace(tzinfo=calendar.tz).astimezone(UTC).astimezone(calendar.tz).isoformat()
+
     return {
+        "frist": frist,
         "arbeitstage": arbeitstage,
         "arbeitsstunden": arbeitsstunden,
         "kalenderstunden": kalenderstunden,

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn import Instance, ProcessSpec, Runtime, current_time
 from engine.business_calendar import BusinessCalendar, expression_helpers
+from engine.calendar_settings import CHECK_SECONDS, CalendarFollower
 from engine.clock import Clock, SystemClock
 from engine.database import make_engine, make_session_factory
 from engine.models import ProcessVersion
@@ -58,9 +59,14 @@ class EngineContext:
     vault: Vault
     calendar: BusinessCalendar
     clock: Clock
+    calendar_follower: CalendarFollower = field(init=False)
+    calendar_check_seconds: float = CHECK_SECONDS
     instances: InstanceCache = field(default_factory=InstanceCache)
     _processes: dict[int, ProcessSpec] = field(default_factory=dict)
     _process_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.calendar_follower = CalendarFollower(self.calendar, self.calendar_check_seconds)
 
     @property
     def is_postgres(self) -> bool:
@@ -68,7 +74,11 @@ class EngineContext:
 
     @contextmanager
     def unit_of_work(self, writes: bool = True) -> Iterator[Session]:
-        """One transaction: rolled back unless the use case commits it. Pass ``writes=False`` to only read."""
+        """One transaction: rolled back unless the use case commits it. Pass ``writes=False`` to only read.
+
+        Starting one also keeps the calendar on the stored settings (asks at most every few seconds).
+        """
+        self.calendar_follower.follow(self.db)
         session = self.session_factory()
         if writes and self.db.dialect.name == "sqlite":
             session.connection(execution_options={"lotse_writes": True})
@@ -76,6 +86,10 @@ class EngineContext:
             yield session
         finally:
             session.close()  # rolls back whatever was not committed; loaded rows stay readable
+
+    def reload_calendar(self) -> None:
+        """Put the calendar on the stored settings now, without waiting for the next periodic check."""
+        self.calendar_follower.reload(self.db)
 
     def process(self, session: Session, version_id: int) -> ProcessSpec:
         """The parsed spec of a process version, deserialized once per process."""
@@ -98,8 +112,10 @@ def build_context(
     vault: Vault,
     calendar: BusinessCalendar | None = None,
     clock: Clock | None = None,
+    calendar_check_seconds: float = CHECK_SECONDS,
     **engine_options: object,
 ) -> EngineContext:
+    """The context of one process; its calendar's settings without a stored row are the defaults."""
     calendar = calendar or BusinessCalendar()
     sandbox = Sandbox(expression_helpers(calendar, current_time))
     db = make_engine(database_url, **engine_options)
@@ -110,4 +126,5 @@ def build_context(
         vault=vault,
         calendar=calendar,
         clock=clock or SystemClock(),
+        calendar_check_seconds=calendar_check_seconds,
     )

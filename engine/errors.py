@@ -113,3 +113,23 @@ class ProcessNotDeployed(DomainError):
             f"The process {key} is not deployed. Run 'lotse workflows deploy'.",
             key=key,
         )
+
+
+class CalendarSettingsInvalid(DomainError):
+    """Calendar settings that cannot be used; nothing was stored.
+
+    ``errors`` maps each bad setting (``opens``, ``closes``, ``weekdays``, ``land``,
+    ``recurring_closures``, ``closures``) to a German and an English sentence that names it.
+    """
+
+    code = "calendar_settings_invalid"
+
+    def __init__(self, errors: dict[str, tuple[str, str]]) -> None:
+        self.errors = errors
+        super().__init__(
+            " ".join(
+                ["Die Kalendereinstellungen wurden nicht gespeichert.", *(m[0] for m in errors.values())]
+            ),
+            " ".join(["The calendar settings were not saved.", *(m[1] for m in errors.values())]),
+            fields=tuple(errors),
+        )

@@ -3,10 +3,11 @@ non-identifying (projected attributes for queries and statistics) or operational
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     ForeignKey,
     Index,
     Integer,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    Time,
     UniqueConstraint,
     text,
 )
@@ -209,3 +211,24 @@ class CaseNote(Base):
     author: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(Instant)
     body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CalendarSettingsRow(Base):
+    """The one row of calendar settings an administrator keeps; without it the built-in defaults apply.
+
+    ``revision`` goes up with every change, so each process notices cheaply that it must reload.
+    """
+
+    __tablename__ = "calendar_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, default=1)
+    opens: Mapped[time] = mapped_column(Time)
+    closes: Mapped[time] = mapped_column(Time)
+    weekdays: Mapped[str] = mapped_column(String(20))  # Monday=0, comma-separated: "0,1,2,3,4"
+    land: Mapped[str] = mapped_column(String(2))
+    recurring_closures: Mapped[str] = mapped_column(Text)  # month-day pairs, comma-separated: "12-24,12-31"
+    closures: Mapped[str] = mapped_column(Text)  # ISO dates, comma-separated
+    revision: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(Instant)
+    updated_by: Mapped[str] = mapped_column(String(100))

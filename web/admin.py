@@ -1,0 +1,137 @@
+"""Administration: the calendar settings (office hours, Land for holidays, closure days)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from babel.dates import get_day_names
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_date, get_locale, gettext, lazy_gettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from engine.business_calendar import BERLIN
+from engine.calendar_settings import (
+    CalendarSettings,
+    change_calendar_settings,
+    closed_days,
+    current_calendar_settings,
+    dates_text,
+    month_day_text,
+    parse_calendar_form,
+)
+from engine.errors import CalendarSettingsInvalid, NotPermitted
+from web.auth import requires_role
+from web.i18n import language
+
+blueprint = Blueprint("admin", __name__)
+
+LANDS = (
+    ("BW", lazy_gettext("Baden-Württemberg")),
+    ("BY", lazy_gettext("Bayern")),
+    ("BE", lazy_gettext("Berlin")),
+    ("BB", lazy_gettext("Brandenburg")),
+    ("HB", lazy_gettext("Bremen")),
+    ("HH", lazy_gettext("Hamburg")),
+    ("HE", lazy_gettext("Hessen")),
+    ("MV", lazy_gettext("Mecklenburg-Vorpommern")),
+    ("NI", lazy_gettext("Niedersachsen")),
+    ("NW", lazy_gettext("Nordrhein-Westfalen")),
+    ("RP", lazy_gettext("Rheinland-Pfalz")),
+    ("SL", lazy_gettext("Saarland")),
+    ("SN", lazy_gettext("Sachsen")),
+    ("ST", lazy_gettext("Sachsen-Anhalt")),
+    ("SH", lazy_gettext("Schleswig-Holstein")),
+    ("TH", lazy_gettext("Thüringen")),
+)
+TEXT_FIELDS = ("opens", "closes", "land", "recurring_closures", "closures")
+
+
+@dataclass(frozen=True)
+class ListedDay:
+    date: str
+    weekday: str
+    name: str
+    closure: bool
+
+
+def _context():
+    return current_app.extensions["lotse"]
+
+
+@blueprint.route("/verwaltung/kalender", methods=["GET", "POST"])
+@requires_role("administration")
+def calendar_settings() -> str | tuple[str, int] | Response:
+    context = _context()
+    stored = current_calendar_settings(context)
+    if request.method == "GET":
+        return _page(stored, _form_values(stored), {})
+    typed = _typed()
+    try:
+        wanted = parse_calendar_form(**typed)
+        saved = change_calendar_settings(context, current_user.actor, wanted)
+    except CalendarSettingsInvalid as invalid:
+        errors = {name: messages[0 if language() == "de" else 1] for name, messages in invalid.errors.items()}
+        flash(gettext("Bitte prüfen Sie die markierten Felder. Es wurde nichts gespeichert."), "error")
+        return _page(stored, typed, errors), 422
+    except NotPermitted:
+        abort(403)
+    if saved.changed:
+        flash(
+            gettext("Kalendereinstellungen gespeichert. Neue Fristen werden ab jetzt damit berechnet."),
+            "success",
+        )
+    else:
+        flash(gettext("Keine Änderung – die Kalendereinstellungen waren bereits so gespeichert."), "info")
+    return redirect(url_for("admin.calendar_settings"))
+
+
+def _typed() -> dict[str, Any]:
+    """What was submitted, as typed: kept for the form when something is wrong."""
+    typed: dict[str, Any] = {name: request.form.get(name, "") for name in TEXT_FIELDS}
+    typed["weekdays"] = request.form.getlist("weekdays")
+    return typed
+
+
+def _form_values(settings: CalendarSettings) -> dict[str, Any]:
+    return {
+        "opens": settings.opens.strftime("%H:%M"),
+        "closes": settings.closes.strftime("%H:%M"),
+        "weekdays": [str(day) for day in sorted(settings.weekdays)],
+        "land": settings.land,
+        "recurring_closures": month_day_text(settings.recurring_closures),
+        "closures": dates_text(settings.closures),
+    }
+
+
+def _page(stored: CalendarSettings, values: dict[str, Any], errors: dict[str, str]) -> str:
+    year = _context().clock.now().astimezone(BERLIN).year
+    return render_template(
+        "admin/calendar.html",
+        stored=stored,
+        values=values,
+        errors=errors,
+        lands=LANDS,
+        land_name=dict(LANDS).get(stored.land, stored.land),
+        weekdays=_weekdays(),
+        years={year: _listed(stored, year), year + 1: _listed(stored, year + 1)},
+    )
+
+
+def _weekdays() -> list[tuple[int, str]]:
+    """Monday to Sunday (Monday=0) in the person's language."""
+    names = get_day_names("wide", locale=get_locale())
+    return [(day, names[day]) for day in range(7)]
+
+
+def _listed(settings: CalendarSettings, year: int) -> list[ListedDay]:
+    return [
+        ListedDay(
+            format_date(closed.day, "dd.MM.yyyy"),
+            format_date(closed.day, "EEEE"),
+            closed.name if closed.kind == "holiday" else gettext("Schließtag"),
+            closed.kind == "closure",
+        )
+        for closed in closed_days(settings, year, year, language())
+    ]
