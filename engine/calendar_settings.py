@@ -389,6 +389,9 @@ def change_calendar_settings(
     """
     if ADMINISTRATION not in actor.groups:
         raise NotPermitted("change calendar settings")
+    wanted = calendar_settings(
+        wanted.opens, wanted.closes, wanted.weekdays, wanted.land, wanted.recurring_closures, wanted.closures
+    )
     found = problems(wanted)
     if found:
         raise CalendarSettingsInvalid(found)
@@ -444,7 +447,7 @@ class CalendarFollower:
         checked = self._checked_at
         if checked is not None and self.monotonic() - checked < self.interval:
             return
-        if self._lock.acquire(blocking=False):  # another thread is already checking
+        if self._lock.acquire(blocking=False):  # while another thread checks, this one goes on
             try:
                 self._check(db)
             finally:
@@ -468,8 +471,8 @@ class CalendarFollower:
                 stored = session.scalar(select(CalendarSettingsRow.revision)) or 0
                 if stored != self.revision:
                     self._apply(read_calendar_settings(session, self.defaults))
-        except SQLAlchemyError as error:  # the schema is older, or the database is away: keep going
-            log.warning("calendar settings not readable, keeping revision %s: %s", self.revision, error)
+        except (SQLAlchemyError, ValueError) as error:  # an older schema, no database, a bad row: go on
+            log.warning("calendar settings not usable, keeping revision %s: %s", self.revision, error)
 
     def _apply(self, settings: CalendarSettings) -> None:
         apply_to(self.calendar, settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, insert, inspect, select
+from sqlalchemy import create_engine, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import schema
@@ -174,6 +174,18 @@ def test_a_process_goes_back_to_its_defaults_when_the_row_is_gone(tmp_path, cloc
         assert context.calendar.land == "NW" and context.calendar_follower.revision == 0
     finally:
         context.db.dispose()
+
+
+def test_a_row_the_calendar_cannot_use_leaves_the_calendar_as_it_is(ctx, caplog):
+    change_calendar_settings(ctx, ADMIN, with_changes(current_calendar_settings(ctx), land="HE"))
+    with ctx.unit_of_work() as session:
+        session.execute(update(CalendarSettingsRow).values(land="XX", revision=7))
+        session.commit()
+    ctx.reload_calendar()
+    assert ctx.calendar.land == "HE" and ctx.calendar_follower.revision == 1
+    assert "calendar settings not usable" in caplog.text
+    with ctx.unit_of_work(writes=False) as session:  # use cases go on
+        assert session.scalar(select(CalendarSettingsRow.land)) == "XX"
 
 
 def test_migration_0005_goes_down_and_up_and_allows_one_row_only(database_url, clock):
