@@ -25,11 +25,13 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaIntermediateThrowEventParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.specs.user_task import EnumFormField, Form, FormField
@@ -43,7 +45,14 @@ from engine.model_files import ModelError, ModelProblem, parse_model_xml
 SERIALIZER_VERSION = f"lotse-2+spiff-{SPIFF_SERIALIZER_VERSION}"
 STATE_MARKER = "lotse-state-2"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 ESCALATION_PROPERTY = "lotse:escalation"
+# An element with lotse:effect asks Lotse to act when the process passes it (see ``Effect``).
+EFFECT_PROPERTY = "lotse:effect"
+TARGET_PROPERTY = "lotse:ziel"
+VARIABLES_PROPERTY = "lotse:variablen"
+EFFECTS = ("erinnerung", "eskalation", "fristen")
+ESCALATED_PRIORITY = 95
 CAMUNDA_TASK_ATTRIBUTES = (
     "candidateGroups",
     "candidateUsers",
@@ -151,10 +160,21 @@ class _LotseUserTaskParser(UserTaskParser):
         return field_
 
 
+class _LotseThrowEventParser(CamundaIntermediateThrowEventParser):
+    """Reads ``camunda:properties`` of intermediate throw events (where Lotse effects are declared)."""
+
+    def parse_extensions(self, node: Any = None) -> dict[str, Any]:
+        return {
+            prop.get("name"): prop.get("value")
+            for prop in self.xpath(".//bpmn:extensionElements/camunda:properties/camunda:property")
+        }
+
+
 class _LotseParser(CamundaParser):
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
-        "{http://www.omg.org/spec/BPMN/20100524/MODEL}userTask": (_LotseUserTaskParser, CamundaUserTask),
+        f"{{{BPMN_NS}}}userTask": (_LotseUserTaskParser, CamundaUserTask),
+        f"{{{BPMN_NS}}}intermediateThrowEvent": (_LotseThrowEventParser, IntermediateThrowEvent),
     }
 
 
@@ -360,6 +380,22 @@ class HumanTask:
 
 
 @dataclass(frozen=True)
+class Effect:
+    """What the process asked Lotse to do when it passed an element with ``lotse:effect``.
+
+    ``erinnerung``: remind whoever works on the target task; ``eskalation``: the target task's
+    priority is raised and the case is escalated to the team leads; ``fristen``: the variables named
+    in ``lotse:variablen`` are handed to the main flow and every open deadline that the new values
+    make earlier is tightened (never loosened).
+    """
+
+    kind: str
+    element_id: str
+    element_name: str
+    target: HumanTask | None
+
+
+@dataclass(frozen=True)
 class CompletedStep:
     """A completed user task with the form it answered and the variables as it left them."""
 
@@ -385,6 +421,8 @@ class Instance:
         self.prints: dict[UUID, tuple[Any, ...]] = {}
         self._ready: list[Any] | None = None
         self.ready_at_load: frozenset[str] = frozenset(str(t.id) for t in self._ready_manual_tasks())
+        self.effects: list[Effect] = []
+        self.restamped: set[str] = set()  # open tasks whose due time or priority changed
 
     @property
     def completed(self) -> bool:
@@ -466,12 +504,74 @@ class Instance:
         waiting = list(self._waiting_timers())
         self._ready = None
         self._guard(None, self.workflow.refresh_timers)
-        self._guard(None, self.workflow.do_engine_steps)
+        passed: list[Any] = []
+        self._guard(None, lambda: self.workflow.do_engine_steps(did_complete_task=passed.append))
         self._ready = None
+        for task in passed:
+            kind = (getattr(task.task_spec, "extensions", None) or {}).get(EFFECT_PROPERTY)
+            if kind:
+                self._ready = None
+                self.effects.append(self._apply_effect(task, kind))
         for task in self._ready_manual_tasks():
             if "lotse" not in task.internal_data:
                 self._stamp(task, getattr(task.task_spec, "extensions", None) or {})
         return sum(1 for task in waiting if task._state != TaskState.WAITING)
+
+    def _apply_effect(self, task: Any, kind: str) -> Effect:
+        ext = task.task_spec.extensions
+        spec = task.task_spec
+        target = self._target(ext.get(TARGET_PROPERTY))
+        if kind == "eskalation" and target is not None:
+            stamped = target.internal_data.get("lotse") or self._stamp(target, target.task_spec.extensions)
+            if stamped.get("priority", 50) < ESCALATED_PRIORITY:
+                stamped["priority"] = ESCALATED_PRIORITY
+                self.restamped.add(str(target.id))
+        elif kind == "fristen":
+            names = [name.strip() for name in (ext.get(VARIABLES_PROPERTY) or "").split(",") if name.strip()]
+            self._tighten({name: task.data[name] for name in names if name in task.data})
+        described = self._describe(target) if target is not None else None
+        return Effect(kind, spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, described)
+
+    def _target(self, element_id: str | None) -> Any | None:
+        """The open human task of the element an effect names."""
+        if not element_id:
+            return None
+        for task in self._ready_manual_tasks():
+            if task.task_spec.bpmn_id == element_id:
+                return task
+        return None
+
+    def _tighten(self, variables: Mapping[str, Any]) -> None:
+        """Hand new values to the open main-flow tasks and timers; move their deadlines only earlier."""
+        if not variables:
+            return
+        for task in self.workflow.get_tasks(state=TaskState.READY | TaskState.WAITING):
+            if task.workflow is not self.workflow:
+                continue
+            task.data.update(variables)
+            if task.task_spec.manual and task.state == TaskState.READY:
+                self._tighten_task(task)
+            elif isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+                self._tighten_timer(task)
+
+    def _tighten_task(self, task: Any) -> None:
+        ext = getattr(task.task_spec, "extensions", None) or {}
+        old = dict(task.internal_data.get("lotse") or self._stamp(task, ext))
+        new = self._stamp(task, ext)
+        if old.get("due") and new.get("due") and _parse_instant(old["due"]) < _parse_instant(new["due"]):
+            new["due"] = old["due"]
+        elif not new.get("due"):
+            new["due"] = old.get("due")
+        new["priority"] = max(int(old.get("priority", 50)), int(new.get("priority", 50)))
+        if new != old:
+            self.restamped.add(str(task.id))
+
+    def _tighten_timer(self, task: Any) -> None:
+        current = _timer_due(task)
+        source = task.task_spec.event_definition.expression
+        proposed = _parse_instant(_instant_text(self._evaluate(task, source), task.task_spec.bpmn_id))
+        if current is not None and proposed is not None and proposed < current:
+            task._set_internal_data(event_value=proposed.isoformat())
 
     def _ready_manual_tasks(self) -> list[Any]:
         """READY user and manual tasks; computed once per step (the scan grows with the model)."""

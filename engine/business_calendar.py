@@ -38,6 +38,8 @@ GERMAN_LANDS: frozenset[str] = frozenset(
 )
 
 CLOSURE_DAY_REASON = "Schließtag"
+# Units of deadline amounts in models and decision tables (see ``expression_helpers``).
+UNITS = ("arbeitstage", "arbeitsstunden", "kalenderstunden", "kalendertage")
 
 _WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 _ONE_DAY = timedelta(days=1)
@@ -410,25 +412,42 @@ def expression_helpers(
         _require_aware(moment)
         return moment.astimezone(calendar.tz)
 
+    def later(moment: datetime, amount: float, unit: str) -> str:
+        if unit == "arbeitstage":
+            return calendar.add_working_days(moment, int(amount)).isoformat()
+        if unit == "arbeitsstunden":
+            return calendar.add_working_hours(moment, amount).isoformat()
+        _require_amount(amount, "n")
+        if unit == "kalenderstunden":
+            return (moment.astimezone(UTC) + timedelta(hours=amount)).astimezone(calendar.tz).isoformat()
+        if unit == "kalendertage":
+            wall = moment.replace(tzinfo=None) + timedelta(days=amount)
+            return wall.replace(tzinfo=calendar.tz).astimezone(UTC).astimezone(calendar.tz).isoformat()
+        raise ValueError(f"unknown unit {unit!r}; known: {', '.join(UNITS)}")
+
     def arbeitstage(n: int) -> str:
         """Closing time of the n-th working day from now."""
-        return calendar.add_working_days(current(), n).isoformat()
+        return later(current(), n, "arbeitstage")
 
     def arbeitsstunden(n: float) -> str:
         """The moment after n office hours from now."""
-        return calendar.add_working_hours(current(), n).isoformat()
+        return later(current(), n, "arbeitsstunden")
 
     def kalenderstunden(n: float) -> str:
         """Now plus n elapsed hours, ignoring office hours (for acute danger)."""
-        _require_amount(n, "n")
-        moment = current().astimezone(UTC) + timedelta(hours=n)
-        return moment.astimezone(calendar.tz).isoformat()
+        return later(current(), n, "kalenderstunden")
 
     def kalendertage(n: float) -> str:
         """Same wall-clock time n calendar days from now."""
-        _require_amount(n, "n")
-        wall = current().replace(tzinfo=None) + timedelta(days=n)
-        return wall.replace(tzinfo=calendar.tz).astimezone(UTC).astimezone(calendar.tz).isoformat()
+        return later(current(), n, "kalendertage")
+
+    def frist(menge: float, einheit: str, ab: str | None = None) -> str:
+        """A due time in a unit named by a decision table, from now or from the ISO instant ``ab``."""
+        if ab is None:
+            return later(current(), menge, einheit)
+        start = datetime.fromisoformat(ab)
+        _require_aware(start)
+        return later(start.astimezone(calendar.tz), menge, einheit)
 
     def tagesende() -> str:
         """23:59:59 of the current local calendar day."""
@@ -436,31 +455,6 @@ def expression_helpers(
 
     def jetzt() -> str:
         return current().isoformat()
-
-    units = {
-        "arbeitstage": arbeitstage,
-        "arbeitsstunden": arbeitsstunden,
-        "kalenderstunden": kalenderstunden,
-        "kalendertage": kalendertage,
-    }
-
-    def frist(menge: float, einheit: str, ab: str | None = None) -> str:
-        """A due time in a unit named by a decision table, from now or from the instant ``ab``."""
-        if einheit not in units:
-            raise ValueError(f"unknown unit {einheit!r}; known: {', '.join(units)}")
-        if ab is None:
-            return units[einheit](menge)
-        start = datetime.fromisoformat(ab)
-        _require_aware(start)
-        moment = start.astimezone(calendar.tz)
-        if einheit == "arbeitstage":
-            return calendar.add_working_days(moment, int(menge)).isoformat()
-        if einheit == "arbeitsstunden":
-            return calendar.add_working_hours(moment, menge).isoformat()
-        if einheit == "kalenderstunden":
-            return (moment.astimezone(UTC) + timedelta(hours=menge)).astimezone(calendar.tz).isoformat()
-        wall = moment.replace(tzinfo=None) + timedelta(days=menge)
-        return wall.replace(tzinfo=calendar.tz).astimezone(UTC).astimezone(calendar.tz).isoformat()
 
     return {
         "frist": frist,

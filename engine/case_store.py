@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine import audit, outbox
-from engine.bpmn import SERIALIZER_VERSION, HumanTask, Instance
+from engine.bpmn import SERIALIZER_VERSION, Effect, HumanTask, Instance
 from engine.context import EngineContext
 from engine.errors import ConcurrentUpdate
 from engine.models import Case, Task
@@ -82,6 +82,11 @@ _CANCEL_TASK = (
 )
 _INSERT_TASK = insert(Task.__table__)
 _MARK_ESCALATED = update(Case.__table__).where(Case.id == bindparam("case_id")).values(escalated=True)
+_RESTAMP_TASK = (
+    update(Task.__table__)
+    .where(Task.id == bindparam("task_id"), Task.status == "open")
+    .values(due_at=bindparam("due_at"), priority=bindparam("priority"))
+)
 
 
 def binding(case_id: int) -> bytes:
@@ -205,10 +210,49 @@ def sync_tasks(
     new = [task for task_id, task in ready.items() if task_id not in instance.ready_at_load]
     if new:
         connection.execute(_INSERT_TASK, [_new_row(case.id, task, now) for task in new])
+    restamped = [ready[task_id] for task_id in instance.restamped if task_id in ready]
+    if restamped:
+        connection.execute(
+            _RESTAMP_TASK,
+            [{"task_id": task.id, "due_at": task.due_at, "priority": task.priority} for task in restamped],
+        )
     for task in new:
         if task.escalation:
             _escalate(session, case, task, now)
+    for effect in instance.effects:
+        _carry_out(session, case, effect, now)
+    instance.effects.clear()
+    instance.restamped.clear()
     instance.ready_at_load = frozenset(ready)
+
+
+def _carry_out(session: Session, case: CaseRecord, effect: Effect, now: datetime) -> None:
+    """What a ``lotse:effect`` element asks for beyond the workflow itself: marks, messages, audit."""
+    target = effect.target
+    if effect.kind == "eskalation":
+        if not case.escalated:
+            session.connection().execute(_MARK_ESCALATED, {"case_id": case.id})
+            case.escalated = True
+        audit.record(
+            session, now, "system", "escalated", case.id, target.element_id if target else effect.element_id
+        )
+    elif effect.kind == "erinnerung" and target is not None:
+        assignee = session.scalar(select(Task.assignee).where(Task.id == target.id))
+        recipient = f"staff:{assignee}" if assignee else f"group:{target.candidate_group or 'beratung'}"
+        added = outbox.enqueue(
+            session,
+            now,
+            dedupe_key=f"reminder:{target.id}:{effect.element_id}",
+            kind="reminder",
+            recipient=recipient,
+            subject=f"Lotse: Frist abgelaufen in Fall {case.reference}",
+            body=f"Fall {case.reference}: „{target.title}“ ist fällig. Bitte in Lotse öffnen: /faelle/{case.id}",
+            case_id=case.id,
+        )
+        if added:
+            audit.record(session, now, "system", "reminded", case.id, target.element_id)
+    elif effect.kind == "fristen":
+        audit.record(session, now, "system", "deadlines_tightened", case.id, effect.element_id)
 
 
 def _new_row(case_id: int, task: HumanTask, now: datetime) -> dict[str, Any]:
@@ -242,6 +286,6 @@ def _escalate(session: Session, case: CaseRecord, task: HumanTask, now: datetime
         kind="escalation",
         recipient=f"group:{task.candidate_group or 'teamleitung'}",
         subject=f"Lotse: Eskalation in Fall {case.reference}",
-        body=f"Fall {case.reference}: {task.title}. Bitte in Lotse öffnen: /cases/{case.id}",
+        body=f"Fall {case.reference}: {task.title}. Bitte in Lotse öffnen: /faelle/{case.id}",
         case_id=case.id,
     )

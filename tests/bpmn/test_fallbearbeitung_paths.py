@@ -528,38 +528,50 @@ def test_help_not_arrived_loops_back_to_a_new_vermittlung(deployed, clock):
 # -- 5. escalation by timer ------------------------------------------------------------------------
 
 
-def test_overdue_hoch_vermittlung_escalates_once_to_team_lead(deployed, clock):
+def test_overdue_hoch_vermittlung_reminds_then_escalates_once_to_team_lead(deployed, clock):
     case_id = start(deployed, clock)
     assess(deployed, case_id, "HOCH")
     vermittlung_id = open_tasks(deployed, case_id)["vermittlung"].id
+    assert open_tasks(deployed, case_id)["vermittlung"].priority == 90
     overdue = berlin(2026, 6, 2, 16, 1)  # due Tue 2 June 16:00, plus one minute
 
+    # at the due time the people working on it are reminded; nothing is escalated yet
     assert sweep(deployed, clock, overdue).fired == 1
+    assert list(open_tasks(deployed, case_id)) == ["vermittlung"]
+    row = case_row(deployed, case_id)
+    # the decision table "fristen": HOCH escalates 2 office hours after the due time (Wed 09:00 + 2 h)
+    assert (row.escalated, row.next_timer_at) == (False, berlin(2026, 6, 3, 11))
+    assert [(m.dedupe_key, m.kind, m.recipient) for m in outbox(deployed, case_id)] == [
+        (f"reminder:{vermittlung_id}:vermittlung_erinnern", "reminder", "group:beratung")
+    ]
+    assert audit_actions(deployed, case_id).count("reminded") == 1
+
+    escalated_at = berlin(2026, 6, 3, 11, 1)
+    assert sweep(deployed, clock, escalated_at).fired == 1
     tasks = open_tasks(deployed, case_id)
     assert set(tasks) == {"vermittlung", "eskalation_vermittlung"}
     assert tasks["vermittlung"].id == vermittlung_id  # non-interrupting: still open
+    assert tasks["vermittlung"].priority == 95  # raised
     escalation = tasks["eskalation_vermittlung"]
     assert (escalation.candidate_group, escalation.escalation, escalation.priority) == (
         "teamleitung",
         True,
         95,
     )
-    # arbeitsstunden(2) after closing time: Wed 3 June 09:00 + 2 h
-    assert escalation.due_at == berlin(2026, 6, 3, 11)
+    assert escalation.due_at == berlin(2026, 6, 3, 13, 1)  # arbeitsstunden(2)
     row = case_row(deployed, case_id)
     assert (row.escalated, row.next_timer_at, row.status) == (True, None, "open")
     messages = outbox(deployed, case_id)
-    assert [(m.dedupe_key, m.kind, m.recipient, m.status) for m in messages] == [
+    assert [(m.dedupe_key, m.kind, m.recipient, m.status) for m in messages][1:] == [
         (f"escalation:{escalation.id}", "escalation", "group:teamleitung", "pending")
     ]
-    assert messages[0].created_at == overdue
-    assert audit_actions(deployed, case_id).count("escalated") == 1
+    assert messages[1].created_at == escalated_at
+    assert audit_actions(deployed, case_id).count("escalated") == 2  # the case, then the review task
 
-    again = sweep(deployed, clock, overdue)
+    again = sweep(deployed, clock, escalated_at)
     assert (again.fired, again.conflicts, again.failed) == (0, 0, [])
     assert case_row(deployed, case_id).lock_version == row.lock_version
-    assert len(outbox(deployed, case_id)) == 1
-    assert set(open_tasks(deployed, case_id)) == {"vermittlung", "eskalation_vermittlung"}
+    assert len(outbox(deployed, case_id)) == 2
 
     step(
         deployed,
@@ -567,12 +579,12 @@ def test_overdue_hoch_vermittlung_escalates_once_to_team_lead(deployed, clock):
         case_id,
         "eskalation_vermittlung",
         {"eskalation_vermittlung_massnahme": "beratung_kontaktiert"},
-        berlin(2026, 6, 3, 9, 30),
+        berlin(2026, 6, 3, 11, 30),
         actor=TEAM_LEAD,
     )
     assert list(open_tasks(deployed, case_id)) == ["vermittlung"]
-    step(deployed, clock, case_id, "vermittlung", VERMITTLUNG, berlin(2026, 6, 3, 10))
-    follow_up = berlin(2026, 6, 9, 16)  # arbeitstage(3) from Wed 3: Fri 5, Mon 8, Tue 9
+    step(deployed, clock, case_id, "vermittlung", VERMITTLUNG, berlin(2026, 6, 3, 12))
+    follow_up = berlin(2026, 6, 9, 16)  # arbeitstage(3) from Wed 3: Fri 5, Mon 8, Tue 9 (Thu 4: Fronleichnam)
     assert case_row(deployed, case_id).next_timer_at == follow_up
     assert sweep(deployed, clock, follow_up + timedelta(minutes=1)).fired == 1
     assert due(deployed, case_id) == {"nachfassen": berlin(2026, 6, 10, 16)}
@@ -581,11 +593,11 @@ def test_overdue_hoch_vermittlung_escalates_once_to_team_lead(deployed, clock):
     step(deployed, clock, case_id, "abschluss", ABSCHLUSS, closed)
     assert_closed_at(deployed, case_id, closed)
     assert case_row(deployed, case_id).escalated is True
-    assert len(outbox(deployed, case_id)) == 1
+    assert len(outbox(deployed, case_id)) == 2
     assert ("eskalation_vermittlung", "completed") in task_history(deployed, case_id)
 
 
-def test_overdue_nachfassen_of_hoch_case_escalates(deployed, clock):
+def test_overdue_nachfassen_of_hoch_case_reminds_and_escalates(deployed, clock):
     case_id = start(deployed, clock)
     assess(deployed, case_id, "HOCH")
     step(deployed, clock, case_id, "vermittlung", VERMITTLUNG, berlin(2026, 6, 1, 15))
@@ -593,24 +605,26 @@ def test_overdue_nachfassen_of_hoch_case_escalates(deployed, clock):
     assert due(deployed, case_id) == {"nachfassen": berlin(2026, 6, 8, 16)}
 
     assert sweep(deployed, clock, berlin(2026, 6, 8, 15, 59, 59)).fired == 0
-    assert sweep(deployed, clock, berlin(2026, 6, 8, 16, 1)).fired == 1
+    assert sweep(deployed, clock, berlin(2026, 6, 8, 16, 1)).fired == 1  # reminder
+    assert list(open_tasks(deployed, case_id)) == ["nachfassen"]
+    assert sweep(deployed, clock, berlin(2026, 6, 9, 11)).fired == 1  # 2 office hours later: escalation
     tasks = open_tasks(deployed, case_id)
     assert set(tasks) == {"nachfassen", "eskalation_nachfassen"}
     escalation = tasks["eskalation_nachfassen"]
     assert (escalation.candidate_group, escalation.escalation, escalation.due_at) == (
         "teamleitung",
         True,
-        berlin(2026, 6, 9, 11),
+        berlin(2026, 6, 9, 13),
     )
     assert case_row(deployed, case_id).escalated is True
-    assert [m.dedupe_key for m in outbox(deployed, case_id)] == [f"escalation:{escalation.id}"]
+    assert [m.kind for m in outbox(deployed, case_id)] == ["reminder", "escalation"]
 
-    step(deployed, clock, case_id, "nachfassen", {"hilfe_angekommen": "ja"}, berlin(2026, 6, 9, 9))
-    step(deployed, clock, case_id, "abschluss", ABSCHLUSS, berlin(2026, 6, 9, 9, 30))
+    step(deployed, clock, case_id, "nachfassen", {"hilfe_angekommen": "ja"}, berlin(2026, 6, 9, 11, 30))
+    step(deployed, clock, case_id, "abschluss", ABSCHLUSS, berlin(2026, 6, 9, 12))
     # the escalation branch is still open, so the case is too
     assert case_row(deployed, case_id).status == "open"
     assert list(open_tasks(deployed, case_id)) == ["eskalation_nachfassen"]
-    closed = berlin(2026, 6, 9, 10)
+    closed = berlin(2026, 6, 9, 12, 30)
     step(
         deployed,
         clock,
@@ -623,20 +637,23 @@ def test_overdue_nachfassen_of_hoch_case_escalates(deployed, clock):
     assert_closed_at(deployed, case_id, closed)
 
 
-def test_overdue_mittel_vermittlung_does_not_escalate(deployed, clock):
+def test_overdue_mittel_vermittlung_is_reminded_and_escalated_a_working_day_later(deployed, clock):
     case_id = start(deployed, clock)
     assess(deployed, case_id, "MITTEL")
     vermittlung_id = open_tasks(deployed, case_id)["vermittlung"].id
+    assert open_tasks(deployed, case_id)["vermittlung"].due_at == berlin(2026, 6, 5, 16)
 
     assert sweep(deployed, clock, berlin(2026, 6, 5, 16, 1)).fired == 1
     tasks = open_tasks(deployed, case_id)
     assert list(tasks) == ["vermittlung"] and tasks["vermittlung"].id == vermittlung_id
     row = case_row(deployed, case_id)
-    assert (row.escalated, row.next_timer_at, row.status) == (False, None, "open")
-    assert outbox(deployed, case_id) == []
+    assert (row.escalated, row.next_timer_at) == (False, berlin(2026, 6, 8, 16))  # one working day later
+    assert [m.kind for m in outbox(deployed, case_id)] == ["reminder"]
     assert "escalated" not in audit_actions(deployed, case_id)
 
-    step(deployed, clock, case_id, "vermittlung", VERMITTLUNG, berlin(2026, 6, 8, 9))
+    step(
+        deployed, clock, case_id, "vermittlung", VERMITTLUNG, berlin(2026, 6, 8, 9)
+    )  # in time: no escalation
     follow_up = berlin(2026, 6, 22, 16)  # arbeitstage(10) from Mon 8: 9, 10, 11, 12, 15, 16, 17, 18, 19, 22
     assert case_row(deployed, case_id).next_timer_at == follow_up
     assert sweep(deployed, clock, follow_up + timedelta(seconds=1)).fired == 1
@@ -644,6 +661,7 @@ def test_overdue_mittel_vermittlung_does_not_escalate(deployed, clock):
     closed = berlin(2026, 6, 23, 10)
     step(deployed, clock, case_id, "abschluss", ABSCHLUSS, closed)
     assert_closed_at(deployed, case_id, closed)
+    assert case_row(deployed, case_id).escalated is False
     assert {element for element, _ in task_history(deployed, case_id)}.isdisjoint(
         {"eskalation_vermittlung", "eskalation_nachfassen"}
     )

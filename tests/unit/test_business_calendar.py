@@ -417,6 +417,7 @@ def helpers_at(moment: datetime, calendar: BusinessCalendar | None = None) -> di
 
 def test_expression_helper_names() -> None:
     assert set(helpers_at(FRIDAY_MORNING)) == {
+        "frist",
         "arbeitstage",
         "arbeitsstunden",
         "kalenderstunden",
@@ -490,3 +491,17 @@ def test_expression_helpers_reject_negative_amounts() -> None:
     for name in ("arbeitstage", "arbeitsstunden", "kalenderstunden", "kalendertage"):
         with pytest.raises(ValueError):
             helpers[name](-1)
+
+
+def test_frist_takes_the_unit_from_a_decision_table_and_counts_from_now_or_a_given_instant() -> None:
+    helpers = helpers_at(FRIDAY_MORNING)
+    assert helpers["frist"](1, "arbeitstage") == helpers["arbeitstage"](1)
+    assert helpers["frist"](2, "arbeitsstunden") == helpers["arbeitsstunden"](2)
+    assert helpers["frist"](1, "kalenderstunden") == helpers["kalenderstunden"](1)
+    due = helpers["arbeitstage"](1)
+    # two office hours after a due time at closing time: the next working day, 11:00
+    later = datetime.fromisoformat(helpers["frist"](2, "arbeitsstunden", due))
+    assert later - datetime.fromisoformat(due) > timedelta(hours=2)
+    assert later.astimezone(BERLIN).hour == 11
+    with pytest.raises(ValueError, match="unknown unit"):
+        helpers["frist"](1, "wochen")
