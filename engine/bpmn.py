@@ -29,11 +29,14 @@ from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import EventSubprocess as EventSubprocessSpec
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaIntermediateThrowEventParser
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessage
 from SpiffWorkflow.camunda.specs.user_task import EnumFormField, Form, FormField
 from SpiffWorkflow.camunda.specs.user_task import UserTask as CamundaUserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -429,9 +432,33 @@ class Instance:
         return bool(self.workflow.completed)
 
     def variables(self) -> dict[str, Any]:
-        """The process variables as the most recently completed task left them."""
-        last = self.workflow.last_task
-        return dict(last.data) if last is not None else dict(self.workflow.data)
+        """The process variables of the main flow, as its open tasks (or its last step) hold them.
+
+        An event sub-process ("Neuer Vorfall") keeps its own data; only what a ``fristen`` effect hands
+        over reaches the main flow, so its data must not be mistaken for the case's.
+        """
+        top = self.workflow
+        open_tasks = [
+            task
+            for task in top.get_tasks(state=TaskState.READY | TaskState.WAITING)
+            if task.workflow is top
+            and not isinstance(task.task_spec, EventSubprocessSpec)
+            and (
+                task.task_spec.manual
+                or isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition)
+            )
+        ]
+        if open_tasks:
+            return dict(max(open_tasks, key=lambda task: task.last_state_change).data)
+        last = top.last_task
+        if last is not None and isinstance(last.task_spec, EventSubprocessSpec):
+            done = [
+                task
+                for task in top.get_tasks(state=TaskState.COMPLETED)
+                if task.workflow is top and not isinstance(task.task_spec, EventSubprocessSpec)
+            ]
+            last = max(done, key=lambda task: task.last_state_change, default=None)
+        return dict(last.data) if last is not None else dict(top.data)
 
     def human_tasks(self) -> list[HumanTask]:
         return [self._describe(task) for task in self._ready_manual_tasks()]
@@ -495,6 +522,12 @@ class Instance:
         task.data.update(values)
         self._ready = None
         self._guard(task.task_spec.bpmn_id, task.run)
+
+    def deliver(self, message: str, payload: Mapping[str, Any], result_var: str) -> bool:
+        """Hand a BPMN message to the instance; False if nothing in it waits for that message."""
+        event = BpmnEvent(CamundaMessage(message), {"payload": dict(payload), "result_var": result_var})
+        self._ready = None
+        return self.workflow.event_manager.catch(event, internal=False) > 0
 
     def advance(self) -> int:
         """Fire due timers, run everything that needs no person, stamp due dates on new tasks.

@@ -20,8 +20,12 @@ from engine.models import AuditEvent, Case, ProcessVersion, Task
 from engine.notes import Note, case_notes
 from engine.projection import CASE_PROJECTION
 
-ASSESSMENT_INPUT_STEP = "risikoeinschaetzung"
-ASSESSMENT_CONFIRM_STEP = "risikostufe_bestaetigen"
+# confirming step -> the step whose answers it confirms; the second pair is the "Neuer Vorfall" re-assessment
+ASSESSMENT_STEPS = {
+    "risikostufe_bestaetigen": "risikoeinschaetzung",
+    "vorfall_risikostufe_bestaetigen": "vorfall_erfassen",
+}
+INCIDENT_CONFIRM_STEP = "vorfall_risikostufe_bestaetigen"
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Assessment:
     proposal: str | None
     result: str | None
     reason: str | None
+    incident: bool = False  # a re-assessment after a new incident
 
     @property
     def overridden(self) -> bool:
@@ -186,20 +191,22 @@ def _task_entry(row: Task, step: CompletedStep | None) -> TaskEntry:
 
 def _assessments(steps: list[CompletedStep], rows: dict[str, Task]) -> tuple[Assessment, ...]:
     found: list[Assessment] = []
-    inputs: tuple[Answer, ...] = ()
+    inputs: dict[str, tuple[Answer, ...]] = {}
+    input_steps = set(ASSESSMENT_STEPS.values())
     for step in steps:
-        if step.element_id == ASSESSMENT_INPUT_STEP:
-            inputs = answers_of(step)
-        elif step.element_id == ASSESSMENT_CONFIRM_STEP:
+        if step.element_id in input_steps:
+            inputs[step.element_id] = answers_of(step)
+        elif step.element_id in ASSESSMENT_STEPS:
             row = rows.get(step.id)
             found.append(
                 Assessment(
                     at=row.completed_at if row else None,
                     by=row.completed_by if row else None,
-                    inputs=inputs,
+                    inputs=inputs.get(ASSESSMENT_STEPS[step.element_id], ()),
                     proposal=step.data.get("risikostufe_vorschlag"),
                     result=step.data.get("risikostufe"),
                     reason=step.data.get("abweichung_begruendung") or None,
+                    incident=step.element_id == INCIDENT_CONFIRM_STEP,
                 )
             )
     return tuple(reversed(found))

@@ -133,3 +133,16 @@ class CalendarSettingsInvalid(DomainError):
             " ".join(["The calendar settings were not saved.", *(m[1] for m in errors.values())]),
             fields=tuple(errors),
         )
+
+
+class IncidentNotAccepted(DomainError):
+    code = "incident_not_accepted"
+
+    def __init__(self, reference: str, closed: bool) -> None:
+        if closed:
+            german = f"Fall {reference} ist abgeschlossen; ein neuer Vorfall braucht einen neuen Fall."
+            english = f"Case {reference} is closed; a new incident needs a new case."
+        else:
+            german = f"Das Prozessmodell von Fall {reference} kennt keinen „Neuen Vorfall“."
+            english = f"The process model of case {reference} has no 'new incident' event."
+        super().__init__(german, english, reference=reference)

@@ -13,6 +13,7 @@ from engine.access import require_case_access
 from engine.case_file import read_case_file
 from engine.cases import claim_task, next_task_for, open_case
 from engine.errors import DomainError, NotFound, NotPermitted
+from engine.incidents import report_incident
 from engine.models import Case, ProcessVersion
 from engine.notes import add_note
 from web.auth import requires_role
@@ -100,3 +101,26 @@ def case_diagram(case_id: int) -> Response:
     response = Response(xml, mimetype="application/xml")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@blueprint.post("/faelle/<int:case_id>/neuer-vorfall")
+@requires_role("beratung", "teamleitung")
+def new_incident(case_id: int) -> Response:
+    """Start the re-assessment of an open case and go straight to its first task."""
+    context, actor = _context(), current_user.actor
+    try:
+        reported = report_incident(context, actor, case_id)
+    except NotFound:
+        abort(404)
+    except NotPermitted:
+        abort(403)
+    except DomainError as refused:
+        flash(refused.message(language()), "error")
+        return redirect(url_for("cases.case_page", case_id=case_id))
+    shared_counts().clear()
+    flash(gettext("Neuer Vorfall erfasst: Bitte schätzen Sie das Risiko neu ein."), "success")
+    if reported.task_id is None:
+        return redirect(url_for("cases.case_page", case_id=case_id))
+    with contextlib.suppress(DomainError):
+        claim_task(context, actor, reported.task_id)
+    return redirect(url_for("tasks.task_page", task_id=reported.task_id))

@@ -1,0 +1,56 @@
+"""A new incident on an open case: the model's "Neuer Vorfall" event re-runs the risk assessment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from engine import audit
+from engine.access import require_case_access
+from engine.bpmn import clock_at
+from engine.case_store import RECORD_COLUMNS, load_instance, record_from_row, remember, update_case
+from engine.cases import Actor
+from engine.context import EngineContext
+from engine.errors import IncidentNotAccepted, NotFound
+from engine.models import Case
+
+MESSAGE = "neuer_vorfall"
+RESULT_VARIABLE = "vorfall"
+
+
+@dataclass(frozen=True)
+class ReportedIncident:
+    lock_version: int
+    task_id: str | None  # the first task of the re-assessment, if the model created one
+
+
+def report_incident(
+    ctx: EngineContext, actor: Actor, case_id: int, now: datetime | None = None
+) -> ReportedIncident:
+    """Start the re-assessment of an open case.
+
+    The message carries only the current risk level, so the model can tell whether the new one is higher.
+    """
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        require_case_access(session, actor, case_id)
+        row = session.execute(select(*RECORD_COLUMNS).where(Case.id == case_id)).one_or_none()
+        if row is None:
+            raise NotFound("Fall", case_id)
+        case = record_from_row(row)
+        if case.status != "open":
+            raise IncidentNotAccepted(case.reference or str(case.id), closed=True)
+        instance = load_instance(ctx, session, case)
+        before = set(instance.ready_at_load)
+        with clock_at(now):
+            if not instance.deliver(MESSAGE, {"risikostufe_bisher": case.risk_level}, RESULT_VARIABLE):
+                raise IncidentNotAccepted(case.reference or str(case.id), closed=False)
+            instance.advance()
+        created = [task.id for task in instance.human_tasks() if task.id not in before]
+        lock_version = update_case(ctx, session, case, instance, now)
+        audit.record(session, now, actor.username, "incident_reported", case.id)
+        session.commit()
+    remember(ctx, case, instance)
+    return ReportedIncident(lock_version, created[0] if created else None)
