@@ -98,6 +98,11 @@ def record_from_row(row: Any) -> CaseRecord:
     return CaseRecord(*row)
 
 
+def case_record(session: Session, case_id: int) -> CaseRecord:
+    """The working columns of an existing case (its existence is checked by the caller)."""
+    return record_from_row(session.execute(select(*RECORD_COLUMNS).where(Case.id == case_id)).one())
+
+
 def load_instance(ctx: EngineContext, session: Session, case: CaseRecord) -> Instance:
     cached = ctx.instances.take(case.id, case.lock_version)
     if cached is not None:
@@ -130,7 +135,7 @@ def insert_case(
     session.flush()
     case.reference = f"{now.year}-{case.id:05d}"
     session.flush()
-    record = record_from_row(session.execute(select(*RECORD_COLUMNS).where(Case.id == case.id)).one())
+    record = case_record(session, case.id)
     session.expunge(case)
     update_case(ctx, session, record, instance, now)
     return record
@@ -230,9 +235,7 @@ def _carry_out(session: Session, case: CaseRecord, effect: Effect, now: datetime
     """What a ``lotse:effect`` element asks for beyond the workflow itself: marks, messages, audit."""
     target = effect.target
     if effect.kind == "eskalation":
-        if not case.escalated:
-            session.connection().execute(_MARK_ESCALATED, {"case_id": case.id})
-            case.escalated = True
+        _mark_escalated(session, case)
         audit.record(
             session, now, "system", "escalated", case.id, target.element_id if target else effect.element_id
         )
@@ -274,10 +277,14 @@ def _new_row(case_id: int, task: HumanTask, now: datetime) -> dict[str, Any]:
     }
 
 
-def _escalate(session: Session, case: CaseRecord, task: HumanTask, now: datetime) -> None:
+def _mark_escalated(session: Session, case: CaseRecord) -> None:
     if not case.escalated:
         session.connection().execute(_MARK_ESCALATED, {"case_id": case.id})
         case.escalated = True
+
+
+def _escalate(session: Session, case: CaseRecord, task: HumanTask, now: datetime) -> None:
+    _mark_escalated(session, case)
     audit.record(session, now, "system", "escalated", case.id, task.element_id)
     outbox.enqueue(
         session,

@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from engine import audit
 from engine.access import require_case_access
 from engine.bpmn import clock_at
-from engine.case_store import RECORD_COLUMNS, load_instance, record_from_row, remember, update_case
+from engine.case_store import case_record, load_instance, remember, update_case
 from engine.cases import Actor
 from engine.context import EngineContext
-from engine.errors import IncidentNotAccepted, NotFound
-from engine.models import Case
+from engine.errors import IncidentNotAccepted
 
 MESSAGE = "neuer_vorfall"
 RESULT_VARIABLE = "vorfall"
@@ -35,11 +32,8 @@ def report_incident(
     """
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
-        require_case_access(session, actor, case_id)
-        row = session.execute(select(*RECORD_COLUMNS).where(Case.id == case_id)).one_or_none()
-        if row is None:
-            raise NotFound("Fall", case_id)
-        case = record_from_row(row)
+        require_case_access(session, actor, case_id)  # NotFound for an unknown case
+        case = case_record(session, case_id)
         if case.status != "open":
             raise IncidentNotAccepted(case.reference or str(case.id), closed=True)
         instance = load_instance(ctx, session, case)

@@ -6,17 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from engine import audit
 from engine.access import require_case_access
 from engine.bpmn import FormSpec, TaskNotReady
 from engine.case_file import Answer, answers_of, labelled_facts
-from engine.case_store import RECORD_COLUMNS, load_instance, record_from_row, remember
+from engine.case_store import case_record, load_instance, remember
 from engine.cases import Actor, check_open
 from engine.context import EngineContext
 from engine.errors import NotFound
-from engine.models import Case, Task
+from engine.models import Task
 
 
 @dataclass(frozen=True)
@@ -47,8 +45,7 @@ def read_task_sheet(ctx: EngineContext, actor: Actor, task_id: str, now: datetim
             raise NotFound("Aufgabe/Task", task_id)
         require_case_access(session, actor, row.case_id)
         check_open(row)
-        found = session.execute(select(*RECORD_COLUMNS).where(Case.id == row.case_id)).first()
-        record = record_from_row(found)
+        record = case_record(session, row.case_id)
         instance = load_instance(ctx, session, record)
         try:
             form = instance.form_for(task_id)
@@ -102,9 +99,7 @@ def form_of_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskForm | N
         if row is None:
             return None
         require_case_access(session, actor, row.case_id)
-        record = record_from_row(
-            session.execute(select(*RECORD_COLUMNS).where(Case.id == row.case_id)).first()
-        )
+        record = case_record(session, row.case_id)
         instance = load_instance(ctx, session, record)
         remember(ctx, record, instance)
         return TaskForm(row.case_id, row.title, instance.form_of_any(task_id))

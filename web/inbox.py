@@ -40,6 +40,9 @@ def _wanted(source) -> InboxFilter:
     )
 
 
+PLACEHOLDER = "__task__"  # stands for a task id in URL patterns built once per page
+
+
 @dataclass(frozen=True)
 class RowView:
     """One inbox row with its links, due text and actions worked out once in Python, not per template call."""
@@ -65,9 +68,6 @@ class RowLinks:
         self.claim = url_for("inbox.claim", task_id=PLACEHOLDER)
         self.release = url_for("inbox.release", task_id=PLACEHOLDER)
         self.assign = url_for("inbox.reassign", task_id=PLACEHOLDER)
-
-
-PLACEHOLDER = "__task__"
 
 
 def _render(wanted: InboxFilter) -> str:
