@@ -541,6 +541,8 @@ class Instance:
         self._guard(None, lambda: self.workflow.do_engine_steps(did_complete_task=passed.append))
         self._ready = None
         for task in passed:
+            if not isinstance(task.task_spec, IntermediateThrowEvent):
+                continue  # a sub-process's parser also collects the properties of the events inside it
             kind = (getattr(task.task_spec, "extensions", None) or {}).get(EFFECT_PROPERTY)
             if kind:
                 self._ready = None

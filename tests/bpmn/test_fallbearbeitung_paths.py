@@ -785,11 +785,6 @@ def test_new_incident_raising_niedrig_to_hoch_tightens_open_deadlines_at_once(de
     assert case_row(deployed, case_id).next_timer_at == berlin(2026, 6, 10, 16)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: the 'Stufe höher?' gateway of the Neuer Vorfall sub-process takes 'ja' for a lower "
-    "level, so the lower level reaches the main flow; under investigation",
-)
 def test_new_incident_that_is_not_higher_changes_no_deadline(deployed, clock):
     case_id = start(deployed, clock)
     assess(deployed, case_id, "MITTEL")
