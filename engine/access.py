@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from engine.cases import Actor
+from engine.actor import Actor
 from engine.errors import NotFound, NotPermitted
 from engine.models import Case, Task
 

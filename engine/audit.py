@@ -25,6 +25,8 @@ ACTIONS = frozenset(
         "reminded",
         "deadlines_tightened",
         "incident_reported",
+        "strafantrag_recorded",
+        "strafantrag_offender_known",
         "process_deployed",
         "staff_added",
         "calendar_changed",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.access import require_case_access
-from engine.bpmn import CompletedStep, FieldSpec, FormSpec
+from engine.assessments import Answer, Assessment, answers_of, case_assessments
+from engine.bpmn import CompletedStep, FormSpec
 from engine.case_store import RECORD_COLUMNS, CaseRecord, load_instance, record_from_row, remember
 from engine.cases import Actor
 from engine.context import EngineContext
@@ -19,19 +19,6 @@ from engine.errors import NotFound
 from engine.models import AuditEvent, Case, ProcessVersion, Task
 from engine.notes import Note, case_notes
 from engine.projection import CASE_PROJECTION
-
-# confirming step -> the step whose answers it confirms; the second pair is the "Neuer Vorfall" re-assessment
-ASSESSMENT_STEPS = {
-    "risikostufe_bestaetigen": "risikoeinschaetzung",
-    "vorfall_risikostufe_bestaetigen": "vorfall_erfassen",
-}
-INCIDENT_CONFIRM_STEP = "vorfall_risikostufe_bestaetigen"
-
-
-@dataclass(frozen=True)
-class Answer:
-    field: FieldSpec
-    value: Any
 
 
 @dataclass(frozen=True)
@@ -47,23 +34,6 @@ class TaskEntry:
     completed_at: datetime | None
     completed_by: str | None
     answers: tuple[Answer, ...]
-
-
-@dataclass(frozen=True)
-class Assessment:
-    """One risk assessment: the answers given, the decision table's proposal, the confirmed level."""
-
-    at: datetime | None
-    by: str | None
-    inputs: tuple[Answer, ...]
-    proposal: str | None
-    result: str | None
-    reason: str | None
-    incident: bool = False  # a re-assessment after a new incident
-
-    @property
-    def overridden(self) -> bool:
-        return self.proposal is not None and self.result is not None and self.proposal != self.result
 
 
 @dataclass(frozen=True)
@@ -126,12 +96,6 @@ def labelled_facts(record: CaseRecord, forms: list[FormSpec]) -> dict[str, str |
     return facts
 
 
-def answers_of(step: CompletedStep) -> tuple[Answer, ...]:
-    return tuple(
-        Answer(field, step.data.get(field.id)) for field in step.form.fields if field.id in step.data
-    )
-
-
 def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
     found = session.execute(select(*RECORD_COLUMNS, Case.opened_at).where(Case.id == case_id)).first()
     if found is None:
@@ -164,7 +128,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         escalated=record.escalated,
         process=f"{version.name} v{version.version}" if version else "?",
         tasks=tasks,
-        assessments=_assessments(completed, {row.id: row for row in rows}),
+        assessments=case_assessments(ctx, session, case_id),
         notes=tuple(case_notes(ctx, session, case_id)),
         timeline=tuple(TimelineEntry(*event) for event in events if event.action != "case_viewed"),
         views=sum(1 for event in events if event.action == "case_viewed"),
@@ -187,26 +151,3 @@ def _task_entry(row: Task, step: CompletedStep | None) -> TaskEntry:
         completed_by=row.completed_by,
         answers=answers_of(step) if step is not None else (),
     )
-
-
-def _assessments(steps: list[CompletedStep], rows: dict[str, Task]) -> tuple[Assessment, ...]:
-    found: list[Assessment] = []
-    inputs: dict[str, tuple[Answer, ...]] = {}
-    input_steps = set(ASSESSMENT_STEPS.values())
-    for step in steps:
-        if step.element_id in input_steps:
-            inputs[step.element_id] = answers_of(step)
-        elif step.element_id in ASSESSMENT_STEPS:
-            row = rows.get(step.id)
-            found.append(
-                Assessment(
-                    at=row.completed_at if row else None,
-                    by=row.completed_by if row else None,
-                    inputs=inputs.get(ASSESSMENT_STEPS[step.element_id], ()),
-                    proposal=step.data.get("risikostufe_vorschlag"),
-                    result=step.data.get("risikostufe"),
-                    reason=step.data.get("abweichung_begruendung") or None,
-                    incident=step.element_id == INCIDENT_CONFIRM_STEP,
-                )
-            )
-    return tuple(reversed(found))

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine import audit, forms
+from engine.actor import Actor
 from engine.bpmn import clock_at
 from engine.case_store import (
     RECORD_COLUMNS,
@@ -35,21 +36,9 @@ from engine.errors import (
 )
 from engine.models import Case, Staff, Task
 from engine.processes import latest_version
+from engine.task_outcomes import after_completion
 
 DEFAULT_PROCESS = "fallbearbeitung"
-TEAM_LEAD = "teamleitung"
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who acts: a staff username and the groups (roles) they belong to."""
-
-    username: str
-    groups: frozenset[str]
-
-    @property
-    def is_team_lead(self) -> bool:
-        return TEAM_LEAD in self.groups
 
 
 @dataclass(frozen=True)
@@ -108,6 +97,7 @@ def complete_task(
                 instance.advance()
             lock_version = update_case(ctx, session, case, instance, now, Completion(task_id, actor.username))
             audit.record(session, now, actor.username, "task_completed", case.id, row.element_id)
+            after_completion(ctx, session, case.id, instance, row.element_id, task_id, actor.username, now)
             session.commit()
     except ConcurrentUpdate:
         raise _why_task_is_gone(ctx, task_id) from None

@@ -3,11 +3,12 @@ non-identifying (projected attributes for queries and statistics) or operational
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -232,3 +233,42 @@ class CalendarSettingsRow(Base):
     revision: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(Instant)
     updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class RiskAssessmentRow(Base):
+    """One confirmed risk assessment. The answers and the reason for an override are content: sealed by the
+    vault, bound to the case. Proposal, rule and result stay readable for statistics."""
+
+    __tablename__ = "risk_assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)  # the confirming task: recorded once
+    assessed_at: Mapped[datetime] = mapped_column(Instant)
+    assessed_by: Mapped[str] = mapped_column(String(100))
+    incident: Mapped[bool] = mapped_column(Boolean)  # a re-assessment after a new incident
+    proposal: Mapped[str | None] = mapped_column(String(10))
+    rule: Mapped[str | None] = mapped_column(String(20))
+    result: Mapped[str] = mapped_column(String(10))
+    overridden: Mapped[bool] = mapped_column(Boolean)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # JSON: the answers and the reason
+
+
+class StrafantragRow(Base):
+    """One offence that needs a Strafantrag, with its § 77b StGB period."""
+
+    __tablename__ = "strafantraege"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    offence: Mapped[str] = mapped_column(String(40))
+    learned_of_offence: Mapped[date] = mapped_column(Date)
+    learned_of_offender: Mapped[date | None] = mapped_column(Date)  # None: offender unknown
+    land: Mapped[str] = mapped_column(String(2))
+    deadline: Mapped[date | None] = mapped_column(Date, index=True)
+    moved_from: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20))  # offen, gestellt, verzichtet
+    reminders_started: Mapped[bool] = mapped_column(Boolean)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(Instant)
+    updated_at: Mapped[datetime] = mapped_column(Instant)

@@ -11,13 +11,40 @@ from __future__ import annotations
 
 import calendar as months
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from engine.business_calendar import BusinessCalendar
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.access import require_case_access
+from engine.actor import Actor
+from engine.bpmn import Instance, clock_at
+from engine.business_calendar import BERLIN, BusinessCalendar
+from engine.case_store import case_record, load_instance, remember, update_case
+from engine.context import EngineContext
+from engine.errors import DomainError
+from engine.models import Case, StrafantragRow
 
 REMINDER_DAYS = (42, 70)
-# Offences that are prosecuted only on a Strafantrag: the insult offences §§ 185–187 StGB (DOMAIN.md §2).
-OFFENCES_NEEDING_STRAFANTRAG = frozenset({"beleidigung", "ueble_nachrede"})
+# Offences that are prosecuted only on a Strafantrag: the insult offences §§ 185–187 StGB (DOMAIN.md §2),
+# with the German and English names shown to people.
+OFFENCES = {
+    "beleidigung": ("Beleidigung (§ 185 StGB)", "Insult (s. 185 StGB)"),
+    "ueble_nachrede": ("Üble Nachrede (§ 186 StGB)", "Defamation (s. 186 StGB)"),
+    "verleumdung": ("Verleumdung (§ 187 StGB)", "Intentional defamation (s. 187 StGB)"),
+}
+OFFENCES_NEEDING_STRAFANTRAG = frozenset(OFFENCES)
+STATUSES = ("offen", "gestellt", "verzichtet")
+MESSAGE = "strafantrag_frist"
+RESULT_VARIABLE = "strafantrag"
+REMINDER_STEPS = frozenset({"strafantrag_erinnerung_42", "strafantrag_erinnerung_70"})
+REMINDER_HOUR = time(8, 0)  # reminders become tasks at 08:00 Berlin time on day 42 and day 70
+
+
+class StrafantragInvalid(DomainError):
+    code = "strafantrag_invalid"
 
 
 @dataclass(frozen=True)
@@ -59,3 +86,238 @@ def strafantrag_clock(
     return StrafantragClock(
         offence, started, deadline, calendar_end if deadline != calendar_end else None, reminders
     )
+
+
+# -- the register of offences on a case ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OffenceEntry:
+    """One offence on the case page and the team-lead board."""
+
+    id: int
+    case_id: int
+    offence: str
+    learned_of_offence: date
+    learned_of_offender: date | None
+    deadline: date | None
+    moved_from: date | None
+    status: str
+    reminders_started: bool
+
+    @property
+    def running(self) -> bool:
+        return self.learned_of_offender is not None
+
+    def days_left(self, today: date) -> int | None:
+        return (self.deadline - today).days if self.deadline else None
+
+    def label(self, language: str = "de") -> str:
+        names = OFFENCES.get(self.offence)
+        return (names[0] if language == "de" else names[1]) if names else self.offence
+
+
+def record_offence(
+    ctx: EngineContext,
+    actor: Actor,
+    case_id: int,
+    offence: str,
+    learned_of_offence: date | None,
+    learned_of_offender: date | None,
+    now: datetime | None = None,
+) -> int:
+    """Note an offence that needs a Strafantrag; when the offender is known, the reminders start at once."""
+    now = now or ctx.clock.now()
+    today = now.astimezone(BERLIN).date()
+    _check(offence, learned_of_offence, learned_of_offender, today)
+    assert learned_of_offence is not None
+    with ctx.unit_of_work() as session:
+        require_case_access(session, actor, case_id)
+        case = case_record(session, case_id)
+        if case.status != "open":
+            raise _closed(case.reference or str(case_id))
+        land = case.land or ctx.calendar.land
+        period = strafantrag_clock(offence, learned_of_offence, learned_of_offender, land)
+        offence_id = session.execute(
+            insert(StrafantragRow).values(
+                case_id=case_id,
+                offence=offence,
+                learned_of_offence=learned_of_offence,
+                learned_of_offender=learned_of_offender,
+                land=land,
+                deadline=period.deadline,
+                moved_from=period.moved_from,
+                status="offen",
+                reminders_started=False,
+                recorded_by=actor.username,
+                recorded_at=now,
+                updated_at=now,
+            )
+        ).inserted_primary_key[0]
+        audit.record(session, now, actor.username, "strafantrag_recorded", case_id, offence)
+        instance = _start_reminders(ctx, session, case, int(offence_id), period, today, now)
+        session.commit()
+    if instance is not None:
+        remember(ctx, case, instance)
+    return int(offence_id)
+
+
+def offender_identified(
+    ctx: EngineContext,
+    actor: Actor,
+    case_id: int,
+    offence_id: int,
+    learned_of_offender: date | None,
+    now: datetime | None = None,
+) -> None:
+    """The person has learned who the offender is: the period starts and so do its reminders."""
+    now = now or ctx.clock.now()
+    today = now.astimezone(BERLIN).date()
+    with ctx.unit_of_work() as session:
+        require_case_access(session, actor, case_id)
+        row = session.scalar(
+            select(StrafantragRow).where(StrafantragRow.id == offence_id, StrafantragRow.case_id == case_id)
+        )
+        if row is None:
+            raise StrafantragInvalid(
+                "Diese Strafantragsfrist gibt es in diesem Fall nicht.",
+                "This Strafantrag period does not exist in this case.",
+            )
+        if row.learned_of_offender is not None:
+            raise StrafantragInvalid(
+                "Der Täter ist für diese Tat schon erfasst; die Frist läuft bereits.",
+                "The offender is already recorded for this offence; the period is running.",
+            )
+        _check(row.offence, row.learned_of_offence, learned_of_offender, today, offender_required=True)
+        case = case_record(session, case_id)
+        if case.status != "open":
+            raise _closed(case.reference or str(case_id))
+        period = strafantrag_clock(row.offence, row.learned_of_offence, learned_of_offender, row.land)
+        row.learned_of_offender = learned_of_offender
+        row.deadline, row.moved_from, row.updated_at = period.deadline, period.moved_from, now
+        audit.record(session, now, actor.username, "strafantrag_offender_known", case_id, row.offence)
+        instance = _start_reminders(ctx, session, case, offence_id, period, today, now)
+        session.commit()
+    if instance is not None:
+        remember(ctx, case, instance)
+
+
+def case_offences(session: Session, case_id: int) -> list[OffenceEntry]:
+    rows = session.execute(
+        select(*_ENTRY_COLUMNS).where(StrafantragRow.case_id == case_id).order_by(StrafantragRow.id)
+    )
+    return [OffenceEntry(*row) for row in rows]
+
+
+def running_offences(session: Session, until: date) -> list[OffenceEntry]:
+    """Open offences of open cases whose deadline falls on or before ``until`` (or has passed)."""
+    rows = session.execute(
+        select(*_ENTRY_COLUMNS)
+        .join(Case, Case.id == StrafantragRow.case_id)
+        .where(Case.status == "open", StrafantragRow.status == "offen", StrafantragRow.deadline <= until)
+        .order_by(StrafantragRow.deadline, StrafantragRow.id)
+    )
+    return [OffenceEntry(*row) for row in rows]
+
+
+def note_reminder_outcome(
+    session: Session, instance: Instance, task_id: str, element_id: str, now: datetime
+) -> bool:
+    """Carry a completed reminder's answer (filed, not yet, waived) over to the offence; False if none."""
+    if element_id not in REMINDER_STEPS:
+        return False
+    step = next((s for s in instance.completed_steps() if s.id == task_id), None)
+    payload: Any = step.data.get(RESULT_VARIABLE) if step else None
+    state = step.data.get("strafantrag_stand") if step else None
+    status = {"noch_nicht": "offen", "gestellt": "gestellt", "verzichtet": "verzichtet"}.get(str(state))
+    if not isinstance(payload, dict) or status is None:
+        return False
+    session.execute(
+        update(StrafantragRow)
+        .where(StrafantragRow.id == payload.get("id"))
+        .values(status=status, updated_at=now)
+    )
+    return True
+
+
+_ENTRY_COLUMNS = (
+    StrafantragRow.id,
+    StrafantragRow.case_id,
+    StrafantragRow.offence,
+    StrafantragRow.learned_of_offence,
+    StrafantragRow.learned_of_offender,
+    StrafantragRow.deadline,
+    StrafantragRow.moved_from,
+    StrafantragRow.status,
+    StrafantragRow.reminders_started,
+)
+
+
+def _check(
+    offence: str,
+    learned_of_offence: date | None,
+    learned_of_offender: date | None,
+    today: date,
+    offender_required: bool = False,
+) -> None:
+    if offence not in OFFENCES:
+        raise StrafantragInvalid(
+            "Bitte wählen Sie eine Tat, die einen Strafantrag braucht.",
+            "Please choose an offence that needs a Strafantrag.",
+        )
+    if learned_of_offence is None:
+        raise StrafantragInvalid(
+            "Bitte geben Sie an, wann die Person von der Tat erfahren hat.",
+            "Please give the date the person learned of the offence.",
+        )
+    if offender_required and learned_of_offender is None:
+        raise StrafantragInvalid(
+            "Bitte geben Sie an, wann die Person vom Täter erfahren hat.",
+            "Please give the date the person learned who the offender is.",
+        )
+    for moment in (learned_of_offence, learned_of_offender):
+        if moment is not None and moment > today:
+            raise StrafantragInvalid(
+                "Ein Datum liegt in der Zukunft. Bitte prüfen Sie die Angaben.",
+                "A date lies in the future. Please check what you entered.",
+            )
+
+
+def _closed(reference: str) -> StrafantragInvalid:
+    return StrafantragInvalid(
+        f"Fall {reference} ist abgeschlossen; Fristen werden dort nicht mehr nachgehalten.",
+        f"Case {reference} is closed; deadlines are no longer followed up there.",
+    )
+
+
+def _start_reminders(
+    ctx: EngineContext,
+    session: Session,
+    case: Any,
+    offence_id: int,
+    period: StrafantragClock,
+    today: date,
+    now: datetime,
+) -> Instance | None:
+    """Send the model the message that starts the day-42 and day-70 reminders, if the period runs."""
+    if period.deadline is None or period.deadline < today:
+        return None  # not started yet, or already over: nothing left to remind of
+    instance = load_instance(ctx, session, case)
+    payload = {
+        "id": offence_id,
+        "delikt": OFFENCES[period.offence][0],
+        "frist": period.deadline.isoformat(),
+        **{
+            f"erinnerung_{day}": datetime.combine(moment, REMINDER_HOUR, tzinfo=BERLIN).isoformat()
+            for day, moment in zip(REMINDER_DAYS, period.reminders, strict=True)
+        },
+    }
+    with clock_at(now):
+        if not instance.deliver(MESSAGE, payload, RESULT_VARIABLE):
+            return None  # a model without the Strafantrag sub-process: the period is listed, not reminded
+        instance.advance()
+    update_case(ctx, session, case, instance, now)
+    session.execute(
+        update(StrafantragRow).where(StrafantragRow.id == offence_id).values(reminders_started=True)
+    )
+    return instance

@@ -8,8 +8,9 @@ from typing import Any
 
 from engine import audit
 from engine.access import require_case_access
+from engine.assessments import Answer, answers_of
 from engine.bpmn import FormSpec, TaskNotReady
-from engine.case_file import Answer, answers_of, labelled_facts
+from engine.case_file import labelled_facts
 from engine.case_store import case_record, load_instance, remember
 from engine.cases import Actor, check_open
 from engine.context import EngineContext
