@@ -19,6 +19,7 @@ from engine.errors import NotFound
 from engine.models import AuditEvent, Case, ProcessVersion, Task
 from engine.notes import Note, case_notes
 from engine.projection import CASE_PROJECTION
+from engine.strafantrag import OffenceEntry, case_offences
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class CaseFile:
     process: str
     tasks: tuple[TaskEntry, ...]
     assessments: tuple[Assessment, ...]
+    offences: tuple[OffenceEntry, ...]
     notes: tuple[Note, ...]
     timeline: tuple[TimelineEntry, ...]
     views: int
@@ -129,6 +131,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         process=f"{version.name} v{version.version}" if version else "?",
         tasks=tasks,
         assessments=case_assessments(ctx, session, case_id),
+        offences=tuple(case_offences(session, case_id)),
         notes=tuple(case_notes(ctx, session, case_id)),
         timeline=tuple(TimelineEntry(*event) for event in events if event.action != "case_viewed"),
         views=sum(1 for event in events if event.action == "case_viewed"),

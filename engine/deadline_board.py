@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from engine.business_calendar import BusinessCalendar
-from engine.models import Case, Task
+from engine.models import Case, StrafantragRow, Task
 
 HORIZON_WORKING_DAYS = 3
 LIST_LIMIT = 200
+STRAFANTRAG_HORIZON_DAYS = 28  # legal deadlines are shown four weeks ahead
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,23 @@ class Deadline:
 
 
 @dataclass(frozen=True)
+class StrafantragDeadline:
+    """An open Strafantrag period of an open case ending within the horizon, or already ended."""
+
+    case_id: int
+    reference: str | None
+    offence: str
+    deadline: date
+    status: str
+
+
+@dataclass(frozen=True)
 class DeadlineBoard:
     horizon: datetime
     workloads: list[Workload]
     deadlines: list[Deadline]
     escalated_cases: int
+    strafantraege: list[StrafantragDeadline]
 
 
 def deadline_board(session: Session, now: datetime, calendar: BusinessCalendar) -> DeadlineBoard:
@@ -88,4 +101,28 @@ def deadline_board(session: Session, now: datetime, calendar: BusinessCalendar) 
     escalated_cases = session.scalar(
         select(func.count()).select_from(Case).where(Case.status == "open", Case.escalated.is_(True))
     )
-    return DeadlineBoard(horizon, workloads, deadlines, int(escalated_cases or 0))
+    today = now.astimezone(calendar.tz).date()
+    return DeadlineBoard(
+        horizon,
+        workloads,
+        deadlines,
+        int(escalated_cases or 0),
+        strafantrag_deadlines(session, today + timedelta(days=STRAFANTRAG_HORIZON_DAYS)),
+    )
+
+
+def strafantrag_deadlines(session: Session, until: date) -> list[StrafantragDeadline]:
+    rows = session.execute(
+        select(
+            StrafantragRow.case_id,
+            Case.reference,
+            StrafantragRow.offence,
+            StrafantragRow.deadline,
+            StrafantragRow.status,
+        )
+        .join(Case, Case.id == StrafantragRow.case_id)
+        .where(Case.status == "open", StrafantragRow.status == "offen", StrafantragRow.deadline <= until)
+        .order_by(StrafantragRow.deadline, StrafantragRow.id)
+        .limit(LIST_LIMIT)
+    )
+    return [StrafantragDeadline(*row) for row in rows]

@@ -25,7 +25,7 @@ from engine.business_calendar import BERLIN, BusinessCalendar
 from engine.case_store import case_record, load_instance, remember, update_case
 from engine.context import EngineContext
 from engine.errors import DomainError
-from engine.models import Case, StrafantragRow
+from engine.models import StrafantragRow
 
 REMINDER_DAYS = (42, 70)
 # Offences that are prosecuted only on a Strafantrag: the insult offences §§ 185–187 StGB (DOMAIN.md §2),
@@ -205,17 +205,6 @@ def offender_identified(
 def case_offences(session: Session, case_id: int) -> list[OffenceEntry]:
     rows = session.execute(
         select(*_ENTRY_COLUMNS).where(StrafantragRow.case_id == case_id).order_by(StrafantragRow.id)
-    )
-    return [OffenceEntry(*row) for row in rows]
-
-
-def running_offences(session: Session, until: date) -> list[OffenceEntry]:
-    """Open offences of open cases whose deadline falls on or before ``until`` (or has passed)."""
-    rows = session.execute(
-        select(*_ENTRY_COLUMNS)
-        .join(Case, Case.id == StrafantragRow.case_id)
-        .where(Case.status == "open", StrafantragRow.status == "offen", StrafantragRow.deadline <= until)
-        .order_by(StrafantragRow.deadline, StrafantragRow.id)
     )
     return [OffenceEntry(*row) for row in rows]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -10,12 +11,14 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from engine.access import require_case_access
+from engine.business_calendar import BERLIN
 from engine.case_file import read_case_file
 from engine.cases import claim_task, next_task_for, open_case
 from engine.errors import DomainError, NotFound, NotPermitted
 from engine.incidents import report_incident
 from engine.models import Case, ProcessVersion
 from engine.notes import add_note
+from engine.strafantrag import OFFENCES, StrafantragInvalid, offender_identified, record_offence
 from web.auth import requires_role
 from web.i18n import language
 from web.inbox import shared_counts
@@ -56,13 +59,21 @@ def new_case() -> str | Response | tuple[str, int]:
 @blueprint.get("/faelle/<int:case_id>")
 @login_required
 def case_page(case_id: int) -> str:
+    return _case_page(case_id)
+
+
+def _case_page(case_id: int, offence_form: dict[str, str] | None = None) -> str:
+    context = _context()
     try:
-        case = read_case_file(_context(), current_user.actor, case_id)
+        case = read_case_file(context, current_user.actor, case_id)
     except NotFound:
         abort(404)
     except NotPermitted:
         abort(403)
-    return render_template("cases/case.html", case=case)
+    today = context.clock.now().astimezone(BERLIN).date()
+    return render_template(
+        "cases/case.html", case=case, today=today, offences=OFFENCES, offence_form=offence_form or {}
+    )
 
 
 @blueprint.post("/faelle/<int:case_id>/notizen")
@@ -124,3 +135,66 @@ def new_incident(case_id: int) -> Response:
     with contextlib.suppress(DomainError):
         claim_task(context, actor, reported.task_id)
     return redirect(url_for("tasks.task_page", task_id=reported.task_id))
+
+
+@blueprint.post("/faelle/<int:case_id>/strafantrag")
+@requires_role("beratung", "teamleitung")
+def add_offence(case_id: int) -> Response | tuple[str, int]:
+    """Note an offence that needs a Strafantrag; an unknown offender leaves the period not yet running."""
+    form = request.form
+    try:
+        offender = None if form.get("taeter_unbekannt") else _date(form.get("kenntnis_taeter"), required=True)
+        record_offence(
+            _context(),
+            current_user.actor,
+            case_id,
+            form.get("delikt", ""),
+            _date(form.get("kenntnis_tat"), required=False),
+            offender,
+        )
+    except NotFound:
+        abort(404)
+    except NotPermitted:
+        abort(403)
+    except DomainError as refused:
+        flash(refused.message(language()), "error")
+        return _case_page(case_id, offence_form=dict(form)), 422
+    shared_counts().clear()
+    flash(gettext("Strafantragsfrist erfasst."), "success")
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#strafantrag")
+
+
+@blueprint.post("/faelle/<int:case_id>/strafantrag/<int:offence_id>/taeter")
+@requires_role("beratung", "teamleitung")
+def add_offender(case_id: int, offence_id: int) -> Response | tuple[str, int]:
+    """The person now knows the offender: the Strafantrag period starts."""
+    try:
+        known = _date(request.form.get("kenntnis_taeter"), required=True)
+        offender_identified(_context(), current_user.actor, case_id, offence_id, known)
+    except NotFound:
+        abort(404)
+    except NotPermitted:
+        abort(403)
+    except DomainError as refused:
+        flash(refused.message(language()), "error")
+        return _case_page(case_id), 422
+    shared_counts().clear()
+    flash(gettext("Täter erfasst: Die Strafantragsfrist läuft."), "success")
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#strafantrag")
+
+
+def _date(text: str | None, required: bool) -> date | None:
+    """A date from a date field; a missing or malformed one is refused with a clear message."""
+    if not text:
+        if required:
+            raise StrafantragInvalid(
+                "Bitte geben Sie an, wann die Person vom Täter erfahren hat – oder kreuzen Sie „Täter unbekannt“ an.",
+                "Please give the date the person learned who the offender is, or tick 'offender unknown'.",
+            )
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise StrafantragInvalid(
+            f"„{text[:20]}“ ist kein gültiges Datum.", f"'{text[:20]}' is not a valid date."
+        ) from None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from engine.deadline_board import HORIZON_WORKING_DAYS, deadline_board
+from engine.deadline_board import HORIZON_WORKING_DAYS, STRAFANTRAG_HORIZON_DAYS, deadline_board
+from engine.strafantrag import OFFENCES
 from web.auth import requires_role
 
 blueprint = Blueprint("deadlines", __name__)
@@ -16,4 +17,11 @@ def board() -> str:
     context = current_app.extensions["lotse"]
     with context.unit_of_work(writes=False) as session:
         found = deadline_board(session, context.clock.now(), context.calendar)
-    return render_template("deadlines/board.html", board=found, days=HORIZON_WORKING_DAYS)
+    return render_template(
+        "deadlines/board.html",
+        board=found,
+        days=HORIZON_WORKING_DAYS,
+        legal_days=STRAFANTRAG_HORIZON_DAYS,
+        today=context.clock.now().astimezone(context.calendar.tz).date(),
+        offences=OFFENCES,
+    )

@@ -50,6 +50,10 @@ def answer(field: FieldSpec, value: Any) -> str:
     return str(value)
 
 
+def day(value: date | None) -> str:
+    return format_date(value, "dd.MM.yyyy") if value is not None else "–"
+
+
 def who(username: str | None) -> str:
     """Display name of a staff member; the username when unknown."""
     if not username:
@@ -86,5 +90,5 @@ def risk_class(level: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        when=when, due=due, answer=answer, who=who, group=group, risk_class=risk_class
+        when=when, day=day, due=due, answer=answer, who=who, group=group, risk_class=risk_class
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from engine.cases import claim_task, open_case
+from engine.strafantrag import record_offence
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
 from tests.steps import task_id_for
 
@@ -32,3 +33,19 @@ def test_board_is_for_team_leads_only(client, auth):
     auth.login("anna")
     assert client.get("/fristen").status_code == 403
     assert 'href="/fristen"' not in client.get("/").get_data(as_text=True)
+
+
+def test_board_lists_strafantrag_deadlines_within_four_weeks(deployed, client, auth):
+    soon = open_case(deployed, COUNSELLOR).case_id
+    later = open_case(deployed, COUNSELLOR).case_id
+    unknown = open_case(deployed, COUNSELLOR).case_id
+    # today is Monday 1 June 2026: 13 March + 3 months = Saturday 13 June -> Monday 15 June
+    record_offence(deployed, COUNSELLOR, soon, "beleidigung", date(2026, 3, 10), date(2026, 3, 13))
+    record_offence(deployed, COUNSELLOR, later, "beleidigung", date(2026, 5, 1), date(2026, 5, 1))
+    record_offence(deployed, COUNSELLOR, unknown, "verleumdung", date(2026, 3, 1), None)
+    auth.login("tara")
+    page = client.get("/fristen").get_data(as_text=True)
+    listed = page[page.index('id="strafantraege"') :]
+    assert f'data-strafantrag-case="{soon}"' in listed and "15.06.2026" in listed and "noch 14 Tage" in listed
+    assert f'data-strafantrag-case="{later}"' not in listed  # 1 August: beyond four weeks
+    assert f'data-strafantrag-case="{unknown}"' not in listed  # not running yet
