@@ -210,7 +210,8 @@ def test_info_case_offers_prevention_and_closes(deployed, clock):
     # arbeitstage(3) from Monday: Tue 2, Wed 3, (Thu 4 Fronleichnam), Fri 5
     assert due(deployed, case_id) == {"praevention": berlin(2026, 6, 5, 16)}
     row = case_row(deployed, case_id)
-    assert (row.risk_level, row.status, row.next_timer_at) == ("INFO", "open", None)
+    # the only timer is the prevention step's own reminder at its due time
+    assert (row.risk_level, row.status, row.next_timer_at) == ("INFO", "open", berlin(2026, 6, 5, 16))
 
     step(
         deployed,
@@ -324,7 +325,7 @@ def test_hoch_case_deadlines_and_follow_up_timer(deployed, clock):
     step(deployed, clock, case_id, "nachfassen", {"hilfe_angekommen": "ja"}, berlin(2026, 6, 9, 10))
     # arbeitstage(5) from Tue 9: 10, 11, 12, 15, 16 June
     assert due(deployed, case_id) == {"abschluss": berlin(2026, 6, 16, 16)}
-    assert case_row(deployed, case_id).next_timer_at is None
+    assert case_row(deployed, case_id).next_timer_at == berlin(2026, 6, 16, 16)  # its reminder
     closed = berlin(2026, 6, 9, 11)
     step(deployed, clock, case_id, "abschluss", ABSCHLUSS, closed)
     assert_closed_at(deployed, case_id, closed)
@@ -370,12 +371,13 @@ def test_akut_case_runs_both_branches_before_closing(deployed, clock):
     step(deployed, clock, case_id, "vermittlung", VERMITTLUNG, berlin(2026, 6, 1, 10, 50))
     follow_up = berlin(2026, 6, 2, 16)  # arbeitstage(1)
     assert set(open_tasks(deployed, case_id)) == {"teamleitung_informieren"}
-    assert case_row(deployed, case_id).next_timer_at == follow_up
+    # the team lead's end-of-day deadline comes first: reminder at 23:59:59, escalation after 2 office hours
+    assert case_row(deployed, case_id).next_timer_at == berlin(2026, 6, 1, 23, 59, 59)
     assert sweep(deployed, clock, follow_up + timedelta(seconds=1)).fired == 1
-    assert due(deployed, case_id) == {
-        "teamleitung_informieren": berlin(2026, 6, 1, 23, 59, 59),
-        "nachfassen": berlin(2026, 6, 3, 16),
-    }
+    tasks = due(deployed, case_id)
+    assert set(tasks) == {"teamleitung_informieren", "eskalation_teamleitung_informieren", "nachfassen"}
+    assert tasks["nachfassen"] == berlin(2026, 6, 3, 16)
+    assert "escalated" in audit_actions(deployed, case_id)
 
     step(deployed, clock, case_id, "nachfassen", {"hilfe_angekommen": "ja"}, berlin(2026, 6, 3, 10))
     # arbeitstage(5) from Wed 3: Fri 5, Mon 8, Tue 9, Wed 10, Thu 11
@@ -385,18 +387,26 @@ def test_akut_case_runs_both_branches_before_closing(deployed, clock):
     # the team-lead branch is still open: the case is not closed yet
     row = case_row(deployed, case_id)
     assert (row.status, row.closed_at) == ("open", None)
-    assert set(open_tasks(deployed, case_id)) == {"teamleitung_informieren"}
+    assert set(open_tasks(deployed, case_id)) == {
+        "teamleitung_informieren",
+        "eskalation_teamleitung_informieren",
+    }
 
-    closed = berlin(2026, 6, 3, 12)
+    ack = {"kenntnisnahme": True}
     step(
-        deployed, clock, case_id, "teamleitung_informieren", {"kenntnisnahme": True}, closed, actor=TEAM_LEAD
+        deployed, clock, case_id, "teamleitung_informieren", ack, berlin(2026, 6, 3, 11, 30), actor=TEAM_LEAD
     )
+    assert case_row(deployed, case_id).status == "open"  # the escalation is still to be checked
+    closed = berlin(2026, 6, 3, 12)
+    checked = {"eskalation_teamleitung_informieren_massnahme": "verzoegerung_vertretbar"}
+    step(deployed, clock, case_id, "eskalation_teamleitung_informieren", checked, closed, actor=TEAM_LEAD)
     assert_closed_at(deployed, case_id, closed)
     assert case_row(deployed, case_id).risk_level == "AKUT"
     assert task_history(deployed, case_id) == [
         ("abschluss", "completed"),
         ("akut_notruf", "completed"),
         ("eingang", "completed"),
+        ("eskalation_teamleitung_informieren", "completed"),
         ("nachfassen", "completed"),
         ("risikoeinschaetzung", "completed"),
         ("risikostufe_bestaetigen", "completed"),
@@ -562,7 +572,8 @@ def test_overdue_hoch_vermittlung_reminds_then_escalates_once_to_team_lead(deplo
     )
     assert escalation.due_at == berlin(2026, 6, 3, 13, 1)  # arbeitsstunden(2)
     row = case_row(deployed, case_id)
-    assert (row.escalated, row.next_timer_at, row.status) == (True, None, "open")
+    # the next timer is the escalation task's own reminder at its due time
+    assert (row.escalated, row.next_timer_at, row.status) == (True, escalation.due_at, "open")
     messages = outbox(deployed, case_id)
     assert [(m.dedupe_key, m.kind, m.recipient, m.status) for m in messages][1:] == [
         (f"escalation:{escalation.id}", "escalation", "group:teamleitung", "pending")
@@ -782,7 +793,7 @@ def test_new_incident_raising_niedrig_to_hoch_tightens_open_deadlines_at_once(de
 
     # what follows uses the new level: HOCH follow-up after arbeitstage(3)
     step(deployed, clock, case_id, "vermittlung", VERMITTLUNG, berlin(2026, 6, 5, 12))
-    assert case_row(deployed, case_id).next_timer_at == berlin(2026, 6, 10, 16)
+    assert stored_variables(deployed, case_id)["frist_nachfassen"] == "2026-06-10T16:00:00+02:00"
 
 
 def test_new_incident_that_is_not_higher_changes_no_deadline(deployed, clock):
