@@ -17,13 +17,14 @@ decision table ``fristen`` gives for the case's risk level.
 from __future__ import annotations
 
 import heapq
+import os
 import random
 import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from time import perf_counter
+from time import perf_counter, process_time
 from typing import Any
 from uuid import UUID
 
@@ -96,14 +97,23 @@ def run(
             empty_before = _empty_sweep_ms(ctx, START)
             simulation = _Simulation(ctx, random.Random(seed), counsellors, skip_idle)
             end = START + timedelta(weeks=weeks)
-            started = perf_counter()
+            load_at_start = os.getloadavg()
+            started, cpu_started = perf_counter(), process_time()
             simulation.run(cases, end)
-            wall = perf_counter() - started
+            wall, cpu = perf_counter() - started, process_time() - cpu_started
             audit = _audit(ctx, end)
             empty_after = _empty_sweep_ms(ctx, end)
         finally:
             ctx.db.dispose()
-    return _report(simulation, audit, wall, empty_before, empty_after, cases, weeks, seed, skip_idle)
+    report = _report(simulation, audit, wall, empty_before, empty_after, cases, weeks, seed, skip_idle)
+    # the machine is shared: CPU seconds and the load show how much of the wall time was waiting
+    report["machine"] = {
+        "cpus": os.cpu_count(),
+        "simulation_cpu_seconds": round(cpu, 3),
+        "load_average_at_start": [round(value, 2) for value in load_at_start],
+        "load_average_at_end": [round(value, 2) for value in os.getloadavg()],
+    }
+    return report
 
 
 # -- the simulation ---------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ def test_report_has_every_section(report):
         "baseline",
         "bars",
         "definitions",
+        "machine",
     }
     assert set(report["bars"]) == {"escalations_fired_late", "missed_without_escalation", "wall_seconds"}
     for bar in report["bars"].values():
@@ -47,6 +48,7 @@ def test_report_has_every_section(report):
     assert report["baseline"]["empty_sweep_ms_no_cases"] > 0
     assert report["baseline"]["empty_sweep_ms_after_quarter"] > 0
     assert report["wall_seconds"] > 0
+    assert 0 < report["machine"]["simulation_cpu_seconds"]
 
 
 def test_the_sweep_ran_at_every_simulated_minute(report):
