@@ -530,6 +530,10 @@ def _report(
             "fired_late": len(late),
             "max_delay_seconds": delays[-1] if delays else None,
             "tasks_ready_only_after_their_escalation_moment": sum(j.born_past_escalation for j in judged),
+            # measured from the timer's own due instant, even where the task did not exist yet
+            "fired_after_timer_moment_because_task_became_ready_later": sum(
+                j.escalation_fired and j.born_past_escalation for j in judged
+            ),
             "missed_without_escalation": len(missed_without),
         },
         "by_element": _by_element(judged),
