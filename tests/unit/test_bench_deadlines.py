@@ -48,7 +48,7 @@ def test_report_has_every_section(report):
     assert report["baseline"]["empty_sweep_ms_no_cases"] > 0
     assert report["baseline"]["empty_sweep_ms_after_quarter"] > 0
     assert report["wall_seconds"] > 0
-    assert 0 < report["machine"]["simulation_cpu_seconds"]
+    assert report["machine"]["simulation_cpu_seconds"] > 0
 
 
 def test_the_sweep_ran_at_every_simulated_minute(report):
