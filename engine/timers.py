@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -35,6 +35,8 @@ def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | N
     """Advance every open case whose next timer is due at ``now``. Idempotent; safe in parallel."""
     now = now or ctx.clock.now()
     report = SweepReport()
+    if not _anything_due(ctx, now):
+        return report
     skip: set[int] = set()
     while limit is None or report.fired < limit:
         outcome = _sweep_one(ctx, now, skip)
@@ -51,6 +53,15 @@ def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | N
             report.failed.append(case_id)
         skip.add(case_id)
     return report
+
+
+_ANY_DUE = select(Case.id).where(Case.status == "open", Case.next_timer_at <= bindparam("now")).limit(1)
+
+
+def _anything_due(ctx: EngineContext, now: datetime) -> bool:
+    """A plain read, without a unit of work or SQLite's write lock: most sweeps find nothing and stop here."""
+    with ctx.db.connect() as connection:
+        return connection.execute(_ANY_DUE, {"now": now}).first() is not None
 
 
 def _due_case(ctx: EngineContext, session: Session, now: datetime, skip: set[int]) -> CaseRecord | None:

@@ -207,6 +207,24 @@ def bench_engine(cases: int, sizes: str) -> None:
     click.echo(json.dumps(result, indent=2))
 
 
+@bench.command("deadlines")
+@click.option("--cases", default=300, help="Cases opened over the simulated weeks.")
+@click.option("--weeks", default=13, help="Simulated weeks (a quarter).")
+@click.option("--seed", default=2026, help="Seed of the random delays and risk answers.")
+@click.option("--counsellors", default=4, help="Simulated counsellors (plus one team lead).")
+@click.option(
+    "--skip-idle",
+    is_flag=True,
+    help="Skip the minutes in which provably nothing is due (default: sweep every minute).",
+)
+def bench_deadlines(cases: int, weeks: int, seed: int, counsellors: int, skip_idle: bool) -> None:
+    """A simulated quarter under a fake clock on SQLite: deadlines met, missed, reminded and escalated."""
+    from benchmarks.deadlines import run
+
+    result = run(cases=cases, weeks=weeks, seed=seed, counsellors=counsellors, skip_idle=skip_idle)
+    click.echo(json.dumps(result, indent=2))
+
+
 @bench.command("web")
 @click.option(
     "--part", type=click.Choice(["submit", "inbox", "all"]), default="all", help="Which measurement."
