@@ -137,7 +137,8 @@ def test_akut_case_opened_friday_1555_runs_in_calendar_time_over_the_weekend(dep
 
     # the referral happens on Saturday; the follow-up is due one working day later: Monday 16:00
     step(deployed, clock, case_id, "vermittlung", VERMITTLUNG, berlin(2026, 6, 13, 10))
-    assert case_row(deployed, case_id).next_timer_at == berlin(2026, 6, 15, 16)
+    # first comes the reminder of the team lead's own review (Monday 11:00), then the follow-up
+    assert case_row(deployed, case_id).next_timer_at == berlin(2026, 6, 15, 11)
     step(
         deployed,
         clock,
@@ -147,6 +148,7 @@ def test_akut_case_opened_friday_1555_runs_in_calendar_time_over_the_weekend(dep
         berlin(2026, 6, 15, 9, 30),
         actor=TEAM_LEAD,
     )
+    assert case_row(deployed, case_id).next_timer_at == berlin(2026, 6, 15, 16)
 
     # nothing fires over the weekend; the follow-up task appears Monday 16:00, due Tuesday 16:00
     fired = sweep_every_minute(deployed, clock, berlin(2026, 6, 13, 10, 1), berlin(2026, 6, 15, 16, 5))
