@@ -33,6 +33,10 @@ ACTIONS = frozenset(
         "logged_out",
         "exported",
         "deleted",
+        "directory_changed",
+        "referred",
+        "referral_updated",
+        "handover_queued",
     }
 )
 

@@ -44,9 +44,13 @@ def db() -> None:
 @click.argument("revision", default="head")
 @with_appcontext
 def db_upgrade(revision: str) -> None:
-    """Migrate the database to REVISION (default: the newest)."""
+    """Migrate the database to REVISION (default: the newest); at the newest, add missing seed directory entries."""
     schema.upgrade(_context().db, revision)
     click.echo(f"Database at {revision}.")
+    if revision == "head":
+        from engine.directory_csv import load_seed
+
+        click.echo(f"Referral directory: {load_seed(_context())} seed entries added.")
 
 
 @db.command("downgrade")
