@@ -7,12 +7,15 @@ updates their statuses and its answer ``hilfe_angekommen`` is derived from them 
 
 from __future__ import annotations
 
+import heapq
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import audit, outbox
@@ -158,40 +161,77 @@ def _labels(codes: Sequence[str], vocabulary: Mapping[str, Labels]) -> Reason:
     )
 
 
+@dataclass(frozen=True)
+class _Situation:
+    """The case's side of the ranking, worked out once per ranking."""
+
+    facts: CaseFacts
+    needs: frozenset[str]
+    types: frozenset[str]
+    online: bool
+    prevention: bool
+    urgent: bool
+
+
 def rank(candidates: Sequence[Candidate], facts: CaseFacts, limit: int = MAX_PROPOSALS) -> list[Proposal]:
-    """The best offers for the case, each with the reasons it is proposed; best first."""
-    needs = derived_needs(facts)
+    """The best offers for the case, each with the reasons it is proposed; best first.
+
+    Every candidate is scored first; only the best ``limit`` are explained (the text is the costly part).
+    """
     types = facts.incident_types - {"kein_vorfall"}
-    online = facts.channel in ONLINE_CHANNELS and bool(types)
-    prevention = _is_prevention(facts)
-    urgent = facts.risk_level in ("AKUT", "HOCH")
-    proposals = []
+    situation = _Situation(
+        facts=facts,
+        needs=derived_needs(facts),
+        types=types,
+        online=facts.channel in ONLINE_CHANNELS and bool(types),
+        prevention=_is_prevention(facts),
+        urgent=facts.risk_level in ("AKUT", "HOCH"),
+    )
+    scored = []
     for offer in candidates:
         if offer.id in facts.excluded:
             continue
-        score = 0
+        score = _assess(offer, situation, None)
+        if score > 0:
+            scored.append((-score, offer.name, offer.id, offer))
+    best = heapq.nsmallest(limit, scored)
+    proposals = []
+    for negative, _, _, offer in best:
         reasons: list[Reason] = []
-        if facts.risk_level == "AKUT" and "akut" in offer.needs:
-            score += 1000
+        _assess(offer, situation, reasons)
+        proposals.append(Proposal(offer.id, offer.key, offer.name, offer.category, -negative, tuple(reasons)))
+    return proposals
+
+
+def _assess(offer: Candidate, case: _Situation, reasons: list[Reason] | None) -> int:
+    """The offer's score for the case (0: not proposed); with a list, also say why."""
+    facts = case.facts
+    score = 0
+    if facts.risk_level == "AKUT" and "akut" in offer.needs:
+        score += 1000
+        if reasons is not None:
             reasons.append(("AKUT: Notruf sofort", "AKUT: emergency call at once"))
-        if urgent and offer.category == "polizei" and facts.land in offer.lands:
-            score += 500
+    if case.urgent and offer.category == "polizei" and facts.land in offer.lands:
+        score += 500
+        if reasons is not None:
             reasons.append(
                 (
                     f"Risikostufe {facts.risk_level}: polizeiliche Ansprechstelle des Landes zuerst",
                     f"Risk level {facts.risk_level}: the Land's police contact point first",
                 )
             )
-        if online and (offer.category == "online" or "online_meldung" in offer.needs):
-            score += 120
+    if case.online and (offer.category == "online" or "online_meldung" in offer.needs):
+        score += 120
+        if reasons is not None:
             reasons.append(
                 ("Online-Vorfall: Meldestelle bzw. HateAid", "Online incident: reporting office or HateAid")
             )
-        if "frauen" in offer.needs:
-            if facts.woman is False:
-                continue
-            if types & SEXUALISED:
-                score += 150 if facts.woman else 40
+    if "frauen" in offer.needs:
+        if facts.woman is False:
+            return 0
+        if case.types & SEXUALISED:
+            score += 150 if facts.woman else 40
+            if reasons is not None:
                 reasons.append(
                     (
                         "Stalking oder sexualisierte Bedrohung gegen eine Frau",
@@ -203,31 +243,34 @@ def rank(candidates: Sequence[Candidate], facts: CaseFacts, limit: int = MAX_PRO
                         "Stalking or sexualised threat – if the person identifies as a woman",
                     )
                 )
-        if prevention and offer.category == "praevention":
+    if case.prevention:
+        if offer.category == "praevention":
             score += 200
-            reasons.append(("Informations- bzw. Präventionsanfrage", "Information or prevention request"))
-        if prevention and not types and offer.category in ("polizei", "staatsanwaltschaft"):
-            continue
-        matched_types = sorted(types & offer.incident_types)
-        if matched_types:
-            score += 30 * min(len(matched_types), 3)
-            german, english = _labels(matched_types, INCIDENT_TYPES)
+            if reasons is not None:
+                reasons.append(("Informations- bzw. Präventionsanfrage", "Information or prevention request"))
+        elif not case.types and offer.category in ("polizei", "staatsanwaltschaft"):
+            return 0
+    matched_types = case.types & offer.incident_types
+    if matched_types:
+        score += 30 * min(len(matched_types), 3)
+        if reasons is not None:
+            german, english = _labels(sorted(matched_types), INCIDENT_TYPES)
             reasons.append((f"passt zu: {german}", f"fits: {english}"))
-        matched_needs = sorted(needs & offer.needs)
-        if matched_needs:
-            score += 25 * len(matched_needs)
-            german, english = _labels(matched_needs, NEEDS)
+    matched_needs = case.needs & offer.needs
+    if matched_needs:
+        score += 25 * len(matched_needs)
+        if reasons is not None:
+            german, english = _labels(sorted(matched_needs), NEEDS)
             reasons.append((f"Bedarf: {german}", f"need: {english}"))
-        if score <= 0:
-            continue
-        if offer.lands:
-            score += 20
+    if score <= 0:
+        return 0
+    if offer.lands:
+        score += 20
+        if reasons is not None:
             reasons.append((f"im Land des Falls ({facts.land})", f"in the case's Land ({facts.land})"))
-        else:
-            reasons.append(("bundesweit", "nationwide"))
-        proposals.append(Proposal(offer.id, offer.key, offer.name, offer.category, score, tuple(reasons)))
-    proposals.sort(key=lambda proposal: (-proposal.score, proposal.name))
-    return proposals[:limit]
+    elif reasons is not None:
+        reasons.append(("bundesweit", "nationwide"))
+    return score
 
 
 _CANDIDATE_COLUMNS = (
@@ -261,8 +304,44 @@ def candidates(session: Session, land: str | None) -> list[Candidate]:
     ]
 
 
+class CandidateCache:
+    """Candidates by Land, kept per database while the directory's stamp stays the same.
+
+    Every write to the directory adds a row or raises an entry's version (retiring included), so the
+    stamp (count, newest change, sum of versions) changes with it; one aggregate query checks it.
+    """
+
+    def __init__(self) -> None:
+        self._entries: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], dict[str, list[Candidate]]]]
+        self._entries = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, land: str | None) -> list[Candidate]:
+        engine = session.get_bind()
+        stamp = tuple(session.execute(_STAMP).one())
+        with self._lock:
+            seen, by_land = self._entries.get(engine, ((), {}))
+            if seen != stamp:
+                by_land = {}
+                self._entries[engine] = (stamp, by_land)
+            found = by_land.get(land or "")
+        if found is None:
+            found = candidates(session, land)
+            with self._lock:
+                by_land[land or ""] = found
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_STAMP = select(func.count(), func.max(SupportOffer.updated_at), func.sum(SupportOffer.version))
+CANDIDATES = CandidateCache()
+
+
 def propose(session: Session, facts: CaseFacts, limit: int = MAX_PROPOSALS) -> list[Proposal]:
-    return rank(candidates(session, facts.land), facts, limit)
+    return rank(CANDIDATES.get(session, facts.land), facts, limit)
 
 
 def facts_of(

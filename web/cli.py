@@ -211,6 +211,23 @@ def bench_engine(cases: int, sizes: str) -> None:
     click.echo(json.dumps(result, indent=2))
 
 
+@bench.command("referrals")
+@click.option("--offers", default=5000, help="Generated directory entries (plus the seed).")
+@click.option(
+    "--queries", default=300, help="Rankings measured per variant (the first fifth, at most 20, warm up)."
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="Measure on this (empty) database instead of a temporary SQLite file.",
+)
+def bench_referrals(offers: int, queries: int, database_url: str | None) -> None:
+    """Latency of the ranked referral proposals over a large directory, against a plain Land filter."""
+    from benchmarks.referrals import run
+
+    click.echo(json.dumps(run(offers=offers, queries=queries, database_url=database_url), indent=2))
+
+
 @bench.command("web")
 @click.option(
     "--part", type=click.Choice(["submit", "inbox", "all"]), default="all", help="Which measurement."

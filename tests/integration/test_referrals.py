@@ -22,6 +22,7 @@ from engine.referrals import (
     candidates,
     case_referrals,
     follow_up_answer,
+    propose,
     rank,
     referral_panel,
     referral_step,
@@ -103,10 +104,14 @@ def test_retired_offers_are_not_proposed(ctx):
     from tests.conftest import TEAM_LEAD
 
     load_seed(ctx)
+    facts = CaseFacts("SN", "HOCH", frozenset({"koerperverletzung"}))
+    with ctx.unit_of_work(writes=False) as session:
+        assert keys(propose(session, facts))[0] == "polizei_sn_zastex"  # the candidates are cached now
     zastex = search_offers(ctx, text="zastex")[0]
     retire_offer(ctx, TEAM_LEAD, zastex.id)
-    proposals = ranked(ctx, CaseFacts("SN", "HOCH", frozenset({"koerperverletzung"})))
-    assert "polizei_sn_zastex" not in keys(proposals)
+    with ctx.unit_of_work(writes=False) as session:
+        assert "polizei_sn_zastex" not in keys(propose(session, facts))
+    assert "polizei_sn_zastex" not in keys(ranked(ctx, facts))
 
 
 def test_follow_up_answer_from_statuses():
