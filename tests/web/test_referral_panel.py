@@ -134,3 +134,7 @@ def test_consented_handover_and_follow_up_loop(deployed, client, auth, clock):
     assert "Bisherige Vermittlungen in diesem Fall" in page and "hat nicht geholfen" in page
     assert f'name="ref-{hateaid}"' not in page and f'name="ref-{respect}"' not in page
     assert "Online-Meldeverfahren" in page
+    case_page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert case_page.count('data-referral-status="not_helped"') == 2
+    assert "land, vorfallarten → beratung@hateaid.org" in case_page
+    assert "Warme Übergabe in den Postausgang gestellt" in case_page and "Vermittelt" in case_page
