@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit, outbox
 from engine.bpmn import Instance
+from engine.business_calendar import GERMAN_LANDS
 from engine.case_store import CaseRecord
 from engine.cases import Actor, StepAddition, TaskFacts
 from engine.directory import INCIDENT_TYPES, NEEDS, Labels
@@ -287,7 +288,7 @@ _CANDIDATE_COLUMNS = (
 def candidates(session: Session, land: str | None) -> list[Candidate]:
     """Active offers valid in ``land``: nationwide ones and those listing the Land."""
     scope = SupportOffer.lands == ""
-    if land:
+    if land in GERMAN_LANDS:
         scope = or_(scope, SupportOffer.lands.like(f"%{land}%"))
     rows = session.execute(select(*_CANDIDATE_COLUMNS).where(SupportOffer.retired_at.is_(None), scope))
     return [
