@@ -143,9 +143,9 @@ def demo() -> None:
 
     result = load_demo(_context())
     click.echo(
-        f"Demo cases created: {result['cases_created']}; staff created: {len(result['staff_created'])}; "
-        f"directory entries added: {result['offers_created']}."
+        f"Demo cases created: {result['cases_created']}; staff created: {len(result['staff_created'])}."
     )
+    click.echo(f"Referral directory: {result['offers_created']} seed entries added.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for person in DEMO_STAFF:
         click.echo(f"  {person.username:6} {person.name}")
