@@ -57,7 +57,10 @@ def test_vermittlung_shows_ranked_proposals_with_reasons(deployed, client, auth)
     assert 'data-offer="hessengegenhetze"' not in page
     client.post("/sprache", data={"csrf_token": csrf_token(page), "language": "en"})
     english = client.get(f"/aufgaben/{task_id_for(deployed, case_id, 'vermittlung')}").get_data(as_text=True)
-    assert "Proposals from the directory" in english and "Online incident: reporting office or HateAid" in english
+    assert (
+        "Proposals from the directory" in english
+        and "Online incident: reporting office or HateAid" in english
+    )
     assert "Consent to the warm handover" in english
 
 
