@@ -35,6 +35,10 @@ ACTIONS = frozenset(
         "logged_out",
         "exported",
         "deleted",
+        "directory_changed",
+        "referred",
+        "referral_updated",
+        "handover_queued",
     }
 )
 

@@ -19,6 +19,7 @@ from engine.errors import NotFound
 from engine.models import AuditEvent, Case, ProcessVersion, Task
 from engine.notes import Note, case_notes
 from engine.projection import CASE_PROJECTION
+from engine.referrals import ReferralEntry, case_referrals
 from engine.strafantrag import OffenceEntry, case_offences
 
 
@@ -64,6 +65,7 @@ class CaseFile:
     views: int
     active_elements: frozenset[str]
     done_elements: frozenset[str]
+    referrals: tuple[ReferralEntry, ...] = ()
 
     @property
     def open_tasks(self) -> list[TaskEntry]:
@@ -137,6 +139,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         views=sum(1 for event in events if event.action == "case_viewed"),
         active_elements=active,
         done_elements=done,
+        referrals=tuple(case_referrals(session, case_id)),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit, forms
 from engine.actor import Actor
-from engine.bpmn import clock_at
+from engine.bpmn import Instance, clock_at
 from engine.case_store import (
     RECORD_COLUMNS,
     CaseRecord,
@@ -77,11 +77,13 @@ def complete_task(
     task_id: str,
     values: Mapping[str, Any],
     now: datetime | None = None,
+    alongside: StepAddition | None = None,
 ) -> int:
     """Complete a human task with the submitted form values; returns the case's new lock version.
 
     Raises FormInvalid (nothing changes), TaskAlreadyCompleted / TaskCancelled when the task the person
-    saw is gone, TaskClaimedByOther, or NotPermitted.
+    saw is gone, TaskClaimedByOther, or NotPermitted. ``alongside`` does a step's own work (e.g. recording
+    referrals) in the same transaction and returns the form values to validate; its errors change nothing.
     """
     now = now or ctx.clock.now()
     try:
@@ -89,6 +91,8 @@ def complete_task(
             row, case = _open_task_and_case(session, task_id)
             _check_may_work_on(actor, row)
             instance = load_instance(ctx, session, case)
+            if alongside is not None:
+                values = alongside(session, row, case, instance, dict(values), now)
             checked, errors = forms.validate(instance.form_for(task_id), values)
             if errors:
                 raise FormInvalid(errors)
@@ -216,6 +220,10 @@ class TaskFacts:
     completed_at: datetime | None
     completed_by: str | None
 
+
+StepAddition = Callable[
+    [Session, TaskFacts, CaseRecord, Instance, dict[str, Any], datetime], Mapping[str, Any]
+]
 
 _TASK_COLUMNS = [getattr(Task, f) for f in TaskFacts.__dataclass_fields__]
 _TASK_AND_CASE = (

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from engine.cases import Actor, complete_task, open_case
 from engine.context import EngineContext
+from engine.directory_csv import load_seed
 from engine.models import Case, Staff, Task
 from engine.staff import add_staff
 from engine.timers import sweep_timers
@@ -88,12 +89,13 @@ def ensure_staff(ctx: EngineContext) -> list[str]:
 def load_demo(ctx: EngineContext) -> dict[str, Any]:
     """Load demo staff and cases once; a second run changes nothing."""
     staff = ensure_staff(ctx)
+    offers = load_seed(ctx)
     with ctx.unit_of_work() as session:
         demo_cases = session.scalar(
             select(func.count()).select_from(Case).where(Case.opened_by == DEMO_ACTOR)
         )
     cases = 0 if demo_cases else _create_cases(ctx)
-    return {"staff_created": staff, "cases_created": cases}
+    return {"staff_created": staff, "cases_created": cases, "offers_created": offers}
 
 
 class _Driver:

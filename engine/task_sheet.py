@@ -16,6 +16,7 @@ from engine.cases import Actor, check_open
 from engine.context import EngineContext
 from engine.errors import NotFound
 from engine.models import Task
+from engine.referrals import ReferralPanel, referral_panel
 
 
 @dataclass(frozen=True)
@@ -35,10 +36,21 @@ class TaskSheet:
     form: FormSpec
     initial: dict[str, Any]
     earlier: tuple[tuple[str, tuple[Answer, ...]], ...]  # (step title, answers), newest first
+    referrals: ReferralPanel | None = None  # proposals at Vermittlung, referrals to settle at Nachfassen
 
 
-def read_task_sheet(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | None = None) -> TaskSheet:
-    """Raises NotFound, NotPermitted, TaskAlreadyCompleted or TaskCancelled."""
+def read_task_sheet(
+    ctx: EngineContext,
+    actor: Actor,
+    task_id: str,
+    now: datetime | None = None,
+    needs: tuple[str, ...] = (),
+    woman: bool | None = None,
+) -> TaskSheet:
+    """Raises NotFound, NotPermitted, TaskAlreadyCompleted or TaskCancelled.
+
+    ``needs`` and ``woman`` refine the referral proposals (what the counsellor learnt in the call).
+    """
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
         row = session.get(Task, task_id)
@@ -57,6 +69,7 @@ def read_task_sheet(ctx: EngineContext, actor: Actor, task_id: str, now: datetim
             remember(ctx, record, instance)
         variables = instance.variables()
         steps = instance.completed_steps()
+        panel = referral_panel(session, row.element_id, record, variables, needs, woman)
         audit.record(session, now, actor.username, "case_viewed", row.case_id, row.element_id)
         session.commit()
     return TaskSheet(
@@ -77,6 +90,7 @@ def read_task_sheet(ctx: EngineContext, actor: Actor, task_id: str, now: datetim
             f.id: variables[f.id] if f.id in variables else _default(f.type, f.default) for f in form.fields
         },
         earlier=tuple((step.title, answers_of(step)) for step in reversed(steps)),
+        referrals=panel,
     )
 
 

@@ -44,9 +44,13 @@ def db() -> None:
 @click.argument("revision", default="head")
 @with_appcontext
 def db_upgrade(revision: str) -> None:
-    """Migrate the database to REVISION (default: the newest)."""
+    """Migrate the database to REVISION (default: the newest); at the newest, add missing seed directory entries."""
     schema.upgrade(_context().db, revision)
     click.echo(f"Database at {revision}.")
+    if revision == "head":
+        from engine.directory_csv import load_seed
+
+        click.echo(f"Referral directory: {load_seed(_context())} seed entries added.")
 
 
 @db.command("downgrade")
@@ -141,6 +145,7 @@ def demo() -> None:
     click.echo(
         f"Demo cases created: {result['cases_created']}; staff created: {len(result['staff_created'])}."
     )
+    click.echo(f"Referral directory: {result['offers_created']} seed entries added.")
     click.echo(f"Demo logins (password for all: {DEMO_PASSWORD}):")
     for person in DEMO_STAFF:
         click.echo(f"  {person.username:6} {person.name}")
@@ -223,6 +228,23 @@ def bench_deadlines(cases: int, weeks: int, seed: int, counsellors: int, skip_id
 
     result = run(cases=cases, weeks=weeks, seed=seed, counsellors=counsellors, skip_idle=skip_idle)
     click.echo(json.dumps(result, indent=2))
+
+
+@bench.command("referrals")
+@click.option("--offers", default=5000, help="Generated directory entries (plus the seed).")
+@click.option(
+    "--queries", default=300, help="Rankings measured per variant (the first fifth, at most 20, warm up)."
+)
+@click.option(
+    "--database-url",
+    default=None,
+    help="Measure on this (empty) database instead of a temporary SQLite file.",
+)
+def bench_referrals(offers: int, queries: int, database_url: str | None) -> None:
+    """Latency of the ranked referral proposals over a large directory, against a plain Land filter."""
+    from benchmarks.referrals import run
+
+    click.echo(json.dumps(run(offers=offers, queries=queries, database_url=database_url), indent=2))
 
 
 @bench.command("web")

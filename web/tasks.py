@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from engine.bpmn import FormSpec
 from engine.cases import claim_task, complete_task, next_task_for
+from engine.directory import CATEGORIES, NEEDS
 from engine.errors import (
     DomainError,
     FormInvalid,
@@ -21,12 +23,23 @@ from engine.errors import (
     TaskClaimedByOther,
 )
 from engine.notes import add_note
+from engine.referrals import FOLLOW_UP, SHAREABLE, STATUSES, Choice, ReferralInvalid, referral_step
 from engine.task_sheet import form_of_task, read_task_sheet
 from web.i18n import language
 from web.inbox import shared_counts
 
 blueprint = Blueprint("tasks", __name__)
 STALE = (TaskAlreadyCompleted, TaskCancelled, TaskClaimedByOther)
+REFERRAL_TEXTS = {
+    "categories": CATEGORIES,
+    "needs": NEEDS,
+    "refine_needs": ("sicherheit", "recht", "psychosozial", "praevention", "online_meldung", "adressschutz"),
+    "statuses": STATUSES,
+    "follow_up": FOLLOW_UP,
+    "shareable": SHAREABLE,
+}
+_CHOICE = re.compile(r"^ref-(\d+)$")
+_OUTCOME = re.compile(r"^outcome-(\d+)$")
 
 
 def _context():
@@ -44,9 +57,53 @@ def _submitted(form: FormSpec) -> dict[str, Any]:
     return raw
 
 
+def _referral_input() -> tuple[list[Choice], dict[int, str]]:
+    """The offers chosen at Vermittlung (with consent per recipient) and the outcomes set at Nachfassen."""
+    choices = []
+    for name, value in request.form.items():
+        found = _CHOICE.match(name)
+        if found and value:
+            prefix = f"ref-{found.group(1)}"
+            choices.append(
+                Choice(
+                    offer_id=int(found.group(1)),
+                    status=value,
+                    consent=request.form.get(f"{prefix}-consent") == "true",
+                    facts=tuple(request.form.getlist(f"{prefix}-facts")),
+                    contact=request.form.get(f"{prefix}-contact", ""),
+                    identity_checked=request.form.get(f"{prefix}-identity") == "true",
+                )
+            )
+    outcomes = {
+        int(found.group(1)): value
+        for name, value in request.form.items()
+        if (found := _OUTCOME.match(name)) and value
+    }
+    return choices, outcomes
+
+
+def _refinement() -> dict[str, Any]:
+    """What the counsellor told the proposals on the page (GET parameters)."""
+    return {
+        "needs": tuple(request.args.getlist("bedarf")),
+        "woman": {"ja": True, "nein": False}.get(request.args.get("frau", "")),
+    }
+
+
+def _render(sheet, values: dict[str, Any], errors: dict[str, str], ref_errors: dict[str, str] | None = None):
+    return render_template(
+        "tasks/task.html",
+        sheet=sheet,
+        values=values,
+        errors=errors,
+        ref=REFERRAL_TEXTS,
+        ref_errors=ref_errors or {},
+    )
+
+
 def _sheet_or_refusal(task_id: str):
     try:
-        return read_task_sheet(_context(), current_user.actor, task_id), None
+        return read_task_sheet(_context(), current_user.actor, task_id, **_refinement()), None
     except NotPermitted:
         abort(403)
     except NotFound:
@@ -63,7 +120,7 @@ def task_page(task_id: str) -> str | tuple[str, int]:
         return render_template(
             "tasks/gone.html", message=gone.message(language()), typed=None, case_id=gone.facts.get("case_id")
         ), 409
-    return render_template("tasks/task.html", sheet=sheet, values=sheet.initial, errors={})
+    return _render(sheet, sheet.initial, {})
 
 
 @blueprint.post("/aufgaben/<task_id>")
@@ -77,10 +134,13 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
     if found is None or found.form is None:
         abort(404)
     raw = _submitted(found.form)
+    choices, outcomes = _referral_input()
     try:
-        complete_task(context, actor, task_id, raw)
+        complete_task(context, actor, task_id, raw, alongside=referral_step(choices, outcomes, actor))
     except FormInvalid as invalid:
         return _invalid(task_id, invalid, raw)
+    except ReferralInvalid as refused:
+        return _invalid(task_id, refused, raw)
     except STALE as lost:
         return _gone(task_id, lost, raw, found.form, found.case_id)
     except NotPermitted:
@@ -93,14 +153,19 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
     return redirect(url_for("inbox.inbox"))
 
 
-def _invalid(task_id: str, invalid: FormInvalid, raw: dict[str, Any]) -> tuple[str, int] | Response:
-    """Show the form again with the messages at their fields and what was typed."""
+def _invalid(
+    task_id: str, invalid: FormInvalid | ReferralInvalid, raw: dict[str, Any]
+) -> tuple[str, int] | Response:
+    """Show the form again with the messages at their fields (or referrals) and what was typed."""
     sheet, gone = _sheet_or_refusal(task_id)
     if gone is not None:
         return _gone(task_id, gone, raw, None, gone.facts.get("case_id"))
-    errors = {field: messages[0 if language() == "de" else 1] for field, messages in invalid.errors.items()}
+    messages = {key: pair[0 if language() == "de" else 1] for key, pair in invalid.errors.items()}
+    if isinstance(invalid, ReferralInvalid):
+        flash(invalid.message(language()), "error")
+        return _render(sheet, raw, {}, messages), 422
     flash(gettext("Bitte prüfen Sie die markierten Felder."), "error")
-    return render_template("tasks/task.html", sheet=sheet, values=raw, errors=errors), 422
+    return _render(sheet, raw, messages), 422
 
 
 def _gone(

@@ -1,0 +1,147 @@
+"""The referral panel on the task page over HTTP: ranked proposals with reasons at Vermittlung, consent per
+recipient, the handover e-mail in the outbox, and Nachfassen settling each referral (not helped -> again)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from engine.cases import open_case
+from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
+from engine.directory import search_offers
+from engine.directory_csv import load_seed
+from engine.models import OutboxMessage, Referral
+from engine.timers import sweep_timers
+from tests.conftest import COUNSELLOR
+from tests.steps import complete, open_tasks, stored_variables, task_id_for
+from tests.web.conftest import csrf_token
+
+SECRET = "Nur für uns: Adresse Musterweg 1"
+
+
+def _case_at_vermittlung(ctx, **eingang) -> int:
+    load_seed(ctx)
+    case_id = open_case(ctx, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    values = {**EINGANG, "land": "BY", "vorfallkanal": "social_media", "kurzbeschreibung": SECRET, **eingang}
+    complete(ctx, COUNSELLOR, case_id, "eingang", values)
+    complete(ctx, COUNSELLOR, case_id, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL["MITTEL"]})
+    complete(ctx, COUNSELLOR, case_id, "risikostufe_bestaetigen", {"risikostufe": "MITTEL"})
+    return case_id
+
+
+def _offer(ctx, key: str) -> int:
+    return next(offer.id for offer in search_offers(ctx, text=key) if offer.key == key)
+
+
+def _counts(ctx, case_id: int) -> tuple[int, int]:
+    with ctx.unit_of_work(writes=False) as session:
+        return (
+            session.scalar(select(func.count()).select_from(Referral).where(Referral.case_id == case_id)),
+            session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.case_id == case_id)
+            ),
+        )
+
+
+def test_vermittlung_shows_ranked_proposals_with_reasons(deployed, client, auth):
+    case_id = _case_at_vermittlung(deployed)
+    auth.login("anna")
+    page = client.get(f"/aufgaben/{task_id_for(deployed, case_id, 'vermittlung')}").get_data(as_text=True)
+    assert "Vorschläge aus dem Verzeichnis" in page
+    order = [page.index(f'data-offer="{key}"') for key in ("justiz_by_aum", "hateaid", "respect")]
+    assert order == sorted(order) and page.count('class="proposal') <= 10
+    assert "Online-Vorfall: Meldestelle bzw. HateAid" in page and "im Land des Falls (BY)" in page
+    hateaid = _offer(deployed, "hateaid")
+    assert f'name="ref-{hateaid}-consent"' in page and 'value="handover"' in page
+    assert 'data-offer="hessengegenhetze"' not in page
+    client.post("/sprache", data={"csrf_token": csrf_token(page), "language": "en"})
+    english = client.get(f"/aufgaben/{task_id_for(deployed, case_id, 'vermittlung')}").get_data(as_text=True)
+    assert (
+        "Proposals from the directory" in english
+        and "Online incident: reporting office or HateAid" in english
+    )
+    assert "Consent to the warm handover" in english
+
+
+def test_refinement_puts_the_hilfetelefon_first_for_a_woman_stalked(deployed, client, auth):
+    case_id = _case_at_vermittlung(deployed, land="NW", vorfallarten=["nachstellung"], vorfallkanal="wohnort")
+    auth.login("anna")
+    task_id = task_id_for(deployed, case_id, "vermittlung")
+    page = client.get(f"/aufgaben/{task_id}?frau=ja").get_data(as_text=True)
+    assert page.index('data-offer="hilfetelefon_frauen"') < page.index('data-offer="polizei_nw"')
+    assert "gegen eine Frau" in page
+    assert 'data-offer="hilfetelefon_frauen"' not in client.get(f"/aufgaben/{task_id}?frau=nein").get_data(
+        as_text=True
+    )
+
+
+def test_handover_without_consent_is_refused_and_nothing_saved(deployed, client, auth):
+    case_id = _case_at_vermittlung(deployed)
+    auth.login("anna")
+    task_id = task_id_for(deployed, case_id, "vermittlung")
+    token = csrf_token(client.get(f"/aufgaben/{task_id}").get_data(as_text=True))
+    hateaid = _offer(deployed, "hateaid")
+    response = client.post(
+        f"/aufgaben/{task_id}",
+        data={"csrf_token": token, f"ref-{hateaid}": "handover", f"ref-{hateaid}-facts": ["land"]},
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "ohne Einwilligung der Person keine warme Übergabe" in page
+    assert 'value="handover" selected' in page  # the choice is kept
+    assert _counts(deployed, case_id) == (0, 0)
+    assert "vermittlung" in open_tasks(deployed, case_id)
+
+
+def test_consented_handover_and_follow_up_loop(deployed, client, auth, clock):
+    case_id = _case_at_vermittlung(deployed)
+    auth.login("anna")
+    task_id = task_id_for(deployed, case_id, "vermittlung")
+    token = csrf_token(client.get(f"/aufgaben/{task_id}").get_data(as_text=True))
+    hateaid, respect = _offer(deployed, "hateaid"), _offer(deployed, "respect")
+    response = client.post(
+        f"/aufgaben/{task_id}",
+        data={
+            "csrf_token": token,
+            f"ref-{hateaid}": "handover",
+            f"ref-{hateaid}-consent": "true",
+            f"ref-{hateaid}-facts": ["land", "vorfallarten"],
+            f"ref-{respect}": "given",
+            "schutzmassnahmen": ["beweissicherung"],
+        },
+    )
+    assert response.status_code == 302
+    assert _counts(deployed, case_id) == (2, 1)
+    with deployed.unit_of_work(writes=False) as session:
+        body = session.scalar(select(OutboxMessage.body).where(OutboxMessage.case_id == case_id))
+    assert "Bundesland: Bayern" in body and SECRET not in body
+    assert stored_variables(deployed, case_id)["vermittlungsziele"] == ["hateaid", "meldestelle"]
+
+    clock.advance(timedelta(days=30))
+    sweep_timers(deployed, now=clock.now())
+    nachfassen = task_id_for(deployed, case_id, "nachfassen")
+    page = client.get(f"/aufgaben/{nachfassen}").get_data(as_text=True)
+    assert "Vermittlungen nachfassen" in page and 'name="hilfe_angekommen"' not in page
+    with deployed.unit_of_work(writes=False) as session:
+        referral_ids = session.scalars(select(Referral.id).where(Referral.case_id == case_id)).all()
+    token = csrf_token(page)
+    missing = client.post(
+        f"/aufgaben/{nachfassen}", data={"csrf_token": token, f"outcome-{referral_ids[0]}": "not_helped"}
+    )
+    assert missing.status_code == 422 and "ob der Kontakt zustande kam" in missing.get_data(as_text=True)
+    done = client.post(
+        f"/aufgaben/{nachfassen}",
+        data={"csrf_token": token, **{f"outcome-{rid}": "not_helped" for rid in referral_ids}},
+    )
+    assert done.status_code == 302
+    assert stored_variables(deployed, case_id)["hilfe_angekommen"] == "nein"
+    again = task_id_for(deployed, case_id, "vermittlung")
+    page = client.get(f"/aufgaben/{again}").get_data(as_text=True)
+    assert "Bisherige Vermittlungen in diesem Fall" in page and "hat nicht geholfen" in page
+    assert f'name="ref-{hateaid}"' not in page and f'name="ref-{respect}"' not in page
+    assert "Online-Meldeverfahren" in page
+    case_page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert case_page.count('data-referral-status="not_helped"') == 2
+    assert "land, vorfallarten → beratung@hateaid.org" in case_page
+    assert "Warme Übergabe in den Postausgang gestellt" in case_page and "Vermittelt" in case_page

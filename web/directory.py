@@ -1,0 +1,256 @@
+"""The referral directory: counsellors search it; team leads edit, retire, re-verify, import and export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from engine.business_calendar import BERLIN
+from engine.directory import (
+    BOOL_FIELDS,
+    CATEGORIES,
+    CONFIDENCE,
+    FIELDS,
+    INCIDENT_TYPES,
+    LIST_FIELDS,
+    NEEDS,
+    OfferChangedMeanwhile,
+    OfferInvalid,
+    change_offer,
+    create_offer,
+    mark_verified,
+    needs_reverification,
+    offer_text,
+    parse_offer,
+    read_offer,
+    retire_offer,
+    reverification_due,
+    search_offers,
+)
+from engine.directory_csv import MAX_BYTES, ImportRefused, apply_import, export_csv, preview_import
+from engine.errors import NotFound
+from web.admin import LANDS
+from web.auth import requires_role
+from web.i18n import language
+
+blueprint = Blueprint("directory", __name__)
+READERS = ("beratung", "teamleitung")
+
+
+def _context():
+    return current_app.extensions["lotse"]
+
+
+def _vocabularies() -> dict[str, Any]:
+    return {
+        "lands": LANDS,
+        "categories": CATEGORIES,
+        "incident_types": INCIDENT_TYPES,
+        "needs": NEEDS,
+        "confidence": CONFIDENCE,
+    }
+
+
+def _message(pair: tuple[str, str]) -> str:
+    return pair[0] if language() == "de" else pair[1]
+
+
+@blueprint.get("/verzeichnis")
+@requires_role(*READERS)
+def index() -> str:
+    text = request.args.get("q", "")[:100]
+    land = request.args.get("land", "")
+    category = request.args.get("kategorie", "")
+    retired = request.args.get("zurueckgezogen") == "ja"
+    offers = search_offers(_context(), text, land, category, retired)
+    return render_template(
+        "directory/index.html",
+        offers=offers,
+        q=text,
+        land=land,
+        category=category,
+        retired=retired,
+        **_vocabularies(),
+    )
+
+
+@blueprint.get("/verzeichnis/<int:offer_id>")
+@requires_role(*READERS)
+def offer(offer_id: int) -> str:
+    try:
+        found, history = read_offer(_context(), offer_id)
+    except NotFound:
+        abort(404)
+    return render_template("directory/offer.html", offer=found, history=history, **_vocabularies())
+
+
+def _typed() -> dict[str, str]:
+    """The edit form as the text forms the engine parses."""
+    typed = {name: request.form.get(name, "") for name in FIELDS if name not in LIST_FIELDS + BOOL_FIELDS}
+    for name in LIST_FIELDS:
+        typed[name] = " ".join(request.form.getlist(name))
+    typed["lands"] = typed["lands"] or "bundesweit"
+    for name in BOOL_FIELDS:
+        typed[name] = "ja" if request.form.get(name) else "nein"
+    return typed
+
+
+def _edit_page(typed: dict[str, str], errors: dict[str, str], offer_id: int | None, version: int | None):
+    return render_template(
+        "directory/edit.html",
+        values=typed,
+        errors=errors,
+        offer_id=offer_id,
+        version=version,
+        **_vocabularies(),
+    )
+
+
+@blueprint.route("/verzeichnis/neu", methods=["GET", "POST"])
+@requires_role("teamleitung")
+def new() -> str | tuple[str, int] | Response:
+    if request.method == "GET":
+        blank = dict.fromkeys(FIELDS, "") | {"lands": "bundesweit", "confidence": "M", "verify": "ja"}
+        return _edit_page(blank, {}, None, None)
+    typed = _typed()
+    try:
+        offer_id = create_offer(_context(), current_user.actor, parse_offer(typed))
+    except OfferInvalid as invalid:
+        return _refused(typed, invalid, None, None)
+    flash(gettext("Eintrag angelegt."), "success")
+    return redirect(url_for("directory.offer", offer_id=offer_id))
+
+
+@blueprint.route("/verzeichnis/<int:offer_id>/bearbeiten", methods=["GET", "POST"])
+@requires_role("teamleitung")
+def edit(offer_id: int) -> str | tuple[str, int] | Response:
+    context = _context()
+    try:
+        found, _ = read_offer(context, offer_id)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        return _edit_page(offer_text(found.data), {}, offer_id, found.version)
+    typed = _typed() | {"key": found.key}
+    seen = request.form.get("version", "")
+    try:
+        data = parse_offer(typed)
+        changes = change_offer(
+            context, current_user.actor, offer_id, data, int(seen) if seen.isdigit() else -1
+        )
+    except OfferInvalid as invalid:
+        return _refused(typed, invalid, offer_id, found.version)
+    except OfferChangedMeanwhile as stale:
+        flash(stale.message(language()), "error")
+        return _edit_page(typed, {}, offer_id, found.version), 409
+    if changes:
+        flash(gettext("Änderungen gespeichert: %(fields)s.", fields=", ".join(changes)), "success")
+    else:
+        flash(gettext("Keine Änderung – der Eintrag war bereits so gespeichert."), "info")
+    return redirect(url_for("directory.offer", offer_id=offer_id))
+
+
+def _refused(typed: dict[str, str], invalid: OfferInvalid, offer_id: int | None, version: int | None):
+    flash(gettext("Bitte prüfen Sie die markierten Felder. Es wurde nichts gespeichert."), "error")
+    errors = {name: _message(pair) for name, pair in invalid.errors.items()}
+    return _edit_page(typed, errors, offer_id, version), 422
+
+
+@blueprint.post("/verzeichnis/<int:offer_id>/zurueckziehen")
+@requires_role("teamleitung")
+def retire(offer_id: int) -> Response:
+    try:
+        retire_offer(_context(), current_user.actor, offer_id)
+    except NotFound:
+        abort(404)
+    flash(
+        gettext("Der Eintrag wird nicht mehr vorgeschlagen; er bleibt mit seiner Geschichte erhalten."),
+        "success",
+    )
+    return redirect(url_for("directory.offer", offer_id=offer_id))
+
+
+@blueprint.post("/verzeichnis/<int:offer_id>/geprueft")
+@requires_role("teamleitung")
+def verified(offer_id: int) -> Response:
+    try:
+        mark_verified(_context(), current_user.actor, offer_id)
+    except NotFound:
+        abort(404)
+    flash(gettext("Als heute geprüft vermerkt."), "success")
+    if request.form.get("next") == "pruefen":
+        return redirect(url_for("directory.reverify"))
+    return redirect(url_for("directory.offer", offer_id=offer_id))
+
+
+@blueprint.get("/verzeichnis/pruefen")
+@requires_role("teamleitung")
+def reverify() -> str:
+    context = _context()
+    today = context.clock.now().astimezone(BERLIN).date()
+    return render_template(
+        "directory/reverify.html",
+        offers=needs_reverification(context),
+        due=reverification_due(today),
+        **_vocabularies(),
+    )
+
+
+@blueprint.get("/verzeichnis/export.csv")
+@requires_role("teamleitung")
+def export() -> Response:
+    return Response(
+        export_csv(_context()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=verzeichnis.csv"},
+    )
+
+
+@blueprint.route("/verzeichnis/import", methods=["GET", "POST"])
+@requires_role("teamleitung")
+def import_csv() -> str | tuple[str, int] | Response:
+    if request.method == "GET":
+        return render_template("directory/import.html", preview=None, text="")
+    text = _uploaded_text()
+    if text is None:
+        flash(gettext("Bitte eine CSV-Datei (UTF-8, höchstens 2 MB) auswählen."), "error")
+        return render_template("directory/import.html", preview=None, text=""), 422
+    context = _context()
+    if request.form.get("confirm") != "ja":
+        preview = preview_import(context, text)
+        return render_template(
+            "directory/import.html", preview=preview, text=text
+        ), 200 if preview.ok else 422
+    try:
+        done = apply_import(context, current_user.actor, text)
+    except ImportRefused as refused:
+        flash(refused.message(language()), "error")
+        return render_template("directory/import.html", preview=refused.preview, text=text), 422
+    flash(
+        gettext(
+            "Import abgeschlossen: %(new)s neu, %(changed)s geändert, %(unchanged)s unverändert.",
+            new=done.count("new"),
+            changed=done.count("changed"),
+            unchanged=done.count("unchanged"),
+        ),
+        "success",
+    )
+    return redirect(url_for("directory.index"))
+
+
+def _uploaded_text() -> str | None:
+    """The uploaded file, or on confirmation the previewed text sent back; None if unreadable."""
+    upload = request.files.get("datei")
+    if upload is not None and upload.filename:
+        raw = upload.read(MAX_BYTES + 1)
+    else:
+        raw = request.form.get("text", "").encode()
+    if not raw or len(raw) > MAX_BYTES:
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return None
