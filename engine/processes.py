@@ -16,6 +16,7 @@ from engine.bpmn import ProcessSpec, model_code, parse_process
 from engine.context import EngineContext
 from engine.forms import SUPPORTED_TYPES, is_reserved
 from engine.model_files import ModelError, ModelProblem
+from engine.model_rules import lint
 from engine.models import ProcessVersion
 from engine.sandbox import SandboxViolation
 
@@ -44,16 +45,27 @@ def latest_version(session: Session, key: str) -> ProcessVersion | None:
     )
 
 
-def check_process(ctx: EngineContext, process: ProcessSpec) -> list[ModelProblem]:
-    """Problems that stop a deployment: code the sandbox refuses, forms the engine cannot serve."""
+def check_process(
+    ctx: EngineContext, process: ProcessSpec, now: datetime | None = None
+) -> list[ModelProblem]:
+    """What the review finds: code the sandbox refuses, forms the engine cannot serve, the lint rules.
+
+    Problems with severity ``error`` stop a deployment; warnings do not.
+    """
     problems: list[ModelProblem] = []
+    sandbox = ctx.runtime.script_engine.environment
     for code in model_code(process):
         try:
-            ctx.runtime.script_engine.environment.check(code.source, code.mode)
+            sandbox.check(code.source, code.mode)
         except SandboxViolation as violation:
             problems.append(ModelProblem(code.element_id, f"{code.kind}: {violation}"))
     problems.extend(_task_problems(process))
+    problems.extend(lint(process, sandbox, now or ctx.clock.now()))
     return problems
+
+
+def blocking(problems: list[ModelProblem]) -> list[ModelProblem]:
+    return [problem for problem in problems if problem.severity == "error"]
 
 
 def _task_problems(process: ProcessSpec) -> list[ModelProblem]:
@@ -90,7 +102,7 @@ def deploy_process(
         if existing is not None:
             return Deployment(existing.id, existing.key, existing.version, created=False)
         process = parse_process(bpmn_xml, dmn_xmls)
-        problems = check_process(ctx, process)
+        problems = blocking(check_process(ctx, process, now))
         if problems:
             raise ModelError(problems)
         number = session.scalar(
