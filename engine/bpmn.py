@@ -956,7 +956,7 @@ def timer_value_problem(kind: str, value: Any) -> str | None:
             TimerEventDefinition.parse_iso_duration(str(value))
         else:
             TimerEventDefinition.parse_iso_recurring_interval(str(value))
-    except (ValueError, TypeError, AttributeError, IndexError) as error:
+    except Exception as error:  # SpiffWorkflow raises a bare Exception for an invalid duration
         return (
             f"expected an ISO 8601 {'duration' if kind == 'duration' else 'cycle'}, got {value!r} ({error})"
         )

@@ -170,7 +170,10 @@ def process_key_of(bpmn: bytes) -> str:
         raise ModelError(
             [
                 ModelProblem(
-                    None, f"Expected a BPMN file with exactly one executable process, found {len(processes)}."
+                    None,
+                    f"Expected a BPMN file with exactly one executable process, found {len(processes)}.",
+                    german="Erwartet wird eine BPMN-Datei mit genau einem ausführbaren Prozess, "
+                    f"gefunden: {len(processes)}.",
                 )
             ]
         )
@@ -180,8 +183,31 @@ def process_key_of(bpmn: bytes) -> str:
 def _decisions(dmn: bytes, file_name: str) -> set[str]:
     root = parse_model_xml(dmn, file_name)
     if root.tag.startswith(f"{{{BPMN_NS}}}"):
-        raise ModelError([ModelProblem(None, f"{file_name}: this is not a DMN model.")])
+        raise ModelError(
+            [
+                ModelProblem(
+                    None,
+                    f"{file_name}: this is not a DMN model.",
+                    german=f"{file_name}: Das ist kein DMN-Modell.",
+                )
+            ]
+        )
     return {child.get("id") for child in root if child.get("id") and child.tag.endswith("}decision")}
+
+
+def _require_utf8(file_name: str, data: bytes | None) -> None:
+    try:
+        (data or b"").decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ModelError(
+            [
+                ModelProblem(
+                    None,
+                    f"{file_name}: the file must be UTF-8 encoded.",
+                    german=f"{file_name}: Die Datei muss UTF-8-kodiert sein.",
+                )
+            ]
+        ) from error
 
 
 def draft_files(
@@ -196,8 +222,18 @@ def draft_files(
     decisions (the Camunda Modeler may have saved it under another name), else it is added.
     """
     key = process_key_of(bpmn) if bpmn is not None else key
+    for name, data in [("process.bpmn", bpmn), *(dmn or {}).items()]:
+        _require_utf8(name, data)
     if not key:
-        raise ModelError([ModelProblem(None, "Choose the process the decision table belongs to.")])
+        raise ModelError(
+            [
+                ModelProblem(
+                    None,
+                    "Choose the process the decision table belongs to.",
+                    german="Bitte wählen Sie den Prozess, zu dem die Entscheidungstabelle gehört.",
+                )
+            ]
+        )
     with ctx.unit_of_work(writes=False) as session:
         row = latest_version(session, key)
         base = ModelFiles(row.bpmn_xml.encode("utf-8"), _dmn_files(row)) if row is not None else None

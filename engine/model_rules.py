@@ -53,10 +53,16 @@ def _user_task_problems(process: ProcessSpec) -> Iterator[ModelProblem]:
     for element, task_spec in _user_tasks(process):
         extensions = getattr(task_spec, "extensions", None) or {}
         if not (extensions.get("camunda:candidateGroups") or getattr(task_spec, "lane", None)):
-            yield ModelProblem(element, "The user task has no candidate group and lies in no lane.")
+            yield ModelProblem(
+                element,
+                "The user task has no candidate group and lies in no lane.",
+                german="Die Benutzeraufgabe hat keine Kandidatengruppe und liegt in keiner Lane.",
+            )
         if hasattr(task_spec, "form") and not process.form_for(task_spec).fields:
             yield ModelProblem(
-                element, "The user task has no form (camunda:formData with at least one field)."
+                element,
+                "The user task has no form (camunda:formData with at least one field).",
+                german="Die Benutzeraufgabe hat kein Formular (camunda:formData mit mindestens einem Feld).",
             )
 
 
@@ -93,14 +99,19 @@ def _evaluated(
                 element,
                 f"{what}: no element of the model sets {name!r} and there is no such helper function.",
                 "warning",
+                f"{what}: Kein Element des Modells setzt {name!r}, und es gibt keine solche Hilfsfunktion.",
             )
         return
     except Exception as error:  # the expression itself fails: the case would stop here
-        yield ModelProblem(element, f"{what}: the expression fails: {type(error).__name__}: {error}")
+        yield ModelProblem(
+            element,
+            f"{what}: the expression fails: {type(error).__name__}: {error}",
+            german=f"{what}: Der Ausdruck schlägt fehl: {type(error).__name__}: {error}",
+        )
         return
     reason = _priority_problem(value) if kind == "priority" else timer_value_problem(kind, value)
     if reason:
-        yield ModelProblem(element, f"{what}: {reason}.")
+        yield ModelProblem(element, f"{what}: {reason}.", german=f"{what}: ungültiger Wert – {reason}.")
 
 
 def _priority_problem(value: object) -> str | None:
@@ -134,6 +145,8 @@ def _gateway_problems(gateways: Iterable[GatewayFact], enums: dict[str, set[str]
                 gateway.element_id,
                 "The exclusive gateway has no default flow and its conditions do not cover every case: "
                 "add a default flow.",
+                german="Das exklusive Gateway hat keinen Standardfluss, und seine Bedingungen decken nicht "
+                "jeden Fall ab: Bitte einen Standardfluss festlegen.",
             )
 
 
@@ -195,9 +208,13 @@ def _variable_problems(written: Iterable[WrittenVariable], helpers: frozenset[st
             yield ModelProblem(
                 variable.element_id,
                 f"The variable {variable.name!r} ({variable.source}) would hide the helper function "
-                f"of that name: choose another name.",
+                "of that name: choose another name.",
+                german=f"Die Variable {variable.name!r} ({variable.source}) würde die gleichnamige "
+                "Hilfsfunktion verdecken: Bitte einen anderen Namen wählen.",
             )
         elif variable.source != "form" and is_reserved(variable.name):
             yield ModelProblem(
-                variable.element_id, f"The variable name {variable.name!r} ({variable.source}) is reserved."
+                variable.element_id,
+                f"The variable name {variable.name!r} ({variable.source}) is reserved.",
+                german=f"Der Variablenname {variable.name!r} ({variable.source}) ist reserviert.",
             )

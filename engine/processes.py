@@ -58,7 +58,13 @@ def check_process(
         try:
             sandbox.check(code.source, code.mode)
         except SandboxViolation as violation:
-            problems.append(ModelProblem(code.element_id, f"{code.kind}: {violation}"))
+            problems.append(
+                ModelProblem(
+                    code.element_id,
+                    f"{code.kind}: {violation}",
+                    german=f"{code.kind}: Die Sandbox lehnt diesen Code ab: {'; '.join(violation.reasons)}",
+                )
+            )
     problems.extend(_task_problems(process))
     problems.extend(lint(process, sandbox, now or ctx.clock.now()))
     return problems
@@ -75,13 +81,30 @@ def _task_problems(process: ProcessSpec) -> list[ModelProblem]:
             continue
         groups = (task_spec.extensions or {}).get("camunda:candidateGroups") or task_spec.lane or ""
         if "," in groups:
-            problems.append(ModelProblem(name, "Only one candidate group per user task is supported."))
+            problems.append(
+                ModelProblem(
+                    name,
+                    "Only one candidate group per user task is supported.",
+                    german="Pro Benutzeraufgabe ist nur eine Kandidatengruppe möglich.",
+                )
+            )
         for field in process.form_for(task_spec).fields:
             if is_reserved(field.id or ""):
-                problems.append(ModelProblem(name, f"Form field id {field.id!r} is reserved."))
+                problems.append(
+                    ModelProblem(
+                        name,
+                        f"Form field id {field.id!r} is reserved.",
+                        german=f"Die Feld-ID {field.id!r} ist reserviert.",
+                    )
+                )
             if field.type not in SUPPORTED_TYPES:
                 problems.append(
-                    ModelProblem(name, f"Form field {field.id!r} has unsupported type {field.type!r}.")
+                    ModelProblem(
+                        name,
+                        f"Form field {field.id!r} has unsupported type {field.type!r}.",
+                        german=f"Das Feld {field.id!r} hat den nicht unterstützten Typ {field.type!r} "
+                        "(möglich: string, long, boolean, date, enum).",
+                    )
                 )
     return problems
 
