@@ -20,6 +20,8 @@ import { fetchModel, setUpReview, showLoadError } from './review-panel.js';
 
 
 
+const PALETTE_WIDTH = 110;
+
 async function start(root) {
   const modeler = new BpmnModeler({
     container: root.querySelector('#canvas'),
@@ -41,6 +43,7 @@ async function start(root) {
   const canvas = modeler.get('canvas');
   const registry = modeler.get('elementRegistry');
   canvas.zoom('fit-viewport');
+  canvas.scroll({ dx: PALETTE_WIDTH }); // nothing starts hidden under the tool palette
   let marked = [];
 
   function unmark() {
