@@ -125,3 +125,27 @@ def test_process_owner_adds_a_field_and_a_due_date_and_deploys(new_context, live
     expect(anna.locator("main")).to_contain_text("Kein Zugriff")
     shoot(anna, artifacts, "25-anna-cannot-open-the-editor")
     assert_no_outside_traffic_or_script_errors(watch, anna_watch)
+
+
+def test_process_owner_changes_a_decision_table_cell(new_context, live_server, artifacts) -> None:
+    context, watch = new_context()
+    page = context.new_page()
+    log_in(page, live_server, "paul")
+    page.goto("/prozesse")
+    page.get_by_role("link", name="Entscheidungstabelle fristen.dmn bearbeiten").click()
+    expect(page.locator('#modeler[data-state="ready"]')).to_be_attached()
+    cell = page.locator('td[data-element-id="fristen_hoch_eskalation_einheit"]')
+    expect(cell).to_have_text('"arbeitsstunden"')
+    cell.click()
+    page.keyboard.press("ControlOrMeta+A")
+    page.keyboard.type('"arbeitstage"')
+    page.locator("h1").click()  # leave the cell
+    expect(cell).to_have_text('"arbeitstage"')
+    review(page)
+    expect(page.locator('#review li[data-diff-element="fristen_bestimmen"]')).to_contain_text(
+        "Entscheidungstabelle"
+    )
+    shoot(page, artifacts, "26-paul-decision-table-review")
+    page.locator("#deploy-button").click()
+    expect(page.locator("#deployed-message")).to_contain_text("ist bereitgestellt")
+    assert_no_outside_traffic_or_script_errors(watch)

@@ -10,6 +10,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from benchmarks.models import sequential_model
 from engine.cases import open_case
 from engine.models import AuditEvent, ProcessVersion
 from engine.processes import content_hash
@@ -195,18 +196,44 @@ def test_a_draft_changed_after_its_review_is_not_deployed(deployed, client):
     assert len(_versions(deployed)) == 1
 
 
+@pytest.mark.parametrize("suffix", ["bpmn", "dmn"])
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_uploads_are_refused_with_a_clear_message_and_nothing_is_stored(deployed, client, name):
+def test_hostile_uploads_are_refused_with_a_clear_message_and_nothing_is_stored(
+    deployed, client, name, suffix
+):
     token = _owner(client)
     response = client.post(
         "/prozesse/hochladen",
-        data={"csrf_token": token, "datei": (io.BytesIO(HOSTILE[name]), "modell.bpmn"), "prozess": KEY},
+        data={"csrf_token": token, "datei": (io.BytesIO(HOSTILE[name]), f"modell.{suffix}"), "prozess": KEY},
         content_type="multipart/form-data",
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Das Modell kann so nicht bereitgestellt werden" in page and "nichts gespeichert" in page
     assert 'id="deploy-form"' not in page
+    assert _versions(deployed) == [(1, "test")]
+
+
+def test_a_bpmn_sent_as_decision_table_and_a_latin1_file_are_refused(deployed, client):
+    token = _owner(client)
+    bpmn, _dmn = shipped_models()
+    as_dmn = client.post(
+        "/prozesse/hochladen",
+        data={"csrf_token": token, "datei": (io.BytesIO(bpmn), "falsch.dmn"), "prozess": KEY},
+        content_type="multipart/form-data",
+    )
+    assert as_dmn.status_code == 422 and "Das ist kein DMN-Modell" in as_dmn.get_data(as_text=True)
+    latin1 = (
+        sequential_model(1, "latin")
+        .replace(b'encoding="UTF-8"', b'encoding="ISO-8859-1"')
+        .replace(b'name="Schritt 1"', 'name="Schritt für Prüfung"'.encode("latin-1"))
+    )
+    refused = client.post(
+        "/prozesse/hochladen",
+        data={"csrf_token": token, "datei": (io.BytesIO(latin1), "latin1.bpmn")},
+        content_type="multipart/form-data",
+    )
+    assert refused.status_code == 422 and "UTF-8" in refused.get_data(as_text=True)
     assert _versions(deployed) == [(1, "test")]
 
 
