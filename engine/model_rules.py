@@ -1,7 +1,8 @@
 """Lint rules a process model must pass before deployment, beyond parsing and the sandbox compile.
 
 Each rule names the element it is about. Errors stop a deployment; warnings are shown and allowed.
-- every user task has a candidate group or a lane, and a form (``camunda:formData``);
+- every user task has a candidate group or a lane (error) and a form, ``camunda:formData`` (warning:
+  a task that is only confirmed as done is legitimate);
 - every timer, due-date, follow-up and priority expression evaluates (when it needs no case data) to
   a value of the right kind; a name that nothing in the model sets and no helper provides is flagged;
 - every exclusive gateway has a default flow or conditions that provably cover every case;
@@ -61,8 +62,11 @@ def _user_task_problems(process: ProcessSpec) -> Iterator[ModelProblem]:
         if hasattr(task_spec, "form") and not process.form_for(task_spec).fields:
             yield ModelProblem(
                 element,
-                "The user task has no form (camunda:formData with at least one field).",
-                german="Die Benutzeraufgabe hat kein Formular (camunda:formData mit mindestens einem Feld).",
+                "The user task has no form (camunda:formData with at least one field): it can only be "
+                "marked as done.",
+                "warning",
+                "Die Benutzeraufgabe hat kein Formular (camunda:formData mit mindestens einem Feld): Sie "
+                "kann nur als erledigt markiert werden.",
             )
 
 

@@ -98,7 +98,6 @@ LANES = (
 
 REFUSED = {
     "user task without group or lane": (_task_model(attributes=""), "aufgabe", "candidate group"),
-    "user task without form": (_task_model(form=""), "aufgabe", "no form"),
     "unsupported field type": (
         _task_model(form=FORM.replace('type="string"', 'type="file"')),
         "aufgabe",
@@ -164,6 +163,17 @@ ACCEPTED = {
 @pytest.mark.parametrize("name", sorted(ACCEPTED))
 def test_models_that_follow_the_rules_deploy(ctx, name):
     assert deploy_process(ctx, "paul", ACCEPTED[name]).created
+
+
+def test_a_user_task_without_form_is_a_warning_not_a_refusal(ctx):
+    from engine.bpmn import parse_process
+    from engine.processes import check_process
+
+    model = _task_model(form="")
+    problems = check_process(ctx, parse_process(model))
+    assert [(p.element_id, p.severity) for p in problems] == [("aufgabe", "warning")]
+    assert "no form" in problems[0].message and "kein Formular" in problems[0].german
+    assert deploy_process(ctx, "paul", model).created
 
 
 def test_a_timer_reading_a_variable_nothing_sets_is_a_warning_not_a_refusal(ctx):
