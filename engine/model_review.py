@@ -62,7 +62,9 @@ class Review:
     problems: tuple[ModelProblem, ...]
     base_version: int | None  # the deployed version the draft was compared with
     diff: ModelDiff | None
-    unchanged: bool  # exactly this content is deployed already: deploying would change nothing
+    unchanged: bool  # exactly this content is the latest version: deploying would change nothing
+    # this content is an older version: its hash is taken, so it cannot become a new version (yet)
+    older_version: int | None = None
 
     @property
     def errors(self) -> tuple[ModelProblem, ...]:
@@ -74,7 +76,7 @@ class Review:
 
     @property
     def deployable(self) -> bool:
-        return not self.errors and not self.unchanged
+        return not self.errors and not self.unchanged and self.older_version is None
 
 
 class DeployedMeanwhile(DomainError):
@@ -266,8 +268,13 @@ def review_model(ctx: EngineContext, actor: Actor, files: ModelFiles, now: datet
         unchanged = base is not None and base.sha256 == sha
         base_version = base.version if base is not None else None
         previous = ctx.process(session, base.id) if base is not None else None
+        older = (
+            None
+            if unchanged
+            else session.scalar(select(ProcessVersion.version).where(ProcessVersion.sha256 == sha))
+        )
     diff = diff_processes(ctx.runtime, previous, process) if previous is not None else None
-    return Review(process.process_id, sha, problems, base_version, diff, unchanged)
+    return Review(process.process_id, sha, problems, base_version, diff, unchanged, older)
 
 
 def deploy_model(

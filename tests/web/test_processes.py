@@ -147,6 +147,17 @@ def test_deploying_the_same_content_again_is_a_no_op(deployed, client):
     assert _versions(deployed) == [(1, "test")]
 
 
+def test_an_older_versions_content_is_not_offered_as_a_new_version(deployed, client):
+    token = _owner(client)
+    page = _review(client, token, _changed_bpmn()).get_data(as_text=True)
+    _deploy(client, token, _changed_bpmn(), "1", _hidden(page, "sha256"))
+    original, _dmn = shipped_models()
+    back = _review(client, token, original)
+    text = back.get_data(as_text=True)
+    assert back.status_code == 422 and "bereits Version 1" in text and 'id="deploy-form"' not in text
+    assert 'data-diff-element="eingang" data-diff="changed"' in text
+
+
 def test_lint_errors_are_listed_by_element_in_german_and_english_and_block_the_deploy(deployed, client):
     token = _owner(client)
     broken = _changed_bpmn().replace(
