@@ -943,24 +943,20 @@ def timer_facts(process: ProcessSpec) -> list[TimerFact]:
     return found
 
 
-def timer_value_problem(kind: str, value: Any) -> str | None:
-    """Why a timer expression's value cannot drive a timer of this kind; None when it can."""
+def timer_value_fits(kind: str, value: Any) -> bool:
+    """Whether a timer expression's value can drive a timer of this kind (date, duration, cycle)."""
     if kind == "date":
         if isinstance(value, datetime):
-            return None if value.tzinfo is not None else "the date-time has no UTC offset"
-        if isinstance(value, str) and _parse_instant(value) is not None:
-            return None
-        return f"expected an ISO 8601 date-time with offset, got {value!r}"
+            return value.tzinfo is not None
+        return isinstance(value, str) and _parse_instant(value) is not None
     try:
         if kind == "duration":
             TimerEventDefinition.parse_iso_duration(str(value))
         else:
             TimerEventDefinition.parse_iso_recurring_interval(str(value))
-    except Exception as error:  # SpiffWorkflow raises a bare Exception for an invalid duration
-        return (
-            f"expected an ISO 8601 {'duration' if kind == 'duration' else 'cycle'}, got {value!r} ({error})"
-        )
-    return None
+    except Exception:  # SpiffWorkflow raises a bare Exception for an invalid duration
+        return False
+    return True
 
 
 def gateway_facts(process: ProcessSpec) -> list[GatewayFact]:

@@ -22,7 +22,7 @@ from engine.bpmn import (
     clock_at,
     gateway_facts,
     timer_facts,
-    timer_value_problem,
+    timer_value_fits,
     written_variables,
 )
 from engine.forms import is_reserved
@@ -30,6 +30,12 @@ from engine.model_files import ModelProblem
 from engine.sandbox import Sandbox, SandboxViolation
 
 TASK_EXPRESSIONS = (("dueDate", "date"), ("followUpDate", "date"), ("priority", "priority"))
+EXPECTED = {
+    "date": ("an ISO 8601 date-time with offset", "ein Zeitpunkt nach ISO 8601 mit Zeitzonen-Offset"),
+    "duration": ("an ISO 8601 duration such as 'PT4H'", "eine Dauer nach ISO 8601 wie 'PT4H'"),
+    "cycle": ("an ISO 8601 cycle such as 'R3/PT1H'", "ein Zyklus nach ISO 8601 wie 'R3/PT1H'"),
+    "priority": ("a number from 0 to 100", "eine Zahl von 0 bis 100"),
+}
 
 
 def lint(process: ProcessSpec, sandbox: Sandbox, now: datetime) -> list[ModelProblem]:
@@ -113,15 +119,17 @@ def _evaluated(
             german=f"{what}: Der Ausdruck schlägt fehl: {type(error).__name__}: {error}",
         )
         return
-    reason = _priority_problem(value) if kind == "priority" else timer_value_problem(kind, value)
-    if reason:
-        yield ModelProblem(element, f"{what}: {reason}.", german=f"{what}: ungültiger Wert – {reason}.")
-
-
-def _priority_problem(value: object) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
-        return f"expected a number from 0 to 100, got {value!r}"
-    return None
+    if kind == "priority":
+        fits = not isinstance(value, bool) and isinstance(value, int | float) and 0 <= value <= 100
+    else:
+        fits = timer_value_fits(kind, value)
+    if not fits:
+        english, german = EXPECTED[kind]
+        yield ModelProblem(
+            element,
+            f"{what}: expected {english}, got {value!r}.",
+            german=f"{what}: Erwartet wird {german}, der Ausdruck ergibt {value!r}.",
+        )
 
 
 # -- exclusive gateways ------------------------------------------------------------------------
