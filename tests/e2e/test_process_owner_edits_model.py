@@ -49,6 +49,9 @@ def open_group(page: Page, group: str) -> None:
 def set_due_date(page: Page, expression: str) -> None:
     open_group(page, USER_ASSIGNMENT)
     due = page.locator("#bio-properties-panel-dueDate")
+    expect(page.locator('[data-entry-id="dueDate"] .bio-properties-panel-description')).to_contain_text(
+        "Python-Ausdruck"
+    )
     due.fill(expression)
     due.press("Tab")
     expect(due).to_have_value(expression)

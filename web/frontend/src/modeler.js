@@ -22,6 +22,29 @@ import { fetchModel, setUpReview, showLoadError } from './review-panel.js';
 
 const PALETTE_WIDTH = 110;
 
+// Lotse's own help under the panel's fields: expressions are Python here, not Camunda's EL. The panel
+// words its help through bpmn-js' translate service, so the texts are replaced there.
+const CAMUNDA_HINTS = {
+  hintDueDate: 'The due date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).',
+  hintFollowUpDate:
+    'The follow up date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).',
+  hintCandidateGroups: 'Specify more than one group as a comma separated list.',
+};
+
+function translateModule(root) {
+  const replaced = {};
+  for (const [attribute, original] of Object.entries(CAMUNDA_HINTS)) {
+    if (root.dataset[attribute]) {
+      replaced[original] = root.dataset[attribute];
+    }
+  }
+  const translate = (template, replacements = {}) =>
+    (replaced[template] || template).replace(/{([^}]+)}/g, (match, key) =>
+      key in replacements ? replacements[key] : match,
+    );
+  return { translate: ['value', translate] };
+}
+
 async function start(root) {
   const modeler = new BpmnModeler({
     container: root.querySelector('#canvas'),
@@ -30,6 +53,7 @@ async function start(root) {
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
+      translateModule(root),
     ],
     moddleExtensions: { camunda: camundaModdle },
   });
