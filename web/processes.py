@@ -3,6 +3,7 @@ review (checks and diff) and deployment as a separate, confirmed step."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import PurePath
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -20,7 +21,6 @@ from engine.model_review import (
     review_model,
     version_files,
 )
-from engine.processes import content_hash
 from web.auth import requires_role
 from web.i18n import language
 
@@ -129,14 +129,24 @@ def _submitted() -> tuple[bytes | None, dict[str, bytes]]:
     upload = request.files.get("bpmn")
     if upload is not None and upload.filename is not None:
         bpmn = upload.read(MAX_MODEL_BYTES + 1)
-    elif request.form.get("bpmn"):
-        bpmn = request.form["bpmn"].encode("utf-8")
+    elif request.form.get("bpmn_base64"):
+        bpmn = _decoded(request.form["bpmn_base64"])
     upload = request.files.get("dmn")
     if upload is not None:
         dmn[_dmn_name(request.form.get("dmn_name") or upload.filename)] = upload.read(MAX_MODEL_BYTES + 1)
-    elif request.form.get("dmn"):
-        dmn[_dmn_name(request.form.get("dmn_name"))] = request.form["dmn"].encode("utf-8")
+    elif request.form.get("dmn_base64"):
+        dmn[_dmn_name(request.form.get("dmn_name"))] = _decoded(request.form["dmn_base64"])
     return bpmn, dmn
+
+
+def _decoded(text: str) -> bytes:
+    """A file carried through the confirm form byte for byte (a textarea would change its line ends)."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError as error:
+        raise ModelError(
+            [ModelProblem(None, "The form was damaged.", german="Das Formular war beschädigt.")]
+        ) from error
 
 
 def _dmn_name(name: str | None) -> str:
@@ -147,8 +157,8 @@ def _dmn_name(name: str | None) -> str:
 
 
 def _review(key: str | None) -> tuple[Review | None, ModelError | None]:
-    bpmn, dmn = _submitted()
     try:
+        bpmn, dmn = _submitted()
         if bpmn is None and not dmn:
             raise _nothing_sent()
         _key, files = draft_files(_context(), key, bpmn, dmn)
@@ -223,10 +233,10 @@ def upload() -> str | tuple[str, int] | Response:
         return render_template("processes/upload.html", fragment=fragment, file_name=sent.filename), status
     found = review_model(_context(), current_user.actor, files)
     if bpmn is not None:
-        carry = {"bpmn": bpmn.decode("utf-8")}
+        carry = {"bpmn_base64": base64.b64encode(bpmn).decode("ascii")}
     else:
         name, xml = next(iter(dmn.items()))
-        carry = {"dmn_name": name, "dmn": xml.decode("utf-8")}
+        carry = {"dmn_name": name, "dmn_base64": base64.b64encode(xml).decode("ascii")}
     fragment, status = _review_fragment(found.key or key, found, None, carry)
     return render_template("processes/upload.html", fragment=fragment, file_name=sent.filename), status
 
@@ -237,17 +247,15 @@ def deploy(key: str) -> str | tuple[str, int] | Response:
     """Deploy a reviewed draft. The editor gets an HTML fragment; the upload form a redirect."""
     _allow_model_sized_requests()
     fragment = request.form.get("fragment") == "1"
-    bpmn, dmn = _submitted()
     base = request.form.get("base_version", "")
     reviewed_base = int(base) if base.isdigit() else None
     context, actor = _context(), current_user.actor
     try:
+        bpmn, dmn = _submitted()
         if bpmn is None and not dmn:
             raise _nothing_sent()
         _key, files = draft_files(context, key, bpmn, dmn)
-        if request.form.get("sha256") and request.form["sha256"] != content_hash(files.bpmn, files.dmn):
-            raise DraftChanged()
-        deployed = deploy_model(context, actor, files, reviewed_base)
+        deployed = deploy_model(context, actor, files, reviewed_base, request.form.get("sha256") or None)
     except NotFound:
         abort(404)
     except NotPermitted:
@@ -278,13 +286,3 @@ def deploy(key: str) -> str | tuple[str, int] | Response:
         return render_template("processes/_deployed.html", message=message, deployed=deployed)
     flash(message, "success" if deployed.created else "info")
     return redirect(url_for("processes.overview"))
-
-
-class DraftChanged(DomainError):
-    code = "draft_changed"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Der Entwurf wurde nach der Prüfung geändert. Bitte prüfen Sie ihn erneut.",
-            "The draft was changed after the review. Please review it again.",
-        )

@@ -22,6 +22,7 @@ except ImportError:  # the browser fixture says how to install it; here only col
     pytest.skip("the Python package playwright is not installed", allow_module_level=True)
 
 from engine.business_calendar import BERLIN, BusinessCalendar
+from tests.conftest import shipped_models
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_counsellor_flow import (
     assert_no_outside_traffic_or_script_errors,
@@ -151,4 +152,24 @@ def test_process_owner_changes_a_decision_table_cell(new_context, live_server, a
     shoot(page, artifacts, "26-paul-decision-table-review")
     page.locator("#deploy-button").click()
     expect(page.locator("#deployed-message")).to_contain_text("ist bereitgestellt")
+    assert_no_outside_traffic_or_script_errors(watch)
+
+
+def test_process_owner_uploads_a_file_from_the_desktop_modeler(new_context, live_server, artifacts) -> None:
+    context, watch = new_context()
+    page = context.new_page()
+    log_in(page, live_server, "paul")
+    page.goto("/prozesse")
+    bpmn, _dmn = shipped_models()
+    changed = bpmn.replace(b'name="Fall abschlie', 'name="Fall endgültig abschlie'.encode(), 1)
+    assert changed != bpmn
+    page.locator("#datei").set_input_files(
+        files=[{"name": "fallbearbeitung.bpmn", "mimeType": "application/xml", "buffer": changed}]
+    )
+    page.locator("#upload-form button[type=submit]").click()
+    expect(page.locator('#review-result li[data-diff-element="abschluss"]')).to_contain_text("Name")
+    shoot(page, artifacts, "27-paul-upload-review")
+    page.locator("#deploy-button").click()
+    expect(page).to_have_url(f"{live_server.url}/prozesse")
+    expect(page.locator("p.flash.success")).to_contain_text("ist bereitgestellt")
     assert_no_outside_traffic_or_script_errors(watch)

@@ -277,24 +277,17 @@ def test_uploaded_bpmn_is_reviewed_and_deployed_after_confirmation(deployed, cli
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and 'data-diff-element="eingang"' in page
     assert _versions(deployed) == [(1, "test")]
-    carried = re.search(r'<textarea name="bpmn" hidden>(.*?)</textarea>', page, re.S).group(1)
     confirm = client.post(
         f"/prozesse/{KEY}/bereitstellen",
         data={
             "csrf_token": token,
-            "bpmn": _unescape(carried),
+            "bpmn_base64": _hidden(page, "bpmn_base64"),
             "base_version": _hidden(page, "base_version"),
             "sha256": _hidden(page, "sha256"),
         },
     )
     assert confirm.status_code == 302
     assert sorted(_versions(deployed)) == [(1, "test"), (2, "paul")]
-
-
-def _unescape(html: str) -> str:
-    import html as html_module
-
-    return html_module.unescape(html)
 
 
 def test_uploaded_dmn_replaces_the_table_with_the_same_decision(deployed, client):
@@ -310,14 +303,13 @@ def test_uploaded_dmn_replaces_the_table_with_the_same_decision(deployed, client
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert 'data-diff-element="risikostufe_bestimmen"' not in page  # a comment changes no element
-    carried = dict(re.findall(r'<textarea name="(\w+)" hidden>(.*?)</textarea>', page, re.S))
-    assert carried["dmn_name"] == "risikostufe1.dmn"
+    assert _hidden(page, "dmn_name") == "risikostufe1.dmn"
     confirm = client.post(
         f"/prozesse/{KEY}/bereitstellen",
         data={
             "csrf_token": token,
-            "dmn_name": carried["dmn_name"],
-            "dmn": _unescape(carried["dmn"]),
+            "dmn_name": _hidden(page, "dmn_name"),
+            "dmn_base64": _hidden(page, "dmn_base64"),
             "base_version": "1",
             "sha256": _hidden(page, "sha256"),
         },
