@@ -1071,6 +1071,7 @@ def diff_processes(runtime: Runtime, old: ProcessSpec, new: ProcessSpec) -> Mode
         added.extend(_change(task_spec) for task_spec in found.added)
         removed.extend(_change(task_spec) for task_spec in found.removed)
         changed.extend(
-            _change(task_spec, tuple(attributes)) for task_spec, attributes in found.changed.items()
+            _change(found.alignment.get(task_spec) or task_spec, tuple(attributes))  # named as it is now
+            for task_spec, attributes in found.changed.items()
         )
     return ModelDiff(_kept(iter(added)), _kept(iter(changed)), _kept(iter(removed)))

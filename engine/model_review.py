@@ -93,6 +93,16 @@ class DeployedMeanwhile(DomainError):
         )
 
 
+class DraftChanged(DomainError):
+    code = "draft_changed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Der Entwurf wurde nach der Prüfung geändert. Bitte prüfen Sie ihn erneut.",
+            "The draft was changed after the review. Please review it again.",
+        )
+
+
 def _require_owner(actor: Actor) -> None:
     if PROCESS_OWNER not in actor.groups:
         raise NotPermitted("Prozessverantwortung")
@@ -282,10 +292,16 @@ def deploy_model(
     actor: Actor,
     files: ModelFiles,
     reviewed_base: int | None,
+    reviewed_sha256: str | None = None,
     now: datetime | None = None,
 ) -> Deployment:
-    """Deploy what was reviewed against ``reviewed_base``; identical content is a no-op. Audited."""
+    """Deploy what was reviewed (content ``reviewed_sha256``, against version ``reviewed_base``).
+
+    Identical content is a no-op; the deployment is audited by ``deploy_process``.
+    """
     _require_owner(actor)
+    if reviewed_sha256 is not None and reviewed_sha256 != content_hash(files.bpmn, files.dmn):
+        raise DraftChanged()
     key = process_key_of(files.bpmn)
     with ctx.unit_of_work(writes=False) as session:
         base = latest_version(session, key)
