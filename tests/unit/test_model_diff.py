@@ -28,7 +28,7 @@ def test_same_model_has_an_empty_diff_and_layout_changes_none():
     assert moved != bpmn and _diff(bpmn, moved, dmn).empty
 
 
-def test_a_changed_form_in_the_event_sub_process_is_found():
+def test_a_renamed_task_in_the_event_sub_process_is_found():
     bpmn, dmn = shipped_models()
     changed = bpmn.replace(
         b'id="vorfall_erfassen" name="Neuen Vorfall erfassen und Risiko neu einsch',
@@ -39,3 +39,4 @@ def test_a_changed_form_in_the_event_sub_process_is_found():
     assert [(c.element_id, "bpmn_name" in c.attributes) for c in found.changed] == [
         ("vorfall_erfassen", True)
     ]
+    assert found.changed[0].name.startswith("Neuen Vorfall aufnehmen")  # named as it is now
