@@ -10,6 +10,7 @@ size of the model.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import contextvars
 import json
@@ -25,11 +26,17 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.specs.defaults import IntermediateThrowEvent
+from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway, IntermediateThrowEvent
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptEngineTask
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import EventSubprocess as EventSubprocessSpec
+from SpiffWorkflow.bpmn.util.diff import SpecDiff
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
@@ -884,3 +891,189 @@ def _json_default(value: Any) -> Any:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), default=_json_default)
+
+
+# --------------------------------------------------------------------------------------------
+# Model review: the facts the lint rules read, and the diff between two versions of a model
+# --------------------------------------------------------------------------------------------
+
+TIMER_KINDS: dict[type, str] = {
+    TimeDateEventDefinition: "date",
+    DurationTimerEventDefinition: "duration",
+    CycleTimerEventDefinition: "cycle",
+}
+
+
+@dataclass(frozen=True)
+class TimerFact:
+    element_id: str
+    kind: str  # date, duration, cycle
+    expression: str
+
+
+@dataclass(frozen=True)
+class GatewayFact:
+    """An exclusive gateway: its default flow's target (if any) and each condition with its target."""
+
+    element_id: str
+    name: str
+    default_target: str | None
+    conditions: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class WrittenVariable:
+    """A process variable a model element writes: a form field, a decision output, a script name."""
+
+    element_id: str
+    name: str
+    source: str  # form, decision, script
+
+
+def _all_task_specs(process: ProcessSpec) -> Iterator[Any]:
+    for spec in [process.spec, *process.subprocess_specs.values()]:
+        yield from spec.task_specs.values()
+
+
+def timer_facts(process: ProcessSpec) -> list[TimerFact]:
+    found = []
+    for task_spec in _all_task_specs(process):
+        definition = getattr(task_spec, "event_definition", None)
+        kind = TIMER_KINDS.get(type(definition))
+        if kind is not None:
+            found.append(TimerFact(task_spec.bpmn_id or task_spec.name, kind, definition.expression))
+    return found
+
+
+def timer_value_fits(kind: str, value: Any) -> bool:
+    """Whether a timer expression's value can drive a timer of this kind (date, duration, cycle)."""
+    if kind == "date":
+        if isinstance(value, datetime):
+            return value.tzinfo is not None
+        return isinstance(value, str) and _parse_instant(value) is not None
+    try:
+        if kind == "duration":
+            TimerEventDefinition.parse_iso_duration(str(value))
+        else:
+            TimerEventDefinition.parse_iso_recurring_interval(str(value))
+    except Exception:  # SpiffWorkflow raises a bare Exception for an invalid duration
+        return False
+    return True
+
+
+def gateway_facts(process: ProcessSpec) -> list[GatewayFact]:
+    found = []
+    for task_spec in _all_task_specs(process):
+        if not isinstance(task_spec, ExclusiveGateway):
+            continue
+        specs = task_spec._wf_spec.task_specs
+        default = task_spec.default_task_spec
+        conditions = tuple(
+            (str(condition.args[0] if hasattr(condition, "args") else condition), _element_of(specs, name))
+            for condition, name in task_spec.cond_task_specs
+            if name != default
+        )
+        found.append(
+            GatewayFact(
+                task_spec.bpmn_id,
+                task_spec.bpmn_name or task_spec.bpmn_id,
+                _element_of(specs, default) if default else None,
+                conditions,
+            )
+        )
+    return found
+
+
+def _element_of(specs: Mapping[str, Any], name: str) -> str:
+    return getattr(specs.get(name), "bpmn_id", None) or name
+
+
+def written_variables(process: ProcessSpec) -> list[WrittenVariable]:
+    found: list[WrittenVariable] = []
+    for task_spec in _all_task_specs(process):
+        element = getattr(task_spec, "bpmn_id", None) or task_spec.name
+        if getattr(task_spec, "manual", False) and hasattr(task_spec, "form"):
+            found.extend(WrittenVariable(element, f.id, "form") for f in process.form_for(task_spec).fields)
+        engine = getattr(task_spec, "dmnEngine", None)
+        if engine is not None:
+            found.extend(
+                WrittenVariable(element, output.name, "decision")
+                for output in engine.decision_table.outputs
+                if output.name
+            )
+        if isinstance(task_spec, ScriptEngineTask) and getattr(task_spec, "script", None):
+            found.extend(
+                WrittenVariable(element, name, "script") for name in _assigned_names(task_spec.script)
+            )
+    return found
+
+
+def _assigned_names(script: str) -> list[str]:
+    try:
+        tree = ast.parse(script)
+    except SyntaxError:
+        return []  # the sandbox check reports it
+    names = [
+        node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+    ]
+    return list(dict.fromkeys(names))
+
+
+@dataclass(frozen=True)
+class ElementChange:
+    element_id: str
+    name: str
+    kind: str
+    attributes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModelDiff:
+    """What a new version adds, changes and removes, by BPMN element (subprocesses included)."""
+
+    added: tuple[ElementChange, ...] = ()
+    changed: tuple[ElementChange, ...] = ()
+    removed: tuple[ElementChange, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+def _change(task_spec: Any, attributes: tuple[str, ...] = ()) -> ElementChange | None:
+    element = getattr(task_spec, "bpmn_id", None)
+    if not element:
+        return None  # SpiffWorkflow's own start/end helpers are not model elements
+    kind = type(task_spec).__name__
+    return ElementChange(element, task_spec.bpmn_name or element, kind, attributes)
+
+
+def _kept(changes: Iterator[ElementChange | None]) -> tuple[ElementChange, ...]:
+    unique = {change.element_id: change for change in changes if change is not None}
+    return tuple(sorted(unique.values(), key=lambda change: change.element_id))
+
+
+def diff_processes(runtime: Runtime, old: ProcessSpec, new: ProcessSpec) -> ModelDiff:
+    """Elements added, changed (with the changed attributes) and removed from ``old`` to ``new``."""
+    registry = runtime._registry
+    pairs = [(old.spec, new.spec)]
+    added: list[ElementChange | None] = []
+    removed: list[ElementChange | None] = []
+    for name, spec in old.subprocess_specs.items():
+        if name in new.subprocess_specs:
+            pairs.append((spec, new.subprocess_specs[name]))
+        else:
+            removed.extend(_change(task_spec) for task_spec in spec.task_specs.values())
+    for name, spec in new.subprocess_specs.items():
+        if name not in old.subprocess_specs:
+            added.extend(_change(task_spec) for task_spec in spec.task_specs.values())
+    changed: list[ElementChange | None] = []
+    for before, after in pairs:
+        found = SpecDiff(registry, before, after)
+        added.extend(_change(task_spec) for task_spec in found.added)
+        removed.extend(_change(task_spec) for task_spec in found.removed)
+        changed.extend(
+            _change(found.alignment.get(task_spec) or task_spec, tuple(attributes))  # named as it is now
+            for task_spec, attributes in found.changed.items()
+        )
+    return ModelDiff(_kept(iter(added)), _kept(iter(changed)), _kept(iter(removed)))

@@ -23,10 +23,14 @@ class ModelProblem:
     element_id: str | None
     message: str
     severity: str = "error"
+    german: str | None = None  # the message in German where Lotse words it itself (else the English one)
 
     def __str__(self) -> str:
         where = f"[{self.element_id}] " if self.element_id else ""
         return f"{where}{self.message}"
+
+    def text(self, language: str = "de") -> str:
+        return self.german if language == "de" and self.german else self.message
 
 
 class ModelError(Exception):
@@ -37,28 +41,42 @@ class ModelError(Exception):
         super().__init__("; ".join(str(p) for p in problems))
 
 
-def _refuse(file_name: str, message: str) -> ModelError:
-    return ModelError([ModelProblem(None, f"{file_name}: {message}")])
+def _refuse(file_name: str, message: str, german: str) -> ModelError:
+    return ModelError([ModelProblem(None, f"{file_name}: {message}", german=f"{file_name}: {german}")])
 
 
 def parse_model_xml(data: bytes, file_name: str) -> etree._Element:
     """Parse a BPMN or DMN file, refusing oversized, malformed, entity-laden or foreign XML."""
     if len(data) > MAX_MODEL_BYTES:
-        raise _refuse(file_name, f"the file is larger than {MAX_MODEL_BYTES // 1024} KiB.")
+        raise _refuse(
+            file_name,
+            f"the file is larger than {MAX_MODEL_BYTES // 1024} KiB.",
+            f"Die Datei ist größer als {MAX_MODEL_BYTES // 1024} KiB.",
+        )
     try:
         defused_fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as error:
         raise _refuse(
-            file_name, f"DTDs and entities are not allowed ({error.__class__.__name__})."
+            file_name,
+            f"DTDs and entities are not allowed ({error.__class__.__name__}).",
+            f"DTDs und Entitäten sind nicht erlaubt ({error.__class__.__name__}).",
         ) from error
     except ParseError as error:
-        raise _refuse(file_name, f"the XML is malformed ({error}).") from error
+        raise _refuse(
+            file_name, f"the XML is malformed ({error}).", f"Das XML ist fehlerhaft ({error})."
+        ) from error
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as error:
-        raise _refuse(file_name, f"the XML is malformed ({error}).") from error
+        raise _refuse(
+            file_name, f"the XML is malformed ({error}).", f"Das XML ist fehlerhaft ({error})."
+        ) from error
     namespace = etree.QName(root).namespace
     if etree.QName(root).localname != "definitions" or namespace not in MODEL_NAMESPACES:
-        raise _refuse(file_name, "this is not a BPMN or DMN model (no <definitions> root).")
+        raise _refuse(
+            file_name,
+            "this is not a BPMN or DMN model (no <definitions> root).",
+            "Das ist kein BPMN- oder DMN-Modell (kein <definitions>-Element).",
+        )
     return root

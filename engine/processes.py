@@ -16,6 +16,7 @@ from engine.bpmn import ProcessSpec, model_code, parse_process
 from engine.context import EngineContext
 from engine.forms import SUPPORTED_TYPES, is_reserved
 from engine.model_files import ModelError, ModelProblem
+from engine.model_rules import lint
 from engine.models import ProcessVersion
 from engine.sandbox import SandboxViolation
 
@@ -44,16 +45,33 @@ def latest_version(session: Session, key: str) -> ProcessVersion | None:
     )
 
 
-def check_process(ctx: EngineContext, process: ProcessSpec) -> list[ModelProblem]:
-    """Problems that stop a deployment: code the sandbox refuses, forms the engine cannot serve."""
+def check_process(
+    ctx: EngineContext, process: ProcessSpec, now: datetime | None = None
+) -> list[ModelProblem]:
+    """What the review finds: code the sandbox refuses, forms the engine cannot serve, the lint rules.
+
+    Problems with severity ``error`` stop a deployment; warnings do not.
+    """
     problems: list[ModelProblem] = []
+    sandbox = ctx.runtime.script_engine.environment
     for code in model_code(process):
         try:
-            ctx.runtime.script_engine.environment.check(code.source, code.mode)
+            sandbox.check(code.source, code.mode)
         except SandboxViolation as violation:
-            problems.append(ModelProblem(code.element_id, f"{code.kind}: {violation}"))
+            problems.append(
+                ModelProblem(
+                    code.element_id,
+                    f"{code.kind}: {violation}",
+                    german=f"{code.kind}: Die Sandbox lehnt diesen Code ab: {'; '.join(violation.reasons)}",
+                )
+            )
     problems.extend(_task_problems(process))
+    problems.extend(lint(process, sandbox, now or ctx.clock.now()))
     return problems
+
+
+def blocking(problems: list[ModelProblem]) -> list[ModelProblem]:
+    return [problem for problem in problems if problem.severity == "error"]
 
 
 def _task_problems(process: ProcessSpec) -> list[ModelProblem]:
@@ -63,13 +81,30 @@ def _task_problems(process: ProcessSpec) -> list[ModelProblem]:
             continue
         groups = (task_spec.extensions or {}).get("camunda:candidateGroups") or task_spec.lane or ""
         if "," in groups:
-            problems.append(ModelProblem(name, "Only one candidate group per user task is supported."))
+            problems.append(
+                ModelProblem(
+                    name,
+                    "Only one candidate group per user task is supported.",
+                    german="Pro Benutzeraufgabe ist nur eine Kandidatengruppe möglich.",
+                )
+            )
         for field in process.form_for(task_spec).fields:
             if is_reserved(field.id or ""):
-                problems.append(ModelProblem(name, f"Form field id {field.id!r} is reserved."))
+                problems.append(
+                    ModelProblem(
+                        name,
+                        f"Form field id {field.id!r} is reserved.",
+                        german=f"Die Feld-ID {field.id!r} ist reserviert.",
+                    )
+                )
             if field.type not in SUPPORTED_TYPES:
                 problems.append(
-                    ModelProblem(name, f"Form field {field.id!r} has unsupported type {field.type!r}.")
+                    ModelProblem(
+                        name,
+                        f"Form field {field.id!r} has unsupported type {field.type!r}.",
+                        german=f"Das Feld {field.id!r} hat den nicht unterstützten Typ {field.type!r} "
+                        "(möglich: string, long, boolean, date, enum).",
+                    )
                 )
     return problems
 
@@ -90,7 +125,7 @@ def deploy_process(
         if existing is not None:
             return Deployment(existing.id, existing.key, existing.version, created=False)
         process = parse_process(bpmn_xml, dmn_xmls)
-        problems = check_process(ctx, process)
+        problems = blocking(check_process(ctx, process, now))
         if problems:
             raise ModelError(problems)
         number = session.scalar(

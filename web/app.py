@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         formatting,
         i18n,
         inbox,
+        processes,
         status,
         tasks,
     )
@@ -53,7 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     formatting.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    for area in (inbox, tasks, cases, deadlines, directory, admin, account, status):
+    for area in (inbox, tasks, cases, deadlines, directory, admin, account, status, processes):
         app.register_blueprint(area.blueprint)
     return app
 

@@ -13,6 +13,9 @@ await esbuild.build({
   entryPoints: {
     app: here('src/app.js'),
     diagram: here('src/diagram.js'),
+    // The editors are separate bundles: only the process owners' editor pages load them.
+    modeler: here('src/modeler.js'),
+    'dmn-editor': here('src/dmn-editor.js'),
   },
   outdir,
   bundle: true,
@@ -27,6 +30,7 @@ await esbuild.build({
     '.ttf': 'file',
     '.eot': 'file',
     '.svg': 'file',
+    '.png': 'file',
   },
   assetNames: 'assets/[name]-[hash]',
   logLevel: 'info',
