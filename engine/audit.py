@@ -26,6 +26,7 @@ ACTIONS = frozenset(
         "deadlines_tightened",
         "incident_reported",
         "process_deployed",
+        "case_migrated",
         "staff_added",
         "calendar_changed",
         "logged_in",
