@@ -123,7 +123,10 @@ STEPS: dict[str, list[Action]] = {
     "vermittlung": _assessed("MITTEL"),
     "praevention": _assessed("INFO"),
     "warten_nachfassen": [*_assessed("MITTEL"), ("vermittlung", VERMITTLUNG)],
-    "abschluss_nach_praevention": [*_assessed("INFO"), ("praevention", {"material": ["broschuere_sicherheit"]})],
+    "abschluss_nach_praevention": [
+        *_assessed("INFO"),
+        ("praevention", {"material": ["broschuere_sicherheit"]}),
+    ],
     "neuer_vorfall": [*_assessed("HOCH"), ("!vorfall", {})],
 }
 # What the combined target version does with each: None when the case can move.
@@ -145,7 +148,9 @@ def drive(ctx: EngineContext, step: str, start: datetime) -> int:
             continue
         with ctx.unit_of_work(writes=False) as session:
             task_id = session.scalar(
-                select(Task.id).where(Task.case_id == case_id, Task.element_id == element, Task.status == "open")
+                select(Task.id).where(
+                    Task.case_id == case_id, Task.element_id == element, Task.status == "open"
+                )
             )
         if task_id is None:
             raise LookupError(f"case {case_id}: no open task {element} on the way to {step}")
@@ -179,10 +184,7 @@ def clone_cases(ctx: EngineContext, templates: Sequence[int], count: int, chunk:
         for number in range(offset, min(count, offset + chunk)):
             template = templates[number % len(templates)]
             new_id = first + number
-            ids: dict[bytes, bytes] = {}
-            state = UUID_PATTERN.sub(
-                lambda match: ids.setdefault(match.group(0), str(uuid.uuid4()).encode()), plain[template]
-            )
+            state, ids = _fresh_ids(plain[template])
             row = dict(cases[template], id=new_id, reference=f"K-{new_id:07d}")
             row["state"] = ctx.vault.seal(state, binding(new_id))
             case_rows.append(row)
@@ -195,6 +197,13 @@ def clone_cases(ctx: EngineContext, templates: Sequence[int], count: int, chunk:
                 session.execute(insert(Task.__table__), task_rows)
             session.commit()
     return created
+
+
+def _fresh_ids(state: bytes) -> tuple[bytes, dict[bytes, bytes]]:
+    """The state with every task id replaced by a new one, and the replacements."""
+    ids: dict[bytes, bytes] = {}
+    fresh = UUID_PATTERN.sub(lambda match: ids.setdefault(match.group(0), str(uuid.uuid4()).encode()), state)
+    return fresh, ids
 
 
 # -- the benchmark --------------------------------------------------------------------------------------
@@ -314,4 +323,3 @@ def _run(url: str, cases: int) -> dict[str, Any]:
             "relative_to_baseline_load_save": round(save_seconds / migrate_seconds, 3),
         },
     }
-

@@ -941,7 +941,7 @@ class VersionDiff:
                     continue
                 if changes is None or changes.mapping.get(name) is None:
                     removed.append(element)
-                elif changes.changed.get(name):
+                elif changes.changed.get(name, frozenset()) - {"inputs"}:
                     changed.append(element)
         for name, spec in self.target.subprocess_specs.items():
             if name not in self.source.subprocess_specs:
@@ -978,8 +978,10 @@ def _spec_changes(registry: Any, old: Any, new: Any) -> SpecChanges:
     mapping = {task_spec.name: aligned for task_spec, aligned in diff.alignment.items()}
     for name in old.task_specs:  # specs the diff cannot reach from the start (event sub-processes)
         mapping.setdefault(name, new.task_specs.get(name))
+    # Starting an event sub-process links it to the start at run time: that is no change of the model.
+    triggers = {*getattr(old.start, "trigger_specs", ()), *getattr(new.start, "trigger_specs", ())}
     changed = {
-        name: _changed_attributes(registry, old.task_specs[name], aligned)
+        name: _changed_attributes(registry, old.task_specs[name], aligned, triggers)
         for name, aligned in mapping.items()
         if aligned is not None
     }
@@ -992,8 +994,12 @@ def _spec_changes(registry: Any, old: Any, new: Any) -> SpecChanges:
     return SpecChanges(new, mapping, {k: v for k, v in changed.items() if v}, added)
 
 
-def _changed_attributes(registry: Any, old: Any, new: Any) -> frozenset[str]:
+def _changed_attributes(registry: Any, old: Any, new: Any, triggers: set[str]) -> frozenset[str]:
     before, after = registry.convert(old), registry.convert(new)
+    for converted in (before, after):
+        for key in ("inputs", "outputs"):
+            linked = converted.get(key) or ()
+            converted[key] = [] if old.name in triggers else [name for name in linked if name not in triggers]
     if before.get("typename") != after.get("typename"):
         return frozenset({"typename"})
     changed: set[str] = set()
@@ -1099,12 +1105,16 @@ def migrate_instance(instance: Instance, diff: VersionDiff) -> None:
 
 def _repoint(workflow: Any, changes: SpecChanges) -> None:
     workflow.spec = changes.spec
+    start = changes.spec.start
     for task in workflow.tasks.values():
         old_name = task.task_spec.name
         aligned = changes.mapping.get(old_name)
         if aligned is None:
             continue
         task.task_spec = aligned
+        if _started_event_subprocess(task, start) and start not in aligned.inputs:
+            start.connect(aligned)  # as SpiffWorkflow links an event sub-process when it starts
+            aligned.connect(changes.spec.end)
         if not task._state & _OPEN:
             continue
         changed = changes.changed.get(old_name, frozenset())
@@ -1112,6 +1122,10 @@ def _repoint(workflow: Any, changes: SpecChanges) -> None:
             task.internal_data.pop("lotse", None)
         if "event_definition" in changed:
             task.internal_data.pop("event_value", None)
+
+
+def _started_event_subprocess(task: Any, start: Any) -> bool:
+    return bool(task.triggered) and task.parent is not None and task.parent.task_spec.name == start.name
 
 
 def _predict_ahead(workflow: Any) -> None:
@@ -1122,7 +1136,13 @@ def _predict_ahead(workflow: Any) -> None:
         if any(descendant._state & _OPEN for descendant in list(task)[1:]):
             continue
         task._drop_children()
-        task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE)
+        if task._state == TaskState.WAITING:
+            # what follows a waiting event may or may not happen, as when it was first predicted
+            task._sync_children(task.task_spec.outputs, TaskState.MAYBE)
+            for child in task.children:
+                child.task_spec._predict(child, looked_ahead=1)
+        else:
+            task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE | task.state)
 
 
 def _drop_strays(workflow: Any) -> None:
