@@ -34,13 +34,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config)
     app.extensions["lotse"] = _engine_context(app, settings)
     csrf.init_app(app)
-    from web import account, admin, auth, cases, deadlines, errors, formatting, i18n, inbox, status, tasks
+    from web import (
+        account,
+        admin,
+        auth,
+        cases,
+        deadlines,
+        errors,
+        formatting,
+        i18n,
+        inbox,
+        process_migration,
+        status,
+        tasks,
+    )
 
     i18n.init_app(app)
     formatting.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    for area in (inbox, tasks, cases, deadlines, admin, account, status):
+    for area in (inbox, tasks, cases, deadlines, admin, account, status, process_migration):
         app.register_blueprint(area.blueprint)
     return app
 

@@ -24,10 +24,11 @@ from engine.case_store import RECORD_COLUMNS, binding, record_from_row
 from engine.cases import complete_task
 from engine.clock import ManualClock
 from engine.context import EngineContext
-from engine.demo import EINGANG, RISIKO_NEUTRAL
+from engine.demo import EINGANG, RISIKO_NEUTRAL, VERMITTLUNG
 from engine.instance_migration import MigrationNotPossible, dry_run, migrate_cases, migration_versions
-from engine.models import AuditEvent, Case, Task
+from engine.models import AuditEvent, Case, OutboxMessage, Task
 from engine.processes import Deployment, deploy_process
+from engine.timers import sweep_timers
 from tests.conftest import COUNSELLOR, MONDAY_MORNING, TEAM_LEAD
 from tests.steps import assert_state_round_trips, case_row, open_tasks, stored_variables, task_id_for
 
@@ -278,3 +279,34 @@ def test_task_rows_of_migrated_cases_are_not_duplicated(ctx):
             select(Task.element_id, Task.status).where(Task.case_id == case_id, Task.status == "open")
         ).all()
     assert [tuple(row) for row in rows] == [("vermittlung", "open")]
+
+
+def test_a_migrated_case_runs_on_through_timers_and_the_new_step(ctx, clock):
+    source = _deploy_source(ctx)
+    case_id = drive(ctx, "vermittlung", MONDAY_MORNING)
+    due = open_tasks(ctx, case_id)["vermittlung"].due_at
+    target = _deploy_target(ctx, with_extra_step)
+    [check] = dry_run(ctx, source.version_id, target.version_id).movable
+    assert migrate_cases(ctx, "paul", source.version_id, target.version_id, {case_id: check.lock_version})[
+        0
+    ].migrated
+    ctx.instances.clear()
+
+    clock.set(due)
+    assert sweep_timers(ctx, now=due).fired == 1  # the reminder boundary timer, now on version 2
+    with ctx.unit_of_work(writes=False) as session:
+        kinds = session.scalars(select(OutboxMessage.kind).where(OutboxMessage.case_id == case_id)).all()
+    assert kinds == ["reminder"]
+    ctx.instances.clear()
+    complete_task(ctx, COUNSELLOR, task_id_for(ctx, case_id, "vermittlung"), VERMITTLUNG)
+    assert set(open_tasks(ctx, case_id)) == {"sicherheitsgespraech"}
+    ctx.instances.clear()
+    complete_task(
+        ctx,
+        COUNSELLOR,
+        task_id_for(ctx, case_id, "sicherheitsgespraech"),
+        {"sicherheitsgespraech_gefuehrt": True},
+    )
+    row = case_row(ctx, case_id)
+    assert open_tasks(ctx, case_id) == {} and row.next_timer_at is not None and row.status == "open"
+    assert_state_round_trips(ctx, case_id)
