@@ -906,6 +906,7 @@ _NEUTRAL_FOR_DONE = frozenset(
 _STAMP_CHANGES = frozenset(f"extensions.camunda:{name}" for name in ("dueDate", "followUpDate", "priority"))
 _OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _PREDICTED = TaskState.LIKELY | TaskState.MAYBE | TaskState.FUTURE
+_RESHAPING = frozenset({"outputs", "wiring", "typename"})  # changes that alter what follows a task
 
 
 @dataclass(frozen=True)
@@ -1085,12 +1086,13 @@ def migrate_instance(instance: Instance, diff: VersionDiff) -> None:
         if changes is None:
             raise ValueError(f"sub-process {part.spec.name} does not exist in the target")
         pairs.append((part, changes))
+    reshaped: dict[Any, set[UUID]] = {}
     try:
         for part, changes in pairs:
-            _repoint(part, changes)
+            reshaped[part] = _repoint(part, changes)
         workflow.subprocess_specs = diff.target.subprocess_specs
         for part, _changes in pairs:
-            _predict_ahead(part)
+            _predict_ahead(part, reshaped[part])
             _drop_strays(part)
             if part.last_task is not None and part.last_task.id not in part.tasks:
                 part.last_task = None
@@ -1103,12 +1105,16 @@ def migrate_instance(instance: Instance, diff: VersionDiff) -> None:
     instance._ready = None
 
 
-def _repoint(workflow: Any, changes: SpecChanges) -> None:
+def _repoint(workflow: Any, changes: SpecChanges) -> set[UUID]:
+    """Point every task at its spec in the new version; returns the tasks whose element was rewired."""
     workflow.spec = changes.spec
     start = changes.spec.start
+    reshaped: set[UUID] = set()
     for task in workflow.tasks.values():
         old_name = task.task_spec.name
         aligned = changes.mapping.get(old_name)
+        if aligned is None or changes.changed.get(old_name, frozenset()) & _RESHAPING:
+            reshaped.add(task.id)
         if aligned is None:
             continue
         task.task_spec = aligned
@@ -1122,18 +1128,27 @@ def _repoint(workflow: Any, changes: SpecChanges) -> None:
             task.internal_data.pop("lotse", None)
         if "event_definition" in changed:
             task.internal_data.pop("event_value", None)
+    return reshaped
 
 
 def _started_event_subprocess(task: Any, start: Any) -> bool:
     return bool(task.triggered) and task.parent is not None and task.parent.task_spec.name == start.name
 
 
-def _predict_ahead(workflow: Any) -> None:
-    """Replace what open tasks predicted from the old spec by predictions from the new one."""
-    for task in [t for t in workflow.tasks.values() if t._state & _OPEN]:
-        if task.id not in workflow.tasks:
-            continue
-        if any(descendant._state & _OPEN for descendant in list(task)[1:]):
+def _predict_ahead(workflow: Any, reshaped: set[UUID]) -> None:
+    """Replace what open tasks predicted from the old spec by predictions from the new one.
+
+    Only branches that hold a rewired or removed element are predicted again; the others are alike.
+    """
+    open_tasks = [task for task in workflow.tasks.values() if task._state & _OPEN]
+    above_open: set[UUID] = set()  # tasks with an open task below them: their branch is not predicted
+    for task in open_tasks:
+        parent = task.parent
+        while parent is not None and parent.id not in above_open:
+            above_open.add(parent.id)
+            parent = parent.parent
+    for task in open_tasks:
+        if task.id in above_open or task.id not in workflow.tasks or not _holds(task, reshaped):
             continue
         task._drop_children()
         if task._state == TaskState.WAITING:
@@ -1143,6 +1158,18 @@ def _predict_ahead(workflow: Any) -> None:
                 child.task_spec._predict(child, looked_ahead=1)
         else:
             task.task_spec._predict(task, mask=TaskState.PREDICTED_MASK | TaskState.FUTURE | task.state)
+
+
+def _holds(task: Any, ids: set[UUID]) -> bool:
+    """Whether the task or anything below it is one of ``ids``."""
+    tasks = task.workflow.tasks
+    stack = [task.id]
+    while stack:
+        task_id = stack.pop()
+        if task_id in ids:
+            return True
+        stack.extend(tasks[task_id]._children)
+    return False
 
 
 def _drop_strays(workflow: Any) -> None:
