@@ -28,6 +28,7 @@ ACTIONS = frozenset(
         "strafantrag_recorded",
         "strafantrag_offender_known",
         "process_deployed",
+        "case_migrated",
         "staff_added",
         "calendar_changed",
         "logged_in",

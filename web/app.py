@@ -45,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         formatting,
         i18n,
         inbox,
+        process_migration,
         processes,
         status,
         tasks,
@@ -54,7 +55,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     formatting.init_app(app)
     errors.init_app(app)
     auth.init_app(app)
-    for area in (inbox, tasks, cases, deadlines, directory, admin, account, status, processes):
+    for area in (
+        inbox,
+        tasks,
+        cases,
+        deadlines,
+        directory,
+        admin,
+        account,
+        status,
+        processes,
+        process_migration,
+    ):
         app.register_blueprint(area.blueprint)
     return app
 

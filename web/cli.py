@@ -247,6 +247,16 @@ def bench_referrals(offers: int, queries: int, database_url: str | None) -> None
     click.echo(json.dumps(run(offers=offers, queries=queries, database_url=database_url), indent=2))
 
 
+@bench.command("migrate")
+@click.option("--cases", default=10_000, help="Running cases to generate on the source version.")
+@click.option("--postgres", is_flag=True, help="Also measure on a temporary PostgreSQL database.")
+def bench_migrate(cases: int, postgres: bool) -> None:
+    """Dry run and migration of running cases between two process versions, against load/save baselines."""
+    from benchmarks.migrate import run
+
+    click.echo(json.dumps(run(cases=cases, postgres=postgres), indent=2))
+
+
 @bench.command("web")
 @click.option(
     "--part", type=click.Choice(["submit", "inbox", "all"]), default="all", help="Which measurement."
