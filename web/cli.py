@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from pathlib import Path
 
 import click
@@ -159,33 +158,32 @@ def sweep() -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-@click.option("--sweep-every", default=60, type=int, help="Seconds between timer sweeps (0: none).")
 @with_appcontext
-def serve(host: str, port: int, sweep_every: int) -> None:
-    """Run Lotse with a timer sweep in the background (embedded set-up)."""
+def serve(host: str, port: int) -> None:
+    """Run the Lotse web app (scheduled work runs in `lotse scheduler`)."""
     from flask import current_app
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    stop = threading.Event()
-    if sweep_every:
-        threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()
-    try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
-    finally:
-        stop.set()
+    run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-def _sweep_loop(app: Flask, every: int, stop: threading.Event) -> None:
-    from engine.timers import sweep_timers
+# -- scheduled jobs ---------------------------------------------------------------------------
 
-    while not stop.wait(every):
-        try:
-            report = sweep_timers(app.extensions["lotse"])
-        except Exception as error:  # the loop must survive a bad sweep; the next one retries
-            app.logger.error("timer sweep failed: %s", error)
-            continue
-        if report.fired or report.failed:
-            app.logger.info("timer sweep: %s fired, %s failed", report.fired, len(report.failed))
+
+@main.group()
+def jobs() -> None:
+    """Scheduled jobs, run directly (without Prefect)."""
+
+
+@jobs.command("run-once")
+@click.argument("job", type=click.Choice(["sweep", "outbox", "digest", "purge"]))
+@click.option("--dry-run", is_flag=True, help="purge: only list what would be purged.")
+@with_appcontext
+def jobs_run_once(job: str, dry_run: bool) -> None:
+    """Run JOB once now: sweep (due timers), outbox (e-mail), digest (daily), purge (retention)."""
+    from integrations.jobs import run_job
+
+    click.echo(json.dumps(run_job(job, _context(), dry_run=dry_run)))
 
 
 # -- benchmarks -------------------------------------------------------------------------------
