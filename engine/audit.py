@@ -33,6 +33,8 @@ ACTIONS = frozenset(
         "logged_out",
         "exported",
         "deleted",
+        "legal_hold_set",
+        "legal_hold_released",
     }
 )
 

@@ -15,7 +15,9 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine import audit
+from engine.cases import Actor
 from engine.context import EngineContext
+from engine.errors import NotFound, NotPermitted
 from engine.models import Case, CaseNote, CasePurge, OutboxMessage
 
 DEFAULT_RETENTION_MONTHS = 24
@@ -111,3 +113,23 @@ def _purge_one(
         session.commit()
     ctx.instances.take(case_id, seen)  # forget a cached live instance of the case
     return True
+
+
+def set_legal_hold(
+    ctx: EngineContext, actor: Actor, case_id: int, hold: bool, now: datetime | None = None
+) -> bool:
+    """Put a case under legal hold (or release it); team leads only. True if the flag changed."""
+    if not actor.is_team_lead:
+        raise NotPermitted("legal hold")
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        if session.scalar(select(Case.id).where(Case.id == case_id)) is None:
+            raise NotFound("Fall/Case", case_id)
+        changed = session.execute(
+            update(Case).where(Case.id == case_id, Case.legal_hold.is_(not hold)).values(legal_hold=hold)
+        ).rowcount
+        if changed:
+            action = "legal_hold_set" if hold else "legal_hold_released"
+            audit.record(session, now, actor.username, action, case_id)
+        session.commit()
+    return bool(changed)

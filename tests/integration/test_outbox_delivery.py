@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine import outbox
 from engine.models import OutboxMessage
-from engine.outbox import deliver_outbox, dead_letters, retry_delay
+from engine.outbox import dead_letters, deliver_outbox, retry_delay
 from engine.staff import add_staff
 from integrations.smtp_mail import SmtpMailSender, SmtpSettings
 from tests.smtp_server import SmtpServer, free_port, self_signed_tls
@@ -63,7 +63,9 @@ def test_delivers_to_staff_and_groups_once(staff, clock):
     recipients = sorted(tuple(sorted(rcpt)) for _sender_address, rcpt in server.inbox.envelopes)
     assert recipients == [("anna@example.org",), ("anna@example.org", "ben@example.org")]
     assert server.inbox.messages[0]["Message-ID"] == "<one.0@lotse.invalid>"
-    assert all(row.status == "sent" and row.sent_at == clock.now() and row.attempts == 1 for row in _rows(ctx))
+    assert all(
+        row.status == "sent" and row.sent_at == clock.now() and row.attempts == 1 for row in _rows(ctx)
+    )
 
 
 def test_starttls_and_login(staff, clock, tmp_path):
