@@ -16,6 +16,7 @@ from engine.context import EngineContext
 from engine.errors import DomainError
 from engine.model_files import ModelError
 from web.app import create_app
+from web.settings import Settings
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows" / "bpmn"
 
@@ -168,6 +169,31 @@ def serve(host: str, port: int) -> None:
 
 
 # -- scheduled jobs ---------------------------------------------------------------------------
+
+
+@main.command("scheduler")
+@click.option("--port", default=4200, type=int, help="Port of the embedded Prefect server.")
+@click.option("--ui", is_flag=True, help="Also serve Prefect's web UI on that port.")
+@with_appcontext
+def scheduler(port: int, ui: bool) -> None:
+    """Run the scheduled jobs: an embedded Prefect server under the instance folder and its deployments."""
+    from flask import current_app
+
+    from integrations.scheduler import SchedulerError, run_scheduler
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    lotse_env = {
+        "LOTSE_INSTANCE": app.instance_path,
+        "LOTSE_DATABASE_URL": app.config["LOTSE_DATABASE_URL"],
+        "LOTSE_KEYS": app.config.get("LOTSE_KEYS")
+        or Settings.from_environment(Path(app.instance_path)).keyring,
+        "LOTSE_LAND": app.config.get("LOTSE_LAND") or Settings.from_environment(Path(app.instance_path)).land,
+    }
+    try:
+        code = run_scheduler(Path(app.instance_path), lotse_env, port, ui, click.echo)
+    except SchedulerError as error:
+        raise click.ClickException(str(error)) from error
+    sys.exit(code)
 
 
 @main.group()
