@@ -231,6 +231,16 @@ def bench_engine(cases: int, sizes: str) -> None:
     click.echo(json.dumps(result, indent=2))
 
 
+@bench.command("sweep")
+@click.option("--cases", default=10_000, help="Cases, each with one due timer.")
+@click.option("--no-postgres", is_flag=True, help="Only the baseline and SQLite.")
+def bench_sweep(cases: int, no_postgres: bool) -> None:
+    """Timers fired per second: raw SpiffWorkflow, one sweeper on SQLite and PostgreSQL, two on PostgreSQL."""
+    from benchmarks.sweep import run
+
+    click.echo(json.dumps(run(cases=cases, postgres=not no_postgres), indent=2))
+
+
 @bench.command("web")
 @click.option(
     "--part", type=click.Choice(["submit", "inbox", "all"]), default="all", help="Which measurement."
