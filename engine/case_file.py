@@ -15,10 +15,11 @@ from engine.bpmn import CompletedStep, FieldSpec, FormSpec
 from engine.case_store import RECORD_COLUMNS, CaseRecord, load_instance, record_from_row, remember
 from engine.cases import Actor
 from engine.context import EngineContext
-from engine.errors import NotFound
+from engine.errors import CasePurged, NotFound
 from engine.models import AuditEvent, Case, ProcessVersion, Task
 from engine.notes import Note, case_notes
 from engine.projection import CASE_PROJECTION
+from engine.retention import PURGED_STATE
 
 # confirming step -> the step whose answers it confirms; the second pair is the "Neuer Vorfall" re-assessment
 ASSESSMENT_STEPS = {
@@ -138,6 +139,8 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         raise NotFound("Fall/Case", case_id)
     record = record_from_row(found[:-1])
     opened_at = found[-1]
+    if record.state == PURGED_STATE:
+        raise CasePurged(record.reference)
     instance = load_instance(ctx, session, record)
     remember(ctx, record, instance)
     completed = instance.completed_steps()

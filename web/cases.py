@@ -12,7 +12,7 @@ from sqlalchemy import select
 from engine.access import require_case_access
 from engine.case_file import read_case_file
 from engine.cases import claim_task, next_task_for, open_case
-from engine.errors import DomainError, NotFound, NotPermitted
+from engine.errors import CasePurged, DomainError, NotFound, NotPermitted
 from engine.incidents import report_incident
 from engine.models import Case, ProcessVersion
 from engine.notes import add_note
@@ -55,9 +55,13 @@ def new_case() -> str | Response | tuple[str, int]:
 
 @blueprint.get("/faelle/<int:case_id>")
 @login_required
-def case_page(case_id: int) -> str:
+def case_page(case_id: int) -> str | tuple[str, int]:
     try:
         case = read_case_file(_context(), current_user.actor, case_id)
+    except CasePurged as purged:
+        return render_template(
+            "errors/error.html", title=gettext("Inhalt gelöscht"), message=purged.message(language())
+        ), 410
     except NotFound:
         abort(404)
     except NotPermitted:
