@@ -201,6 +201,20 @@ def jobs() -> None:
     """Scheduled jobs, run directly (without Prefect)."""
 
 
+@jobs.command("deploy")
+@click.option(
+    "--work-pool",
+    required=True,
+    help="A Prefect process work pool (prefect work-pool create NAME --type process).",
+)
+def jobs_deploy(work_pool: str) -> None:
+    """Production: register the scheduled jobs with a Prefect server (PREFECT_API_URL) and a work pool."""
+    from integrations.flows import deploy_to_work_pool
+
+    ids = deploy_to_work_pool(work_pool)
+    click.echo(json.dumps({"work_pool": work_pool, "deployments": ids}))
+
+
 @jobs.command("run-once")
 @click.argument("job", type=click.Choice(["sweep", "outbox", "digest", "purge"]))
 @click.option("--dry-run", is_flag=True, help="purge: only list what would be purged.")
