@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -23,6 +23,7 @@ from engine.errors import ConcurrentUpdate
 from engine.models import Case
 
 MAX_FIRINGS_PER_SWEEP = 10
+_COLUMNS = [column.expression for column in RECORD_COLUMNS]
 
 
 @dataclass
@@ -62,7 +63,24 @@ def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | N
     return report
 
 
+# SQLite without statistics prefers the (status, risk_level) index here and sorts every open case on
+# each call (75 ms at 10,000 cases instead of microseconds), so the timer index is named there. Its
+# partial condition is spelled out literally, as SQLite only uses a partial index it can prove applies.
+_SQLITE_DUE = (
+    text(
+        f"SELECT {', '.join(column.name for column in _COLUMNS)} FROM cases INDEXED BY ix_cases_timer_due "
+        "WHERE status = 'open' AND next_timer_at <= :now AND id NOT IN (:skip) "
+        "ORDER BY next_timer_at LIMIT 1"
+    )
+    .bindparams(bindparam("now", type_=Case.next_timer_at.type), bindparam("skip", expanding=True))
+    .columns(*_COLUMNS)
+)
+
+
 def _due_case(ctx: EngineContext, session: Session, now: datetime, skip: set[int]) -> CaseRecord | None:
+    if not ctx.is_postgres:
+        found = session.execute(_SQLITE_DUE, {"now": now, "skip": sorted(skip) or [0]}).first()
+        return record_from_row(found) if found is not None else None
     query = select(*RECORD_COLUMNS).where(Case.status == "open", Case.next_timer_at <= now)
     if skip:
         query = query.where(Case.id.not_in(skip))

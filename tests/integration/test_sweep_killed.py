@@ -16,7 +16,7 @@ from engine.timers import sweep_timers
 from tests.conftest import ROOT
 from tests.integration.test_timer_sweep import _open_timer_cases
 
-CASES = 400
+CASES = 250
 SWEEPER = """
 import sys
 from datetime import datetime
