@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -81,7 +81,8 @@ def _due_case(ctx: EngineContext, session: Session, now: datetime, skip: set[int
     if not ctx.is_postgres:
         found = session.execute(_SQLITE_DUE, {"now": now, "skip": sorted(skip) or [0]}).first()
         return record_from_row(found) if found is not None else None
-    query = select(*RECORD_COLUMNS).where(Case.status == "open", Case.next_timer_at <= now)
+    # 'open' as a literal: a prepared (generic) plan can use the partial timer index only then
+    query = select(*RECORD_COLUMNS).where(Case.status == literal_column("'open'"), Case.next_timer_at <= now)
     if skip:
         query = query.where(Case.id.not_in(skip))
     query = query.order_by(Case.next_timer_at).limit(1)
