@@ -2,8 +2,9 @@
 
 Delivery claims one message at a time with a conditional update (attempts and due time as they were
 read), so two deliverers never send the same message; the claim is a lease that runs out if the
-deliverer dies, and the message is then tried again. After ``max_attempts`` failures a message is
-dead: it stays in the table for the administrators' dead-letter list.
+deliverer dies, and the message is then tried again (if it died after the mail server took the message
+but before recording it, the receiver sees the same ``Message-ID`` twice). After ``max_attempts``
+failures a message is dead: it stays in the table for the administrators' dead-letter list.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ suite calls the job logic directly, so it stays fast."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
@@ -28,6 +28,7 @@ def lotse_database(tmp_path, clock, monkeypatch):
     monkeypatch.setenv("LOTSE_KEYS", keyring)
     monkeypatch.setenv("LOTSE_RETENTION_MONTHS", "24")
     monkeypatch.setenv("DO_NOT_TRACK", "1")
+    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     yield ctx
     ctx.db.dispose()
 
@@ -44,7 +45,9 @@ def test_flows_run_the_jobs_and_deployments_register(lotse_database, tmp_path):
         swept = flows.sweep_flow()
         again = flows.sweep_flow()
         purge = flows.purge_flow(dry_run=True)
-        ids = asyncio.run(_register_production(flows))
+        # in a thread of its own: an event loop left running by another test must not matter here
+        with ThreadPoolExecutor(1) as thread:
+            ids = thread.submit(_register_production, flows).result(timeout=300)
     flows._context = None
     assert swept == {"fired": 1, "conflicts": 0, "failed": []} and again["fired"] == 0
     assert purge["dry_run"] is True and purge["due"] == []
@@ -61,17 +64,17 @@ def test_flows_run_the_jobs_and_deployments_register(lotse_database, tmp_path):
     assert set(ids["pools"].values()) == {"lotse-test"}
 
 
-async def _register_production(flows) -> dict:
+def _register_production(flows) -> dict:
     from prefect import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
 
-    async with get_client() as client:
-        await client.create_work_pool(WorkPoolCreate(name="lotse-test", type="process"))
-    deployment_ids = await asyncio.to_thread(flows.deploy_to_work_pool, "lotse-test")
+    with get_client(sync_client=True) as client:
+        client.create_work_pool(WorkPoolCreate(name="lotse-test", type="process"))
+    deployment_ids = flows.deploy_to_work_pool("lotse-test")
     schedules, limits, pools = {}, {}, {}
-    async with get_client() as client:
+    with get_client(sync_client=True) as client:
         for deployment_id in deployment_ids:
-            deployment = await client.read_deployment(deployment_id)
+            deployment = client.read_deployment(deployment_id)
             schedule = deployment.schedules[0].schedule
             if getattr(schedule, "cron", None):
                 described = f"cron {schedule.cron} {schedule.timezone}"
