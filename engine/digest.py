@@ -35,8 +35,11 @@ class _Entry:
     escalated: bool
 
 
-def queue_digests(ctx: EngineContext, now: datetime | None = None, base_url: str = "") -> DigestReport:
-    """Put today's digest of every active staff member with an e-mail address into the outbox."""
+def queue_digests(ctx: EngineContext, now: datetime | None = None) -> DigestReport:
+    """Put today's digest of every active staff member with an e-mail address into the outbox.
+
+    Links are paths (``/faelle/12``); delivery makes them absolute.
+    """
     now = now or ctx.clock.now()
     today = now.astimezone(BERLIN).date()
     report = DigestReport(working_day=ctx.calendar.is_working_day(today))
@@ -70,7 +73,7 @@ def queue_digests(ctx: EngineContext, now: datetime | None = None, base_url: str
             if not entries:
                 report.nothing_to_say.append(person.username)
                 continue
-            body = _body(entries, now, base_url)
+            body = _body(entries, now)
             try:
                 added = outbox.enqueue(
                     session,
@@ -88,7 +91,7 @@ def queue_digests(ctx: EngineContext, now: datetime | None = None, base_url: str
     return report
 
 
-def _body(entries: list[_Entry], now: datetime, base_url: str) -> str:
+def _body(entries: list[_Entry], now: datetime) -> str:
     overdue = [entry for entry in entries if entry.due_at is not None and entry.due_at < now]
     due_today = [entry for entry in entries if entry.due_at is not None and now <= entry.due_at]
     escalated = [entry for entry in entries if entry.escalated]
@@ -101,6 +104,6 @@ def _body(entries: list[_Entry], now: datetime, base_url: str) -> str:
         if not group:
             continue
         lines += ["", f"{title} ({len(group)}):"]
-        lines += [f"- Fall {entry.reference}: {base_url}/faelle/{entry.case_id}" for entry in group]
+        lines += [f"- Fall {entry.reference}: /faelle/{entry.case_id}" for entry in group]
     lines += ["", "Diese Nachricht enthält keine Fallinhalte. / This message contains no case content."]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ failures a message is dead: it stays in the table for the administrators' dead-l
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -117,8 +118,12 @@ def deliver_outbox(
     max_attempts: int = MAX_ATTEMPTS,
     limit: int = BATCH,
     mail_domain: str = "lotse.invalid",
+    base_url: str = "",
 ) -> DeliveryReport:
-    """Send the messages that are due; safe while another deliverer runs."""
+    """Send the messages that are due; safe while another deliverer runs.
+
+    Messages name pages by their path (``/faelle/12``); ``base_url`` makes those links absolute.
+    """
     now = now or ctx.clock.now()
     report = DeliveryReport()
     with ctx.unit_of_work(writes=False) as session:
@@ -141,7 +146,10 @@ def deliver_outbox(
             report.dead.append(claim.id)
             continue
         mail = Mail(
-            f"<{claim.dedupe_key.replace(':', '.')}@{mail_domain}>", recipients, claim.subject, claim.body
+            f"<{claim.dedupe_key.replace(':', '.')}@{mail_domain}>",
+            recipients,
+            claim.subject,
+            absolute_links(claim.body, base_url),
         )
         try:
             sender.send(mail)
@@ -153,6 +161,14 @@ def deliver_outbox(
         _settle(ctx, claim, now, "sent", None)
         report.sent.append(claim.id)
     return report
+
+
+_PAGE_PATH = re.compile(r"(?<![\w/:.])/faelle/")
+
+
+def absolute_links(body: str, base_url: str) -> str:
+    """``/faelle/…`` paths in a message body as links to this Lotse installation."""
+    return _PAGE_PATH.sub(f"{base_url.rstrip('/')}/faelle/", body) if base_url else body
 
 
 def _claim(ctx: EngineContext, message_id: int, attempts: int, now: datetime) -> _Claim | None:

@@ -68,12 +68,12 @@ def _outbox(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]
     if settings is None:
         return {"skipped": "no mail server configured (LOTSE_SMTP_HOST)"}
     attempts = int(os.environ.get("LOTSE_MAIL_MAX_ATTEMPTS", str(MAX_ATTEMPTS)))
-    report = deliver_outbox(ctx, SmtpMailSender(settings), now, max_attempts=attempts)
+    report = deliver_outbox(ctx, SmtpMailSender(settings), now, max_attempts=attempts, base_url=base_url())
     return {"sent": report.sent, "retried": report.retried, "dead": report.dead, "skipped": report.skipped}
 
 
 def _digest(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]:
-    report = queue_digests(ctx, now, base_url())
+    report = queue_digests(ctx, now)
     return {
         "working_day": report.working_day,
         "queued": len(report.queued),

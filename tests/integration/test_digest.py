@@ -13,7 +13,7 @@ from engine.processes import deploy_process
 from engine.staff import add_staff
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
 from tests.integration.small_models import GESPRAECH_MODEL
-from tests.steps import task_id_for
+from tests.steps import case_row, task_id_for
 
 FRIDAY_TEN = datetime(2026, 5, 29, 8, 0, tzinfo=UTC)  # 10:00 in Berlin
 MONDAY_EIGHT = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # 08:00 in Berlin, before opening
@@ -45,15 +45,15 @@ def _setup(ctx):
 
 def test_digest_per_person_with_due_and_overdue_tasks(ctx):
     overdue, today = _setup(ctx)
-    report = queue_digests(ctx, MONDAY_DIGEST, "https://lotse.example")
+    report = queue_digests(ctx, MONDAY_DIGEST)
     assert report.working_day and report.queued == ["anna", "ben"] and report.nothing_to_say == ["tara"]
     digests = _digests(ctx)
     assert set(digests) == {"staff:anna", "staff:ben"}
     anna, ben = digests["staff:anna"].body, digests["staff:ben"].body
-    assert f"https://lotse.example/faelle/{overdue.case_id}" in anna
+    assert f"Fall {case_row(ctx, overdue.case_id).reference}: /faelle/{overdue.case_id}" in anna
     assert f"/faelle/{today.case_id}" not in anna  # ben has claimed it
     assert "Überfällig / overdue (1)" in ben and "Heute fällig / due today (1)" in ben
-    assert f"https://lotse.example/faelle/{today.case_id}" in ben
+    assert f": /faelle/{today.case_id}" in ben
     assert "Rückruf" not in anna + ben and "Beispiel" not in anna + ben  # no case content
     assert digests["staff:anna"].dedupe_key == "digest:anna:2026-06-01"
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from engine import outbox
 from engine.models import OutboxMessage
-from engine.outbox import dead_letters, deliver_outbox, retry_delay
+from engine.outbox import absolute_links, dead_letters, deliver_outbox, retry_delay
 from engine.staff import add_staff
 from integrations.smtp_mail import SmtpMailSender, SmtpSettings
 from tests.smtp_server import SmtpServer, free_port, self_signed_tls
@@ -56,13 +56,15 @@ def test_delivers_to_staff_and_groups_once(staff, clock):
     _queue(ctx, 1, "staff:anna", "one")
     _queue(ctx, 1, "group:beratung", "group")
     with SmtpServer() as server:
-        report = deliver_outbox(ctx, _sender(server.port), clock.now())
+        report = deliver_outbox(ctx, _sender(server.port), clock.now(), base_url="https://lotse.example/")
         again = deliver_outbox(ctx, _sender(server.port), clock.now() + timedelta(hours=1))
     assert len(report.sent) == 2 and not report.retried and not report.dead
     assert again.sent == [] and len(server.inbox.messages) == 2
     recipients = sorted(tuple(sorted(rcpt)) for _sender_address, rcpt in server.inbox.envelopes)
     assert recipients == [("anna@example.org",), ("anna@example.org", "ben@example.org")]
     assert server.inbox.messages[0]["Message-ID"] == "<one.0@lotse.invalid>"
+    body = server.inbox.messages[0].get_payload(decode=True).decode()
+    assert "Bitte in Lotse öffnen: https://lotse.example/faelle/0" in body
     assert all(
         row.status == "sent" and row.sent_at == clock.now() and row.attempts == 1 for row in _rows(ctx)
     )
@@ -142,3 +144,11 @@ def test_two_deliverers_overlapping_send_each_message_once(staff, clock):
     assert sum(len(report.sent) for report in reports) == 12
     assert sum(report.skipped for report in reports) >= 1  # they really did overlap
     assert all(row.status == "sent" and row.attempts == 1 for row in _rows(staff))
+
+
+def test_absolute_links_only_for_paths():
+    body = "Fall 1: /faelle/1\nschon fertig: https://x.example/faelle/2"
+    assert absolute_links(body, "https://lotse.example") == (
+        "Fall 1: https://lotse.example/faelle/1\nschon fertig: https://x.example/faelle/2"
+    )
+    assert absolute_links(body, "") == body
