@@ -93,6 +93,7 @@ class CaseFile:
     views: int
     active_elements: frozenset[str]
     done_elements: frozenset[str]
+    legal_hold: bool = False
 
     @property
     def open_tasks(self) -> list[TaskEntry]:
@@ -134,11 +135,13 @@ def answers_of(step: CompletedStep) -> tuple[Answer, ...]:
 
 
 def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
-    found = session.execute(select(*RECORD_COLUMNS, Case.opened_at).where(Case.id == case_id)).first()
+    found = session.execute(
+        select(*RECORD_COLUMNS, Case.opened_at, Case.legal_hold).where(Case.id == case_id)
+    ).first()
     if found is None:
         raise NotFound("Fall/Case", case_id)
-    record = record_from_row(found[:-1])
-    opened_at = found[-1]
+    record = record_from_row(found[:-2])
+    opened_at, legal_hold = found[-2], found[-1]
     if record.state == PURGED_STATE:
         raise CasePurged(record.reference)
     instance = load_instance(ctx, session, record)
@@ -173,6 +176,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         views=sum(1 for event in events if event.action == "case_viewed"),
         active_elements=active,
         done_elements=done,
+        legal_hold=bool(legal_hold),
     )
 
 

@@ -16,6 +16,7 @@ from engine.errors import CasePurged, DomainError, NotFound, NotPermitted
 from engine.incidents import report_incident
 from engine.models import Case, ProcessVersion
 from engine.notes import add_note
+from engine.retention import set_legal_hold
 from web.auth import requires_role
 from web.i18n import language
 from web.inbox import shared_counts
@@ -83,6 +84,27 @@ def add_case_note(case_id: int) -> Response:
     else:
         flash(gettext("Notiz gespeichert."), "success")
     return redirect(url_for("cases.case_page", case_id=case_id) + "#notizen")
+
+
+@blueprint.post("/faelle/<int:case_id>/rechtliche-sperre")
+@requires_role("teamleitung")
+def legal_hold(case_id: int) -> Response:
+    """Team leads set or lift the legal hold that keeps a case from the retention purge."""
+    wanted = request.form.get("hold")
+    if wanted not in ("ja", "nein"):
+        flash(gettext("Ungültige Angabe – es wurde nichts geändert."), "error")
+        return redirect(url_for("cases.case_page", case_id=case_id) + "#aufbewahrung")
+    try:
+        set_legal_hold(_context(), current_user.actor, case_id, wanted == "ja")
+    except NotFound:
+        abort(404)
+    except NotPermitted:
+        abort(403)
+    if wanted == "ja":
+        flash(gettext("Rechtliche Sperre gesetzt: Der Fall wird nicht gelöscht."), "success")
+    else:
+        flash(gettext("Rechtliche Sperre aufgehoben."), "success")
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#aufbewahrung")
 
 
 @blueprint.get("/faelle/<int:case_id>/prozess.bpmn")
