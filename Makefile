@@ -11,7 +11,9 @@ run: install frontend i18n
 	$(BIN)/lotse db upgrade
 	$(BIN)/lotse workflows deploy
 	$(BIN)/lotse demo
-	@echo "Lotse runs on http://127.0.0.1:5000 (Ctrl-C stops it)."
+	@echo "Lotse runs on http://127.0.0.1:5000 with the scheduler beside it (Ctrl-C stops both)."
+	@$(BIN)/lotse scheduler & scheduler=$$!; \
+	trap 'kill -TERM $$scheduler 2>/dev/null; wait $$scheduler' EXIT INT TERM; \
 	$(BIN)/lotse serve --host 127.0.0.1 --port 5000
 
 test: install frontend i18n

@@ -40,6 +40,8 @@ ACTIONS = frozenset(
         "referred",
         "referral_updated",
         "handover_queued",
+        "legal_hold_set",
+        "legal_hold_released",
     }
 )
 

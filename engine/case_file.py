@@ -15,11 +15,12 @@ from engine.bpmn import CompletedStep, FormSpec
 from engine.case_store import RECORD_COLUMNS, CaseRecord, load_instance, record_from_row, remember
 from engine.cases import Actor
 from engine.context import EngineContext
-from engine.errors import NotFound
+from engine.errors import CasePurged, NotFound
 from engine.models import AuditEvent, Case, ProcessVersion, Task
 from engine.notes import Note, case_notes
 from engine.projection import CASE_PROJECTION
 from engine.referrals import ReferralEntry, case_referrals
+from engine.retention import PURGED_STATE
 from engine.strafantrag import OffenceEntry, case_offences
 
 
@@ -66,6 +67,7 @@ class CaseFile:
     active_elements: frozenset[str]
     done_elements: frozenset[str]
     referrals: tuple[ReferralEntry, ...] = ()
+    legal_hold: bool = False
 
     @property
     def open_tasks(self) -> list[TaskEntry]:
@@ -101,11 +103,15 @@ def labelled_facts(record: CaseRecord, forms: list[FormSpec]) -> dict[str, str |
 
 
 def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
-    found = session.execute(select(*RECORD_COLUMNS, Case.opened_at).where(Case.id == case_id)).first()
+    found = session.execute(
+        select(*RECORD_COLUMNS, Case.opened_at, Case.legal_hold).where(Case.id == case_id)
+    ).first()
     if found is None:
         raise NotFound("Fall/Case", case_id)
-    record = record_from_row(found[:-1])
-    opened_at = found[-1]
+    record = record_from_row(found[:-2])
+    opened_at, legal_hold = found[-2], found[-1]
+    if record.state == PURGED_STATE:
+        raise CasePurged(record.reference)
     instance = load_instance(ctx, session, record)
     remember(ctx, record, instance)
     completed = instance.completed_steps()
@@ -140,6 +146,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         active_elements=active,
         done_elements=done,
         referrals=tuple(case_referrals(session, case_id)),
+        legal_hold=bool(legal_hold),
     )
 
 

@@ -146,3 +146,16 @@ class IncidentNotAccepted(DomainError):
             german = f"Das Prozessmodell von Fall {reference} kennt keinen „Neuen Vorfall“."
             english = f"The process model of case {reference} has no 'new incident' event."
         super().__init__(german, english, reference=reference)
+
+
+class CasePurged(DomainError):
+    code = "case_purged"
+
+    def __init__(self, reference: str | None) -> None:
+        super().__init__(
+            f"Der Inhalt von Fall {reference} wurde nach Ablauf der Aufbewahrungsfrist gelöscht; "
+            "erhalten sind nur die statistischen Angaben und das Protokoll.",
+            f"The content of case {reference} was deleted when its retention period ran out; "
+            "only its statistical attributes and the audit trail remain.",
+            reference=reference,
+        )

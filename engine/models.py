@@ -351,3 +351,21 @@ class Referral(Base):
     created_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(Instant)
     updated_by: Mapped[str] = mapped_column(String(100))
+
+
+# -- scheduled work: retention purge (migration 0007) -------------------------------------------
+
+
+class CasePurge(Base):
+    """A closed case whose identifying content was deleted after the retention period.
+
+    The case row keeps its projected statistical attributes; the audit trail stays as it was.
+    """
+
+    __tablename__ = "case_purges"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    purged_at: Mapped[datetime] = mapped_column(Instant)
+    purged_by: Mapped[str] = mapped_column(String(100))
+    retention_months: Mapped[int] = mapped_column(Integer)
+    notes_deleted: Mapped[int] = mapped_column(Integer)

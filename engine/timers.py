@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -22,6 +22,9 @@ from engine.context import EngineContext
 from engine.errors import ConcurrentUpdate
 from engine.models import Case
 
+MAX_FIRINGS_PER_SWEEP = 10
+_COLUMNS = [column.expression for column in RECORD_COLUMNS]
+
 
 @dataclass
 class SweepReport:
@@ -37,7 +40,11 @@ def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | N
     report = SweepReport()
     if not _anything_due(ctx, now):
         return report
+    # A case that fired drops out of the query by itself (its next timer moved on), unless a further
+    # timer of it is due as well: it may come round again, a few times at most. Only the cases left
+    # behind are excluded by id, so the query stays small however many timers fire.
     skip: set[int] = set()
+    fired_per_case: dict[int, int] = {}
     while limit is None or report.fired < limit:
         outcome = _sweep_one(ctx, now, skip)
         if outcome is None:
@@ -45,6 +52,9 @@ def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | N
         case_id, result = outcome
         if result == "fired":
             report.fired += 1
+            fired_per_case[case_id] = fired_per_case.get(case_id, 0) + 1
+            if fired_per_case[case_id] < MAX_FIRINGS_PER_SWEEP:
+                continue
         elif result == "conflict":
             report.conflicts += 1
         elif result == "idle":
@@ -55,17 +65,41 @@ def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | N
     return report
 
 
-_ANY_DUE = select(Case.id).where(Case.status == "open", Case.next_timer_at <= bindparam("now")).limit(1)
+# SQLite without statistics prefers the (status, risk_level) index here and sorts every open case on
+# each call (75 ms at 10,000 cases instead of microseconds), so the timer index is named there. Its
+# partial condition is spelled out literally, as SQLite only uses a partial index it can prove applies.
+_SQLITE_DUE = (
+    text(
+        f"SELECT {', '.join(column.name for column in _COLUMNS)} FROM cases INDEXED BY ix_cases_timer_due "
+        "WHERE status = 'open' AND next_timer_at <= :now AND id NOT IN (:skip) "
+        "ORDER BY next_timer_at LIMIT 1"
+    )
+    .bindparams(bindparam("now", type_=Case.next_timer_at.type), bindparam("skip", expanding=True))
+    .columns(*_COLUMNS)
+)
+_SQLITE_ANY_DUE = text(
+    "SELECT id FROM cases INDEXED BY ix_cases_timer_due WHERE status = 'open' AND next_timer_at <= :now LIMIT 1"
+).bindparams(bindparam("now", type_=Case.next_timer_at.type))
+_ANY_DUE = (
+    select(Case.id)
+    .where(Case.status == literal_column("'open'"), Case.next_timer_at <= bindparam("now"))
+    .limit(1)
+)
 
 
 def _anything_due(ctx: EngineContext, now: datetime) -> bool:
     """A plain read, without a unit of work or SQLite's write lock: most sweeps find nothing and stop here."""
     with ctx.db.connect() as connection:
-        return connection.execute(_ANY_DUE, {"now": now}).first() is not None
+        query = _ANY_DUE if ctx.is_postgres else _SQLITE_ANY_DUE
+        return connection.execute(query, {"now": now}).first() is not None
 
 
 def _due_case(ctx: EngineContext, session: Session, now: datetime, skip: set[int]) -> CaseRecord | None:
-    query = select(*RECORD_COLUMNS).where(Case.status == "open", Case.next_timer_at <= now)
+    if not ctx.is_postgres:
+        found = session.execute(_SQLITE_DUE, {"now": now, "skip": sorted(skip) or [0]}).first()
+        return record_from_row(found) if found is not None else None
+    # 'open' as a literal: a prepared (generic) plan can use the partial timer index only then
+    query = select(*RECORD_COLUMNS).where(Case.status == literal_column("'open'"), Case.next_timer_at <= now)
     if skip:
         query = query.where(Case.id.not_in(skip))
     query = query.order_by(Case.next_timer_at).limit(1)

@@ -1,4 +1,5 @@
-"""Administration: the calendar settings (office hours, Land for holidays, closure days)."""
+"""Administration: the calendar settings (office hours, Land for holidays, closure days) and the
+e-mails given up on (dead letters)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from engine.calendar_settings import (
     parse_calendar_form,
 )
 from engine.errors import CalendarSettingsInvalid, NotPermitted
+from engine.outbox import MAX_ATTEMPTS, dead_letters
 from web.auth import requires_role
 from web.i18n import language
 
@@ -135,3 +137,22 @@ def _listed(settings: CalendarSettings, year: int) -> list[ListedDay]:
         )
         for closed in closed_days(settings, year, year, language())
     ]
+
+
+MESSAGE_KINDS = {
+    "reminder": lazy_gettext("Erinnerung"),
+    "escalation": lazy_gettext("Eskalation"),
+    "digest": lazy_gettext("Tagesübersicht"),
+}
+
+
+@blueprint.get("/verwaltung/postausgang")
+@requires_role("administration")
+def dead_letter_list() -> str:
+    """E-mails that could not be delivered after every attempt: to whom, when, why (never the text)."""
+    return render_template(
+        "admin/dead_letters.html",
+        letters=dead_letters(_context()),
+        kinds=MESSAGE_KINDS,
+        attempts=MAX_ATTEMPTS,
+    )

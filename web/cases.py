@@ -14,10 +14,11 @@ from engine.access import require_case_access
 from engine.business_calendar import BERLIN
 from engine.case_file import read_case_file
 from engine.cases import claim_task, next_task_for, open_case
-from engine.errors import DomainError, NotFound, NotPermitted
+from engine.errors import CasePurged, DomainError, NotFound, NotPermitted
 from engine.incidents import report_incident
 from engine.models import Case, ProcessVersion
 from engine.notes import add_note
+from engine.retention import set_legal_hold
 from engine.strafantrag import OFFENCES, StrafantragInvalid, offender_identified, record_offence
 from web.auth import requires_role
 from web.i18n import language
@@ -58,14 +59,18 @@ def new_case() -> str | Response | tuple[str, int]:
 
 @blueprint.get("/faelle/<int:case_id>")
 @login_required
-def case_page(case_id: int) -> str:
+def case_page(case_id: int) -> str | tuple[str, int]:
     return _case_page(case_id)
 
 
-def _case_page(case_id: int, offence_form: dict[str, str] | None = None) -> str:
+def _case_page(case_id: int, offence_form: dict[str, str] | None = None) -> str | tuple[str, int]:
     context = _context()
     try:
         case = read_case_file(context, current_user.actor, case_id)
+    except CasePurged as purged:
+        return render_template(
+            "errors/error.html", title=gettext("Inhalt gelöscht"), message=purged.message(language())
+        ), 410
     except NotFound:
         abort(404)
     except NotPermitted:
@@ -90,6 +95,27 @@ def add_case_note(case_id: int) -> Response:
     else:
         flash(gettext("Notiz gespeichert."), "success")
     return redirect(url_for("cases.case_page", case_id=case_id) + "#notizen")
+
+
+@blueprint.post("/faelle/<int:case_id>/rechtliche-sperre")
+@requires_role("teamleitung")
+def legal_hold(case_id: int) -> Response:
+    """Team leads set or lift the legal hold that keeps a case from the retention purge."""
+    wanted = request.form.get("hold")
+    if wanted not in ("ja", "nein"):
+        flash(gettext("Ungültige Angabe – es wurde nichts geändert."), "error")
+        return redirect(url_for("cases.case_page", case_id=case_id) + "#aufbewahrung")
+    try:
+        set_legal_hold(_context(), current_user.actor, case_id, wanted == "ja")
+    except NotFound:
+        abort(404)
+    except NotPermitted:
+        abort(403)
+    if wanted == "ja":
+        flash(gettext("Rechtliche Sperre gesetzt: Der Fall wird nicht gelöscht."), "success")
+    else:
+        flash(gettext("Rechtliche Sperre aufgehoben."), "success")
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#aufbewahrung")
 
 
 @blueprint.get("/faelle/<int:case_id>/prozess.bpmn")

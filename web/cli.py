@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import threading
 from pathlib import Path
 
 import click
@@ -17,6 +16,7 @@ from engine.context import EngineContext
 from engine.errors import DomainError
 from engine.model_files import ModelError
 from web.app import create_app
+from web.settings import Settings
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows" / "bpmn"
 
@@ -164,33 +164,71 @@ def sweep() -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
-@click.option("--sweep-every", default=60, type=int, help="Seconds between timer sweeps (0: none).")
 @with_appcontext
-def serve(host: str, port: int, sweep_every: int) -> None:
-    """Run Lotse with a timer sweep in the background (embedded set-up)."""
+def serve(host: str, port: int) -> None:
+    """Run the Lotse web app (scheduled work runs in `lotse scheduler`)."""
     from flask import current_app
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    stop = threading.Event()
-    if sweep_every:
-        threading.Thread(target=_sweep_loop, args=(app, sweep_every, stop), daemon=True).start()
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+# -- scheduled jobs ---------------------------------------------------------------------------
+
+
+@main.command("scheduler")
+@click.option("--port", default=4200, type=int, help="Port of the embedded Prefect server.")
+@click.option("--ui", is_flag=True, help="Also serve Prefect's web UI on that port.")
+@with_appcontext
+def scheduler(port: int, ui: bool) -> None:
+    """Run the scheduled jobs: an embedded Prefect server under the instance folder and its deployments."""
+    from flask import current_app
+
+    from integrations.scheduler import SchedulerError, run_scheduler
+
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    lotse_env = {
+        "LOTSE_INSTANCE": app.instance_path,
+        "LOTSE_DATABASE_URL": app.config["LOTSE_DATABASE_URL"],
+        "LOTSE_KEYS": app.config.get("LOTSE_KEYS")
+        or Settings.from_environment(Path(app.instance_path)).keyring,
+        "LOTSE_LAND": app.config.get("LOTSE_LAND") or Settings.from_environment(Path(app.instance_path)).land,
+    }
     try:
-        run_simple(host, port, app, threaded=True, use_reloader=False)
-    finally:
-        stop.set()
+        code = run_scheduler(Path(app.instance_path), lotse_env, port, ui, click.echo)
+    except SchedulerError as error:
+        raise click.ClickException(str(error)) from error
+    sys.exit(code)
 
 
-def _sweep_loop(app: Flask, every: int, stop: threading.Event) -> None:
-    from engine.timers import sweep_timers
+@main.group()
+def jobs() -> None:
+    """Scheduled jobs, run directly (without Prefect)."""
 
-    while not stop.wait(every):
-        try:
-            report = sweep_timers(app.extensions["lotse"])
-        except Exception as error:  # the loop must survive a bad sweep; the next one retries
-            app.logger.error("timer sweep failed: %s", error)
-            continue
-        if report.fired or report.failed:
-            app.logger.info("timer sweep: %s fired, %s failed", report.fired, len(report.failed))
+
+@jobs.command("deploy")
+@click.option(
+    "--work-pool",
+    required=True,
+    help="A Prefect process work pool (prefect work-pool create NAME --type process).",
+)
+def jobs_deploy(work_pool: str) -> None:
+    """Production: register the scheduled jobs with a Prefect server (PREFECT_API_URL) and a work pool."""
+    from integrations.flows import deploy_to_work_pool
+
+    ids = deploy_to_work_pool(work_pool)
+    click.echo(json.dumps({"work_pool": work_pool, "deployments": ids}))
+
+
+@jobs.command("run-once")
+@click.argument("job", type=click.Choice(["sweep", "outbox", "digest", "purge"]))
+@click.option("--dry-run", is_flag=True, help="purge: only list what would be purged.")
+@with_appcontext
+def jobs_run_once(job: str, dry_run: bool) -> None:
+    """Run JOB once now: sweep (due timers), outbox (e-mail), digest (daily), purge (retention)."""
+    from integrations.jobs import run_job
+
+    click.echo(json.dumps(run_job(job, _context(), dry_run=dry_run)))
 
 
 # -- benchmarks -------------------------------------------------------------------------------
@@ -255,6 +293,16 @@ def bench_migrate(cases: int, postgres: bool) -> None:
     from benchmarks.migrate import run
 
     click.echo(json.dumps(run(cases=cases, postgres=postgres), indent=2))
+
+
+@bench.command("sweep")
+@click.option("--cases", default=10_000, help="Cases, each with one due timer.")
+@click.option("--no-postgres", is_flag=True, help="Only the baseline and SQLite.")
+def bench_sweep(cases: int, no_postgres: bool) -> None:
+    """Timers fired per second: raw SpiffWorkflow, one sweeper on SQLite and PostgreSQL, two on PostgreSQL."""
+    from benchmarks.sweep import run
+
+    click.echo(json.dumps(run(cases=cases, postgres=not no_postgres), indent=2))
 
 
 @bench.command("web")

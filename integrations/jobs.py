@@ -1,0 +1,101 @@
+"""The scheduled jobs by name: each builds its adapters from the environment and calls one engine use case.
+
+Used by ``lotse jobs run-once JOB`` and by the Prefect flows. Results hold ids and counts only, so
+nothing a case says ends up in a log or in Prefect's run records.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from engine.business_calendar import BusinessCalendar
+from engine.context import EngineContext, build_context
+from engine.digest import queue_digests
+from engine.outbox import MAX_ATTEMPTS, deliver_outbox
+from engine.retention import DEFAULT_RETENTION_MONTHS, purge_expired_cases
+from engine.timers import sweep_timers
+from engine.vault import Vault, parse_keyring
+from integrations.smtp_mail import SmtpMailSender, SmtpSettings
+
+JOBS = ("sweep", "outbox", "digest", "purge")
+
+
+def context_from_environment() -> EngineContext:
+    """The engine context as ``lotse`` builds it: ``LOTSE_DATABASE_URL``, ``LOTSE_KEYS``, ``LOTSE_LAND``.
+
+    Without them, the embedded defaults under ``LOTSE_INSTANCE`` (default ``./instance``) apply.
+    """
+    instance = Path(os.environ.get("LOTSE_INSTANCE") or Path.cwd() / "instance")
+    url = os.environ.get("LOTSE_DATABASE_URL") or f"sqlite:///{instance / 'lotse.db'}"
+    keyring = os.environ.get("LOTSE_KEYS")
+    if not keyring:
+        key_file = instance / "keys"
+        if not key_file.exists():
+            raise RuntimeError(f"No encryption keys: set LOTSE_KEYS or create {key_file} (lotse db upgrade).")
+        keyring = key_file.read_text().strip()
+    keys, active = parse_keyring(keyring)
+    return build_context(url, Vault(keys, active), BusinessCalendar(land=os.environ.get("LOTSE_LAND", "NW")))
+
+
+def retention_months() -> int:
+    return int(os.environ.get("LOTSE_RETENTION_MONTHS", str(DEFAULT_RETENTION_MONTHS)))
+
+
+def base_url() -> str:
+    return os.environ.get("LOTSE_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+
+def run_job(
+    name: str, ctx: EngineContext, now: datetime | None = None, dry_run: bool = False
+) -> dict[str, Any]:
+    """Run one job once and say what it did (ids and counts)."""
+    if name not in _RUNNERS:
+        raise ValueError(f"Unknown job {name!r}; choose one of {', '.join(JOBS)}.")
+    return _RUNNERS[name](ctx, now or ctx.clock.now(), dry_run)
+
+
+def _sweep(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]:
+    report = sweep_timers(ctx, now)
+    return {"fired": report.fired, "conflicts": report.conflicts, "failed": report.failed}
+
+
+def _outbox(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]:
+    settings = SmtpSettings.from_environment()
+    if settings is None:
+        return {"skipped": "no mail server configured (LOTSE_SMTP_HOST)"}
+    attempts = int(os.environ.get("LOTSE_MAIL_MAX_ATTEMPTS", str(MAX_ATTEMPTS)))
+    report = deliver_outbox(ctx, SmtpMailSender(settings), now, max_attempts=attempts, base_url=base_url())
+    return {"sent": report.sent, "retried": report.retried, "dead": report.dead, "skipped": report.skipped}
+
+
+def _digest(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]:
+    report = queue_digests(ctx, now)
+    return {
+        "working_day": report.working_day,
+        "queued": len(report.queued),
+        "nothing_to_say": len(report.nothing_to_say),
+        "already_queued": len(report.already_queued),
+    }
+
+
+def _purge(ctx: EngineContext, now: datetime, dry_run: bool) -> dict[str, Any]:
+    report = purge_expired_cases(ctx, now, months=retention_months(), dry_run=dry_run)
+    return {
+        "dry_run": report.dry_run,
+        "cutoff": report.cutoff.isoformat(),
+        "due": report.due,
+        "held": report.held,
+        "purged": report.purged,
+    }
+
+
+_RUNNERS: dict[str, Callable[[EngineContext, datetime, bool], dict[str, Any]]] = {
+    "sweep": _sweep,
+    "outbox": _outbox,
+    "digest": _digest,
+    "purge": _purge,
+}

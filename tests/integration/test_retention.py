@@ -1,0 +1,146 @@
+"""Retention purge: past the period a closed case keeps its statistics and loses its content;
+a legal hold keeps everything; a dry run changes nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.assessments import assessment_binding
+from engine.cases import open_case
+from engine.errors import NotPermitted
+from engine.models import AuditEvent, CaseNote, CasePurge, RiskAssessmentRow, Task
+from engine.notes import add_note
+from engine.processes import deploy_process
+from engine.retention import months_before, purge_expired_cases, set_legal_hold
+from tests.conftest import COUNSELLOR, TEAM_LEAD
+from tests.integration.small_models import GESPRAECH_MODEL
+from tests.steps import case_row, complete, stored_variables
+
+CLOSED = datetime(2024, 3, 15, 10, 0, tzinfo=UTC)
+PAST_RETENTION = datetime(2026, 3, 15, 10, 0, tzinfo=UTC)  # exactly 24 months later
+
+
+def _closed_case(ctx, at: datetime) -> int:
+    case_id = open_case(ctx, COUNSELLOR, process_key="gespraech", now=at).case_id
+    add_note(ctx, COUNSELLOR, case_id, "Herr Beispiel aus Musterstadt wurde erneut bedroht.", now=at)
+    values = {"land": "NW", "amt": "buergermeister", "schilderung": "Drohbrief an Herrn Beispiel"}
+    complete(ctx, COUNSELLOR, case_id, "rueckruf", values, now=at)
+    assert case_row(ctx, case_id).status == "closed"
+    return case_id
+
+
+def _count(ctx, model, *where) -> int:
+    with ctx.unit_of_work(writes=False) as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def cases(ctx):
+    deploy_process(ctx, "test", GESPRAECH_MODEL)
+    expired = _closed_case(ctx, CLOSED)
+    held = _closed_case(ctx, CLOSED)
+    recent = _closed_case(ctx, CLOSED + timedelta(days=1))
+    set_legal_hold(ctx, TEAM_LEAD, held, True, now=CLOSED)
+    return expired, held, recent
+
+
+def test_months_before_clips_the_day():
+    assert months_before(datetime(2026, 2, 28, 9, tzinfo=UTC), 24) == datetime(2024, 2, 28, 9, tzinfo=UTC)
+    assert months_before(datetime(2026, 3, 31, 9, tzinfo=UTC), 1) == datetime(2026, 2, 28, 9, tzinfo=UTC)
+
+
+def test_dry_run_lists_and_changes_nothing(ctx, cases):
+    expired, held, _recent = cases
+    before = case_row(ctx, expired)
+    report = purge_expired_cases(ctx, PAST_RETENTION, dry_run=True)
+    assert report.due == [before.reference] and report.held == [case_row(ctx, held).reference]
+    assert report.purged == []
+    after = case_row(ctx, expired)
+    assert (after.state, after.lock_version) == (before.state, before.lock_version)
+    assert _count(ctx, CaseNote, CaseNote.case_id == expired) == 1 and _count(ctx, CasePurge) == 0
+
+
+def test_not_a_second_early(ctx, cases):
+    report = purge_expired_cases(ctx, PAST_RETENTION - timedelta(seconds=1))
+    assert report.due == [] and report.purged == []
+
+
+def test_purge_keeps_statistics_and_audit_and_removes_content(ctx, cases):
+    expired, held, recent = cases
+    before = case_row(ctx, expired)
+    audit_before = _count(ctx, AuditEvent, AuditEvent.case_id == expired)
+    tasks_before = _count(ctx, Task, Task.case_id == expired)
+    assert stored_variables(ctx, expired)["schilderung"] == "Drohbrief an Herrn Beispiel"
+    report = purge_expired_cases(ctx, PAST_RETENTION)
+    assert report.purged == [before.reference]
+    after = case_row(ctx, expired)
+    # content gone: workflow state (all variables, party data included) and notes
+    assert after.state == b"" and _count(ctx, CaseNote, CaseNote.case_id == expired) == 0
+    # statistics stay
+    assert (after.status, after.land, after.office_type, after.opened_at, after.closed_at) == (
+        "closed",
+        "NW",
+        "buergermeister",
+        before.opened_at,
+        before.closed_at,
+    )
+    assert _count(ctx, Task, Task.case_id == expired) == tasks_before
+    # the audit trail stays, with the purge added
+    assert _count(ctx, AuditEvent, AuditEvent.case_id == expired) == audit_before + 1
+    with ctx.unit_of_work(writes=False) as session:
+        purge = session.get(CasePurge, expired)
+    assert (purge.retention_months, purge.notes_deleted, purge.purged_at) == (24, 1, PAST_RETENTION)
+    # the case under legal hold and the one still within the period are untouched
+    for untouched in (held, recent):
+        assert stored_variables(ctx, untouched)["schilderung"] == "Drohbrief an Herrn Beispiel"
+        assert _count(ctx, CaseNote, CaseNote.case_id == untouched) == 1
+    # running again purges nothing more
+    again = purge_expired_cases(ctx, PAST_RETENTION + timedelta(hours=1))
+    assert again.due == [] and again.purged == []
+
+
+def test_released_hold_lets_the_purge_proceed(ctx, cases):
+    _expired, held, _recent = cases
+    with pytest.raises(NotPermitted):
+        set_legal_hold(ctx, COUNSELLOR, held, False)
+    assert set_legal_hold(ctx, TEAM_LEAD, held, False) is True
+    assert set_legal_hold(ctx, TEAM_LEAD, held, False) is False
+    report = purge_expired_cases(ctx, PAST_RETENTION)
+    assert len(report.purged) == 2 and report.held == []
+    assert case_row(ctx, held).state == b""
+
+
+def _assessment(ctx, case_id: int) -> None:
+    with ctx.unit_of_work() as session:
+        session.add(
+            RiskAssessmentRow(
+                case_id=case_id,
+                task_id=f"task-{case_id}",
+                assessed_at=CLOSED,
+                assessed_by="anna",
+                incident=False,
+                proposal="MITTEL",
+                rule="R6",
+                result="HOCH",
+                overridden=True,
+                sealed=ctx.vault.seal(b'{"answers": [], "reason": "Fixierung"}', assessment_binding(case_id)),
+            )
+        )
+        session.commit()
+
+
+def test_purge_keeps_the_assessed_level_and_drops_answers_and_reason(ctx, cases):
+    expired, held, _ = cases
+    _assessment(ctx, expired)
+    _assessment(ctx, held)
+    purge_expired_cases(ctx, PAST_RETENTION)
+    with ctx.unit_of_work(writes=False) as session:
+        rows = {row.case_id: row for row in session.scalars(select(RiskAssessmentRow))}
+    assert (rows[expired].result, rows[expired].overridden, rows[expired].sealed) == ("HOCH", True, b"")
+    assert (
+        ctx.vault.open(rows[held].sealed, assessment_binding(held))
+        == b'{"answers": [], "reason": "Fixierung"}'
+    )

@@ -1,0 +1,70 @@
+"""Retention on the case page: a purged case says what happened; team leads set a legal hold."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine.cases import open_case
+from engine.processes import deploy_process
+from engine.retention import purge_expired_cases
+from tests.conftest import COUNSELLOR
+from tests.integration.small_models import GESPRAECH_MODEL
+from tests.steps import case_row, complete
+from tests.web.conftest import csrf_token
+
+
+def test_purged_case_page_is_gone_with_a_reason(app, client, auth, clock):
+    ctx = app.extensions["lotse"]
+    deploy_process(ctx, "test", GESPRAECH_MODEL)
+    case_id = open_case(ctx, COUNSELLOR, process_key="gespraech").case_id
+    complete(
+        ctx, COUNSELLOR, case_id, "rueckruf", {"land": "NW", "amt": "buergermeister", "schilderung": "x"}
+    )
+    auth.login("tara")
+    assert client.get(f"/faelle/{case_id}").status_code == 200
+    assert purge_expired_cases(ctx, clock.now() + timedelta(days=800)).purged
+    response = client.get(f"/faelle/{case_id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 410 and "Aufbewahrungsfrist gelöscht" in page
+
+
+def _closed_case(ctx) -> int:
+    deploy_process(ctx, "test", GESPRAECH_MODEL)
+    case_id = open_case(ctx, COUNSELLOR, process_key="gespraech").case_id
+    complete(
+        ctx, COUNSELLOR, case_id, "rueckruf", {"land": "NW", "amt": "buergermeister", "schilderung": "x"}
+    )
+    return case_id
+
+
+def test_team_lead_sets_a_legal_hold_that_stops_the_purge(app, client, auth, clock):
+    ctx = app.extensions["lotse"]
+    case_id = _closed_case(ctx)
+    auth.login("tara")
+    page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    bad = client.post(
+        f"/faelle/{case_id}/rechtliche-sperre", data={"hold": "vielleicht", "csrf_token": csrf_token(page)}
+    )
+    assert bad.status_code == 302 and case_row(ctx, case_id).legal_hold is False
+    assert "Ungültige Angabe" in client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    response = client.post(
+        f"/faelle/{case_id}/rechtliche-sperre", data={"hold": "ja", "csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 302 and case_row(ctx, case_id).legal_hold is True
+    after = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert "Rechtliche Sperre gesetzt" in after and "Rechtliche Sperre aufheben" in after
+    report = purge_expired_cases(ctx, clock.now() + timedelta(days=800))
+    assert report.purged == [] and len(report.held) == 1
+    assert client.get(f"/faelle/{case_id}").status_code == 200
+
+
+def test_counsellors_cannot_set_a_legal_hold(app, client, auth):
+    ctx = app.extensions["lotse"]
+    case_id = _closed_case(ctx)
+    auth.login("anna")
+    page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert "Rechtliche Sperre setzen" not in page
+    response = client.post(
+        f"/faelle/{case_id}/rechtliche-sperre", data={"hold": "ja", "csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 403 and case_row(ctx, case_id).legal_hold is False
