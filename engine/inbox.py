@@ -6,13 +6,24 @@ import math
 import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import Session
 
 from engine.business_calendar import BusinessCalendar
 from engine.cases import Actor
-from engine.models import Case, Staff, Task
+from engine.models import Case, ProcessVersion, Staff, Task
 
 TABS = ("mine", "groups", "overdue", "all")
 DUE_WINDOWS = ("overdue", "today", "3days", "none")
@@ -47,6 +58,11 @@ class InboxFilter:
             page=min(max(1, self.page), MAX_PAGE),
         )
 
+    @property
+    def narrowed(self) -> bool:
+        """Whether filters narrow the tab, so its count is not the page total."""
+        return bool(self.risk or self.land or self.step or self.due)
+
 
 @dataclass(frozen=True)
 class InboxRow:
@@ -73,16 +89,18 @@ class InboxPage:
     total: int
     pages: int
     counts: dict[str, int]
+    process_version_id: int | None = None  # the newest version of the process asked for, if any
 
 
 def tabs_for(actor: Actor) -> tuple[str, ...]:
     return TABS if actor.is_team_lead else TABS[:3]
 
 
-def tab_condition(actor: Actor, tab: str, now: datetime) -> ColumnElement[bool]:
-    mine = Task.assignee == actor.username
+def tab_condition(actor: Actor, tab: str) -> ColumnElement[bool]:
+    """Which open tasks a tab lists, with the person (``username``, ``groups``) and ``now`` as parameters."""
+    mine = Task.assignee == bindparam("username")
     groups = (
-        and_(Task.candidate_group.in_(sorted(actor.groups)), Task.assignee.is_(None))
+        and_(Task.candidate_group.in_(bindparam("groups", expanding=True)), Task.assignee.is_(None))
         if actor.groups
         else false()
     )
@@ -92,7 +110,7 @@ def tab_condition(actor: Actor, tab: str, now: datetime) -> ColumnElement[bool]:
         return groups
     if tab == "overdue":
         scope = true() if actor.is_team_lead else or_(mine, groups)
-        return and_(scope, Task.due_at < now)
+        return and_(scope, Task.due_at < bindparam("now"))
     return true() if actor.is_team_lead else false()
 
 
@@ -121,34 +139,135 @@ def inbox_page(
     now: datetime,
     calendar: BusinessCalendar,
     shared: SharedCounts | None = None,
+    process_key: str | None = None,
 ) -> InboxPage:
+    """One page of a tab in two statements: the counts (and the filtered total, and the newest version
+    of ``process_key``), then the page's rows. Statements are built once per shape and reused."""
     wanted = wanted.cleaned(actor)
-    counts = _tab_counts(session, actor, now, shared)
-    if wanted.risk or wanted.land or wanted.step or wanted.due:
-        total = _count(
-            session, _filtered(select(func.count()).select_from(Task), actor, wanted, now, calendar)
-        )
-    else:
-        total = counts[wanted.tab]
+    connection = session.connection()
+    params = _parameters(actor, wanted, now, calendar, process_key)
+    key = (frozenset(actor.groups), actor.is_team_lead)
+    team = shared.get(key, now) if shared is not None else None
+    head = connection.execute(_head_statement(actor, wanted, team is None, process_key is not None), params)
+    found = head.one()._mapping
+    if team is None:
+        team = {name: int(found[name] or 0) for name in _team_tabs(actor)}
+        if shared is not None:
+            shared.put(key, team, now)
+    counts = {"mine": int(found["mine"] or 0), **team}
+    if not actor.is_team_lead:
+        counts["overdue"] = team["overdue"] + int(found["mine_overdue"] or 0)
+    counts = {tab: counts[tab] for tab in tabs_for(actor)}
+    total = int(found["total"] or 0) if wanted.narrowed else counts[wanted.tab]
     pages = max(1, math.ceil(total / PER_PAGE))
-    page = min(wanted.page, pages)
-    wanted = replace(wanted, page=page)
-    # Pick the page's task ids first (from the indexes alone where possible), then read their rows.
-    chosen = (
-        _filtered(select(Task.id), actor, wanted, now, calendar)
-        .order_by(*_order(wanted.sort))
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
+    wanted = replace(wanted, page=min(wanted.page, pages))
+    params.update(limit=PER_PAGE, offset=(wanted.page - 1) * PER_PAGE)
+    rows = [InboxRow(*row) for row in connection.execute(_rows_statement(actor, wanted), params)]
+    version_id = found["version_id"] if process_key is not None else None
+    return InboxPage(wanted, rows, total, pages, counts, version_id)
+
+
+def _parameters(
+    actor: Actor, wanted: InboxFilter, now: datetime, calendar: BusinessCalendar, process_key: str | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"username": actor.username, "now": now}
+    if actor.groups:
+        params["groups"] = sorted(actor.groups)
+    params.update({name: getattr(wanted, name) for name in ("risk", "land", "step") if getattr(wanted, name)})
+    if wanted.due == "today":
+        params["due_until"] = _end_of_day(now, calendar)
+    elif wanted.due == "3days":
+        params["due_until"] = calendar.add_working_days(now, 3)
+    if process_key is not None:
+        params["process_key"] = process_key
+    return params
+
+
+def _shape(actor: Actor, wanted: InboxFilter) -> tuple[Any, ...]:
+    """What decides the text of a statement (never the values, which are parameters)."""
+    due = "until" if wanted.due in ("today", "3days") else wanted.due
+    return (
+        actor.is_team_lead,
+        bool(actor.groups),
+        wanted.tab,
+        bool(wanted.risk),
+        bool(wanted.land),
+        bool(wanted.step),
+        due,
     )
-    query = (
+
+
+_statements: dict[tuple[Any, ...], Select] = {}
+
+
+def _head_statement(actor: Actor, wanted: InboxFilter, with_team: bool, with_version: bool) -> Select:
+    key = ("head", *_shape(actor, wanted), with_team, with_version)
+    found = _statements.get(key)
+    if found is None:
+        found = _statements[key] = _build_head(actor, wanted, with_team, with_version)
+    return found
+
+
+def _rows_statement(actor: Actor, wanted: InboxFilter) -> Select:
+    key = ("rows", *_shape(actor, wanted), wanted.sort)
+    found = _statements.get(key)
+    if found is None:
+        found = _statements[key] = _build_rows(actor, wanted)
+    return found
+
+
+def _team_tabs(actor: Actor) -> tuple[str, ...]:
+    return ("groups", "overdue", "all") if actor.is_team_lead else ("groups", "overdue")
+
+
+def _open_count(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
+    return select(func.count()).select_from(Task).where(Task.status == "open", *conditions).scalar_subquery()
+
+
+def _build_head(actor: Actor, wanted: InboxFilter, with_team: bool, with_version: bool) -> Select:
+    """The tab counts: the actor's own always, the team's unless shared; "mine" and "my groups" never
+    overlap, so a counsellor's overdue tab is the sum of both parts, each answered from one index."""
+    overdue = Task.due_at < bindparam("now")
+    mine = tab_condition(actor, "mine")
+    columns: list[ColumnElement[Any]] = [_open_count(mine).label("mine")]
+    if not actor.is_team_lead:
+        columns.append(_open_count(mine, overdue).label("mine_overdue"))
+    if with_team:
+        groups = tab_condition(actor, "groups")
+        columns.append(_open_count(groups).label("groups"))
+        if actor.is_team_lead:
+            columns += [_open_count(overdue).label("overdue"), _open_count().label("all")]
+        else:
+            columns.append(_open_count(groups, overdue).label("overdue"))
+    if wanted.narrowed:
+        counted = _filtered(select(func.count()).select_from(Task), actor, wanted)
+        columns.append(counted.scalar_subquery().label("total"))
+    if with_version:
+        newest = (
+            select(ProcessVersion.id)
+            .where(ProcessVersion.key == bindparam("process_key"))
+            .order_by(ProcessVersion.version.desc())
+            .limit(1)
+        )
+        columns.append(newest.scalar_subquery().label("version_id"))
+    return select(*columns)
+
+
+def _build_rows(actor: Actor, wanted: InboxFilter) -> Select:
+    """Pick the page's task ids first (from the indexes alone where possible), then read their rows."""
+    chosen = (
+        _filtered(select(Task.id), actor, wanted)
+        .order_by(*_order(wanted.sort))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    return (
         select(*_ROW_COLUMNS)
         .join_from(Task, Case, Case.id == Task.case_id)
         .outerjoin(Staff, Staff.username == Task.assignee)
         .where(Task.id.in_(chosen))
         .order_by(*_order(wanted.sort))
     )
-    rows = [InboxRow(*row) for row in session.execute(query)]
-    return InboxPage(wanted, rows, total, pages, counts)
 
 
 class SharedCounts:
@@ -183,64 +302,20 @@ class SharedCounts:
             self._entries.clear()
 
 
-def _open_count(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
-    return select(func.count()).select_from(Task).where(Task.status == "open", *conditions).scalar_subquery()
-
-
-def _tab_counts(session: Session, actor: Actor, now: datetime, shared: SharedCounts | None) -> dict[str, int]:
-    """The open tasks of every tab the actor has: their own counts fresh, the team's from ``shared``.
-
-    "Mine" (assigned to the actor) and "my groups" (unassigned) never overlap, so the overdue tab of
-    a counsellor is the sum of both parts; each part is answered from one partial index.
-    """
-    overdue = Task.due_at < now
-    mine = tab_condition(actor, "mine", now)
-    key = (frozenset(actor.groups), actor.is_team_lead)
-    team = shared.get(key, now) if shared is not None else None
-    own_columns = [_open_count(mine).label("mine")]
-    if not actor.is_team_lead:
-        own_columns.append(_open_count(mine, overdue).label("mine_overdue"))
-    team_columns: list[ColumnElement[int]] = []
-    if team is None:
-        groups = tab_condition(actor, "groups", now)
-        team_columns.append(_open_count(groups).label("groups"))
-        if actor.is_team_lead:
-            team_columns += [_open_count(overdue).label("overdue"), _open_count().label("all")]
-        else:
-            team_columns.append(_open_count(groups, overdue).label("overdue"))
-    row = session.execute(select(*own_columns, *team_columns)).one()._mapping
-    if team is None:
-        team = {column.name: int(row[column.name] or 0) for column in team_columns}
-        if shared is not None:
-            shared.put(key, team, now)
-    counts = {"mine": int(row["mine"] or 0), **team}
-    if not actor.is_team_lead:
-        counts["overdue"] = team["overdue"] + int(row["mine_overdue"] or 0)
-    return {tab: counts[tab] for tab in tabs_for(actor)}
-
-
-def _count(session: Session, query: Select[tuple[int]]) -> int:
-    return int(session.scalar(query) or 0)
-
-
-def _filtered(
-    query: Select, actor: Actor, wanted: InboxFilter, now: datetime, calendar: BusinessCalendar
-) -> Select:
+def _filtered(query: Select, actor: Actor, wanted: InboxFilter) -> Select:
     if wanted.risk or wanted.land:  # every task has its case, so the join is needed only to filter
         query = query.join(Case, Case.id == Task.case_id)
-    query = query.where(Task.status == "open", tab_condition(actor, wanted.tab, now))
+    query = query.where(Task.status == "open", tab_condition(actor, wanted.tab))
     if wanted.risk:
-        query = query.where(Case.risk_level == wanted.risk)
+        query = query.where(Case.risk_level == bindparam("risk"))
     if wanted.land:
-        query = query.where(Case.land == wanted.land)
+        query = query.where(Case.land == bindparam("land"))
     if wanted.step:
-        query = query.where(Task.element_id == wanted.step)
+        query = query.where(Task.element_id == bindparam("step"))
     if wanted.due == "overdue":
-        query = query.where(Task.due_at < now)
-    elif wanted.due == "today":
-        query = query.where(Task.due_at <= _end_of_day(now, calendar))
-    elif wanted.due == "3days":
-        query = query.where(Task.due_at <= calendar.add_working_days(now, 3))
+        query = query.where(Task.due_at < bindparam("now"))
+    elif wanted.due in ("today", "3days"):
+        query = query.where(Task.due_at <= bindparam("due_until"))
     elif wanted.due == "none":
         query = query.where(Task.due_at.is_(None))
     return query

@@ -17,7 +17,7 @@ from engine.cases import Actor, claim_task, reassign_task, release_task
 from engine.due_times import describe_due
 from engine.errors import DomainError
 from engine.inbox import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
-from engine.models import ProcessVersion, Staff
+from engine.models import Staff
 from web.auth import requires_role
 from web.formatting import when
 from web.i18n import language
@@ -40,6 +40,7 @@ def _wanted(source) -> InboxFilter:
     )
 
 
+PROCESS_KEY = "fallbearbeitung"  # the process whose steps the step filter offers
 PLACEHOLDER = "__task__"  # stands for a task id in URL patterns built once per page
 
 
@@ -75,8 +76,8 @@ def _render(wanted: InboxFilter) -> str:
     actor = current_user.actor
     now = context.clock.now()
     with context.unit_of_work(writes=False) as session:
-        page = inbox_page(session, actor, wanted, now, context.calendar, shared_counts())
-        version_id = _latest_version_id(session, "fallbearbeitung")
+        page = inbox_page(session, actor, wanted, now, context.calendar, shared_counts(), PROCESS_KEY)
+        version_id = page.process_version_id
         steps = context.process(session, version_id).user_tasks() if version_id is not None else []
         colleagues = _colleagues(session) if actor.is_team_lead else []
     template = "inbox/_list.html" if request.headers.get("HX-Request") else "inbox/inbox.html"
@@ -103,12 +104,15 @@ def shared_counts() -> SharedCounts:
     return extensions["lotse_inbox_counts"]
 
 
+COLLEAGUES = (
+    select(Staff.username, Staff.display_name, Staff.roles)
+    .where(Staff.active.is_(True))
+    .order_by(Staff.display_name)
+)
+
+
 def _colleagues(session) -> list[tuple[str, str, frozenset[str]]]:
-    found = session.execute(
-        select(Staff.username, Staff.display_name, Staff.roles)
-        .where(Staff.active.is_(True))
-        .order_by(Staff.display_name)
-    ).all()
+    found = session.connection().execute(COLLEAGUES).all()
     return [(username, name, frozenset(roles.split())) for username, name, roles in found]
 
 
@@ -162,16 +166,6 @@ def _options(colleagues: list[tuple[str, str, frozenset[str]]], group: str | Non
         f'<option value="{escape(username)}">{escape(name)}</option>'
         for username, name, roles in colleagues
         if not group or group in roles
-    )
-
-
-def _latest_version_id(session, key: str) -> int | None:
-    """The id of the newest version of a process; the model itself (large) is not read per request."""
-    return session.scalar(
-        select(ProcessVersion.id)
-        .where(ProcessVersion.key == key)
-        .order_by(ProcessVersion.version.desc())
-        .limit(1)
     )
 
 
