@@ -1082,7 +1082,7 @@ def run_inbox(
 
 def statements_per_page(url: str, steps: list[str], requests: int = 300) -> dict[str, Any]:
     """What one inbox page costs inside the app, free of load and of the other processes on this machine:
-    SQL statements, connection checkouts and transactions per page (SQLAlchemy events), and the CPU time
+    SQL statements and connection checkouts per page (SQLAlchemy events), and the CPU time
     of this process (app, SQLAlchemy, driver; no HTTP server), by role, over the mix the clients send."""
     with tempfile.TemporaryDirectory(prefix="lotse-bench-statements-") as directory:
         app = create_app(
@@ -1097,7 +1097,6 @@ def statements_per_page(url: str, steps: list[str], requests: int = 300) -> dict
         seen: Counter[str] = Counter()
         listeners = (
             (db, "before_cursor_execute", lambda *_: seen.update(["statements"])),
-            (db, "begin", lambda *_: seen.update(["transactions"])),
             (db.pool, "checkout", lambda *_: seen.update(["checkouts"])),
         )
         for target, name, listener in listeners:
@@ -1117,10 +1116,7 @@ def statements_per_page(url: str, steps: list[str], requests: int = 300) -> dict
                 statuses = Counter(client.get(path, headers=headers).status_code for path, headers in mix)
                 cpu = time.process_time() - started
                 report[role] = {
-                    **{
-                        name: round(seen[name] / requests, 2)
-                        for name in ("statements", "checkouts", "transactions")
-                    },
+                    **{name: round(seen[name] / requests, 2) for name in ("statements", "checkouts")},
                     "cpu_ms": round(cpu * 1000 / requests, 2),
                     "statuses": {str(status): count for status, count in statuses.items()},
                 }

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    Connection,
     Select,
     and_,
     bindparam,
@@ -19,7 +20,6 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import Session
 
 from engine.business_calendar import BusinessCalendar
 from engine.cases import Actor
@@ -133,7 +133,7 @@ _ROW_COLUMNS = (
 
 
 def inbox_page(
-    session: Session,
+    connection: Connection,
     actor: Actor,
     wanted: InboxFilter,
     now: datetime,
@@ -144,7 +144,6 @@ def inbox_page(
     """One page of a tab in two statements: the counts (and the filtered total, and the newest version
     of ``process_key``), then the page's rows. Statements are built once per shape and reused."""
     wanted = wanted.cleaned(actor)
-    connection = session.connection()
     params = _parameters(actor, wanted, now, calendar, process_key)
     key = (frozenset(actor.groups), actor.is_team_lead)
     team = shared.get(key, now) if shared is not None else None

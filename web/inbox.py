@@ -10,7 +10,8 @@ from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from engine.business_calendar import BusinessCalendar
@@ -19,6 +20,7 @@ from engine.due_times import describe_due
 from engine.errors import DomainError
 from engine.inbox import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
 from engine.models import Staff
+from web.app import reading
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
 from web.i18n import language
@@ -111,11 +113,13 @@ def _render(wanted: InboxFilter) -> str:
     context = current_app.extensions["lotse"]
     actor = current_user.actor
     now = context.clock.now()
-    with context.unit_of_work(writes=False) as session:
-        page = inbox_page(session, actor, wanted, now, context.calendar, shared_counts(), PROCESS_KEY)
-        version_id = page.process_version_id
-        steps = context.process(session, version_id).user_tasks() if version_id is not None else []
-        colleagues = _colleagues(session) if actor.is_team_lead else []
+    connection = reading()
+    try:
+        page = inbox_page(connection, actor, wanted, now, context.calendar, shared_counts(), PROCESS_KEY)
+        steps = _steps(connection, page.process_version_id)
+        colleagues = _colleagues(connection) if actor.is_team_lead else []
+    finally:
+        connection.rollback()
     lang = language()
     chosen = page.filter
     query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
@@ -170,6 +174,21 @@ def shared_counts() -> SharedCounts:
     return extensions["lotse_inbox_counts"]
 
 
+_steps_by_version: dict[int, list[tuple[str, str]]] = {}
+
+
+def _steps(connection: Connection, version_id: int | None) -> list[tuple[str, str]]:
+    """The user tasks of a process version for the step filter (a version never changes)."""
+    if version_id is None:
+        return []
+    found = _steps_by_version.get(version_id)
+    if found is None:
+        with Session(bind=connection) as session:
+            found = current_app.extensions["lotse"].process(session, version_id).user_tasks()
+        _steps_by_version[version_id] = found
+    return found
+
+
 COLLEAGUES = (
     select(Staff.username, Staff.display_name, Staff.roles)
     .where(Staff.active.is_(True))
@@ -177,8 +196,8 @@ COLLEAGUES = (
 )
 
 
-def _colleagues(session) -> list[tuple[str, str, frozenset[str]]]:
-    found = session.connection().execute(COLLEAGUES).all()
+def _colleagues(connection: Connection) -> list[tuple[str, str, frozenset[str]]]:
+    found = connection.execute(COLLEAGUES).all()
     return [(username, name, frozenset(roles.split())) for username, name, roles in found]
 
 
