@@ -19,6 +19,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 
 from engine.business_calendar import BusinessCalendar
@@ -160,7 +161,8 @@ def inbox_page(
     total = int(found["total"] or 0) if wanted.narrowed else counts[wanted.tab]
     pages = max(1, math.ceil(total / PER_PAGE))
     wanted = replace(wanted, page=min(wanted.page, pages))
-    params.update(limit=PER_PAGE, offset=(wanted.page - 1) * PER_PAGE)
+    offset = (wanted.page - 1) * PER_PAGE
+    params.update(limit=PER_PAGE, offset=offset, reach=offset + PER_PAGE)
     rows = [InboxRow(*row) for row in connection.execute(_rows_statement(actor, wanted), params)]
     version_id = found["version_id"] if process_key is not None else None
     return InboxPage(wanted, rows, total, pages, counts, version_id)
@@ -254,18 +256,40 @@ def _build_head(actor: Actor, wanted: InboxFilter, with_team: bool, with_version
 
 def _build_rows(actor: Actor, wanted: InboxFilter) -> Select:
     """Pick the page's task ids first (from the indexes alone where possible), then read their rows."""
-    chosen = (
-        _filtered(select(Task.id), actor, wanted)
-        .order_by(*_order(wanted.sort))
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
     return (
         select(*_ROW_COLUMNS)
         .join_from(Task, Case, Case.id == Task.case_id)
         .outerjoin(Staff, Staff.username == Task.assignee)
-        .where(Task.id.in_(chosen))
+        .where(Task.id.in_(_chosen(actor, wanted)))
         .order_by(*_order(wanted.sort))
+    )
+
+
+def _chosen(actor: Actor, wanted: InboxFilter) -> Select:
+    """The ids of the page's tasks, in order. A counsellor's overdue tab is "mine" or "my groups", which
+    never overlap: the first rows of each, read in order from its own index, are merged, instead of
+    every overdue task of the team being fetched and sorted."""
+    if wanted.tab == "overdue" and not actor.is_team_lead and actor.groups:
+        parts = [
+            _filtered(select(Task.id, Task.due_at, Task.priority), actor, replace(wanted, tab=tab))
+            .where(Task.due_at < bindparam("now"))
+            .order_by(*_order(wanted.sort))
+            .limit(bindparam("reach"))
+            .subquery()
+            for tab in ("mine", "groups")
+        ]
+        merged = union_all(*(select(part.c.id, part.c.due_at, part.c.priority) for part in parts)).subquery()
+        return (
+            select(merged.c.id)
+            .order_by(*_order(wanted.sort, merged.c))
+            .limit(bindparam("limit"))
+            .offset(bindparam("offset"))
+        )
+    return (
+        _filtered(select(Task.id), actor, wanted)
+        .order_by(*_order(wanted.sort))
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
     )
 
 
@@ -326,8 +350,9 @@ def _end_of_day(now: datetime, calendar: BusinessCalendar) -> datetime:
     return midnight
 
 
-def _order(sort: str) -> tuple[ColumnElement, ...]:
-    due = Task.due_at.asc().nulls_last()
+def _order(sort: str, columns: Any = Task) -> tuple[ColumnElement, ...]:
+    """The list's order over ``columns`` (the task table, or a subquery with its id, due_at, priority)."""
+    due = columns.due_at.asc().nulls_last()
     if sort == "priority":
-        return (Task.priority.desc(), due, Task.id)
-    return (due, Task.priority.desc(), Task.id)
+        return (columns.priority.desc(), due, columns.id)
+    return (due, columns.priority.desc(), columns.id)
