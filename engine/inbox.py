@@ -148,8 +148,13 @@ def inbox_page(
     params = _parameters(actor, wanted, now, calendar, process_key)
     key = (frozenset(actor.groups), actor.is_team_lead)
     team = shared.get(key, now) if shared is not None else None
-    head = connection.execute(_head_statement(actor, wanted, team is None, process_key is not None), params)
-    found = head.one()._mapping
+    # A filtered total of a team's tab is a team count too: shared the same way.
+    team_tab = wanted.tab in ("groups", "all") or (wanted.tab == "overdue" and actor.is_team_lead)
+    total_key = (*key, wanted.tab, wanted.risk, wanted.land, wanted.step, wanted.due)
+    shared_total = shared.get(total_key, now) if shared is not None and wanted.narrowed and team_tab else None
+    with_total = wanted.narrowed and shared_total is None
+    statement = _head_statement(actor, wanted, team is None, with_total, process_key is not None)
+    found = connection.execute(statement, params).one()._mapping
     if team is None:
         team = {name: int(found[name] or 0) for name in _team_tabs(actor)}
         if shared is not None:
@@ -158,7 +163,14 @@ def inbox_page(
     if not actor.is_team_lead:
         counts["overdue"] = team["overdue"] + int(found["mine_overdue"] or 0)
     counts = {tab: counts[tab] for tab in tabs_for(actor)}
-    total = int(found["total"] or 0) if wanted.narrowed else counts[wanted.tab]
+    if shared_total is not None:
+        total = shared_total["total"]
+    elif wanted.narrowed:
+        total = int(found["total"] or 0)
+        if shared is not None and team_tab:
+            shared.put(total_key, {"total": total}, now)
+    else:
+        total = counts[wanted.tab]
     pages = max(1, math.ceil(total / PER_PAGE))
     wanted = replace(wanted, page=min(wanted.page, pages))
     offset = (wanted.page - 1) * PER_PAGE
@@ -201,11 +213,13 @@ def _shape(actor: Actor, wanted: InboxFilter) -> tuple[Any, ...]:
 _statements: dict[tuple[Any, ...], Select] = {}
 
 
-def _head_statement(actor: Actor, wanted: InboxFilter, with_team: bool, with_version: bool) -> Select:
-    key = ("head", *_shape(actor, wanted), with_team, with_version)
+def _head_statement(
+    actor: Actor, wanted: InboxFilter, with_team: bool, with_total: bool, with_version: bool
+) -> Select:
+    key = ("head", *_shape(actor, wanted), with_team, with_total, with_version)
     found = _statements.get(key)
     if found is None:
-        found = _statements[key] = _build_head(actor, wanted, with_team, with_version)
+        found = _statements[key] = _build_head(actor, wanted, with_team, with_total, with_version)
     return found
 
 
@@ -225,7 +239,9 @@ def _open_count(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
     return select(func.count()).select_from(Task).where(Task.status == "open", *conditions).scalar_subquery()
 
 
-def _build_head(actor: Actor, wanted: InboxFilter, with_team: bool, with_version: bool) -> Select:
+def _build_head(
+    actor: Actor, wanted: InboxFilter, with_team: bool, with_total: bool, with_version: bool
+) -> Select:
     """The tab counts: the actor's own always, the team's unless shared; "mine" and "my groups" never
     overlap, so a counsellor's overdue tab is the sum of both parts, each answered from one index."""
     overdue = Task.due_at < bindparam("now")
@@ -240,7 +256,7 @@ def _build_head(actor: Actor, wanted: InboxFilter, with_team: bool, with_version
             columns += [_open_count(overdue).label("overdue"), _open_count().label("all")]
         else:
             columns.append(_open_count(groups, overdue).label("overdue"))
-    if wanted.narrowed:
+    if with_total:
         counted = _filtered(select(func.count()).select_from(Task), actor, wanted)
         columns.append(counted.scalar_subquery().label("total"))
     if with_version:
@@ -298,26 +314,32 @@ class SharedCounts:
 
     "Meine Gruppen", "Überfällig" of the groups and the team leads' "Alle offenen" count thousands of
     index entries and are identical for a whole team, so one process answers them at most every
-    ``ttl`` seconds; a person's own counts ("Meine Aufgaben") are always read fresh, and an action in
-    this process (claim, release, complete) forgets the cache at once.
+    ``ttl`` seconds, and so the totals of these tabs under a filter; a person's own counts ("Meine
+    Aufgaben", and their part of "Überfällig") are always read fresh, and an action in this process
+    (claim, release, complete) forgets the cache at once.
     """
+
+    MAX_ENTRIES = 5_000  # filters make many keys: beyond this, expired entries go, then all
 
     def __init__(self, ttl: float = 5.0) -> None:
         self.ttl = timedelta(seconds=ttl)
-        self._entries: dict[tuple[frozenset[str], bool], tuple[datetime, dict[str, int]]] = {}
+        self._entries: dict[tuple[Any, ...], tuple[datetime, dict[str, int]]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[frozenset[str], bool], now: datetime) -> dict[str, int] | None:
+    def get(self, key: tuple[Any, ...], now: datetime) -> dict[str, int] | None:
         with self._lock:
             entry = self._entries.get(key)
         if entry is None or not entry[0] - self.ttl <= now < entry[0]:  # expired, or the clock went back
             return None
         return entry[1]
 
-    def put(self, key: tuple[frozenset[str], bool], counts: dict[str, int], now: datetime) -> None:
+    def put(self, key: tuple[Any, ...], counts: dict[str, int], now: datetime) -> None:
         if not self.ttl:
             return
         with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                fresh = {k: entry for k, entry in self._entries.items() if now < entry[0]}
+                self._entries = fresh if len(fresh) < self.MAX_ENTRIES else {}
             self._entries[key] = (now + self.ttl, counts)
 
     def clear(self) -> None:

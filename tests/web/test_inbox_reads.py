@@ -108,3 +108,63 @@ def test_a_deactivated_person_is_signed_out_at_the_next_request(deployed, client
         session.commit()
     response = client.get("/")
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def _total(page: str) -> int:
+    found = re.search(r'id="inbox-summary"[^>]*>(\d+) Aufgabe', page)
+    assert found, "no total on the page"
+    return int(found.group(1))
+
+
+def test_filtered_totals_of_team_tabs_are_shared_for_seconds_own_ones_are_fresh(deployed, tmp_path, clock):
+    """With the production setting a filtered "Meine Gruppen" total is a team count like the tab's own."""
+    from engine.staff import add_staff
+    from tests.web.conftest import PASSWORD, ROLES, csrf_token
+    from web.app import create_app
+
+    for username, roles in ROLES.items():
+        add_staff(deployed, "test", username, username.title(), PASSWORD, list(roles))
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "LOTSE_CONTEXT": deployed})
+    anna = app.test_client()
+    login = anna.get("/login").get_data(as_text=True)
+    anna.post("/login", data={"username": "anna", "password": PASSWORD, "csrf_token": csrf_token(login)})
+    first = open_case(deployed, COUNSELLOR).case_id
+    assert _total(anna.get("/?tab=groups&step=eingang").get_data(as_text=True)) == 1
+    open_case(deployed, COUNSELLOR)  # not through this process
+    page = anna.get("/?tab=groups&step=eingang").get_data(as_text=True)
+    assert _total(page) == 1 and len(_rows(page)) == 2  # the total may lag a few seconds, the rows never
+    clock.set(clock.now() + timedelta(seconds=6))
+    page = anna.get("/?tab=groups&step=eingang").get_data(as_text=True)
+    assert _total(page) == 2
+    anna.post(
+        f"/aufgaben/{task_id_for(deployed, first, 'eingang')}/uebernehmen",
+        data={"csrf_token": csrf_token(page)},
+    )  # an action in this process forgets the shared totals at once
+    assert _total(anna.get("/?tab=groups&step=eingang").get_data(as_text=True)) == 1
+    claim_task(deployed, COUNSELLOR, task_id_for(deployed, cases_left(deployed, first), "eingang"))
+    assert _total(anna.get("/?tab=mine&step=eingang").get_data(as_text=True)) == 2  # own: always fresh
+
+
+def cases_left(ctx, claimed: int) -> int:
+    """The other case with an open Eingang (the one not claimed yet)."""
+    with ctx.unit_of_work(writes=False) as session:
+        return session.scalar(
+            select(Task.case_id).where(
+                Task.status == "open", Task.element_id == "eingang", Task.case_id != claimed
+            )
+        )
+
+
+def test_shared_counts_stay_bounded_however_many_filters_are_asked_for(clock):
+    from engine.inbox import SharedCounts
+
+    shared = SharedCounts(5.0)
+    now = clock.now()
+    for number in range(SharedCounts.MAX_ENTRIES + 10):
+        shared.put(("team", number), {"total": number}, now)
+    assert len(shared._entries) <= SharedCounts.MAX_ENTRIES
+    assert shared.get(("team", SharedCounts.MAX_ENTRIES + 9), now) == {"total": SharedCounts.MAX_ENTRIES + 9}
+    later = now + timedelta(seconds=6)
+    shared.put(("team", "late"), {"total": 1}, later)  # expired entries are the first to go
+    assert shared.get(("team", SharedCounts.MAX_ENTRIES + 9), later) is None
+    assert shared.get(("team", "late"), later) == {"total": 1}
