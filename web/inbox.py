@@ -215,22 +215,20 @@ def _rows_html(
 
     ``hidden`` holds the form fields every action carries (CSRF token, the list's filters).
     """
-    t = labels(lang)
+    t = {key: escape(text) for key, text in labels(lang).items()}
     links = RowLinks()
     groups: dict[str | None, str] = {}
     options_by_group: dict[str | None, str] = {}
-    claim_button = f'<button class="small" type="submit">{escape(t["claim"])}</button>'
-    release_button = f'<button class="small secondary" type="submit">{escape(t["release"])}</button>'
+    claim_button = f'<button class="small" type="submit">{t["claim"]}</button>'
+    release_button = f'<button class="small secondary" type="submit">{t["release"]}</button>'
+    escalated = f'<br><span class="escalated">{t["escalated"]}</span>'
     parts = []
     for row in rows:
         task_id = escape(row.task_id)
         due = describe_due(calendar, row.due_at, now)
-        if row.case_escalated:
-            case_note = f'<br><span class="escalated">{escape(t["escalated"])}</span>'
-        else:
-            case_note = ""
+        case_note = escalated if row.case_escalated else ""
         if row.priority >= 80:
-            priority = f'<br><span class="muted">{escape(t["priority"])} {row.priority}</span>'
+            priority = f'<br><span class="muted">{t["priority"]} {row.priority}</span>'
         else:
             priority = ""
         if row.assignee:
@@ -238,7 +236,7 @@ def _rows_html(
         else:
             if row.candidate_group not in groups:
                 groups[row.candidate_group] = escape(group(row.candidate_group))
-            assignee = f'<span class="muted">{escape(t["group"])} {groups[row.candidate_group]}</span>'
+            assignee = f'<span class="muted">{t["group"]} {groups[row.candidate_group]}</span>'
         if row.assignee is None:
             action = _action_form(links.claim.replace(PLACEHOLDER, task_id), hidden, claim_button)
         elif row.assignee == actor.username or actor.is_team_lead:
@@ -255,16 +253,16 @@ def _rows_html(
             url = links.assign.replace(PLACEHOLDER, task_id)
             action += (
                 f'<form method="post" action="{url}" hx-post="{url}" hx-target="#inbox" hx-swap="outerHTML">'
-                f'{hidden}<label class="sr-only" for="assign-{task_id}">{escape(t["assign_to"])}</label>'
-                f'<select id="assign-{task_id}" name="assignee"><option value="">{escape(t["group"])}</option>'
+                f'{hidden}<label class="sr-only" for="assign-{task_id}">{t["assign_to"]}</label>'
+                f'<select id="assign-{task_id}" name="assignee"><option value="">{t["group"]}</option>'
                 f"{options}</select>"
-                f'<button class="small secondary" type="submit">{escape(t["assign"])}</button></form>'
+                f'<button class="small secondary" type="submit">{t["assign"]}</button></form>'
             )
         parts.append(
             f'<tr data-task="{task_id}" data-step="{escape(row.element_id)}">\n'
             f'<td><a href="{links.case}{row.case_id}">{escape(row.reference or row.case_id)}</a>{case_note}</td>\n'
             f'<td><a href="{links.task.replace(PLACEHOLDER, task_id)}">{escape(row.title)}</a>{priority}</td>\n'
-            f'<td><span class="risk {risk_class(row.risk_level)}">{escape(row.risk_level or t["open"])}</span></td>\n'
+            f'<td><span class="risk {risk_class(row.risk_level)}">{escape(row.risk_level) if row.risk_level else t["open"]}</span></td>\n'
             f"<td>{escape(row.land or '–')}</td>\n"
             f'<td><span class="due {due.state}" title="{when(row.due_at)}">{escape(due.text(lang))}</span></td>\n'
             f"<td>{assignee}</td>\n"
