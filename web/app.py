@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 from flask_wtf import CSRFProtect
 from sqlalchemy import Connection
 
@@ -43,7 +43,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     for area in (inbox, tasks, cases, deadlines, admin, account, status):
         app.register_blueprint(area.blueprint)
-    app.teardown_appcontext(_close_reading)
+    app.teardown_appcontext(done_reading)
     return app
 
 
@@ -65,7 +65,16 @@ def reading() -> Connection:
     return connection
 
 
-def _close_reading(_error: BaseException | None) -> None:
+def reads_again() -> bool:
+    """Whether the request's view reads on the reading connection too (marked ``reuses_reading``);
+    if not, the connection goes back to the pool as soon as the signed-in person is known, so that a
+    request never holds it while a use case takes a second one."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "reuses_reading", False)
+
+
+def done_reading(_error: BaseException | None = None) -> None:
+    """Give the request's reading connection back to the pool (at the latest when the request ends)."""
     connection = g.pop("lotse_reading", None)
     if connection is not None:
         connection.close()

@@ -32,7 +32,7 @@ from engine.cases import Actor
 from engine.errors import DomainError
 from engine.models import Staff
 from engine.staff import StaffMember, authenticate
-from web.app import reading
+from web.app import done_reading, reading, reads_again
 
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -78,6 +78,8 @@ def _load(user_id: str) -> SignedIn | None:
         found = connection.execute(SIGNED_IN, {"staff_id": int(user_id)}).first()
     finally:
         connection.rollback()
+        if not reads_again():
+            done_reading()
     if found is None:
         return None
     staff_id, username, display_name, roles, language = found

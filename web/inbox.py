@@ -293,6 +293,9 @@ def inbox() -> str:
     return _render(_wanted(request.args))
 
 
+inbox.reuses_reading = True  # type: ignore[attr-defined]  # the page reads where the user loader did
+
+
 def _after_action(wanted: InboxFilter) -> str | Response:
     if request.headers.get("HX-Request"):
         return _render(wanted)

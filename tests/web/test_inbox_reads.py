@@ -168,3 +168,28 @@ def test_shared_counts_stay_bounded_however_many_filters_are_asked_for(clock):
     shared.put(("team", "late"), {"total": 1}, later)  # expired entries are the first to go
     assert shared.get(("team", SharedCounts.MAX_ENTRIES + 9), later) is None
     assert shared.get(("team", "late"), later) == {"total": 1}
+
+
+def test_pages_with_a_use_case_give_the_reading_connection_back_first(deployed, client, auth):
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    auth.login("anna")
+    held, most = [0], [0]
+
+    def checkout(*_args) -> None:
+        held[0] += 1
+        most[0] = max(most[0], held[0])
+
+    def checkin(*_args) -> None:
+        held[0] -= 1
+
+    event.listen(deployed.db.pool, "checkout", checkout)
+    event.listen(deployed.db.pool, "checkin", checkin)
+    try:
+        assert client.get(f"/faelle/{case_id}").status_code == 200
+        case_page = most[0]
+        most[0] = 0
+        assert client.get("/").status_code == 200
+    finally:
+        event.remove(deployed.db.pool, "checkout", checkout)
+        event.remove(deployed.db.pool, "checkin", checkin)
+    assert case_page == 1 and most[0] == 1 and held[0] == 0
