@@ -174,18 +174,17 @@ def shared_counts() -> SharedCounts:
     return extensions["lotse_inbox_counts"]
 
 
-_steps_by_version: dict[int, list[tuple[str, str]]] = {}
-
-
 def _steps(connection: Connection, version_id: int | None) -> list[tuple[str, str]]:
-    """The user tasks of a process version for the step filter (a version never changes)."""
+    """The user tasks of a process version for the step filter, worked out once per app and version."""
     if version_id is None:
         return []
-    found = _steps_by_version.get(version_id)
+    known = current_app.extensions.setdefault("lotse_inbox_steps", {})
+    found = known.get(version_id)
     if found is None:
         with Session(bind=connection) as session:
-            found = current_app.extensions["lotse"].process(session, version_id).user_tasks()
-        _steps_by_version[version_id] = found
+            found = known[version_id] = (
+                current_app.extensions["lotse"].process(session, version_id).user_tasks()
+            )
     return found
 
 
