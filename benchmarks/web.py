@@ -52,7 +52,7 @@ from time import perf_counter
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import WSGIRequestHandler, make_server
 
@@ -951,7 +951,7 @@ def run_load(
     if result["cpu"] and result["requests_per_s"]:
         result["cpu_ms_per_request"] = {
             name: round(result["cpu"][name] * 1000 / result["requests_per_s"], 2)
-            for name in ("server", "postgres")
+            for name in ("server", "postgres", "postgres_bench")
         }
     return result
 
@@ -963,7 +963,7 @@ def _cpu_sample(server_pid: int | None) -> dict[str, float] | None:
         ticks = os.sysconf("SC_CLK_TCK")
         values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
         sample = {"wall": time.monotonic(), "busy": (sum(values) - values[3] - values[4]) / ticks}
-        sample["server"] = sample["postgres"] = 0.0
+        sample["server"] = sample["postgres"] = sample["postgres_bench"] = 0.0
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
@@ -978,9 +978,20 @@ def _cpu_sample(server_pid: int | None) -> dict[str, float] | None:
                 sample["server"] += used
             elif name.startswith("postgres"):
                 sample["postgres"] += used
+                if _serves_bench_database(entry):
+                    sample["postgres_bench"] += used
         return sample
     except (OSError, ValueError, IndexError):
         return None
+
+
+def _serves_bench_database(process: Path) -> bool:
+    """Whether a PostgreSQL process is a backend connected to the benchmark database (its title says)."""
+    try:
+        title = (process / "cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return False
+    return f" {INBOX_DATABASE} ".encode() in title
 
 
 def _cpu_shares(
@@ -990,7 +1001,8 @@ def _cpu_shares(
     if before is None or after is None:
         return {}
     wall = after["wall"] - before["wall"]
-    shares = {name: (after[name] - before[name]) / wall for name in ("busy", "server", "postgres")}
+    names = ("busy", "server", "postgres", "postgres_bench")
+    shares = {name: (after[name] - before[name]) / wall for name in names}
     shares["clients"] = client_seconds / wall
     shares["other"] = max(0.0, shares["busy"] - shares["server"] - shares["postgres"] - shares["clients"])
     return {"cores": os.cpu_count(), **{name: round(value, 2) for name, value in shares.items()}}
@@ -1010,6 +1022,8 @@ def run_inbox(
     url, database = prepare_inbox_database(admin_url, cases, rebuild)
     steps = [step.element_id for step in model_steps(_shipped_model()[0])]
     single_seconds = min(seconds, 10.0)
+    log("inbox: statements and CPU per page in process (Flask test client, no load)")
+    per_page = statements_per_page(url, steps)
     with (
         _terminate_on_sigterm(),
         tempfile.TemporaryDirectory(prefix="lotse-bench-inbox-") as directory,
@@ -1051,9 +1065,12 @@ def run_inbox(
             "counsellors: mine 35 %, groups 25 % (pages up to 50), overdue 12 %, filtered 28 %; "
             "sort by priority 25 %, htmx partial 40 %",
             "note": "clients, gunicorn and PostgreSQL share this machine's cores: cpu says who used them "
-            "(in cores; other = processes outside this benchmark); with clients in a closed loop the "
+            "(in cores; other = processes outside this benchmark; postgres_bench = only the backends "
+            "connected to the benchmark database, since other databases on the server may be busy too); "
+            "with clients in a closed loop the "
             "latency is clients / throughput, so it follows the CPU cost per request",
         },
+        "per_page_in_process": per_page,
         "single_client": {"inbox": single_inbox, "login_baseline": single_login},
         "concurrent": {"login_baseline": login, "inbox": inbox},
         "bars": {
@@ -1061,6 +1078,54 @@ def run_inbox(
             "inbox_errors": {"value": inbox["errors"], "limit": 0, "ok": inbox["errors"] == 0},
         },
     }
+
+
+def statements_per_page(url: str, steps: list[str], requests: int = 300) -> dict[str, Any]:
+    """What one inbox page costs inside the app, free of load and of the other processes on this machine:
+    SQL statements and connection checkouts per page (SQLAlchemy events), and the CPU time
+    of this process (app, SQLAlchemy, driver; no HTTP server), by role, over the mix the clients send."""
+    with tempfile.TemporaryDirectory(prefix="lotse-bench-statements-") as directory:
+        app = create_app(
+            {
+                "LOTSE_DATABASE_URL": url,
+                "LOTSE_KEYS": KEYRING,
+                "INSTANCE_PATH": directory,
+                "SECRET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+            }
+        )
+        db = app.extensions["lotse"].db
+        seen: Counter[str] = Counter()
+        listeners = (
+            (db, "before_cursor_execute", lambda *_: seen.update(["statements"])),
+            (db.pool, "checkout", lambda *_: seen.update(["checkouts"])),
+        )
+        for target, name, listener in listeners:
+            event.listen(target, name, listener)
+        try:
+            report = {}
+            for role, username in (("counsellor", COUNSELLORS[0]), ("team_lead", TEAM_LEADS[0])):
+                client = app.test_client()
+                token = csrf_token(client.get("/login").data)
+                client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
+                rng = random.Random(7)
+                mix = [inbox_request(rng, role, steps) for _ in range(requests)]
+                for path, headers in mix[:20]:  # warm up: templates, statement caches, the process model
+                    client.get(path, headers=headers)
+                seen.clear()
+                started = time.process_time()
+                statuses = Counter(client.get(path, headers=headers).status_code for path, headers in mix)
+                cpu = time.process_time() - started
+                report[role] = {
+                    **{name: round(seen[name] / requests, 2) for name in ("statements", "checkouts")},
+                    "cpu_ms": round(cpu * 1000 / requests, 2),
+                    "statuses": {str(status): count for status, count in statuses.items()},
+                }
+        finally:
+            for target, name, listener in listeners:
+                event.remove(target, name, listener)
+            app.extensions["lotse"].db.dispose()
+    report["requests_per_role"] = requests
+    return report
 
 
 def _sessions(port: int, clients: int) -> list[Session]:

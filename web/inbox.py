@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
-from sqlalchemy import select
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from engine.business_calendar import BusinessCalendar
@@ -17,9 +19,10 @@ from engine.cases import Actor, claim_task, reassign_task, release_task
 from engine.due_times import describe_due
 from engine.errors import DomainError
 from engine.inbox import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
-from engine.models import ProcessVersion, Staff
+from engine.models import Staff
+from web.app import reading
 from web.auth import requires_role
-from web.formatting import when
+from web.formatting import group, risk_class, when
 from web.i18n import language
 
 blueprint = Blueprint("inbox", __name__)
@@ -40,23 +43,59 @@ def _wanted(source) -> InboxFilter:
     )
 
 
+PROCESS_KEY = "fallbearbeitung"  # the process whose steps the step filter offers
+URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unquoted in a query string
 PLACEHOLDER = "__task__"  # stands for a task id in URL patterns built once per page
 
+# Every fixed text of the list, translated once per language and process instead of once per use.
+LABELS = {
+    "mine": lazy_gettext("Meine Aufgaben"),
+    "groups": lazy_gettext("Meine Gruppen"),
+    "overdue": lazy_gettext("Überfällig"),
+    "all": lazy_gettext("Alle offenen"),
+    "lists": lazy_gettext("Aufgabenlisten"),
+    "risk": lazy_gettext("Risikostufe"),
+    "any": lazy_gettext("alle"),
+    "step": lazy_gettext("Schritt"),
+    "land": lazy_gettext("Land"),
+    "due": lazy_gettext("Fällig"),
+    "due_overdue": lazy_gettext("überfällig"),
+    "due_today": lazy_gettext("bis heute"),
+    "due_3days": lazy_gettext("in den nächsten 3 Arbeitstagen"),
+    "due_none": lazy_gettext("ohne Frist"),
+    "sort": lazy_gettext("Sortierung"),
+    "sort_due": lazy_gettext("nach Fälligkeit"),
+    "sort_priority": lazy_gettext("nach Priorität"),
+    "apply": lazy_gettext("Anwenden"),
+    "busy": lazy_gettext("lädt …"),
+    "case": lazy_gettext("Fall"),
+    "assignee": lazy_gettext("Zuständig"),
+    "actions": lazy_gettext("Aktionen"),
+    "claim": lazy_gettext("Übernehmen"),
+    "release": lazy_gettext("Freigeben"),
+    "group": lazy_gettext("Gruppe"),
+    "assign_to": lazy_gettext("Zuweisen an"),
+    "assign": lazy_gettext("Zuweisen"),
+    "priority": lazy_gettext("Priorität"),
+    "escalated": lazy_gettext("eskaliert"),
+    "open": lazy_gettext("offen"),
+    "pages": lazy_gettext("Seiten"),
+    "previous": lazy_gettext("« zurück"),
+    "next": lazy_gettext("weiter »"),
+    "empty_mine": lazy_gettext(
+        "Sie haben keine übernommenen Aufgaben. Unter „Meine Gruppen“ warten Aufgaben, die Sie übernehmen können."
+    ),
+    "empty": lazy_gettext("Keine Aufgaben für diese Auswahl."),
+}
+_translated: dict[str, dict[str, str]] = {}
 
-@dataclass(frozen=True)
-class RowView:
-    """One inbox row with its links, due text and actions worked out once in Python, not per template call."""
 
-    row: InboxRow
-    case_url: str
-    task_url: str
-    due_text: str
-    due_state: str
-    due_title: str
-    action: str | None  # "claim", "release" or None
-    action_url: str
-    assign_url: str
-    options: Markup
+def labels(lang: str) -> dict[str, str]:
+    """The list's fixed texts in one language (the catalogues do not change while a process runs)."""
+    found = _translated.get(lang)
+    if found is None:
+        found = _translated[lang] = {key: str(text) for key, text in LABELS.items()}
+    return found
 
 
 class RowLinks:
@@ -74,22 +113,54 @@ def _render(wanted: InboxFilter) -> str:
     context = current_app.extensions["lotse"]
     actor = current_user.actor
     now = context.clock.now()
-    with context.unit_of_work(writes=False) as session:
-        page = inbox_page(session, actor, wanted, now, context.calendar, shared_counts())
-        version_id = _latest_version_id(session, "fallbearbeitung")
-        steps = context.process(session, version_id).user_tasks() if version_id is not None else []
-        colleagues = _colleagues(session) if actor.is_team_lead else []
+    connection = reading()
+    try:
+        page = inbox_page(connection, actor, wanted, now, context.calendar, shared_counts(), PROCESS_KEY)
+        steps = _steps(connection, page.process_version_id)
+        colleagues = _colleagues(connection) if actor.is_team_lead else []
+    finally:
+        connection.rollback()
+    lang = language()
+    chosen = page.filter
+    query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
+    here = url_for("inbox.inbox")
     template = "inbox/_list.html" if request.headers.get("HX-Request") else "inbox/inbox.html"
     return render_template(
         template,
         page=page,
-        rows=_row_views(page.rows, actor, colleagues, context.calendar, now),
+        rows=_rows_html(page.rows, actor, colleagues, context.calendar, now, lang, _hidden_fields(query)),
         is_team_lead=actor.is_team_lead,
-        tabs=tabs_for(actor),
-        steps=steps,
-        risk_levels=RISK_LEVELS,
-        laender=LAENDER,
-        query={key: getattr(page.filter, key) for key in FILTER_KEYS if getattr(page.filter, key)},
+        tabs=[(tab, f"{here}?tab={tab}", page.counts[tab]) for tab in tabs_for(actor)],
+        t=labels(lang),
+        inbox_url=here,
+        refresh_url=_with_query(here, query),
+        risk_options=_options_html([(level, level) for level in RISK_LEVELS], chosen.risk),
+        step_options=_options_html(steps, chosen.step),
+        land_options=_options_html([(land, land) for land in LAENDER], chosen.land),
+        previous_url=_with_query(here, {**query, "page": chosen.page - 1}) if chosen.page > 1 else None,
+        next_url=_with_query(here, {**query, "page": chosen.page + 1}) if chosen.page < page.pages else None,
+        query=query,
+    )
+
+
+def _hidden_fields(query: dict[str, object]) -> str:
+    """The fields every action form carries: the CSRF token and the list's filters, to come back to them."""
+    fields = [("csrf_token", generate_csrf()), *query.items()]
+    return "".join(f'<input type="hidden" name="{key}" value="{escape(value)}">' for key, value in fields)
+
+
+def _with_query(path: str, query: dict[str, object]) -> str:
+    """``path`` with ``query`` as url_for writes it (keys in the order given)."""
+    return f"{path}?{urlencode(list(query.items()), safe=URL_SAFE)}" if query else path
+
+
+def _options_html(choices: list[tuple[str, str]], chosen: str | None) -> Markup:
+    """A filter's options, the chosen one selected."""
+    return Markup(
+        "".join(
+            f'<option value="{escape(value)}" {"selected" if value == chosen else ""}>{escape(label)}</option>'
+            for value, label in choices
+        )
     )
 
 
@@ -103,35 +174,74 @@ def shared_counts() -> SharedCounts:
     return extensions["lotse_inbox_counts"]
 
 
-def _colleagues(session) -> list[tuple[str, str, frozenset[str]]]:
-    found = session.execute(
-        select(Staff.username, Staff.display_name, Staff.roles)
-        .where(Staff.active.is_(True))
-        .order_by(Staff.display_name)
-    ).all()
+def _steps(connection: Connection, version_id: int | None) -> list[tuple[str, str]]:
+    """The user tasks of a process version for the step filter, worked out once per app and version."""
+    if version_id is None:
+        return []
+    known = current_app.extensions.setdefault("lotse_inbox_steps", {})
+    found = known.get(version_id)
+    if found is None:
+        with Session(bind=connection) as session:
+            found = known[version_id] = (
+                current_app.extensions["lotse"].process(session, version_id).user_tasks()
+            )
+    return found
+
+
+COLLEAGUES = (
+    select(Staff.username, Staff.display_name, Staff.roles)
+    .where(Staff.active.is_(True))
+    .order_by(Staff.display_name)
+)
+
+
+def _colleagues(connection: Connection) -> list[tuple[str, str, frozenset[str]]]:
+    found = connection.execute(COLLEAGUES).all()
     return [(username, name, frozenset(roles.split())) for username, name, roles in found]
 
 
-def _row_views(
+def _rows_html(
     rows: list[InboxRow],
     actor: Actor,
     colleagues: list[tuple[str, str, frozenset[str]]],
     calendar: BusinessCalendar,
     now: datetime,
-) -> list[RowView]:
+    lang: str,
+    hidden: str,
+) -> Markup:
+    """The table rows, written here rather than in the template: they are most of the page, and an
+    f-string escapes each value once where Jinja would make a Markup object of every piece.
+
+    ``hidden`` holds the form fields every action carries (CSRF token, the list's filters).
+    """
+    t = {key: escape(text) for key, text in labels(lang).items()}
     links = RowLinks()
-    lang = language()
+    groups: dict[str | None, str] = {}
     options_by_group: dict[str | None, str] = {}
-    views = []
+    claim_button = f'<button class="small" type="submit">{t["claim"]}</button>'
+    release_button = f'<button class="small secondary" type="submit">{t["release"]}</button>'
+    escalated = f'<br><span class="escalated">{t["escalated"]}</span>'
+    parts = []
     for row in rows:
+        task_id = escape(row.task_id)
         due = describe_due(calendar, row.due_at, now)
-        if row.assignee is None:
-            action, action_pattern = "claim", links.claim
-        elif row.assignee == actor.username or actor.is_team_lead:
-            action, action_pattern = "release", links.release
+        case_note = escalated if row.case_escalated else ""
+        if row.priority >= 80:
+            priority = f'<br><span class="muted">{t["priority"]} {row.priority}</span>'
         else:
-            action, action_pattern = None, ""
-        options = ""
+            priority = ""
+        if row.assignee:
+            assignee = escape(row.assignee_name or row.assignee)
+        else:
+            if row.candidate_group not in groups:
+                groups[row.candidate_group] = escape(group(row.candidate_group))
+            assignee = f'<span class="muted">{t["group"]} {groups[row.candidate_group]}</span>'
+        if row.assignee is None:
+            action = _action_form(links.claim.replace(PLACEHOLDER, task_id), hidden, claim_button)
+        elif row.assignee == actor.username or actor.is_team_lead:
+            action = _action_form(links.release.replace(PLACEHOLDER, task_id), hidden, release_button)
+        else:
+            action = ""
         if actor.is_team_lead:
             if row.candidate_group not in options_by_group:
                 options_by_group[row.candidate_group] = _options(colleagues, row.candidate_group)
@@ -139,21 +249,32 @@ def _row_views(
             if row.assignee:
                 chosen = f'value="{escape(row.assignee)}">'
                 options = options.replace(chosen, chosen[:-1] + " selected>", 1)
-        views.append(
-            RowView(
-                row=row,
-                case_url=f"{links.case}{row.case_id}",
-                task_url=links.task.replace(PLACEHOLDER, row.task_id),
-                due_text=due.text(lang),
-                due_state=due.state,
-                due_title=when(row.due_at),
-                action=action,
-                action_url=action_pattern.replace(PLACEHOLDER, row.task_id),
-                assign_url=links.assign.replace(PLACEHOLDER, row.task_id),
-                options=Markup(options),
+            url = links.assign.replace(PLACEHOLDER, task_id)
+            action += (
+                f'<form method="post" action="{url}" hx-post="{url}" hx-target="#inbox" hx-swap="outerHTML">'
+                f'{hidden}<label class="sr-only" for="assign-{task_id}">{t["assign_to"]}</label>'
+                f'<select id="assign-{task_id}" name="assignee"><option value="">{t["group"]}</option>'
+                f"{options}</select>"
+                f'<button class="small secondary" type="submit">{t["assign"]}</button></form>'
             )
+        parts.append(
+            f'<tr data-task="{task_id}" data-step="{escape(row.element_id)}">\n'
+            f'<td><a href="{links.case}{row.case_id}">{escape(row.reference or row.case_id)}</a>{case_note}</td>\n'
+            f'<td><a href="{links.task.replace(PLACEHOLDER, task_id)}">{escape(row.title)}</a>{priority}</td>\n'
+            f'<td><span class="risk {risk_class(row.risk_level)}">{escape(row.risk_level) if row.risk_level else t["open"]}</span></td>\n'
+            f"<td>{escape(row.land or '–')}</td>\n"
+            f'<td><span class="due {due.state}" title="{when(row.due_at)}">{escape(due.text(lang))}</span></td>\n'
+            f"<td>{assignee}</td>\n"
+            f"<td>{action}</td>\n</tr>\n"
         )
-    return views
+    return Markup("".join(parts))
+
+
+def _action_form(url: str, hidden: str, button: str) -> str:
+    return (
+        f'<form method="post" action="{url}" hx-post="{url}" hx-target="#inbox" hx-swap="outerHTML">'
+        f"{hidden}{button}</form>"
+    )
 
 
 def _options(colleagues: list[tuple[str, str, frozenset[str]]], group: str | None) -> str:
@@ -165,20 +286,13 @@ def _options(colleagues: list[tuple[str, str, frozenset[str]]], group: str | Non
     )
 
 
-def _latest_version_id(session, key: str) -> int | None:
-    """The id of the newest version of a process; the model itself (large) is not read per request."""
-    return session.scalar(
-        select(ProcessVersion.id)
-        .where(ProcessVersion.key == key)
-        .order_by(ProcessVersion.version.desc())
-        .limit(1)
-    )
-
-
 @blueprint.get("/")
 @login_required
 def inbox() -> str:
     return _render(_wanted(request.args))
+
+
+inbox.reuses_reading = True  # type: ignore[attr-defined]  # the page reads where the user loader did
 
 
 def _after_action(wanted: InboxFilter) -> str | Response:
