@@ -36,7 +36,7 @@ from engine.clock import ManualClock
 from engine.context import EngineContext, build_context
 from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL, VERMITTLUNG
 from engine.incidents import report_incident
-from engine.instance_migration import dry_run, migrate_cases
+from engine.instance_migration import cases_on, dry_run, migrate_cases
 from engine.models import Case, Task
 from engine.processes import deploy_process
 from engine.vault import Vault
@@ -281,25 +281,10 @@ def _read_all(ctx: EngineContext, version_id: int) -> int:
     read = 0
     with ctx.unit_of_work(writes=False) as session:
         process = ctx.process(session, version_id)
-        for case in _records(session, version_id):
+        for case in cases_on(session, version_id):
             ctx.runtime.load(ctx.vault.open(case.state, binding(case.id)), process)
             read += 1
     return read
-
-
-def _records(session: Any, version_id: int, batch: int = 500) -> Iterator[Any]:
-    last = 0
-    while True:
-        rows = session.execute(
-            select(*RECORD_COLUMNS)
-            .where(Case.process_version_id == version_id, Case.status == "open", Case.id > last)
-            .order_by(Case.id)
-            .limit(batch)
-        ).all()
-        if not rows:
-            return
-        yield from (record_from_row(row) for row in rows)
-        last = rows[-1].id
 
 
 def _load_and_save_all(ctx: EngineContext, case_ids: Sequence[int], now: datetime) -> int:

@@ -251,7 +251,7 @@ def dry_run(ctx: EngineContext, source_id: int, target_id: int, now: datetime | 
         source_choice = _choice(source, _open_cases(session, source.id))
         target_choice = _choice(target, _open_cases(session, target.id))
         diff = _diff(ctx, session, source.id, target.id)
-        for case in _cases_on(session, source.id):
+        for case in cases_on(session, source.id):
             instance = ctx.runtime.load(ctx.vault.open(case.state, binding(case.id)), diff.source)
             check = check_case(diff, case, instance, now)
             (movable if check.movable else refused).append(check)
@@ -267,7 +267,7 @@ def dry_run(ctx: EngineContext, source_id: int, target_id: int, now: datetime | 
     )
 
 
-def _cases_on(session: Session, version_id: int) -> Iterable[CaseRecord]:
+def cases_on(session: Session, version_id: int) -> Iterable[CaseRecord]:
     """The open cases of a version, in batches by id."""
     last = 0
     while True:
