@@ -98,12 +98,6 @@ def _member(staff: Staff) -> StaffMember:
     )
 
 
-def staff_member(ctx: EngineContext, staff_id: int) -> StaffMember | None:
-    with ctx.unit_of_work(writes=False) as session:
-        staff = session.get(Staff, staff_id)
-        return _member(staff) if staff is not None and staff.active else None
-
-
 def _login_key(username: str) -> str:
     """What the audit keeps of a failed login: a digest, since people type passwords into the name field."""
     return "login:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]

@@ -35,7 +35,6 @@ OFFENCES = {
     "ueble_nachrede": ("Üble Nachrede (§ 186 StGB)", "Defamation (s. 186 StGB)"),
     "verleumdung": ("Verleumdung (§ 187 StGB)", "Intentional defamation (s. 187 StGB)"),
 }
-OFFENCES_NEEDING_STRAFANTRAG = frozenset(OFFENCES)
 STATUSES = ("offen", "gestellt", "verzichtet")
 MESSAGE = "strafantrag_frist"
 RESULT_VARIABLE = "strafantrag"
@@ -112,9 +111,11 @@ class OffenceEntry:
     def days_left(self, today: date) -> int | None:
         return (self.deadline - today).days if self.deadline else None
 
-    def label(self, language: str = "de") -> str:
-        names = OFFENCES.get(self.offence)
-        return (names[0] if language == "de" else names[1]) if names else self.offence
+
+def offence_label(offence: str, language: str = "de") -> str:
+    """The offence as people call it, in German or English; an unknown code as it is."""
+    names = OFFENCES.get(offence)
+    return (names[0] if language == "de" else names[1]) if names else offence
 
 
 def record_offence(

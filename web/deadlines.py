@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template
 
 from engine.deadline_board import HORIZON_WORKING_DAYS, STRAFANTRAG_HORIZON_DAYS, deadline_board
-from engine.strafantrag import OFFENCES
 from web.auth import requires_role
 
 blueprint = Blueprint("deadlines", __name__)
@@ -23,5 +22,4 @@ def board() -> str:
         days=HORIZON_WORKING_DAYS,
         legal_days=STRAFANTRAG_HORIZON_DAYS,
         today=context.clock.now().astimezone(context.calendar.tz).date(),
-        offences=OFFENCES,
     )

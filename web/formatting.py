@@ -13,6 +13,7 @@ from engine.bpmn import FieldSpec
 from engine.business_calendar import BERLIN
 from engine.due_times import describe_due
 from engine.models import Staff
+from engine.strafantrag import offence_label
 from web.i18n import language
 
 RISK_CLASSES = {"AKUT": "akut", "HOCH": "hoch", "MITTEL": "mittel", "NIEDRIG": "niedrig", "INFO": "info"}
@@ -54,6 +55,10 @@ def day(value: date | None) -> str:
     return format_date(value, "dd.MM.yyyy") if value is not None else "–"
 
 
+def offence(code: str) -> str:
+    return offence_label(code, language())
+
+
 def who(username: str | None) -> str:
     """Display name of a staff member; the username when unknown."""
     if not username:
@@ -90,5 +95,12 @@ def risk_class(level: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        when=when, day=day, due=due, answer=answer, who=who, group=group, risk_class=risk_class
+        when=when,
+        day=day,
+        offence=offence,
+        due=due,
+        answer=answer,
+        who=who,
+        group=group,
+        risk_class=risk_class,
     )
