@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine import audit, forms
 from engine.actor import Actor
-from engine.bpmn import Instance, clock_at
+from engine.bpmn import FormSpec, Instance, clock_at
 from engine.case_store import (
     RECORD_COLUMNS,
     CaseRecord,
@@ -85,15 +85,41 @@ def complete_task(
     saw is gone, TaskClaimedByOther, or NotPermitted. ``alongside`` does a step's own work (e.g. recording
     referrals) in the same transaction and returns the form values to validate; its errors change nothing.
     """
+    return submit_task(ctx, actor, task_id, lambda _form: values, now, alongside).lock_version
+
+
+@dataclass(frozen=True)
+class Completed:
+    case_id: int
+    title: str
+    lock_version: int
+    next_task_id: str | None  # the case's open task the person would naturally do next, if any
+
+
+FormReader = Callable[[FormSpec], Mapping[str, Any]]
+
+
+def submit_task(
+    ctx: EngineContext,
+    actor: Actor,
+    task_id: str,
+    read: FormReader,
+    now: datetime | None = None,
+    alongside: StepAddition | None = None,
+) -> Completed:
+    """``complete_task`` for a submitted form: ``read`` takes the values against the task's own form, and
+    the answer names the task to go on with, all in one transaction (errors as in ``complete_task``)."""
     now = now or ctx.clock.now()
     try:
         with ctx.unit_of_work() as session:
             row, case = _open_task_and_case(session, task_id)
             _check_may_work_on(actor, row)
             instance = load_instance(ctx, session, case)
+            form = instance.form_for(task_id)
+            values = dict(read(form))
             if alongside is not None:
-                values = alongside(session, row, case, instance, dict(values), now)
-            checked, errors = forms.validate(instance.form_for(task_id), values)
+                values = alongside(session, row, case, instance, values, now)
+            checked, errors = forms.validate(form, values)
             if errors:
                 raise FormInvalid(errors)
             with clock_at(now):
@@ -102,11 +128,12 @@ def complete_task(
             lock_version = update_case(ctx, session, case, instance, now, Completion(task_id, actor.username))
             audit.record(session, now, actor.username, "task_completed", case.id, row.element_id)
             after_completion(ctx, session, case.id, instance, row.element_id, task_id, actor.username, now)
+            following = session.scalar(_next_task(actor), _next_task_parameters(actor, case.id))
             session.commit()
     except ConcurrentUpdate:
         raise _why_task_is_gone(ctx, task_id) from None
     remember(ctx, case, instance)
-    return lock_version
+    return Completed(case.id, row.title, lock_version, following)
 
 
 def claim_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | None = None) -> None:
@@ -142,16 +169,33 @@ def release_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime |
 def next_task_for(ctx: EngineContext, actor: Actor, case_id: int) -> str | None:
     """The open task of this case the actor would naturally do next: theirs, or one for their groups."""
     with ctx.unit_of_work(writes=False) as session:
-        return session.scalar(
+        return session.scalar(_next_task(actor), _next_task_parameters(actor, case_id))
+
+
+def _next_task(actor: Actor) -> Select[tuple[str]]:
+    found = _NEXT_TASK.get(bool(actor.groups))
+    if found is None:
+        mine = Task.assignee == bindparam("username")
+        if actor.groups:
+            groups = Task.candidate_group.in_(bindparam("groups", expanding=True))
+            mine = mine | (Task.assignee.is_(None) & groups)
+        found = _NEXT_TASK[bool(actor.groups)] = (
             select(Task.id)
-            .where(Task.case_id == case_id, Task.status == "open")
-            .where(
-                (Task.assignee == actor.username)
-                | (Task.assignee.is_(None) & Task.candidate_group.in_(sorted(actor.groups)))
-            )
+            .where(Task.case_id == bindparam("case_id"), Task.status == "open", mine)
             .order_by(Task.priority.desc(), Task.created_at, Task.id)
             .limit(1)
         )
+    return found
+
+
+_NEXT_TASK: dict[bool, Select[tuple[str]]] = {}  # by whether the person has groups
+
+
+def _next_task_parameters(actor: Actor, case_id: int) -> dict[str, Any]:
+    found: dict[str, Any] = {"case_id": case_id, "username": actor.username}
+    if actor.groups:
+        found["groups"] = sorted(actor.groups)
+    return found
 
 
 def reassign_task(
@@ -214,6 +258,7 @@ class TaskFacts:
     id: str
     case_id: int
     element_id: str
+    title: str
     candidate_group: str | None
     assignee: str | None
     status: str

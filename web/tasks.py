@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from engine.bpmn import FormSpec
-from engine.cases import claim_task, complete_task, next_task_for
+from engine.cases import claim_task, submit_task
 from engine.directory import CATEGORIES, NEEDS
 from engine.errors import (
     DomainError,
@@ -127,30 +127,41 @@ def task_page(task_id: str) -> str | tuple[str, int]:
 @login_required
 def submit(task_id: str) -> str | tuple[str, int] | Response:
     context, actor = _context(), current_user.actor
+    typed: dict[str, Any] = {}
+
+    def read(form: FormSpec) -> dict[str, Any]:
+        typed.update(_submitted(form))
+        return typed
+
+    choices, outcomes = _referral_input()
     try:
-        found = form_of_task(context, actor, task_id)
+        done = submit_task(context, actor, task_id, read, alongside=referral_step(choices, outcomes, actor))
+    except NotFound:
+        abort(404)
+    except NotPermitted:
+        abort(403)
+    except FormInvalid as invalid:
+        return _invalid(task_id, invalid, typed)
+    except ReferralInvalid as refused:
+        return _invalid(task_id, refused, typed)
+    except STALE as lost:
+        return _lost(task_id, lost)
+    shared_counts().clear()
+    flash(gettext("„%(title)s“ ist erledigt.", title=done.title), "success")
+    if done.next_task_id is not None:
+        return redirect(url_for("tasks.task_page", task_id=done.next_task_id))
+    return redirect(url_for("inbox.inbox"))
+
+
+def _lost(task_id: str, lost: DomainError) -> tuple[str, int] | Response:
+    """The task went away before the submit: read its form (only now) to show what was typed."""
+    try:
+        found = form_of_task(_context(), current_user.actor, task_id)
     except NotPermitted:
         abort(403)
     if found is None or found.form is None:
         abort(404)
-    raw = _submitted(found.form)
-    choices, outcomes = _referral_input()
-    try:
-        complete_task(context, actor, task_id, raw, alongside=referral_step(choices, outcomes, actor))
-    except FormInvalid as invalid:
-        return _invalid(task_id, invalid, raw)
-    except ReferralInvalid as refused:
-        return _invalid(task_id, refused, raw)
-    except STALE as lost:
-        return _gone(task_id, lost, raw, found.form, found.case_id)
-    except NotPermitted:
-        abort(403)
-    shared_counts().clear()
-    flash(gettext("„%(title)s“ ist erledigt.", title=found.title), "success")
-    follow = next_task_for(context, actor, found.case_id)
-    if follow is not None:
-        return redirect(url_for("tasks.task_page", task_id=follow))
-    return redirect(url_for("inbox.inbox"))
+    return _gone(task_id, lost, _submitted(found.form), found.form, found.case_id)
 
 
 def _invalid(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from engine.cases import claim_task, open_case
 from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
@@ -97,6 +97,23 @@ def test_submit_completes_and_leads_to_the_next_step_of_the_case(deployed, clien
     with deployed.unit_of_work(writes=False) as session:
         row = session.get(Task, task_id)
     assert (row.status, row.completed_by) == ("completed", "anna")
+
+
+def test_a_submit_is_one_transaction_after_the_signed_in_person(deployed, client, auth):
+    """Reading the form, completing the task and finding the next one share one unit of work."""
+    _case_id, task_id = _case_at_eingang(deployed)
+    auth.login()
+    token = csrf_token(client.get(f"/aufgaben/{task_id}").get_data(as_text=True))
+    deployed.calendar_follower.interval = 3600  # its periodic look at the settings is not the submit's work
+    checkouts = []
+    listener = lambda *_args: checkouts.append(1)  # noqa: E731
+    event.listen(deployed.db.pool, "checkout", listener)
+    try:
+        response = client.post(f"/aufgaben/{task_id}", data={**EINGANG, "csrf_token": token})
+    finally:
+        event.remove(deployed.db.pool, "checkout", listener)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/aufgaben/")
+    assert len(checkouts) == 2  # the user loader's read, then the submit's one transaction
 
 
 def test_hoch_flow_ends_with_vermittlung_in_the_inbox(deployed, client, auth):
