@@ -48,7 +48,7 @@ class ProcessVersion(Base):
     key: Mapped[str] = mapped_column(String(100))
     version: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # equal for a rolled-back version
     bpmn_xml: Mapped[str] = mapped_column(Text)
     dmn_xml: Mapped[str] = mapped_column(Text)  # JSON object: file name -> XML
     spec_json: Mapped[str] = mapped_column(Text)

@@ -116,14 +116,22 @@ def deploy_process(
     dmn_xmls: Mapping[str, bytes] | None = None,
     now: datetime | None = None,
 ) -> Deployment:
-    """Deploy a model as a new version; identical content is a no-op. Raises ModelError, storing nothing."""
+    """Deploy a model as a new version; the content of the newest version again is a no-op, that of an older
+    one becomes a new version (a rollback). Raises ModelError, storing nothing."""
     now = now or ctx.clock.now()
     dmn_xmls = dict(dmn_xmls or {})
     sha = content_hash(bpmn_xml, dmn_xmls)
     with ctx.unit_of_work() as session:
-        existing = session.scalar(select(ProcessVersion).where(ProcessVersion.sha256 == sha))
-        if existing is not None:
-            return Deployment(existing.id, existing.key, existing.version, created=False)
+        earlier = session.scalar(
+            select(ProcessVersion)
+            .where(ProcessVersion.sha256 == sha)
+            .order_by(ProcessVersion.id.desc())
+            .limit(1)
+        )
+        if earlier is not None:
+            newest = latest_version(session, earlier.key)
+            if newest is not None and newest.sha256 == sha:
+                return Deployment(newest.id, newest.key, newest.version, created=False)
         process = parse_process(bpmn_xml, dmn_xmls)
         problems = blocking(check_process(ctx, process, now))
         if problems:
@@ -146,6 +154,9 @@ def deploy_process(
         )
         session.add(row)
         session.flush()
-        audit.record(session, now, actor, "process_deployed", None, f"{row.key} v{row.version}")
+        detail = f"{row.key} v{row.version}"
+        if earlier is not None and earlier.key == row.key:
+            detail += f" = v{earlier.version}"  # the content of an earlier version, deployed again
+        audit.record(session, now, actor, "process_deployed", None, detail)
         session.commit()
         return Deployment(row.id, row.key, row.version, created=True)

@@ -9,7 +9,7 @@ from benchmarks.models import sequential_model
 from engine.bpmn import ExecutionError, Runtime, parse_process
 from engine.cases import open_case
 from engine.model_files import MAX_MODEL_BYTES, ModelError
-from engine.models import Case, ProcessVersion
+from engine.models import AuditEvent, Case, ProcessVersion
 from engine.processes import deploy_process
 from engine.sandbox import Sandbox
 from tests.conftest import COUNSELLOR, shipped_models
@@ -37,6 +37,23 @@ def test_same_content_twice_is_a_no_op_and_new_content_a_new_version(ctx):
     assert (second.version, second.created) == (2, True)
     assert case_row(ctx, old_case.case_id).process_version_id == first.version_id
     assert case_row(ctx, new_case.case_id).process_version_id == second.version_id
+
+
+def test_the_content_of_an_older_version_comes_back_as_a_new_version(ctx):
+    """A rollback: v1's content deployed after v2 is v3, and new cases start on it."""
+    first = deploy_process(ctx, "paul", sequential_model(3, "probe"))
+    deploy_process(ctx, "paul", sequential_model(4, "probe"))
+    back = deploy_process(ctx, "paul", sequential_model(3, "probe"))
+    assert (back.version, back.created) == (3, True)
+    again = deploy_process(ctx, "paul", sequential_model(3, "probe"))
+    assert (again.version, again.created) == (3, False)  # now the newest: a no-op
+    new_case = open_case(ctx, COUNSELLOR, process_key="probe")
+    assert case_row(ctx, new_case.case_id).process_version_id == back.version_id != first.version_id
+    with ctx.unit_of_work(writes=False) as session:
+        details = session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "process_deployed").order_by(AuditEvent.id)
+        ).all()
+    assert details == ["probe v1", "probe v2", "probe v3 = v1"]
 
 
 def test_shipped_models_deploy(ctx):
