@@ -27,6 +27,7 @@ class Deployment:
     key: str
     version: int
     created: bool  # False when identical content was already deployed
+    warnings: tuple[ModelProblem, ...] = ()  # what the review found that does not stop a deployment
 
 
 def content_hash(bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes]) -> str:
@@ -133,9 +134,9 @@ def deploy_process(
             if newest is not None and newest.sha256 == sha:
                 return Deployment(newest.id, newest.key, newest.version, created=False)
         process = parse_process(bpmn_xml, dmn_xmls)
-        problems = blocking(check_process(ctx, process, now))
-        if problems:
-            raise ModelError(problems)
+        found = check_process(ctx, process, now)
+        if blocking(found):
+            raise ModelError(blocking(found))
         number = session.scalar(
             select(func.coalesce(func.max(ProcessVersion.version), 0)).where(
                 ProcessVersion.key == process.process_id
@@ -159,4 +160,5 @@ def deploy_process(
             detail += f" = v{earlier.version}"  # the content of an earlier version, deployed again
         audit.record(session, now, actor, "process_deployed", None, detail)
         session.commit()
-        return Deployment(row.id, row.key, row.version, created=True)
+        warnings = tuple(problem for problem in found if problem.severity != "error")
+        return Deployment(row.id, row.key, row.version, created=True, warnings=warnings)

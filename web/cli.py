@@ -94,6 +94,8 @@ def workflows_deploy(path: Path | None, actor: str) -> None:
             continue
         state = "deployed" if result.created else "unchanged (already deployed)"
         click.echo(f"{bpmn.name}: {result.key} v{result.version} {state}")
+        for warning in result.warnings:
+            click.echo(f"  warning / Hinweis: {warning}")
     if failed:
         sys.exit(1)
 

@@ -40,6 +40,22 @@ def test_deploy_refusal_names_the_element_and_exits_non_zero(runner, tmp_path):
     assert result.exit_code == 1 and "[skript]" in result.output
 
 
+def test_deploy_prints_the_warnings_of_the_review(runner, tmp_path):
+    model = tmp_path / "ohne_formular.bpmn"
+    model.write_text(
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">'
+        '<bpmn:process id="ohne_formular" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:userTask id="pruefen" name="Prüfen" camunda:candidateGroups="beratung"/>'
+        '<bpmn:endEvent id="e"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="pruefen"/>'
+        '<bpmn:sequenceFlow id="f2" sourceRef="pruefen" targetRef="e"/></bpmn:process></bpmn:definitions>'
+    )
+    result = runner.invoke(main, ["workflows", "deploy", str(model)])
+    assert result.exit_code == 0, result.output
+    assert "ohne_formular v1 deployed" in result.output
+    assert "warning / Hinweis: [pruefen] The user task has no form" in result.output
+
+
 def test_demo_is_idempotent_and_prints_logins(runner):
     runner.invoke(main, ["workflows", "deploy"])
     first = runner.invoke(main, ["demo"])
