@@ -19,12 +19,12 @@ from engine.bpmn import (
     GatewayFact,
     ProcessSpec,
     WrittenVariable,
-    clock_at,
     gateway_facts,
     timer_facts,
     timer_value_fits,
     written_variables,
 )
+from engine.expression_trial import TIME_LIMIT_SECONDS, Trial, try_expressions
 from engine.forms import is_reserved
 from engine.model_files import ModelProblem
 from engine.sandbox import Sandbox, SandboxViolation
@@ -79,32 +79,41 @@ def _user_task_problems(process: ProcessSpec) -> Iterator[ModelProblem]:
 def _expression_problems(
     process: ProcessSpec, sandbox: Sandbox, now: datetime, variables: set[str]
 ) -> Iterator[ModelProblem]:
-    for timer in timer_facts(process):
-        yield from _evaluated(
-            sandbox, now, variables, timer.element_id, "timer", timer.kind, timer.expression
-        )
+    found = [(timer.element_id, "timer", timer.kind, timer.expression) for timer in timer_facts(process)]
     for element, task_spec in _user_tasks(process):
         extensions = getattr(task_spec, "extensions", None) or {}
         for attribute, kind in TASK_EXPRESSIONS:
             source = extensions.get(f"camunda:{attribute}")
             if source:
-                yield from _evaluated(sandbox, now, variables, element, attribute, kind, source)
+                found.append((element, attribute, kind, source))
+    compiled = [expression for expression in found if _compiles(sandbox, expression[3])]
+    trials = try_expressions(sandbox, now, [source for *_, source in compiled])
+    for (element, what, kind, _source), trial in zip(compiled, trials, strict=True):
+        yield from _judged(trial, variables, element, what, kind)
 
 
-def _evaluated(
-    sandbox: Sandbox, now: datetime, variables: set[str], element: str, what: str, kind: str, source: str
-) -> Iterator[ModelProblem]:
-    """Evaluate an expression that needs no case data; one that does is checked for unknown names only."""
+def _compiles(sandbox: Sandbox, source: str) -> bool:
+    """Whether the sandbox accepts the expression (what it refuses, its own check reports)."""
     try:
         sandbox.check(source, "eval")
     except SandboxViolation:
-        return  # reported by the sandbox check
-    try:
-        with clock_at(now):
-            value = sandbox.evaluate(source, {})
-    except NameError as missing:
-        name = getattr(missing, "name", None)
-        if name not in variables:
+        return False
+    return True
+
+
+def _judged(trial: Trial, variables: set[str], element: str, what: str, kind: str) -> Iterator[ModelProblem]:
+    """What the trial run of an expression that needs no case data says; one that needs some is checked
+    for unknown names only."""
+    if trial.timed_out:
+        yield ModelProblem(
+            element,
+            f"{what}: the expression did not finish within {TIME_LIMIT_SECONDS:g} s.",
+            german=f"{what}: Der Ausdruck ist nicht innerhalb von {TIME_LIMIT_SECONDS:g} s fertig geworden.",
+        )
+        return
+    if trial.missing is not None:
+        if trial.missing not in variables:
+            name = trial.missing
             yield ModelProblem(
                 element,
                 f"{what}: no element of the model sets {name!r} and there is no such helper function.",
@@ -112,13 +121,14 @@ def _evaluated(
                 f"{what}: Kein Element des Modells setzt {name!r}, und es gibt keine solche Hilfsfunktion.",
             )
         return
-    except Exception as error:  # the expression itself fails: the case would stop here
+    if trial.failure is not None:
         yield ModelProblem(
             element,
-            f"{what}: the expression fails: {type(error).__name__}: {error}",
-            german=f"{what}: Der Ausdruck schlägt fehl: {type(error).__name__}: {error}",
+            f"{what}: the expression fails: {trial.failure}",
+            german=f"{what}: Der Ausdruck schlägt fehl: {trial.failure}",
         )
         return
+    value = trial.value
     if kind == "priority":
         fits = not isinstance(value, bool) and isinstance(value, int | float) and 0 <= value <= 100
     else:

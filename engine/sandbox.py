@@ -7,7 +7,9 @@ the :class:`Sandbox`. The class is a drop-in ``environment`` for SpiffWorkflow's
 context semantics of SpiffWorkflow's ``TaskDataEnvironment``.
 
 Known limitation: RestrictedPython does not bound run time or memory, so an infinite loop or a huge
-allocation (``list(range(10**10))``) in a process model is not prevented here.
+allocation (``list(range(10**10))``) in a process model is not prevented here. The review before a
+deployment tries the expressions that need no case data in a child process with a time and memory limit
+(``engine.expression_trial``); code that depends on case data runs unbounded in the case.
 """
 
 import ast

@@ -122,6 +122,12 @@ REFUSED = {
         "aufgabe",
         "priority",
     ),
+    "priority that does not finish": (
+        _task_model('camunda:candidateGroups="beratung" camunda:priority="9 ** 9 ** 9"'),
+        "aufgabe",
+        "did not finish",
+    ),
+    "timer that needs too much memory": (_timer_model("timeDuration", "'P' * 10 ** 11"), "wecker", "Memory"),
     "gateway not covering every case": (_gateway_model("x == 'a'", "x == 'b'"), "weiche", "default flow"),
     "enum gateway missing a value": (
         _gateway_model("wahl == 'a'", "wahl == 'c'", form=ENUM_FORM),
