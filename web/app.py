@@ -31,6 +31,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # The cookie is sent again only when the session changes; idle expiry records activity in
+        # the session once a minute (web/auth.py), which also renews the cookie's lifetime.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     app.config.update(config)
     app.extensions["lotse"] = _engine_context(app, settings)
