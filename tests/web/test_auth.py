@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.models import AuditEvent
-from web import auth as web_auth
 from tests.web.conftest import PASSWORD, csrf_token
+from web import auth as web_auth
 
 PUBLIC = {"auth.login", "static"}
 
