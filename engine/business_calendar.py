@@ -110,6 +110,11 @@ def _normalize_land(land: str) -> str:
     return code
 
 
+def _span(start: time, end: time) -> timedelta:
+    """The time from ``start`` to ``end`` on one day (naive wall times)."""
+    return datetime.combine(date.min, end) - datetime.combine(date.min, start)
+
+
 def _month_day(pair: tuple[int, int]) -> tuple[int, int]:
     """Validate a recurring (month, day) closure; 29 February is allowed."""
     month, day = pair
@@ -141,6 +146,11 @@ class _Rules:
         self._closures = frozenset(_require_date(day) for day in closures)
         self._tz = tz
         self._holiday_cache: dict[int, dict[date, str]] = {} if holiday_cache is None else holiday_cache
+        # Facts derived from this fixed configuration, filled on first use. Concurrent requests may
+        # compute the same entry twice; both results are equal, and a dict store is atomic.
+        self._reasons: dict[date, str | None] = {}
+        self._counts: dict[int, tuple[int, ...]] = {}
+        self._day_length = _span(hours.opens, hours.closes)
 
     def changed(
         self,
@@ -183,11 +193,21 @@ class _Rules:
     # --- days -------------------------------------------------------------------------------------
 
     def is_working_day(self, day: date) -> bool:
-        return self.closure_reason(day) is None
+        return self._reason(_require_date(day)) is None
 
     def closure_reason(self, day: date) -> str | None:
         """Why the office is closed on ``day`` (holiday name, weekday name or "Schließtag"); None if open."""
-        day = _require_date(day)
+        return self._reason(_require_date(day))
+
+    def _reason(self, day: date) -> str | None:
+        """``closure_reason`` of a checked date, worked out once per date."""
+        try:
+            return self._reasons[day]
+        except KeyError:
+            found = self._reasons[day] = self._closure_reason_uncached(day)
+            return found
+
+    def _closure_reason_uncached(self, day: date) -> str | None:
         holiday = self._holidays_of_year(day.year).get(day)
         if holiday is not None:
             return holiday
@@ -287,15 +307,44 @@ class _Rules:
         return max(wall, self._opening(day))
 
     def _office_time(self, first: datetime, last: datetime) -> timedelta:
-        """Office time between two wall times with ``first <= last``."""
-        total = timedelta()
-        day = first.date()
-        while day <= last.date():
-            if self.is_working_day(day):
-                overlap = min(last, self._closing(day)) - max(first, self._opening(day))
-                total += max(overlap, timedelta())
-            day += _ONE_DAY
+        """Office time between two wall times with ``first <= last``: the parts of the first and the
+        last day plus a full office day for each working day in between."""
+        first_day, last_day = first.date(), last.date()
+        total = self._office_time_on(first_day, first, last)
+        if last_day > first_day:
+            total += self._office_time_on(last_day, first, last)
+            total += self._day_length * self._working_days_between(first_day, last_day)
         return total
+
+    def _office_time_on(self, day: date, first: datetime, last: datetime) -> timedelta:
+        """Office time of one day that lies within ``[first, last]`` (wall times)."""
+        if self._reason(day) is not None:
+            return timedelta()
+        overlap = min(last, self._closing(day)) - max(first, self._opening(day))
+        return overlap if overlap > timedelta() else timedelta()
+
+    def _working_days_between(self, first: date, last: date) -> int:
+        """Working days strictly after ``first`` and strictly before ``last`` (``first < last``)."""
+        first_counts, last_counts = self._year_counts(first.year), self._year_counts(last.year)
+        after_first = first.timetuple().tm_yday  # days of the year up to and including ``first``
+        before_last = last.timetuple().tm_yday - 1
+        if first.year == last.year:
+            return last_counts[before_last] - first_counts[after_first]
+        found = first_counts[-1] - first_counts[after_first] + last_counts[before_last]
+        for year in range(first.year + 1, last.year):
+            found += self._year_counts(year)[-1]
+        return found
+
+    def _year_counts(self, year: int) -> tuple[int, ...]:
+        """Working days among the first n days of ``year``, for n = 0 .. length of the year."""
+        found = self._counts.get(year)
+        if found is None:
+            running, counts = 0, [0]
+            for ordinal in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1):
+                running += self._reason(date.fromordinal(ordinal)) is None
+                counts.append(running)
+            found = self._counts[year] = tuple(counts)
+        return found
 
     def _opening(self, day: date) -> datetime:
         return datetime.combine(day, self._hours.opens)
