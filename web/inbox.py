@@ -125,10 +125,14 @@ def _render(wanted: InboxFilter) -> str:
     query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
     here = url_for("inbox.inbox")
     template = "inbox/_list.html" if request.headers.get("HX-Request") else "inbox/inbox.html"
+    rows, assignees = _rows_html(page.rows, actor, colleagues, context.calendar, now, lang)
     return render_template(
         template,
         page=page,
-        rows=_rows_html(page.rows, actor, colleagues, context.calendar, now, lang, _hidden_fields(query)),
+        rows=rows,
+        assignees=assignees,
+        actions_form=ACTIONS_FORM,
+        hidden_fields=Markup(_hidden_fields(query)),
         is_team_lead=actor.is_team_lead,
         tabs=[(tab, f"{here}?tab={tab}", page.counts[tab]) for tab in tabs_for(actor)],
         t=labels(lang),
@@ -200,6 +204,9 @@ def _colleagues(connection: Connection) -> list[tuple[str, str, frozenset[str]]]
     return [(username, name, frozenset(roles.split())) for username, name, roles in found]
 
 
+ACTIONS_FORM = "inbox-actions"  # the one form of a page whose fields every row's buttons send
+
+
 def _rows_html(
     rows: list[InboxRow],
     actor: Actor,
@@ -207,19 +214,29 @@ def _rows_html(
     calendar: BusinessCalendar,
     now: datetime,
     lang: str,
-    hidden: str,
-) -> Markup:
-    """The table rows, written here rather than in the template: they are most of the page, and an
-    f-string escapes each value once where Jinja would make a Markup object of every piece.
+) -> tuple[Markup, Markup]:
+    """The table rows and the reassign choices they refer to, written here rather than in the template:
+    they are most of the page, and an f-string escapes each value once where Jinja would make a Markup
+    object of every piece.
 
-    ``hidden`` holds the form fields every action carries (CSRF token, the list's filters).
+    A row's buttons belong to the page's one actions form (``ACTIONS_FORM``) and name their own URL
+    (``formaction``), so the CSRF token and the list's filters travel in the page once. A team lead
+    types or picks the new assignee in a field that suggests the colleagues of the task's candidate
+    group from one ``<datalist>`` per group.
     """
     t = {key: escape(text) for key, text in labels(lang).items()}
     links = RowLinks()
     groups: dict[str | None, str] = {}
-    options_by_group: dict[str | None, str] = {}
-    claim_button = f'<button class="small" type="submit">{t["claim"]}</button>'
-    release_button = f'<button class="small secondary" type="submit">{t["release"]}</button>'
+    choices: dict[str | None, str] = {}  # candidate group → id of its datalist
+    claim_button = f'<button class="small" type="submit" form="{ACTIONS_FORM}" formaction="{links.claim}">{t["claim"]}</button>'
+    release_button = f'<button class="small secondary" type="submit" form="{ACTIONS_FORM}" formaction="{links.release}">{t["release"]}</button>'
+    assign = (
+        f'<span class="assign"><label class="sr-only" for="assign-{PLACEHOLDER}">{t["assign_to"]}</label>'
+        f'<input type="text" class="assignee" id="assign-{PLACEHOLDER}" name="assignee-{PLACEHOLDER}" '
+        f'form="{ACTIONS_FORM}" list="__list__" value="__value__" placeholder="{t["group"]}" autocomplete="off">'
+        f'<button class="small secondary" type="submit" form="{ACTIONS_FORM}" formaction="{links.assign}">'
+        f"{t['assign']}</button></span>"
+    )
     escalated = f'<br><span class="escalated">{t["escalated"]}</span>'
     parts = []
     for row in rows:
@@ -237,25 +254,18 @@ def _rows_html(
                 groups[row.candidate_group] = escape(group(row.candidate_group))
             assignee = f'<span class="muted">{t["group"]} {groups[row.candidate_group]}</span>'
         if row.assignee is None:
-            action = _action_form(links.claim.replace(PLACEHOLDER, task_id), hidden, claim_button)
+            action = claim_button.replace(PLACEHOLDER, task_id)
         elif row.assignee == actor.username or actor.is_team_lead:
-            action = _action_form(links.release.replace(PLACEHOLDER, task_id), hidden, release_button)
+            action = release_button.replace(PLACEHOLDER, task_id)
         else:
             action = ""
         if actor.is_team_lead:
-            if row.candidate_group not in options_by_group:
-                options_by_group[row.candidate_group] = _options(colleagues, row.candidate_group)
-            options = options_by_group[row.candidate_group]
-            if row.assignee:
-                chosen = f'value="{escape(row.assignee)}">'
-                options = options.replace(chosen, chosen[:-1] + " selected>", 1)
-            url = links.assign.replace(PLACEHOLDER, task_id)
+            if row.candidate_group not in choices:
+                choices[row.candidate_group] = f"assignees-{len(choices) + 1}"
             action += (
-                f'<form method="post" action="{url}" hx-post="{url}" hx-target="#inbox" hx-swap="outerHTML">'
-                f'{hidden}<label class="sr-only" for="assign-{task_id}">{t["assign_to"]}</label>'
-                f'<select id="assign-{task_id}" name="assignee"><option value="">{t["group"]}</option>'
-                f"{options}</select>"
-                f'<button class="small secondary" type="submit">{t["assign"]}</button></form>'
+                assign.replace(PLACEHOLDER, task_id)
+                .replace("__list__", choices[row.candidate_group], 1)
+                .replace("__value__", escape(row.assignee or ""), 1)
             )
         parts.append(
             f'<tr data-task="{task_id}" data-step="{escape(row.element_id)}">\n'
@@ -267,18 +277,15 @@ def _rows_html(
             f"<td>{assignee}</td>\n"
             f"<td>{action}</td>\n</tr>\n"
         )
-    return Markup("".join(parts))
-
-
-def _action_form(url: str, hidden: str, button: str) -> str:
-    return (
-        f'<form method="post" action="{url}" hx-post="{url}" hx-target="#inbox" hx-swap="outerHTML">'
-        f"{hidden}{button}</form>"
+    lists = "".join(
+        f'<datalist id="{list_id}">{_options(colleagues, group_name)}</datalist>'
+        for group_name, list_id in choices.items()
     )
+    return Markup("".join(parts)), Markup(lists)
 
 
 def _options(colleagues: list[tuple[str, str, frozenset[str]]], group: str | None) -> str:
-    """The reassign choices for tasks of one candidate group, rendered once per page."""
+    """The reassign suggestions for tasks of one candidate group: usernames, labelled with names."""
     return "".join(
         f'<option value="{escape(username)}">{escape(name)}</option>'
         for username, name, roles in colleagues
@@ -332,7 +339,8 @@ def release(task_id: str) -> str | Response:
 @blueprint.post("/aufgaben/<task_id>/zuweisen")
 @requires_role("teamleitung")
 def reassign(task_id: str) -> str | Response:
-    assignee = (request.form.get("assignee") or "").strip() or None
+    chosen = request.form.get(f"assignee-{task_id}", request.form.get("assignee"))
+    assignee = (chosen or "").strip() or None
     if _act(reassign_task, task_id, assignee):
         flash(gettext("Aufgabe neu zugewiesen."), "success")
     return _after_action(_wanted(request.form))

@@ -43,7 +43,9 @@ class Reference:
 
     def closure_reason(self, day: date) -> str | None:
         if day.year not in self.years:
-            self.years[day.year] = holidays.country_holidays("DE", subdiv=self.land, years=day.year, language="de")
+            self.years[day.year] = holidays.country_holidays(
+                "DE", subdiv=self.land, years=day.year, language="de"
+            )
         found = self.years[day.year].get(day)
         if found is not None:
             return found
