@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, url_for
 from flask_wtf import CSRFProtect
 from sqlalchemy import Connection
 
@@ -73,7 +73,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)
+    app.jinja_env.globals["fixed_urls"] = fixed_urls
     return app
+
+
+class FixedUrls(dict[str, str]):
+    """URLs that take no arguments from the request (``"inbox.inbox"``, ``"static:lotse.css"``), built
+    on first use and then kept: the page header asks for a dozen on every page."""
+
+    def __missing__(self, key: str) -> str:
+        endpoint, _, filename = key.partition(":")
+        found = self[key] = url_for(endpoint, filename=filename) if filename else url_for(endpoint)
+        return found
+
+
+def fixed_urls() -> FixedUrls:
+    """The app's ``FixedUrls`` for the request's script root (the path under which the app is mounted)."""
+    known = current_app.extensions.setdefault("lotse_fixed_urls", {})
+    root = request.script_root
+    found = known.get(root)
+    if found is None:
+        found = known[root] = FixedUrls()
+    return found
 
 
 def reading() -> Connection:

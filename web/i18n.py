@@ -13,8 +13,9 @@ babel = Babel()
 
 def language() -> str:
     """The signed-in person's language setting; German before login and by default."""
-    if current_user and current_user.is_authenticated and current_user.member.language in LANGUAGES:
-        return current_user.member.language
+    user = current_user._get_current_object()  # one look-up through the proxy instead of three
+    if user is not None and user.is_authenticated and user.member.language in LANGUAGES:
+        return user.member.language
     return "de"
 
 

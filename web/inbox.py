@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -88,6 +89,7 @@ LABELS = {
     "empty": lazy_gettext("Keine Aufgaben für diese Auswahl."),
 }
 _translated: dict[str, dict[str, str]] = {}
+_escaped: dict[str, dict[str, Markup]] = {}
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -95,6 +97,14 @@ def labels(lang: str) -> dict[str, str]:
     found = _translated.get(lang)
     if found is None:
         found = _translated[lang] = {key: str(text) for key, text in LABELS.items()}
+    return found
+
+
+def escaped_labels(lang: str) -> dict[str, Markup]:
+    """``labels`` escaped for HTML, also once per language."""
+    found = _escaped.get(lang)
+    if found is None:
+        found = _escaped[lang] = {key: escape(text) for key, text in labels(lang).items()}
     return found
 
 
@@ -138,9 +148,9 @@ def _render(wanted: InboxFilter) -> str:
         t=labels(lang),
         inbox_url=here,
         refresh_url=_with_query(here, query),
-        risk_options=_options_html([(level, level) for level in RISK_LEVELS], chosen.risk),
+        risk_options=_options_html(RISK_CHOICES, chosen.risk),
         step_options=_options_html(steps, chosen.step),
-        land_options=_options_html([(land, land) for land in LAENDER], chosen.land),
+        land_options=_options_html(LAND_CHOICES, chosen.land),
         previous_url=_with_query(here, {**query, "page": chosen.page - 1}) if chosen.page > 1 else None,
         next_url=_with_query(here, {**query, "page": chosen.page + 1}) if chosen.page < page.pages else None,
         query=query,
@@ -158,8 +168,13 @@ def _with_query(path: str, query: dict[str, object]) -> str:
     return f"{path}?{urlencode(list(query.items()), safe=URL_SAFE)}" if query else path
 
 
-def _options_html(choices: list[tuple[str, str]], chosen: str | None) -> Markup:
-    """A filter's options, the chosen one selected."""
+RISK_CHOICES = tuple((level, level) for level in RISK_LEVELS)
+LAND_CHOICES = tuple((land, land) for land in LAENDER)
+
+
+@lru_cache(maxsize=512)
+def _options_html(choices: tuple[tuple[str, str], ...], chosen: str | None) -> Markup:
+    """A filter's options, the chosen one selected (kept: the choices are few and fixed per process)."""
     return Markup(
         "".join(
             f'<option value="{escape(value)}" {"selected" if value == chosen else ""}>{escape(label)}</option>'
@@ -178,15 +193,15 @@ def shared_counts() -> SharedCounts:
     return extensions["lotse_inbox_counts"]
 
 
-def _steps(connection: Connection, version_id: int | None) -> list[tuple[str, str]]:
+def _steps(connection: Connection, version_id: int | None) -> tuple[tuple[str, str], ...]:
     """The user tasks of a process version for the step filter, worked out once per app and version."""
     if version_id is None:
-        return []
+        return ()
     known = current_app.extensions.setdefault("lotse_inbox_steps", {})
     found = known.get(version_id)
     if found is None:
         with Session(bind=connection) as session:
-            found = known[version_id] = (
+            found = known[version_id] = tuple(
                 current_app.extensions["lotse"].process(session, version_id).user_tasks()
             )
     return found
@@ -224,7 +239,7 @@ def _rows_html(
     types or picks the new assignee in a field that suggests the colleagues of the task's candidate
     group from one ``<datalist>`` per group.
     """
-    t = {key: escape(text) for key, text in labels(lang).items()}
+    t = escaped_labels(lang)
     links = RowLinks()
     groups: dict[str | None, str] = {}
     choices: dict[str | None, str] = {}  # candidate group → id of its datalist
