@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, request, url_for
+from flask import Flask, current_app, g, request, session, url_for
 from flask_wtf import CSRFProtect
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Connection
 
 from engine.business_calendar import BusinessCalendar
@@ -17,6 +19,8 @@ from engine.vault import Vault, parse_keyring
 from web.settings import Settings
 
 csrf = CSRFProtect()
+CSRF_REUSE_SECONDS = 60.0  # how long a signed CSRF token is handed out again (valid for WTF_CSRF_TIME_LIMIT)
+CSRF_KEPT = 10_000  # signed tokens remembered per process before the memory starts afresh
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -74,7 +78,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)
     app.jinja_env.globals["fixed_urls"] = fixed_urls
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})  # Flask-WTF puts its own in each context
     return app
+
+
+def csrf_token() -> str:
+    """The session's signed CSRF token as Flask-WTF makes it, but signed at most once a minute per
+    session rather than on every page: a token signed a minute ago is as good as a new one."""
+    if "csrf_token" in g:
+        return g.csrf_token
+    signed: dict[str, tuple[str, float]] = current_app.extensions.setdefault("lotse_csrf_tokens", {})
+    raw = session.get("csrf_token")
+    now = time.monotonic()
+    known = signed.get(raw) if raw else None
+    if known is not None and now - known[1] < CSRF_REUSE_SECONDS:
+        g.csrf_token = known[0]  # where Flask-WTF's generate_csrf finds it, too
+        return known[0]
+    token = generate_csrf()
+    if len(signed) >= CSRF_KEPT:
+        signed.clear()
+    signed[session["csrf_token"]] = (token, now)
+    return token
 
 
 class FixedUrls(dict[str, str]):

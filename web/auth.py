@@ -153,8 +153,9 @@ def _touch(now: float | None = None) -> None:
 
 def _expire_idle_sessions() -> Response | None:
     """Log out after the configured inactivity; every request of a signed-in person counts as activity,
-    recorded at most once a minute so that most responses leave the session cookie as it is."""
-    if not current_user.is_authenticated:
+    recorded at most once a minute so that most responses leave the session cookie as it is. Static
+    files are public and no activity: they neither load the signed-in person nor keep the session."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     idle = timedelta(minutes=current_app.config["LOTSE_SESSION_MINUTES"])
     seen = session.get("seen")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask
 from flask_babel import Babel
 from flask_login import current_user
@@ -9,6 +10,8 @@ from flask_login import current_user
 LANGUAGES = ("de", "en")
 TIME_ZONE = "Europe/Berlin"
 babel = Babel()
+# Parsed once: handing Flask-Babel a string makes it parse (and look up on disk) the locale per request.
+LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
 
 
 def language() -> str:
@@ -19,8 +22,12 @@ def language() -> str:
     return "de"
 
 
+def _locale() -> Locale:
+    return LOCALES[language()]
+
+
 def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "de")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", TIME_ZONE)
-    babel.init_app(app, locale_selector=language, timezone_selector=lambda: TIME_ZONE)
+    babel.init_app(app, locale_selector=_locale, timezone_selector=lambda: TIME_ZONE)
     app.jinja_env.globals["language"] = language

@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
@@ -21,7 +20,7 @@ from engine.due_times import describe_due
 from engine.errors import DomainError
 from engine.inbox import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
 from engine.models import Staff
-from web.app import reading
+from web.app import csrf_token, reading
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
 from web.i18n import language
@@ -159,7 +158,7 @@ def _render(wanted: InboxFilter) -> str:
 
 def _hidden_fields(query: dict[str, object]) -> str:
     """The fields every action form carries: the CSRF token and the list's filters, to come back to them."""
-    fields = [("csrf_token", generate_csrf()), *query.items()]
+    fields = [("csrf_token", csrf_token()), *query.items()]
     return "".join(f'<input type="hidden" name="{key}" value="{escape(value)}">' for key, value in fields)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from engine.models import AuditEvent
 from tests.web.conftest import PASSWORD, csrf_token
+from web import app as web_app
 from web import auth as web_auth
 
 PUBLIC = {"auth.login", "static"}
@@ -90,6 +92,29 @@ def test_idle_expiry_holds_with_a_moving_clock(app, client, auth, monkeypatch):
     response = client.get("/status")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert client.get("/status").status_code == 302
+
+
+def test_static_files_neither_load_the_user_nor_keep_the_session(app, client, auth):
+    auth.login()
+    with client.session_transaction() as session:
+        session["seen"] -= 120
+        seen = session["seen"]
+    response = client.get("/static/lotse.css")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with client.session_transaction() as session:
+        assert session["seen"] == seen
+
+
+def test_the_signed_csrf_token_is_reused_for_a_while_and_accepted(app, client, auth, monkeypatch):
+    app.config["WTF_CSRF_ENABLED"] = True
+    auth.login()
+    signed = []
+    monkeypatch.setattr(web_app, "generate_csrf", lambda: signed.append(1) or generate_csrf())
+    first = csrf_token(client.get("/status").get_data(as_text=True))
+    assert csrf_token(client.get("/").get_data(as_text=True)) == first and len(signed) == 1
+    response = client.post("/sprache", data={"csrf_token": first, "language": "en", "next": "/status"})
+    assert response.status_code == 302
+    assert "Tasks" in client.get("/status").get_data(as_text=True)
 
 
 def test_post_without_csrf_token_is_refused(app, client):
