@@ -218,6 +218,14 @@ def _colleagues(connection: Connection) -> list[tuple[str, str, frozenset[str]]]
     return [(username, name, frozenset(roles.split())) for username, name, roles in found]
 
 
+class Escaped(dict[str | None, str]):
+    """Values escaped for HTML, each once: ``escaped[value]``."""
+
+    def __missing__(self, value: str) -> str:
+        found = self[value] = str(escape(value))
+        return found
+
+
 ACTIONS_FORM = "inbox-actions"  # the one form of a page whose fields every row's buttons send
 
 
@@ -252,6 +260,8 @@ def _rows_html(
         f"{t['assign']}</button></span>"
     )
     escalated = f'<br><span class="escalated">{t["escalated"]}</span>'
+    html = Escaped()  # steps, Länder, risk levels, due texts and names repeat from row to row
+    html[None] = t["open"]
     parts = []
     for row in rows:
         task_id = escape(row.task_id)
@@ -262,7 +272,7 @@ def _rows_html(
         else:
             priority = ""
         if row.assignee:
-            assignee = escape(row.assignee_name or row.assignee)
+            assignee = html[row.assignee_name or row.assignee]
         else:
             if row.candidate_group not in groups:
                 groups[row.candidate_group] = escape(group(row.candidate_group))
@@ -279,15 +289,15 @@ def _rows_html(
             action += (
                 assign.replace(PLACEHOLDER, task_id)
                 .replace("__list__", choices[row.candidate_group], 1)
-                .replace("__value__", escape(row.assignee or ""), 1)
+                .replace("__value__", html[row.assignee or ""], 1)
             )
         parts.append(
-            f'<tr data-task="{task_id}" data-step="{escape(row.element_id)}">\n'
+            f'<tr data-task="{task_id}" data-step="{html[row.element_id]}">\n'
             f'<td><a href="{links.case}{row.case_id}">{escape(row.reference or row.case_id)}</a>{case_note}</td>\n'
-            f'<td><a href="{links.task.replace(PLACEHOLDER, task_id)}">{escape(row.title)}</a>{priority}</td>\n'
-            f'<td><span class="risk {risk_class(row.risk_level)}">{escape(row.risk_level) if row.risk_level else t["open"]}</span></td>\n'
-            f"<td>{escape(row.land or '–')}</td>\n"
-            f'<td><span class="due {due.state}" title="{when(row.due_at)}">{escape(due.text(lang))}</span></td>\n'
+            f'<td><a href="{links.task.replace(PLACEHOLDER, task_id)}">{html[row.title]}</a>{priority}</td>\n'
+            f'<td><span class="risk {risk_class(row.risk_level)}">{html[row.risk_level or None]}</span></td>\n'
+            f"<td>{html[row.land or '–']}</td>\n"
+            f'<td><span class="due {due.state}" title="{when(row.due_at)}">{html[due.text(lang)]}</span></td>\n'
             f"<td>{assignee}</td>\n"
             f"<td>{action}</td>\n</tr>\n"
         )
