@@ -20,7 +20,7 @@ from engine.due_times import describe_due
 from engine.errors import DomainError
 from engine.inbox import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
 from engine.models import Staff
-from web.app import csrf_token, reading
+from web.app import csrf_token, fixed_urls, reading
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
 from web.i18n import language
@@ -108,7 +108,7 @@ def escaped_labels(lang: str) -> dict[str, Markup]:
 
 
 class RowLinks:
-    """URL patterns built once per page; a row only fills in its ids."""
+    """URL patterns built once per app (see ``row_links``); a row only fills in its ids."""
 
     def __init__(self) -> None:
         self.case = url_for("cases.case_page", case_id=0).rsplit("/", 1)[0] + "/"
@@ -116,6 +116,15 @@ class RowLinks:
         self.claim = url_for("inbox.claim", task_id=PLACEHOLDER)
         self.release = url_for("inbox.release", task_id=PLACEHOLDER)
         self.assign = url_for("inbox.reassign", task_id=PLACEHOLDER)
+
+
+def row_links() -> RowLinks:
+    """The ``RowLinks`` for the request's script root (where the app is mounted)."""
+    known = current_app.extensions.setdefault("lotse_inbox_links", {})
+    found = known.get(request.script_root)
+    if found is None:
+        found = known[request.script_root] = RowLinks()
+    return found
 
 
 def _render(wanted: InboxFilter) -> str:
@@ -132,7 +141,7 @@ def _render(wanted: InboxFilter) -> str:
     lang = language()
     chosen = page.filter
     query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
-    here = url_for("inbox.inbox")
+    here = fixed_urls()["inbox.inbox"]
     template = "inbox/_list.html" if request.headers.get("HX-Request") else "inbox/inbox.html"
     rows, assignees = _rows_html(page.rows, actor, colleagues, context.calendar, now, lang)
     return render_template(
@@ -247,7 +256,7 @@ def _rows_html(
     group from one ``<datalist>`` per group.
     """
     t = escaped_labels(lang)
-    links = RowLinks()
+    links = row_links()
     groups: dict[str | None, str] = {}
     choices: dict[str | None, str] = {}  # candidate group → id of its datalist
     claim_button = f'<button class="small" type="submit" form="{ACTIONS_FORM}" formaction="{links.claim}">{t["claim"]}</button>'
