@@ -44,6 +44,7 @@ UNITS = ("arbeitstage", "arbeitsstunden", "kalenderstunden", "kalendertage")
 _WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 _ONE_DAY = timedelta(days=1)
 _ONE_HOUR = timedelta(hours=1)
+_NOTHING = timedelta()
 _END_OF_DAY = time(23, 59, 59)
 # Upper bound when searching for the next working day; only a misconfigured calendar gets near it.
 _MAX_SCAN_DAYS = 3660
@@ -110,6 +111,11 @@ def _normalize_land(land: str) -> str:
     return code
 
 
+def _span(start: time, end: time) -> timedelta:
+    """The time from ``start`` to ``end`` on one day (naive wall times)."""
+    return datetime.combine(date.min, end) - datetime.combine(date.min, start)
+
+
 def _month_day(pair: tuple[int, int]) -> tuple[int, int]:
     """Validate a recurring (month, day) closure; 29 February is allowed."""
     month, day = pair
@@ -141,6 +147,12 @@ class _Rules:
         self._closures = frozenset(_require_date(day) for day in closures)
         self._tz = tz
         self._holiday_cache: dict[int, dict[date, str]] = {} if holiday_cache is None else holiday_cache
+        # Facts derived from this fixed configuration, filled on first use. Concurrent requests may
+        # compute the same entry twice; both results are equal, and a dict store is atomic.
+        self._reasons: dict[date, str | None] = {}
+        self._office_days: dict[date, tuple[datetime, datetime] | None] = {}
+        self._counts: dict[int, tuple[int, tuple[int, ...]]] = {}
+        self._day_length = _span(hours.opens, hours.closes)
 
     def changed(
         self,
@@ -183,11 +195,21 @@ class _Rules:
     # --- days -------------------------------------------------------------------------------------
 
     def is_working_day(self, day: date) -> bool:
-        return self.closure_reason(day) is None
+        return self._reason(_require_date(day)) is None
 
     def closure_reason(self, day: date) -> str | None:
         """Why the office is closed on ``day`` (holiday name, weekday name or "Schließtag"); None if open."""
-        day = _require_date(day)
+        return self._reason(_require_date(day))
+
+    def _reason(self, day: date) -> str | None:
+        """``closure_reason`` of a checked date, worked out once per date."""
+        try:
+            return self._reasons[day]
+        except KeyError:
+            found = self._reasons[day] = self._closure_reason_uncached(day)
+            return found
+
+    def _closure_reason_uncached(self, day: date) -> str | None:
         holiday = self._holidays_of_year(day.year).get(day)
         if holiday is not None:
             return holiday
@@ -287,15 +309,57 @@ class _Rules:
         return max(wall, self._opening(day))
 
     def _office_time(self, first: datetime, last: datetime) -> timedelta:
-        """Office time between two wall times with ``first <= last``."""
-        total = timedelta()
-        day = first.date()
-        while day <= last.date():
-            if self.is_working_day(day):
-                overlap = min(last, self._closing(day)) - max(first, self._opening(day))
-                total += max(overlap, timedelta())
-            day += _ONE_DAY
+        """Office time between two wall times with ``first <= last``: the parts of the first and the
+        last day plus a full office day for each working day in between."""
+        first_day, last_day = first.date(), last.date()
+        total = self._office_time_on(first_day, first, last)
+        if last_day > first_day:
+            total += self._office_time_on(last_day, first, last)
+            total += self._day_length * self._working_days_between(first_day, last_day)
         return total
+
+    def _office_time_on(self, day: date, first: datetime, last: datetime) -> timedelta:
+        """Office time of one day that lies within ``[first, last]`` (wall times)."""
+        hours = self._office_day(day)
+        if hours is None:
+            return _NOTHING
+        overlap = min(last, hours[1]) - max(first, hours[0])
+        return overlap if overlap > _NOTHING else _NOTHING
+
+    def _office_day(self, day: date) -> tuple[datetime, datetime] | None:
+        """Opening and closing time of ``day`` as wall times, None if the office is closed; kept per date."""
+        try:
+            return self._office_days[day]
+        except KeyError:
+            found = None if self._reason(day) is not None else (self._opening(day), self._closing(day))
+            self._office_days[day] = found
+            return found
+
+    def _working_days_between(self, first: date, last: date) -> int:
+        """Working days strictly after ``first`` and strictly before ``last`` (``first < last``)."""
+        first_start, first_counts = self._year_counts(first.year)
+        last_start, last_counts = self._year_counts(last.year)
+        after_first = first.toordinal() - first_start + 1  # days of the year up to and including ``first``
+        before_last = last.toordinal() - last_start
+        if first.year == last.year:
+            return last_counts[before_last] - first_counts[after_first]
+        found = first_counts[-1] - first_counts[after_first] + last_counts[before_last]
+        for year in range(first.year + 1, last.year):
+            found += self._year_counts(year)[1][-1]
+        return found
+
+    def _year_counts(self, year: int) -> tuple[int, tuple[int, ...]]:
+        """The ordinal of 1 January of ``year`` and the working days among the year's first n days,
+        for n = 0 .. length of the year."""
+        found = self._counts.get(year)
+        if found is None:
+            start = date(year, 1, 1).toordinal()
+            running, counts = 0, [0]
+            for ordinal in range(start, date(year, 12, 31).toordinal() + 1):
+                running += self._reason(date.fromordinal(ordinal)) is None
+                counts.append(running)
+            found = self._counts[year] = (start, tuple(counts))
+        return found
 
     def _opening(self, day: date) -> datetime:
         return datetime.combine(day, self._hours.opens)
@@ -305,7 +369,8 @@ class _Rules:
 
     def _to_wall(self, moment: datetime) -> datetime:
         """Naive local wall time of an aware ``moment``."""
-        _require_aware(moment)
+        if moment.__class__ is not datetime or moment.utcoffset() is None:  # the usual case checked cheaply
+            _require_aware(moment)
         return moment.astimezone(self._tz).replace(tzinfo=None)
 
     def _from_wall(self, wall: datetime) -> datetime:

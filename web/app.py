@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, request, session, url_for
 from flask_wtf import CSRFProtect
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Connection
 
 from engine.business_calendar import BusinessCalendar
@@ -17,6 +19,8 @@ from engine.vault import Vault, parse_keyring
 from web.settings import Settings
 
 csrf = CSRFProtect()
+CSRF_REUSE_SECONDS = 60.0  # how long a signed CSRF token is handed out again (valid for WTF_CSRF_TIME_LIMIT)
+CSRF_KEPT = 10_000  # signed tokens remembered per process before the memory starts afresh
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -31,6 +35,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # The cookie is sent again only when the session changes; idle expiry records activity in
+        # the session once a minute (web/auth.py), which also renews the cookie's lifetime.
+        SESSION_REFRESH_EACH_REQUEST=False,
     )
     app.config.update(config)
     app.extensions["lotse"] = _engine_context(app, settings)
@@ -70,7 +77,49 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)
+    app.jinja_env.globals["fixed_urls"] = fixed_urls
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.context_processor(lambda: {"csrf_token": csrf_token})  # Flask-WTF puts its own in each context
     return app
+
+
+def csrf_token() -> str:
+    """The session's signed CSRF token as Flask-WTF makes it, but signed at most once a minute per
+    session rather than on every page: a token signed a minute ago is as good as a new one."""
+    if "csrf_token" in g:
+        return g.csrf_token
+    signed: dict[str, tuple[str, float]] = current_app.extensions.setdefault("lotse_csrf_tokens", {})
+    raw = session.get("csrf_token")
+    now = time.monotonic()
+    known = signed.get(raw) if raw else None
+    if known is not None and now - known[1] < CSRF_REUSE_SECONDS:
+        g.csrf_token = known[0]  # where Flask-WTF's generate_csrf finds it, too
+        return known[0]
+    token = generate_csrf()
+    if len(signed) >= CSRF_KEPT:
+        signed.clear()
+    signed[session["csrf_token"]] = (token, now)
+    return token
+
+
+class FixedUrls(dict[str, str]):
+    """URLs that take no arguments from the request (``"inbox.inbox"``, ``"static:lotse.css"``), built
+    on first use and then kept: the page header asks for a dozen on every page."""
+
+    def __missing__(self, key: str) -> str:
+        endpoint, _, filename = key.partition(":")
+        found = self[key] = url_for(endpoint, filename=filename) if filename else url_for(endpoint)
+        return found
+
+
+def fixed_urls() -> FixedUrls:
+    """The app's ``FixedUrls`` for the request's script root (the path under which the app is mounted)."""
+    known = current_app.extensions.setdefault("lotse_fixed_urls", {})
+    root = request.script_root
+    found = known.get(root)
+    if found is None:
+        found = known[root] = FixedUrls()
+    return found
 
 
 def reading() -> Connection:

@@ -136,24 +136,39 @@ def safe_next(target: str | None) -> str:
     return url_for("inbox.inbox")
 
 
-def _touch() -> None:
-    session["seen"] = datetime.now(UTC).timestamp()
+# How old the last recorded activity may get before a request records it anew. Writing it on every
+# request would make every response send a new, re-signed session cookie; a minute's precision on an
+# idle limit of half an hour is plenty.
+SEEN_PRECISION_SECONDS = 60.0
+
+
+def _now() -> float:
+    """Seconds since the epoch (tests replace this to move time forward)."""
+    return datetime.now(UTC).timestamp()
+
+
+def _touch(now: float | None = None) -> None:
+    session["seen"] = _now() if now is None else now
 
 
 def _expire_idle_sessions() -> Response | None:
-    """Log out after the configured inactivity; every request of a signed-in person counts as activity."""
-    if not current_user.is_authenticated:
+    """Log out after the configured inactivity; every request of a signed-in person counts as activity,
+    recorded at most once a minute so that most responses leave the session cookie as it is. Static
+    files are public and no activity: they neither load the signed-in person nor keep the session."""
+    if request.endpoint == "static" or not current_user.is_authenticated:
         return None
     idle = timedelta(minutes=current_app.config["LOTSE_SESSION_MINUTES"])
     seen = session.get("seen")
-    if seen is None or datetime.now(UTC).timestamp() - seen > idle.total_seconds():
+    now = _now()
+    if seen is None or now - seen > idle.total_seconds():
         logout_user()
         session.clear()
         flash(
             gettext("Ihre Sitzung ist wegen Inaktivität abgelaufen. Bitte melden Sie sich erneut an."), "info"
         )
         return redirect(url_for("auth.login", next=request.path))
-    _touch()
+    if now - seen >= SEEN_PRECISION_SECONDS:
+        _touch(now)
     return None
 
 

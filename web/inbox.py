@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
@@ -20,7 +20,7 @@ from engine.due_times import describe_due
 from engine.errors import DomainError
 from engine.inbox import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
 from engine.models import Staff
-from web.app import reading
+from web.app import csrf_token, fixed_urls, reading
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
 from web.i18n import language
@@ -88,6 +88,7 @@ LABELS = {
     "empty": lazy_gettext("Keine Aufgaben für diese Auswahl."),
 }
 _translated: dict[str, dict[str, str]] = {}
+_escaped: dict[str, dict[str, Markup]] = {}
 
 
 def labels(lang: str) -> dict[str, str]:
@@ -98,8 +99,16 @@ def labels(lang: str) -> dict[str, str]:
     return found
 
 
+def escaped_labels(lang: str) -> dict[str, Markup]:
+    """``labels`` escaped for HTML, also once per language."""
+    found = _escaped.get(lang)
+    if found is None:
+        found = _escaped[lang] = {key: escape(text) for key, text in labels(lang).items()}
+    return found
+
+
 class RowLinks:
-    """URL patterns built once per page; a row only fills in its ids."""
+    """URL patterns built once per app (see ``row_links``); a row only fills in its ids."""
 
     def __init__(self) -> None:
         self.case = url_for("cases.case_page", case_id=0).rsplit("/", 1)[0] + "/"
@@ -107,6 +116,15 @@ class RowLinks:
         self.claim = url_for("inbox.claim", task_id=PLACEHOLDER)
         self.release = url_for("inbox.release", task_id=PLACEHOLDER)
         self.assign = url_for("inbox.reassign", task_id=PLACEHOLDER)
+
+
+def row_links() -> RowLinks:
+    """The ``RowLinks`` for the request's script root (where the app is mounted)."""
+    known = current_app.extensions.setdefault("lotse_inbox_links", {})
+    found = known.get(request.script_root)
+    if found is None:
+        found = known[request.script_root] = RowLinks()
+    return found
 
 
 def _render(wanted: InboxFilter) -> str:
@@ -123,20 +141,24 @@ def _render(wanted: InboxFilter) -> str:
     lang = language()
     chosen = page.filter
     query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
-    here = url_for("inbox.inbox")
+    here = fixed_urls()["inbox.inbox"]
     template = "inbox/_list.html" if request.headers.get("HX-Request") else "inbox/inbox.html"
+    rows, assignees = _rows_html(page.rows, actor, colleagues, context.calendar, now, lang)
     return render_template(
         template,
         page=page,
-        rows=_rows_html(page.rows, actor, colleagues, context.calendar, now, lang, _hidden_fields(query)),
+        rows=rows,
+        assignees=assignees,
+        actions_form=ACTIONS_FORM,
+        hidden_fields=Markup(_hidden_fields(query)),
         is_team_lead=actor.is_team_lead,
         tabs=[(tab, f"{here}?tab={tab}", page.counts[tab]) for tab in tabs_for(actor)],
         t=labels(lang),
         inbox_url=here,
         refresh_url=_with_query(here, query),
-        risk_options=_options_html([(level, level) for level in RISK_LEVELS], chosen.risk),
+        risk_options=_options_html(RISK_CHOICES, chosen.risk),
         step_options=_options_html(steps, chosen.step),
-        land_options=_options_html([(land, land) for land in LAENDER], chosen.land),
+        land_options=_options_html(LAND_CHOICES, chosen.land),
         previous_url=_with_query(here, {**query, "page": chosen.page - 1}) if chosen.page > 1 else None,
         next_url=_with_query(here, {**query, "page": chosen.page + 1}) if chosen.page < page.pages else None,
         query=query,
@@ -145,7 +167,7 @@ def _render(wanted: InboxFilter) -> str:
 
 def _hidden_fields(query: dict[str, object]) -> str:
     """The fields every action form carries: the CSRF token and the list's filters, to come back to them."""
-    fields = [("csrf_token", generate_csrf()), *query.items()]
+    fields = [("csrf_token", csrf_token()), *query.items()]
     return "".join(f'<input type="hidden" name="{key}" value="{escape(value)}">' for key, value in fields)
 
 
@@ -154,8 +176,13 @@ def _with_query(path: str, query: dict[str, object]) -> str:
     return f"{path}?{urlencode(list(query.items()), safe=URL_SAFE)}" if query else path
 
 
-def _options_html(choices: list[tuple[str, str]], chosen: str | None) -> Markup:
-    """A filter's options, the chosen one selected."""
+RISK_CHOICES = tuple((level, level) for level in RISK_LEVELS)
+LAND_CHOICES = tuple((land, land) for land in LAENDER)
+
+
+@lru_cache(maxsize=512)
+def _options_html(choices: tuple[tuple[str, str], ...], chosen: str | None) -> Markup:
+    """A filter's options, the chosen one selected (kept: the choices are few and fixed per process)."""
     return Markup(
         "".join(
             f'<option value="{escape(value)}" {"selected" if value == chosen else ""}>{escape(label)}</option>'
@@ -174,15 +201,15 @@ def shared_counts() -> SharedCounts:
     return extensions["lotse_inbox_counts"]
 
 
-def _steps(connection: Connection, version_id: int | None) -> list[tuple[str, str]]:
+def _steps(connection: Connection, version_id: int | None) -> tuple[tuple[str, str], ...]:
     """The user tasks of a process version for the step filter, worked out once per app and version."""
     if version_id is None:
-        return []
+        return ()
     known = current_app.extensions.setdefault("lotse_inbox_steps", {})
     found = known.get(version_id)
     if found is None:
         with Session(bind=connection) as session:
-            found = known[version_id] = (
+            found = known[version_id] = tuple(
                 current_app.extensions["lotse"].process(session, version_id).user_tasks()
             )
     return found
@@ -200,6 +227,17 @@ def _colleagues(connection: Connection) -> list[tuple[str, str, frozenset[str]]]
     return [(username, name, frozenset(roles.split())) for username, name, roles in found]
 
 
+class Escaped(dict[str | None, str]):
+    """Values escaped for HTML, each once: ``escaped[value]``."""
+
+    def __missing__(self, value: str) -> str:
+        found = self[value] = str(escape(value))
+        return found
+
+
+ACTIONS_FORM = "inbox-actions"  # the one form of a page whose fields every row's buttons send
+
+
 def _rows_html(
     rows: list[InboxRow],
     actor: Actor,
@@ -207,20 +245,32 @@ def _rows_html(
     calendar: BusinessCalendar,
     now: datetime,
     lang: str,
-    hidden: str,
-) -> Markup:
-    """The table rows, written here rather than in the template: they are most of the page, and an
-    f-string escapes each value once where Jinja would make a Markup object of every piece.
+) -> tuple[Markup, Markup]:
+    """The table rows and the reassign choices they refer to, written here rather than in the template:
+    they are most of the page, and an f-string escapes each value once where Jinja would make a Markup
+    object of every piece.
 
-    ``hidden`` holds the form fields every action carries (CSRF token, the list's filters).
+    A row's buttons belong to the page's one actions form (``ACTIONS_FORM``) and name their own URL
+    (``formaction``), so the CSRF token and the list's filters travel in the page once. A team lead
+    types or picks the new assignee in a field that suggests the colleagues of the task's candidate
+    group from one ``<datalist>`` per group.
     """
-    t = {key: escape(text) for key, text in labels(lang).items()}
-    links = RowLinks()
+    t = escaped_labels(lang)
+    links = row_links()
     groups: dict[str | None, str] = {}
-    options_by_group: dict[str | None, str] = {}
-    claim_button = f'<button class="small" type="submit">{t["claim"]}</button>'
-    release_button = f'<button class="small secondary" type="submit">{t["release"]}</button>'
+    choices: dict[str | None, str] = {}  # candidate group → id of its datalist
+    claim_button = f'<button class="small" type="submit" form="{ACTIONS_FORM}" formaction="{links.claim}">{t["claim"]}</button>'
+    release_button = f'<button class="small secondary" type="submit" form="{ACTIONS_FORM}" formaction="{links.release}">{t["release"]}</button>'
+    assign = (
+        f'<span class="assign"><label class="sr-only" for="assign-{PLACEHOLDER}">{t["assign_to"]}</label>'
+        f'<input type="text" class="assignee" id="assign-{PLACEHOLDER}" name="assignee-{PLACEHOLDER}" '
+        f'form="{ACTIONS_FORM}" list="__list__" value="__value__" placeholder="{t["group"]}" autocomplete="off">'
+        f'<button class="small secondary" type="submit" form="{ACTIONS_FORM}" formaction="{links.assign}">'
+        f"{t['assign']}</button></span>"
+    )
     escalated = f'<br><span class="escalated">{t["escalated"]}</span>'
+    html = Escaped()  # steps, Länder, risk levels, due texts and names repeat from row to row
+    html[None] = t["open"]
     parts = []
     for row in rows:
         task_id = escape(row.task_id)
@@ -231,54 +281,44 @@ def _rows_html(
         else:
             priority = ""
         if row.assignee:
-            assignee = escape(row.assignee_name or row.assignee)
+            assignee = html[row.assignee_name or row.assignee]
         else:
             if row.candidate_group not in groups:
                 groups[row.candidate_group] = escape(group(row.candidate_group))
             assignee = f'<span class="muted">{t["group"]} {groups[row.candidate_group]}</span>'
         if row.assignee is None:
-            action = _action_form(links.claim.replace(PLACEHOLDER, task_id), hidden, claim_button)
+            action = claim_button.replace(PLACEHOLDER, task_id)
         elif row.assignee == actor.username or actor.is_team_lead:
-            action = _action_form(links.release.replace(PLACEHOLDER, task_id), hidden, release_button)
+            action = release_button.replace(PLACEHOLDER, task_id)
         else:
             action = ""
         if actor.is_team_lead:
-            if row.candidate_group not in options_by_group:
-                options_by_group[row.candidate_group] = _options(colleagues, row.candidate_group)
-            options = options_by_group[row.candidate_group]
-            if row.assignee:
-                chosen = f'value="{escape(row.assignee)}">'
-                options = options.replace(chosen, chosen[:-1] + " selected>", 1)
-            url = links.assign.replace(PLACEHOLDER, task_id)
+            if row.candidate_group not in choices:
+                choices[row.candidate_group] = f"assignees-{len(choices) + 1}"
             action += (
-                f'<form method="post" action="{url}" hx-post="{url}" hx-target="#inbox" hx-swap="outerHTML">'
-                f'{hidden}<label class="sr-only" for="assign-{task_id}">{t["assign_to"]}</label>'
-                f'<select id="assign-{task_id}" name="assignee"><option value="">{t["group"]}</option>'
-                f"{options}</select>"
-                f'<button class="small secondary" type="submit">{t["assign"]}</button></form>'
+                assign.replace(PLACEHOLDER, task_id)
+                .replace("__list__", choices[row.candidate_group], 1)
+                .replace("__value__", html[row.assignee or ""], 1)
             )
         parts.append(
-            f'<tr data-task="{task_id}" data-step="{escape(row.element_id)}">\n'
+            f'<tr data-task="{task_id}" data-step="{html[row.element_id]}">\n'
             f'<td><a href="{links.case}{row.case_id}">{escape(row.reference or row.case_id)}</a>{case_note}</td>\n'
-            f'<td><a href="{links.task.replace(PLACEHOLDER, task_id)}">{escape(row.title)}</a>{priority}</td>\n'
-            f'<td><span class="risk {risk_class(row.risk_level)}">{escape(row.risk_level) if row.risk_level else t["open"]}</span></td>\n'
-            f"<td>{escape(row.land or '–')}</td>\n"
-            f'<td><span class="due {due.state}" title="{when(row.due_at)}">{escape(due.text(lang))}</span></td>\n'
+            f'<td><a href="{links.task.replace(PLACEHOLDER, task_id)}">{html[row.title]}</a>{priority}</td>\n'
+            f'<td><span class="risk {risk_class(row.risk_level)}">{html[row.risk_level or None]}</span></td>\n'
+            f"<td>{html[row.land or '–']}</td>\n"
+            f'<td><span class="due {due.state}" title="{when(row.due_at)}">{html[due.text(lang)]}</span></td>\n'
             f"<td>{assignee}</td>\n"
             f"<td>{action}</td>\n</tr>\n"
         )
-    return Markup("".join(parts))
-
-
-def _action_form(url: str, hidden: str, button: str) -> str:
-    return (
-        f'<form method="post" action="{url}" hx-post="{url}" hx-target="#inbox" hx-swap="outerHTML">'
-        f"{hidden}{button}</form>"
+    lists = "".join(
+        f'<datalist id="{list_id}">{_options(colleagues, group_name)}</datalist>'
+        for group_name, list_id in choices.items()
     )
+    return Markup("".join(parts)), Markup(lists)
 
 
 def _options(colleagues: list[tuple[str, str, frozenset[str]]], group: str | None) -> str:
-    """The reassign choices for tasks of one candidate group, rendered once per page."""
+    """The reassign suggestions for tasks of one candidate group: usernames, labelled with names."""
     return "".join(
         f'<option value="{escape(username)}">{escape(name)}</option>'
         for username, name, roles in colleagues
@@ -332,7 +372,8 @@ def release(task_id: str) -> str | Response:
 @blueprint.post("/aufgaben/<task_id>/zuweisen")
 @requires_role("teamleitung")
 def reassign(task_id: str) -> str | Response:
-    assignee = (request.form.get("assignee") or "").strip() or None
+    chosen = request.form.get(f"assignee-{task_id}", request.form.get("assignee"))
+    assignee = (chosen or "").strip() or None
     if _act(reassign_task, task_id, assignee):
         flash(gettext("Aufgabe neu zugewiesen."), "success")
     return _after_action(_wanted(request.form))

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
 from engine.models import AuditEvent
 from tests.web.conftest import PASSWORD, csrf_token
+from web import app as web_app
+from web import auth as web_auth
 
 PUBLIC = {"auth.login", "static"}
 
@@ -51,6 +54,67 @@ def test_activity_keeps_the_session(app, client, auth):
     with client.session_transaction() as session:
         session["seen"] -= app.config["LOTSE_SESSION_MINUTES"] * 60 - 30
     assert client.get("/status").status_code == 200
+
+
+def test_activity_within_the_minute_sends_no_new_cookie(client, auth):
+    auth.login()
+    client.get("/status")  # the first page after login stores the CSRF token in the session
+    with client.session_transaction() as session:
+        seen = session["seen"]
+    response = client.get("/status")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with client.session_transaction() as session:
+        assert session["seen"] == seen
+
+
+def test_activity_is_recorded_again_after_a_minute(client, auth):
+    auth.login()
+    with client.session_transaction() as session:
+        session["seen"] -= 61
+        stale = session["seen"]
+    response = client.get("/status")
+    assert response.status_code == 200 and "Set-Cookie" in response.headers
+    with client.session_transaction() as session:
+        assert session["seen"] > stale + 60
+
+
+def test_idle_expiry_holds_with_a_moving_clock(app, client, auth, monkeypatch):
+    """Requests every 50 seconds keep the session; silence for the idle time ends it."""
+    clock = [1_900_000_000.0]
+    monkeypatch.setattr(web_auth, "_now", lambda: clock[0])
+    auth.login()
+    for _ in range(60):  # 50 minutes of activity, longer than the idle limit
+        clock[0] += 50
+        assert client.get("/status").status_code == 200
+    clock[0] += app.config["LOTSE_SESSION_MINUTES"] * 60 - 60  # quiet, but not for the whole idle time
+    assert client.get("/status").status_code == 200
+    clock[0] += app.config["LOTSE_SESSION_MINUTES"] * 60 + 1
+    response = client.get("/status")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/status").status_code == 302
+
+
+def test_static_files_neither_load_the_user_nor_keep_the_session(app, client, auth):
+    auth.login()
+    with client.session_transaction() as session:
+        session["seen"] -= 120
+        seen = session["seen"]
+    response = client.get("/static/lotse.css")
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    with client.session_transaction() as session:
+        assert session["seen"] == seen
+
+
+def test_the_signed_csrf_token_is_reused_for_a_while_and_accepted(app, client, auth, monkeypatch):
+    app.config["WTF_CSRF_ENABLED"] = True
+    auth.login()
+    signed = []
+    monkeypatch.setattr(web_app, "generate_csrf", lambda: signed.append(1) or generate_csrf())
+    first = csrf_token(client.get("/status").get_data(as_text=True))
+    assert csrf_token(client.get("/").get_data(as_text=True)) == first and len(signed) == 1
+    response = client.post("/sprache", data={"csrf_token": first, "language": "en", "next": "/status"})
+    assert response.status_code == 302
+    assert "Tasks" in client.get("/status").get_data(as_text=True)
 
 
 def test_post_without_csrf_token_is_refused(app, client):

@@ -194,3 +194,81 @@ def test_team_counts_are_shared_for_seconds_but_own_counts_and_actions_are_fresh
     page = anna.get("/").get_data(as_text=True)
     assert (_count(page, "groups"), _count(page, "mine")) == (1, 0)
     assert _count(ben.get("/").get_data(as_text=True), "mine") == 1
+
+
+def _actions_form_fields(page: str) -> dict[str, str]:
+    """What a browser without JavaScript sends with a row's button: the actions form's own fields and
+    every field elsewhere on the page that names the form (``form="inbox-actions"``)."""
+    inside = re.search(r'<form id="inbox-actions"[^>]*>(.*?)</form>', page, re.S)
+    assert inside, "no actions form on the page"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', inside.group(1)))
+    for name, value in re.findall(
+        r'<input type="text" class="assignee" id="[^"]+" name="([^"]+)" form="inbox-actions" list="[^"]+" value="([^"]*)"',
+        page,
+    ):
+        fields[name] = value
+    return fields
+
+
+def _formaction(page: str, task_id: str, label: str) -> str:
+    found = re.search(rf'formaction="(/aufgaben/{re.escape(task_id)}/[a-z]+)">{label}</button>', page)
+    assert found, f"no {label} button for {task_id}"
+    return found.group(1)
+
+
+def test_rows_share_one_actions_form_with_the_token_and_filters(deployed, client, auth):
+    for _ in range(3):
+        open_case(deployed, COUNSELLOR)
+    auth.login()
+    page = client.get("/?tab=groups&sort=priority").get_data(as_text=True)
+    tbody = page[page.index("<tbody>") : page.index("</tbody>")]
+    assert len(_rows(page)) == 3 and "<form" not in tbody and "csrf_token" not in tbody
+    assert tbody.count('form="inbox-actions"') == 3
+    fields = _actions_form_fields(page)
+    assert fields["tab"] == "groups" and fields["sort"] == "priority" and fields["csrf_token"]
+    assert page.count(f'value="{fields["csrf_token"]}"') == 3  # the actions form and the two header forms
+
+
+def test_claim_and_release_as_a_browser_without_javascript_posts_them(deployed, client, auth):
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    task_id = task_id_for(deployed, case_id, "eingang")
+    auth.login()
+    page = client.get("/?tab=groups").get_data(as_text=True)
+    response = client.post(_formaction(page, task_id, "Übernehmen"), data=_actions_form_fields(page))
+    assert response.status_code == 302 and response.headers["Location"] == "/?tab=groups&sort=due&page=1"
+    assert open_tasks(deployed, case_id)["eingang"].assignee == "anna"
+    page = client.get("/").get_data(as_text=True)
+    response = client.post(
+        _formaction(page, task_id, "Freigeben"), data=_actions_form_fields(page), headers={"HX-Request": "1"}
+    )
+    assert "Aufgabe an die Gruppe zurückgegeben." in response.get_data(as_text=True)
+    assert open_tasks(deployed, case_id)["eingang"].assignee is None
+
+
+def test_team_lead_reassigns_with_the_row_field_and_picks_from_one_list_per_group(deployed, client, auth):
+    first_case, second_case = open_case(deployed, COUNSELLOR).case_id, open_case(deployed, COUNSELLOR).case_id
+    first, second = (
+        task_id_for(deployed, first_case, "eingang"),
+        task_id_for(deployed, second_case, "eingang"),
+    )
+    claim_task(deployed, OTHER_COUNSELLOR, second)
+    auth.login("tara")
+    page = client.get("/?tab=all").get_data(as_text=True)
+    assert page.count("<datalist") == 1 and page.count('list="assignees-1"') == 2
+    assert '<option value="anna">Anna</option>' in page and '<option value="paul">' not in page
+    assert '<label class="sr-only" for="assign-' in page
+    fields = _actions_form_fields(page)
+    assert fields[f"assignee-{first}"] == "" and fields[f"assignee-{second}"] == "ben"
+    fields[f"assignee-{first}"] = "anna"
+    response = client.post(_formaction(page, first, "Zuweisen"), data=fields)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/?tab=all")
+    assert open_tasks(deployed, first_case)["eingang"].assignee == "anna"
+    assert open_tasks(deployed, second_case)["eingang"].assignee == "ben"  # its row's field changed nothing
+    page = client.get("/?tab=all").get_data(as_text=True)
+    fields = _actions_form_fields(page)
+    fields[f"assignee-{second}"] = "paul"  # not in the group: refused with the engine's message
+    refused = client.post(_formaction(page, second, "Zuweisen"), data=fields, headers={"HX-Request": "1"})
+    assert 'class="flash error"' in refused.get_data(as_text=True)
+    fields[f"assignee-{second}"] = ""  # back to the group
+    client.post(_formaction(page, second, "Zuweisen"), data=fields)
+    assert open_tasks(deployed, second_case)["eingang"].assignee is None
