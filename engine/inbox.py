@@ -230,7 +230,7 @@ def _head_statement(
 
 
 def _rows_statement(actor: Actor, wanted: InboxFilter) -> Select:
-    key = ("rows", *_shape(actor, wanted), wanted.sort)
+    key = ("rows", *_shape(actor, wanted), wanted.sort, wanted.page == 1)
     found = _statements.get(key)
     if found is None:
         found = _statements[key] = _build_rows(actor, wanted)
@@ -289,29 +289,29 @@ def _build_rows(actor: Actor, wanted: InboxFilter) -> Select:
 def _chosen(actor: Actor, wanted: InboxFilter) -> Select:
     """The ids of the page's tasks, in order. A counsellor's overdue tab is "mine" or "my groups", which
     never overlap: the first rows of each, read in order from its own index, are merged, instead of
-    every overdue task of the team being fetched and sorted."""
+    every overdue task of the team being fetched and sorted.
+
+    The first page, the one most asked for, has its limit written into the statement and no offset: a
+    limit or offset given as a parameter makes PostgreSQL's generic plan expect a tenth of all rows, so
+    it kept planning such a statement anew at every execution; later pages still do (their offsets vary).
+    """
+    first = wanted.page == 1
+    limit = literal_column(str(PER_PAGE)) if first else bindparam("limit")
+    reach = limit if first else bindparam("reach")
     if wanted.tab == "overdue" and not actor.is_team_lead and actor.groups:
         parts = [
             _filtered(select(Task.id, Task.due_at, Task.priority), actor, replace(wanted, tab=tab))
             .where(Task.due_at < bindparam("now"))
             .order_by(*_order(wanted.sort))
-            .limit(bindparam("reach"))
+            .limit(reach)
             .subquery()
             for tab in ("mine", "groups")
         ]
         merged = union_all(*(select(part.c.id, part.c.due_at, part.c.priority) for part in parts)).subquery()
-        return (
-            select(merged.c.id)
-            .order_by(*_order(wanted.sort, merged.c))
-            .limit(bindparam("limit"))
-            .offset(bindparam("offset"))
-        )
-    return (
-        _filtered(select(Task.id), actor, wanted)
-        .order_by(*_order(wanted.sort))
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
+        chosen = select(merged.c.id).order_by(*_order(wanted.sort, merged.c)).limit(limit)
+    else:
+        chosen = _filtered(select(Task.id), actor, wanted).order_by(*_order(wanted.sort)).limit(limit)
+    return chosen if first else chosen.offset(bindparam("offset"))
 
 
 class SharedCounts:
