@@ -5,6 +5,8 @@
   case (``engine.case_store``) while a task is open; a finished task keeps them as they were then.
 * The two inbox indexes in sort order (0004) carry the step, the risk level and the Land (INCLUDE, on
   PostgreSQL) instead of the case id: a filtered list or count is answered from the index alone.
+* Partial indexes on open tasks by risk level (and Land), by Land and by step: the filtered total of
+  all open tasks reads a range of one of them instead of every open task (2.7 ms -> 0.03-0.7 ms).
 * The indexes on cases by Land and risk level (0004) served only the inbox's join: dropped, one write
   less whenever a case's risk level or Land changes.
 
@@ -28,6 +30,12 @@ FACTS = {
     "case_land": "land",
     "case_escalated": "escalated",
 }
+# the filtered totals of all open tasks: by risk level (and Land), by Land, by step
+FILTER_INDEXES = {
+    "risk_land": ("case_risk_level", "case_land"),
+    "land": ("case_land",),
+    "step": ("element_id",),
+}
 
 
 def upgrade() -> None:
@@ -39,6 +47,14 @@ def upgrade() -> None:
     )
     _backfill()
     _inbox_indexes(["element_id", "case_risk_level", "case_land"])
+    for name, columns in FILTER_INDEXES.items():
+        op.create_index(
+            f"ix_tasks_open_{name}",
+            "tasks",
+            list(columns),
+            postgresql_where=sa.text(OPEN),
+            sqlite_where=sa.text(OPEN),
+        )
     op.drop_index("ix_cases_risk_land", table_name="cases")
     op.drop_index("ix_cases_land_risk", table_name="cases")
     if op.get_bind().dialect.name == "postgresql":
@@ -48,6 +64,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.create_index("ix_cases_land_risk", "cases", ["land", "risk_level", "id"])
     op.create_index("ix_cases_risk_land", "cases", ["risk_level", "land", "id"])
+    for name in FILTER_INDEXES:
+        op.drop_index(f"ix_tasks_open_{name}", table_name="tasks")
     _inbox_indexes(["case_id", "element_id"])
     for column in FACTS:
         op.drop_column("tasks", column)
