@@ -162,6 +162,26 @@ class Task(Base):
             sqlite_where=text("status = 'open' AND assignee IS NULL"),
             postgresql_where=text("status = 'open' AND assignee IS NULL"),
         ),
+        # the same two lists sorted by priority (migration 0009)
+        Index(
+            "ix_tasks_open_priority",
+            text("priority DESC"),
+            "due_at",
+            "id",
+            postgresql_include=INBOX_INCLUDE,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_tasks_open_unassigned_priority",
+            "candidate_group",
+            text("priority DESC"),
+            "due_at",
+            "id",
+            postgresql_include=INBOX_INCLUDE,
+            sqlite_where=text("status = 'open' AND assignee IS NULL"),
+            postgresql_where=text("status = 'open' AND assignee IS NULL"),
+        ),
         # the filtered totals of all open tasks (a team lead's "Alle offenen" by risk, Land, step): a
         # range of one of these instead of every open task (migration 0009)
         *(

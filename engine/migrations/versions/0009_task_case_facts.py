@@ -5,6 +5,8 @@
   case (``engine.case_store``) while a task is open; a finished task keeps them as they were then.
 * The two inbox indexes in sort order (0004) carry the step, the risk level and the Land (INCLUDE, on
   PostgreSQL) instead of the case id: a filtered list or count is answered from the index alone.
+* The same two lists sorted by priority (a quarter of the pages): indexes in that order too, so such a
+  page reads 25 index entries instead of sorting every open task (team lead 12 ms -> 0.2 ms).
 * Partial indexes on open tasks by risk level (and Land), by Land and by step: the filtered total of
   all open tasks reads a range of one of them instead of every open task (2.7 ms -> 0.03-0.7 ms).
 * The indexes on cases by Land and risk level (0004) served only the inbox's join: dropped, one write
@@ -30,6 +32,8 @@ FACTS = {
     "case_land": "land",
     "case_escalated": "escalated",
 }
+# what the inbox filters by beside the index keys: read from its indexes without visiting the table
+INCLUDE = ["element_id", "case_risk_level", "case_land"]
 # the filtered totals of all open tasks: by risk level (and Land), by Land, by step
 FILTER_INDEXES = {
     "risk_land": ("case_risk_level", "case_land"),
@@ -46,7 +50,8 @@ def upgrade() -> None:
         "tasks", sa.Column("case_escalated", sa.Boolean(), nullable=False, server_default=sa.false())
     )
     _backfill()
-    _inbox_indexes(["element_id", "case_risk_level", "case_land"])
+    _inbox_indexes(INCLUDE)
+    _priority_indexes()
     for name, columns in FILTER_INDEXES.items():
         op.create_index(
             f"ix_tasks_open_{name}",
@@ -66,6 +71,8 @@ def downgrade() -> None:
     op.create_index("ix_cases_risk_land", "cases", ["risk_level", "land", "id"])
     for name in FILTER_INDEXES:
         op.drop_index(f"ix_tasks_open_{name}", table_name="tasks")
+    op.drop_index("ix_tasks_open_unassigned_priority", table_name="tasks")
+    op.drop_index("ix_tasks_open_priority", table_name="tasks")
     _inbox_indexes(["case_id", "element_id"])
     for column in FACTS:
         op.drop_column("tasks", column)
@@ -102,6 +109,26 @@ def _inbox_indexes(include: list[str]) -> None:
         "tasks",
         ["candidate_group", "due_at", sa.text("priority DESC"), "id"],
         postgresql_include=include,
+        postgresql_where=sa.text(OPEN_UNASSIGNED),
+        sqlite_where=sa.text(OPEN_UNASSIGNED),
+    )
+
+
+def _priority_indexes() -> None:
+    """The two lists in sort order once more, by priority first (a quarter of the pages ask for it)."""
+    op.create_index(
+        "ix_tasks_open_priority",
+        "tasks",
+        [sa.text("priority DESC"), "due_at", "id"],
+        postgresql_include=INCLUDE,
+        postgresql_where=sa.text(OPEN),
+        sqlite_where=sa.text(OPEN),
+    )
+    op.create_index(
+        "ix_tasks_open_unassigned_priority",
+        "tasks",
+        ["candidate_group", sa.text("priority DESC"), "due_at", "id"],
+        postgresql_include=INCLUDE,
         postgresql_where=sa.text(OPEN_UNASSIGNED),
         sqlite_where=sa.text(OPEN_UNASSIGNED),
     )
