@@ -50,8 +50,8 @@ def make_engine(url: str, **options: Any) -> Engine:
 
 # psycopg prepares a statement after its fifth execution on a connection and keeps the last 100; the
 # inbox alone has a few hundred statement texts (tab, filters, sort, first page or not, with or without
-# the team counts), so with 100 they pushed each other out and were parsed and planned again and again.
-PREPARED_PER_CONNECTION = 1000
+# the team counts), so with 100 they pushed each other out; 300 holds them all (each costs the server a few kB).
+PREPARED_PER_CONNECTION = 300
 
 
 def _configure_postgresql(dbapi_connection: Any, _record: Any) -> None:
