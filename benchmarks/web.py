@@ -15,7 +15,8 @@ Two parts, each with its baseline measured in the same run:
 The inbox database ``lotse_bench_inbox`` is generated with set-based SQL on the server named by
 ``LOTSE_BENCH_POSTGRES_URL`` (default: the local ``postgres`` database) and kept for the next run when
 it still holds what would be generated (``--rebuild`` forces a new one); open tasks' due dates are moved
-along with the clock so the share of overdue tasks stays the same.
+along with the clock so the share of overdue tasks stays the same. ``LOTSE_BENCH_INBOX_DATABASE`` names
+another database, e.g. to keep one per branch whose schema differs.
 
 Progress goes to stderr; the report is returned as a dict and printed as JSON by the CLI.
 """
