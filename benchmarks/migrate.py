@@ -238,7 +238,14 @@ def clone_cases(ctx: EngineContext, templates: Sequence[int], count: int, chunk:
             row["state"] = ctx.vault.seal(state, binding(new_id))
             case_rows.append(row)
             for task in tasks[template]:
-                task_rows.append(dict(task, id=ids[task["id"].encode()].decode(), case_id=new_id))
+                task_rows.append(
+                    dict(
+                        task,
+                        id=ids[task["id"].encode()].decode(),
+                        case_id=new_id,
+                        case_reference=row["reference"],
+                    )
+                )
             created.append(new_id)
         with ctx.unit_of_work() as session:
             session.execute(insert(Case.__table__), case_rows)

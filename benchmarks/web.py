@@ -15,7 +15,8 @@ Two parts, each with its baseline measured in the same run:
 The inbox database ``lotse_bench_inbox`` is generated with set-based SQL on the server named by
 ``LOTSE_BENCH_POSTGRES_URL`` (default: the local ``postgres`` database) and kept for the next run when
 it still holds what would be generated (``--rebuild`` forces a new one); open tasks' due dates are moved
-along with the clock so the share of overdue tasks stays the same.
+along with the clock so the share of overdue tasks stays the same. ``LOTSE_BENCH_INBOX_DATABASE`` names
+another database, e.g. to keep one per branch whose schema differs.
 
 Progress goes to stderr; the report is returned as a dict and printed as JSON by the CLI.
 """
@@ -77,7 +78,8 @@ INBOX_P95_LIMIT_MS = 50.0
 POSTGRES_ADMIN_URL = os.environ.get(
     "LOTSE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-INBOX_DATABASE = "lotse_bench_inbox"
+# another name keeps a database of one's own (e.g. a branch with another schema) beside the usual one
+INBOX_DATABASE = os.environ.get("LOTSE_BENCH_INBOX_DATABASE", "lotse_bench_inbox")
 CSRF = re.compile(rb'name="csrf_token"[^>]*?value="([^"]+)"')
 
 
@@ -389,6 +391,8 @@ def _shipped_model() -> tuple[bytes, dict[str, bytes]]:
 
 def prepare_inbox_database(admin_url: str, cases: int, rebuild: bool) -> tuple[str, dict[str, Any]]:
     """Create (or reuse) the benchmark database; returns its URL and what it holds."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", INBOX_DATABASE):  # it is written into statements
+        raise ValueError(f"LOTSE_BENCH_INBOX_DATABASE: not a plain database name: {INBOX_DATABASE!r}")
     open_cases = cases // 5
     wanted = {
         "generator": GENERATOR,
@@ -569,7 +573,8 @@ FROM (
 # about a third of the open tasks are claimed; due dates from three days ago to nine days ahead.
 _TASKS_SQL = """
 INSERT INTO tasks (id, case_id, element_id, title, candidate_group, assignee, due_at, follow_up_at,
-    priority, escalation, status, created_at, completed_at, completed_by)
+    priority, escalation, status, created_at, completed_at, completed_by, case_reference, case_risk_level,
+    case_land, case_escalated)
 SELECT md5(s.case_id::text || '-' || s.i::text)::uuid::text, s.case_id,
     (CAST(:element_ids AS text[]))[s.k], (CAST(:titles AS text[]))[s.k], s.candidate_group,
     CASE WHEN NOT s.is_open OR s.r_assign < CAST(:assigned AS float8) THEN s.who END,
@@ -583,7 +588,8 @@ SELECT md5(s.case_id::text || '-' || s.i::text)::uuid::text, s.case_id,
     CASE WHEN s.is_open THEN 'open' WHEN s.r_cancel < 0.06 THEN 'cancelled' ELSE 'completed' END,
     s.created,
     CASE WHEN NOT s.is_open THEN LEAST(s.created + s.r_done * interval '2 days', CAST(:now AS timestamptz)) END,
-    CASE WHEN NOT s.is_open AND s.r_cancel >= 0.06 THEN s.who END
+    CASE WHEN NOT s.is_open AND s.r_cancel >= 0.06 THEN s.who END,
+    s.reference, s.risk, s.land, s.escalated
 FROM (
     SELECT u.*, (CAST(:groups AS text[]))[u.k] AS candidate_group,
         CASE WHEN (CAST(:groups AS text[]))[u.k] = 'teamleitung'
@@ -598,7 +604,7 @@ FROM (
                     THEN (CAST(:side AS integer[]))[1 + floor(t.r_step * cardinality(CAST(:side AS integer[])))::int]
                  ELSE 1 + (t.i - 1) % cardinality(CAST(:element_ids AS text[])) END AS k
         FROM (
-            SELECT c.id AS case_id, c.risk_level AS risk, g.i,
+            SELECT c.id AS case_id, c.risk_level AS risk, c.reference, c.land, c.escalated, g.i,
                 c.status = 'open' AND (g.i = CAST(:per_case AS integer)
                     OR (g.i = CAST(:per_case AS integer) - 1 AND random() < CAST(:side_share AS float8)))
                     AS is_open,

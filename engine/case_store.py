@@ -49,6 +49,8 @@ class CaseRecord:
 
 
 RECORD_COLUMNS = [getattr(Case, f.name) for f in fields(CaseRecord)]
+# the projected case columns that the tasks carry too (besides the reference and the escalation mark)
+TASK_FACTS = ("risk_level", "land")
 
 _SAVE = (
     update(Case.__table__)
@@ -82,6 +84,14 @@ _CANCEL_TASK = (
 )
 _INSERT_TASK = insert(Task.__table__)
 _MARK_ESCALATED = update(Case.__table__).where(Case.id == bindparam("case_id")).values(escalated=True)
+# the case's facts on its open tasks (the inbox reads only the tasks): see ``_refresh_task_facts``
+_OPEN_TASKS_OF_CASE = (Task.case_id == bindparam("of_case"), Task.status == "open")
+_MARK_TASKS_ESCALATED = update(Task.__table__).where(*_OPEN_TASKS_OF_CASE).values(case_escalated=True)
+_REFRESH_TASK_FACTS = (
+    update(Task.__table__)
+    .where(*_OPEN_TASKS_OF_CASE)
+    .values(case_risk_level=bindparam("risk_level"), case_land=bindparam("land"))
+)
 _RESTAMP_TASK = (
     update(Task.__table__)
     .where(Task.id == bindparam("task_id"), Task.status == "open")
@@ -162,10 +172,11 @@ def update_case(
     result = session.connection().execute(_SAVE, params)
     if result.rowcount != 1:
         raise ConcurrentUpdate(case.reference)
+    moved = any(getattr(case, name) != facts[name] for name in TASK_FACTS)
     for name in ("status", "first_contact_at", "closed_at", *CASE_PROJECTION):
         setattr(case, name, facts[name])
     case.lock_version += 1
-    sync_tasks(session, case, instance, now, completion)
+    sync_tasks(session, case, instance, now, completion, facts_moved=moved)
     return case.lock_version
 
 
@@ -196,11 +207,14 @@ def sync_tasks(
     instance: Instance,
     now: datetime,
     completion: Completion | None,
+    facts_moved: bool = False,
 ) -> None:
     """Bring the task projection in line with the instance's READY human tasks, writing only changes.
 
     The projection was in line after the previous save, so the tasks that were ready when the
-    instance was loaded are exactly the open rows: no query is needed to find them.
+    instance was loaded are exactly the open rows: no query is needed to find them. New rows carry the
+    case's facts; ``facts_moved`` says the case's risk level or Land changed in this step, so the open
+    rows that stay get the new values too.
     """
     connection = session.connection()
     ready = {task.id: task for task in instance.human_tasks()}
@@ -212,9 +226,11 @@ def sync_tasks(
         )
     if gone:
         connection.execute(_CANCEL_TASK, [{"task_id": task_id, "at": now} for task_id in gone])
+    if facts_moved and any(task_id in ready for task_id in instance.ready_at_load):
+        _refresh_task_facts(session, case)
     new = [task for task_id, task in ready.items() if task_id not in instance.ready_at_load]
     if new:
-        connection.execute(_INSERT_TASK, [_new_row(case.id, task, now) for task in new])
+        connection.execute(_INSERT_TASK, [_new_row(case, task, now) for task in new])
     restamped = [ready[task_id] for task_id in instance.restamped if task_id in ready]
     if restamped:
         connection.execute(
@@ -258,10 +274,10 @@ def _carry_out(session: Session, case: CaseRecord, effect: Effect, now: datetime
         audit.record(session, now, "system", "deadlines_tightened", case.id, effect.element_id)
 
 
-def _new_row(case_id: int, task: HumanTask, now: datetime) -> dict[str, Any]:
+def _new_row(case: CaseRecord, task: HumanTask, now: datetime) -> dict[str, Any]:
     return {
         "id": task.id,
-        "case_id": case_id,
+        "case_id": case.id,
         "element_id": task.element_id,
         "title": task.title,
         "candidate_group": task.candidate_group,
@@ -274,12 +290,25 @@ def _new_row(case_id: int, task: HumanTask, now: datetime) -> dict[str, Any]:
         "created_at": now,
         "completed_at": None,
         "completed_by": None,
+        "case_reference": case.reference,
+        "case_risk_level": case.risk_level,
+        "case_land": case.land,
+        "case_escalated": case.escalated,
     }
+
+
+def _refresh_task_facts(session: Session, case: CaseRecord) -> None:
+    """The case's risk level and Land onto its open tasks (in the transaction that changed them)."""
+    session.connection().execute(
+        _REFRESH_TASK_FACTS, {"of_case": case.id, "risk_level": case.risk_level, "land": case.land}
+    )
 
 
 def _mark_escalated(session: Session, case: CaseRecord) -> None:
     if not case.escalated:
-        session.connection().execute(_MARK_ESCALATED, {"case_id": case.id})
+        connection = session.connection()
+        connection.execute(_MARK_ESCALATED, {"case_id": case.id})
+        connection.execute(_MARK_TASKS_ESCALATED, {"of_case": case.id})
         case.escalated = True
 
 

@@ -43,7 +43,20 @@ def make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "begin", _begin_immediate_sqlite)
         return engine
     options.setdefault("pool_pre_ping", True)
-    return create_engine(url, **options)
+    engine = create_engine(url, **options)
+    event.listen(engine, "connect", _configure_postgresql)
+    return engine
+
+
+# psycopg prepares a statement after its fifth execution on a connection and keeps the last 100; the
+# inbox alone has a few hundred statement texts (tab, filters, sort, first page or not, with or without
+# the team counts), so with 100 they pushed each other out; 300 holds them all (each costs the server a few kB).
+PREPARED_PER_CONNECTION = 300
+
+
+def _configure_postgresql(dbapi_connection: Any, _record: Any) -> None:
+    if hasattr(dbapi_connection, "prepared_max"):  # psycopg 3 (psycopg2 prepares nothing)
+        dbapi_connection.prepared_max = PREPARED_PER_CONNECTION
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

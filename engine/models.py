@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -38,6 +39,13 @@ class Base(DeclarativeBase):
 
 
 Instant = UtcDateTime()
+# what the inbox filters by beside the index keys: read from its indexes without visiting the table
+INBOX_INCLUDE = ["element_id", "case_risk_level", "case_land"]
+FILTER_INDEXES = {
+    "risk_land": ("case_risk_level", "case_land"),
+    "land": ("case_land",),
+    "step": ("element_id",),
+}
 
 
 class ProcessVersion(Base):
@@ -88,9 +96,6 @@ class Case(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_cases_status_risk", "status", "risk_level"),
-        # the inbox filters by Land and risk level (migration 0004)
-        Index("ix_cases_land_risk", "land", "risk_level", "id"),
-        Index("ix_cases_risk_land", "risk_level", "land", "id"),
     )
 
 
@@ -113,6 +118,12 @@ class Task(Base):
     created_at: Mapped[datetime] = mapped_column(Instant)
     completed_at: Mapped[datetime | None] = mapped_column(Instant)
     completed_by: Mapped[str | None] = mapped_column(String(100))
+    # the case's facts the inbox shows and filters by, copied so that it reads this table alone; kept in
+    # line with the case in the same transaction while the task is open (engine.case_store, migration 0009)
+    case_reference: Mapped[str | None] = mapped_column(String(32))
+    case_risk_level: Mapped[str | None] = mapped_column(String(16))
+    case_land: Mapped[str | None] = mapped_column(String(4))
+    case_escalated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_tasks_case", "case_id", "status"),
@@ -130,13 +141,14 @@ class Task(Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
-        # the inbox's sort order over open tasks, and over unassigned ones by group (migration 0004)
+        # the inbox's sort order over open tasks, and over unassigned ones by group (migration 0004;
+        # since 0009 they carry the step, risk level and Land for the filters instead of the case id)
         Index(
             "ix_tasks_open_due",
             "due_at",
             text("priority DESC"),
             "id",
-            postgresql_include=["case_id", "element_id"],
+            postgresql_include=INBOX_INCLUDE,
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
@@ -146,9 +158,40 @@ class Task(Base):
             "due_at",
             text("priority DESC"),
             "id",
-            postgresql_include=["case_id", "element_id"],
+            postgresql_include=INBOX_INCLUDE,
             sqlite_where=text("status = 'open' AND assignee IS NULL"),
             postgresql_where=text("status = 'open' AND assignee IS NULL"),
+        ),
+        # the same two lists sorted by priority (migration 0009)
+        Index(
+            "ix_tasks_open_priority",
+            text("priority DESC"),
+            "due_at",
+            "id",
+            postgresql_include=INBOX_INCLUDE,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index(
+            "ix_tasks_open_unassigned_priority",
+            "candidate_group",
+            text("priority DESC"),
+            "due_at",
+            "id",
+            postgresql_include=INBOX_INCLUDE,
+            sqlite_where=text("status = 'open' AND assignee IS NULL"),
+            postgresql_where=text("status = 'open' AND assignee IS NULL"),
+        ),
+        # the filtered totals of all open tasks (a team lead's "Alle offenen" by risk, Land, step): a
+        # range of one of these instead of every open task (migration 0009)
+        *(
+            Index(
+                f"ix_tasks_open_{name}",
+                *columns,
+                sqlite_where=text("status = 'open'"),
+                postgresql_where=text("status = 'open'"),
+            )
+            for name, columns in FILTER_INDEXES.items()
         ),
     )
 

@@ -20,6 +20,23 @@ def open_tasks(ctx: EngineContext, case_id: int) -> dict[str, Task]:
     return {row.element_id: row for row in rows}
 
 
+def case_facts_on_tasks(ctx: EngineContext, case_id: int, status: str = "open") -> set[tuple[Any, ...]]:
+    """The case facts the inbox reads from the tasks: (reference, risk level, Land, escalated) per row."""
+    with ctx.unit_of_work(writes=False) as session:
+        rows = session.execute(
+            select(Task.case_reference, Task.case_risk_level, Task.case_land, Task.case_escalated).where(
+                Task.case_id == case_id, Task.status == status
+            )
+        ).all()
+    return {tuple(row) for row in rows}
+
+
+def case_facts(ctx: EngineContext, case_id: int) -> tuple[Any, ...]:
+    """The same facts as the case row holds them."""
+    row = case_row(ctx, case_id)
+    return (row.reference, row.risk_level, row.land, row.escalated)
+
+
 def case_row(ctx: EngineContext, case_id: int) -> Case:
     with ctx.unit_of_work(writes=False) as session:
         return session.get(Case, case_id)

@@ -26,7 +26,7 @@ from engine.incidents import report_incident
 from engine.models import AuditEvent, OutboxMessage, Task
 from engine.timers import SweepReport, sweep_timers
 from tests.conftest import COUNSELLOR, TEAM_LEAD
-from tests.steps import case_row, complete, open_tasks, stored_variables
+from tests.steps import case_facts, case_facts_on_tasks, case_row, complete, open_tasks, stored_variables
 
 EINGANG = {**DEMO_EINGANG, "amt": "ratsmitglied"}
 NO_RISK = {**RISIKO_NEUTRAL, "angst_selbsteinschaetzung": 2}
@@ -794,6 +794,31 @@ def test_new_incident_raising_niedrig_to_hoch_tightens_open_deadlines_at_once(de
     # what follows uses the new level: HOCH follow-up after arbeitstage(3)
     step(deployed, clock, case_id, "vermittlung", VERMITTLUNG, berlin(2026, 6, 5, 12))
     assert stored_variables(deployed, case_id)["frist_nachfassen"] == "2026-06-10T16:00:00+02:00"
+
+
+def test_open_tasks_carry_the_case_facts_through_risk_change_and_escalation(deployed, clock):
+    """The inbox reads reference, risk level, Land and escalation mark from the tasks alone: each change
+    of the case reaches its open tasks in the same transaction, new tasks are born with them."""
+    case_id = start(deployed, clock)
+    reference = case_row(deployed, case_id).reference
+    assert reference and case_facts_on_tasks(deployed, case_id) == {(reference, None, None, False)}
+
+    assess(deployed, case_id, "NIEDRIG")
+    assert case_facts_on_tasks(deployed, case_id) == {(reference, "NIEDRIG", "NW", False)}
+    vermittlung = open_tasks(deployed, case_id)["vermittlung"].id
+
+    _new_incident(deployed, clock, case_id, "HOCH", berlin(2026, 6, 2, 10))
+    assert open_tasks(deployed, case_id)["vermittlung"].id == vermittlung  # open across the change
+    assert case_facts(deployed, case_id) == (reference, "HOCH", "NW", False)
+    assert case_facts_on_tasks(deployed, case_id) == {(reference, "HOCH", "NW", False)}
+
+    assert sweep(deployed, clock, berlin(2026, 6, 3, 16, 1)).fired == 1  # reminder
+    assert sweep(deployed, clock, berlin(2026, 6, 5, 11, 1)).fired == 1  # escalation with a new task
+    assert set(open_tasks(deployed, case_id)) == {"vermittlung", "eskalation_vermittlung"}
+    assert case_facts(deployed, case_id)[3] is True
+    assert case_facts_on_tasks(deployed, case_id) == {case_facts(deployed, case_id)}
+    # finished tasks keep the facts as they were while they were open
+    assert (reference, "NIEDRIG", "NW", False) in case_facts_on_tasks(deployed, case_id, "completed")
 
 
 def test_new_incident_that_is_not_higher_changes_no_deadline(deployed, clock):
