@@ -20,9 +20,9 @@ def test_migrations_match_models_and_reverse(database_url):
     engine.dispose()
 
 
-def test_0009_copies_the_case_facts_onto_existing_tasks(database_url):
+def test_0010_copies_the_case_facts_onto_existing_tasks(database_url):
     engine = create_engine(database_url)
-    schema.downgrade(engine, "0008")
+    schema.downgrade(engine, "0009")
     now = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
     with engine.begin() as connection:
         version = connection.execute(

@@ -12,15 +12,15 @@
 * The indexes on cases by Land and risk level (0004) served only the inbox's join: dropped, one write
   less whenever a case's risk level or Land changes.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
