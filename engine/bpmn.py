@@ -433,6 +433,7 @@ class Instance:
         self.ready_at_load: frozenset[str] = frozenset(str(t.id) for t in self._ready_manual_tasks())
         self.effects: list[Effect] = []
         self.restamped: set[str] = set()  # open tasks whose due time or priority changed
+        self.touched: set[UUID] = set()  # finished tasks whose data Lotse changed: to be stored again
 
     @property
     def completed(self) -> bool:
@@ -591,10 +592,21 @@ class Instance:
             if task.workflow is not self.workflow:
                 continue
             task.data.update(variables)
+            self._hand_to_ancestors(task, variables)
             if task.task_spec.manual and task.state == TaskState.READY:
                 self._tighten_task(task)
             elif isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
                 self._tighten_timer(task)
+
+    def _hand_to_ancestors(self, task: Any, variables: Mapping[str, Any]) -> None:
+        """A waiting event takes its parent's data again when it fires, the parent's values winning; so the
+        new values also go to the engine's own tasks above it (boundary splits, gateways, events, scripts),
+        up to the nearest person's step, whose data stays as that step left it."""
+        parent = task.parent
+        while parent is not None and parent.workflow is self.workflow and not parent.task_spec.manual:
+            parent.data.update(variables)
+            self.touched.add(parent.id)
+            parent = parent.parent
 
     def _tighten_task(self, task: Any) -> None:
         ext = getattr(task.task_spec, "extensions", None) or {}
@@ -820,7 +832,12 @@ class Runtime:
         dct = self._registry.convert(instance.workflow)
         for key in ("spec", "subprocess_specs"):
             dct.pop(key, None)
-        return json.loads(_dumps(dct))
+        state = json.loads(_dumps(dct))
+        for task in _all_task_dicts(state):
+            delta = task.get("delta") or {}
+            if "deletions" in delta:  # a set written as a list: its order follows the parent's keys
+                delta["deletions"] = sorted(delta["deletions"])
+        return state
 
     def _dirty_tasks(self, instance: Instance) -> set[UUID]:
         prints = instance.prints
@@ -830,6 +847,8 @@ class Runtime:
             for task_id, task in tasks.items()
             if task._state & _ALWAYS_REWRITE or prints.get(task_id) != _fingerprint(task)
         }
+        dirty.update(task_id for task_id in instance.touched if task_id in tasks)
+        instance.touched.clear()
         # A task's data is stored as a delta against its parent's: children follow their parent.
         for task_id in list(dirty):
             dirty.update(tasks[task_id]._children)
@@ -875,6 +894,13 @@ def _materialize_task_data(tasks: dict[str, dict[str, Any]]) -> dict[str, dict[s
                 task["data"], task["delta"] = data, {}
             resolved.add(link)
     return tasks
+
+
+def _all_task_dicts(state: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """The serialized tasks of a workflow and of its sub-processes."""
+    yield from state.get("tasks", {}).values()
+    for sub in state.get("subprocesses", {}).values():
+        yield from _all_task_dicts(sub)
 
 
 def _fingerprint(task: Any) -> tuple[Any, ...]:

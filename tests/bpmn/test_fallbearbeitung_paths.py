@@ -815,10 +815,28 @@ def test_open_tasks_carry_the_case_facts_through_risk_change_and_escalation(depl
     assert sweep(deployed, clock, berlin(2026, 6, 3, 16, 1)).fired == 1  # reminder
     assert sweep(deployed, clock, berlin(2026, 6, 5, 11, 1)).fired == 1  # escalation with a new task
     assert set(open_tasks(deployed, case_id)) == {"vermittlung", "eskalation_vermittlung"}
-    assert case_facts(deployed, case_id)[3] is True
+    assert case_facts(deployed, case_id)[1:] == ("HOCH", "NW", True)  # the escalation keeps the raised level
     assert case_facts_on_tasks(deployed, case_id) == {case_facts(deployed, case_id)}
     # finished tasks keep the facts as they were while they were open
     assert (reference, "NIEDRIG", "NW", False) in case_facts_on_tasks(deployed, case_id, "completed")
+
+
+def test_a_raised_level_survives_the_reminder_and_the_escalation_that_follow(deployed, clock):
+    """SpiffWorkflow gives a firing boundary event its parent's data again; the raised level must not fall
+    back to the one from before the incident when the reminder and then the escalation fire."""
+    case_id = start(deployed, clock)
+    assess(deployed, case_id, "NIEDRIG")
+    _new_incident(deployed, clock, case_id, "HOCH", berlin(2026, 6, 2, 10))
+    raised = stored_variables(deployed, case_id)
+    for when in (berlin(2026, 6, 3, 16, 1), berlin(2026, 6, 5, 11, 1)):  # reminder, then escalation
+        assert sweep(deployed, clock, when).fired == 1
+        assert case_row(deployed, case_id).risk_level == "HOCH"
+        now = stored_variables(deployed, case_id)
+        assert (now["risikostufe"], now["frist_vermittlung"]) == (
+            raised["risikostufe"],
+            raised["frist_vermittlung"],
+        )
+    assert set(open_tasks(deployed, case_id)) == {"vermittlung", "eskalation_vermittlung"}
 
 
 def test_new_incident_that_is_not_higher_changes_no_deadline(deployed, clock):
