@@ -119,7 +119,7 @@ class Task(Base):
     completed_at: Mapped[datetime | None] = mapped_column(Instant)
     completed_by: Mapped[str | None] = mapped_column(String(100))
     # the case's facts the inbox shows and filters by, copied so that it reads this table alone; kept in
-    # line with the case in the same transaction while the task is open (engine.case_store, migration 0009)
+    # line with the case in the same transaction while the task is open (engine.case_store, migration 0010)
     case_reference: Mapped[str | None] = mapped_column(String(32))
     case_risk_level: Mapped[str | None] = mapped_column(String(16))
     case_land: Mapped[str | None] = mapped_column(String(4))
@@ -142,7 +142,7 @@ class Task(Base):
             postgresql_where=text("status = 'open'"),
         ),
         # the inbox's sort order over open tasks, and over unassigned ones by group (migration 0004;
-        # since 0009 they carry the step, risk level and Land for the filters instead of the case id)
+        # since 0010 they carry the step, risk level and Land for the filters instead of the case id)
         Index(
             "ix_tasks_open_due",
             "due_at",
@@ -162,7 +162,7 @@ class Task(Base):
             sqlite_where=text("status = 'open' AND assignee IS NULL"),
             postgresql_where=text("status = 'open' AND assignee IS NULL"),
         ),
-        # the same two lists sorted by priority (migration 0009)
+        # the same two lists sorted by priority (migration 0010)
         Index(
             "ix_tasks_open_priority",
             text("priority DESC"),
@@ -183,7 +183,7 @@ class Task(Base):
             postgresql_where=text("status = 'open' AND assignee IS NULL"),
         ),
         # the filtered totals of all open tasks (a team lead's "Alle offenen" by risk, Land, step): a
-        # range of one of these instead of every open task (migration 0009)
+        # range of one of these instead of every open task (migration 0010)
         *(
             Index(
                 f"ix_tasks_open_{name}",
