@@ -42,27 +42,31 @@ def try_expressions(sandbox: Sandbox, now: datetime, sources: Sequence[str]) -> 
     if "fork" not in multiprocessing.get_all_start_methods():  # not on Linux: no bound, as in a case
         return [_trial(sandbox, now, source) for source in sources]
     together = _in_child(sandbox, now, sources)
-    if together is not None:
+    if isinstance(together, list):
         return together
-    # Something ran out of time: find what, each expression on its own.
-    return [(_in_child(sandbox, now, [source]) or [Trial(timed_out=True)])[0] for source in sources]
+    # Something ran out of time or memory: find what, each expression on its own.
+    return [_alone(sandbox, now, source) for source in sources]
 
 
-def _in_child(sandbox: Sandbox, now: datetime, sources: Sequence[str]) -> list[Trial] | None:
-    """The trials from a forked child, or None when it did not answer within the time limit."""
-    receiving, sending = multiprocessing.get_context("fork").Pipe(duplex=False)
-    child = multiprocessing.get_context("fork").Process(
-        target=_run_in_child, args=(sending, sandbox, now, list(sources)), daemon=True
-    )
+def _alone(sandbox: Sandbox, now: datetime, source: str) -> Trial:
+    found = _in_child(sandbox, now, [source])
+    return found[0] if isinstance(found, list) else found
+
+
+def _in_child(sandbox: Sandbox, now: datetime, sources: Sequence[str]) -> list[Trial] | Trial:
+    """The trials from a forked child, or one Trial saying why none came (out of time, or the child died)."""
+    fork = multiprocessing.get_context("fork")
+    receiving, sending = fork.Pipe(duplex=False)
+    child = fork.Process(target=_run_in_child, args=(sending, sandbox, now, list(sources)), daemon=True)
     child.start()
     sending.close()
     try:
-        if receiving.poll(TIME_LIMIT_SECONDS):
-            try:
-                return receiving.recv()
-            except EOFError:  # the child died without answering (e.g. killed for its memory)
-                return [Trial(failure="MemoryError: the expression needs too much memory")] * len(sources)
-        return None
+        if not receiving.poll(TIME_LIMIT_SECONDS):
+            return Trial(timed_out=True)
+        try:
+            return receiving.recv()
+        except EOFError:  # killed without answering, e.g. by the system for its memory
+            return Trial(failure="MemoryError: the expression needs too much memory")
     finally:
         receiving.close()
         if child.is_alive():
