@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine import audit
@@ -559,15 +559,24 @@ def search_offers(
     ctx: EngineContext, text: str = "", land: str = "", category: str = "", retired: bool = False
 ) -> list[Offer]:
     """Entries whose name, organisation, key or notes contain ``text``, valid in ``land`` (or nationwide)."""
+    query = matching_offers(text, land, category, retired)
+    with ctx.unit_of_work(writes=False) as session:
+        rows = session.scalars(query.order_by(SupportOffer.category, SupportOffer.name)).all()
+        return [offer_of(row) for row in rows]
+
+
+def matching_offers(text: str = "", land: str = "", category: str = "", retired: bool = False) -> Select:
+    """The query behind ``search_offers``, for callers that read in their own session."""
     query = select(SupportOffer)
     if not retired:
         query = query.where(SupportOffer.retired_at.is_(None))
     if text.strip():
-        pattern = f"%{text.strip().lower()}%"
+        typed = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{typed}%"  # what was typed is matched literally, wildcards included
         query = query.where(
             or_(
                 *(
-                    func.lower(column).like(pattern)
+                    func.lower(column).like(pattern, escape="\\")
                     for column in (
                         SupportOffer.name,
                         SupportOffer.organisation,
@@ -581,9 +590,7 @@ def search_offers(
         query = query.where(or_(SupportOffer.lands == "", SupportOffer.lands.like(f"%{land}%")))
     if category in CATEGORIES:
         query = query.where(SupportOffer.category == category)
-    with ctx.unit_of_work(writes=False) as session:
-        rows = session.scalars(query.order_by(SupportOffer.category, SupportOffer.name)).all()
-        return [offer_of(row) for row in rows]
+    return query
 
 
 def reverification_due(today: date) -> date:

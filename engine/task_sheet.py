@@ -46,10 +46,13 @@ def read_task_sheet(
     now: datetime | None = None,
     needs: tuple[str, ...] = (),
     woman: bool | None = None,
+    search: str = "",
+    keep: tuple[int, ...] = (),
 ) -> TaskSheet:
     """Raises NotFound, NotPermitted, TaskAlreadyCompleted or TaskCancelled.
 
-    ``needs`` and ``woman`` refine the referral proposals (what the counsellor learnt in the call).
+    ``needs`` and ``woman`` refine the referral proposals (what the counsellor learnt in the call);
+    ``search`` looks for further directory entries, ``keep`` shows entries already chosen.
     """
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
@@ -69,7 +72,7 @@ def read_task_sheet(
             remember(ctx, record, instance)
         variables = instance.variables()
         steps = instance.completed_steps()
-        panel = referral_panel(session, row.element_id, record, variables, needs, woman)
+        panel = referral_panel(session, row.element_id, record, variables, needs, woman, search, keep)
         audit.record(session, now, actor.username, "case_viewed", row.case_id, row.element_id)
         session.commit()
     return TaskSheet(

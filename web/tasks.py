@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from engine.bpmn import FormSpec
@@ -23,7 +24,15 @@ from engine.errors import (
     TaskClaimedByOther,
 )
 from engine.notes import add_note
-from engine.referrals import FOLLOW_UP, SHAREABLE, STATUSES, Choice, ReferralInvalid, referral_step
+from engine.referrals import (
+    FOLLOW_UP,
+    MAX_SEARCH,
+    SHAREABLE,
+    STATUSES,
+    Choice,
+    ReferralInvalid,
+    referral_step,
+)
 from engine.task_sheet import form_of_task, read_task_sheet
 from web.i18n import language
 from web.inbox import shared_counts
@@ -82,12 +91,24 @@ def _referral_input() -> tuple[list[Choice], dict[int, str]]:
     return choices, outcomes
 
 
-def _refinement() -> dict[str, Any]:
-    """What the counsellor told the proposals on the page (GET parameters)."""
+def _refinement(source: MultiDict, prefix: str = "") -> dict[str, Any]:
+    """What the counsellor told the proposals: the refine form's fields (``bedarf``, ``frau``,
+    ``suche``), or on a submitted task form the panel's copies of them (``panel-…``); on a POST also
+    the offers chosen so far, so that they stay on the page."""
     return {
-        "needs": tuple(request.args.getlist("bedarf")),
-        "woman": {"ja": True, "nein": False}.get(request.args.get("frau", "")),
+        "needs": tuple(source.getlist(prefix + "bedarf"))[:20],
+        "woman": {"ja": True, "nein": False}.get(source.get(prefix + "frau", "")),
+        "search": source.get(prefix + "suche", "")[:MAX_SEARCH],
+        "keep": _chosen_offers() if request.method == "POST" else (),
     }
+
+
+def _chosen_offers() -> tuple[int, ...]:
+    return tuple(
+        int(found.group(1))
+        for name, value in request.form.items()
+        if value and (found := _CHOICE.match(name))
+    )
 
 
 def _render(sheet, values: dict[str, Any], errors: dict[str, str], ref_errors: dict[str, str] | None = None):
@@ -101,9 +122,9 @@ def _render(sheet, values: dict[str, Any], errors: dict[str, str], ref_errors: d
     )
 
 
-def _sheet_or_refusal(task_id: str):
+def _sheet_or_refusal(task_id: str, refinement: dict[str, Any]):
     try:
-        return read_task_sheet(_context(), current_user.actor, task_id, **_refinement()), None
+        return read_task_sheet(_context(), current_user.actor, task_id, **refinement), None
     except NotPermitted:
         abort(403)
     except NotFound:
@@ -115,7 +136,7 @@ def _sheet_or_refusal(task_id: str):
 @blueprint.get("/aufgaben/<task_id>")
 @login_required
 def task_page(task_id: str) -> str | tuple[str, int]:
-    sheet, gone = _sheet_or_refusal(task_id)
+    sheet, gone = _sheet_or_refusal(task_id, _refinement(request.args))
     if gone is not None:
         return render_template(
             "tasks/gone.html", message=gone.message(language()), typed=None, case_id=gone.facts.get("case_id")
@@ -153,6 +174,20 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
     return redirect(url_for("inbox.inbox"))
 
 
+@blueprint.post("/aufgaben/<task_id>/vorschlaege")
+@login_required
+def referral_proposals(task_id: str) -> str | tuple[str, int, dict[str, str]]:
+    """The Vermittlung's referral panel alone, refined or searched without leaving the page (htmx posts
+    the refine form with the panel's fields): the choices made so far come back as they were."""
+    sheet, gone = _sheet_or_refusal(task_id, _refinement(request.form))
+    if gone is not None:  # keep the panel with its choices; say so next to the refine form
+        html = render_template("tasks/_referrals_gone.html", message=gone.message(language()))
+        return html, 200, {"HX-Retarget": "#referral-refine", "HX-Reswap": "afterend"}
+    if sheet.referrals is None or sheet.referrals.step != "vermittlung":
+        abort(404)
+    return render_template("tasks/_referrals.html", sheet=sheet, ref=REFERRAL_TEXTS, ref_errors={})
+
+
 def _lost(task_id: str, lost: DomainError) -> tuple[str, int] | Response:
     """The task went away before the submit: read its form (only now) to show what was typed."""
     try:
@@ -168,7 +203,7 @@ def _invalid(
     task_id: str, invalid: FormInvalid | ReferralInvalid, raw: dict[str, Any]
 ) -> tuple[str, int] | Response:
     """Show the form again with the messages at their fields (or referrals) and what was typed."""
-    sheet, gone = _sheet_or_refusal(task_id)
+    sheet, gone = _sheet_or_refusal(task_id, _refinement(request.form, "panel-"))
     if gone is not None:
         return _gone(task_id, gone, raw, None, gone.facts.get("case_id"))
     messages = {key: pair[0 if language() == "de" else 1] for key, pair in invalid.errors.items()}

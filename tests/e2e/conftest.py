@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 from engine import schema
 from engine.business_calendar import BusinessCalendar
 from engine.clock import SystemClock
-from engine.context import build_context
+from engine.context import EngineContext, build_context
 from engine.demo import DEMO_PASSWORD, ensure_staff
 from engine.processes import deploy_process
 from engine.vault import Vault
@@ -47,6 +47,7 @@ def _missing(reason: str) -> NoReturn:
 @dataclass
 class LiveServer:
     url: str
+    ctx: EngineContext  # the server's engine, for a test to set up what a browser then works on
     password: str = DEMO_PASSWORD
 
 
@@ -76,7 +77,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     thread = threading.Thread(target=server.serve_forever, name="lotse-e2e-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}")
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", ctx=ctx)
     finally:
         server.shutdown()
         server.server_close()

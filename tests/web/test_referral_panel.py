@@ -145,3 +145,111 @@ def test_consented_handover_and_follow_up_loop(deployed, client, auth, clock):
     assert case_page.count('data-referral-status="not_helped"') == 2
     assert "land, vorfallarten → beratung@hateaid.org" in case_page
     assert "Warme Übergabe in den Postausgang gestellt" in case_page and "Vermittelt" in case_page
+
+
+def test_a_directory_search_offers_a_service_beyond_the_proposals_and_records_it(deployed, client, auth):
+    case_id = _case_at_vermittlung(deployed)  # a case in Bayern: Hessen's Meldestelle is not proposed
+    auth.login("anna")
+    task_id = task_id_for(deployed, case_id, "vermittlung")
+    page = client.get(f"/aufgaben/{task_id}?suche=HessenGegen").get_data(as_text=True)
+    hessen = _offer(deployed, "hessengegenhetze")
+    assert "Im Verzeichnis gefunden: „HessenGegen“" in page
+    assert page.count('data-offer="hessengegenhetze"') == 1 and "Gilt für: HE" in page
+    assert '<input type="hidden" name="panel-suche" value="HessenGegen">' in page
+    response = client.post(
+        f"/aufgaben/{task_id}",
+        data={"csrf_token": csrf_token(page), f"ref-{hessen}": "given", "panel-suche": "HessenGegen"},
+    )
+    assert response.status_code == 302
+    with deployed.unit_of_work(writes=False) as session:
+        recorded = session.execute(select(Referral.offer_id, Referral.status, Referral.reason)).all()
+    assert recorded == [(hessen, "given", "von Hand gewählt")]
+
+
+def test_a_search_matches_what_was_typed_literally_and_says_when_nothing_is_found(deployed, client, auth):
+    case_id = _case_at_vermittlung(deployed)
+    auth.login("anna")
+    task_id = task_id_for(deployed, case_id, "vermittlung")
+    for typed in ("%", "\\", "gibt-es-nicht"):
+        page = client.get(f"/aufgaben/{task_id}", query_string={"suche": typed}).get_data(as_text=True)
+        assert f"Keine weiteren Einträge zu „{typed}“" in page
+        assert page.count('class="proposal') <= 10  # only the proposals, no wildcard hits
+    many = client.get(f"/aufgaben/{task_id}?suche=polizei").get_data(as_text=True)
+    assert "Es gibt weitere Treffer; bitte die Suche eingrenzen." in many
+    assert many.count('class="proposal') <= 20
+
+
+def test_a_refused_submit_keeps_the_refinement_the_search_and_every_choice(deployed, client, auth):
+    case_id = _case_at_vermittlung(deployed, land="NW", vorfallarten=["nachstellung"], vorfallkanal="wohnort")
+    auth.login("anna")
+    task_id = task_id_for(deployed, case_id, "vermittlung")
+    page = client.get(f"/aufgaben/{task_id}?frau=ja&suche=HessenGegen").get_data(as_text=True)
+    frauen, hessen = _offer(deployed, "hilfetelefon_frauen"), _offer(deployed, "hessengegenhetze")
+    assert 'data-offer="hilfetelefon_frauen"' in page  # proposed only because of the refinement
+    assert '<input type="hidden" name="panel-frau" value="ja">' in page
+    response = client.post(
+        f"/aufgaben/{task_id}",
+        data={
+            "csrf_token": csrf_token(page),
+            f"ref-{frauen}": "given",
+            f"ref-{hessen}": "handover",  # HessenGegenHetze has no warm handover agreed: refused
+            "panel-frau": "ja",
+            "panel-suche": "HessenGegen",
+        },
+    )
+    again = response.get_data(as_text=True)
+    assert "HessenGegenHetze: eine warme Übergabe ist mit dieser Stelle nicht vereinbart" in again
+    assert response.status_code == 422
+    assert 'data-offer="hilfetelefon_frauen"' in again and 'data-offer="hessengegenhetze"' in again
+    frauen_block = again[again.index('data-offer="hilfetelefon_frauen"') :]
+    assert 'value="given" selected' in frauen_block[: frauen_block.index("</fieldset>")]
+    assert _counts(deployed, case_id) == (0, 0)
+
+
+def test_the_panel_refreshes_alone_and_keeps_a_choice_the_new_proposals_leave_out(deployed, client, auth):
+    case_id = _case_at_vermittlung(deployed, land="NW", vorfallarten=["nachstellung"], vorfallkanal="wohnort")
+    auth.login("anna")
+    task_id = task_id_for(deployed, case_id, "vermittlung")
+    page = client.get(f"/aufgaben/{task_id}?frau=ja").get_data(as_text=True)
+    frauen = _offer(deployed, "hilfetelefon_frauen")
+    token = csrf_token(page)
+    refused = client.post(f"/aufgaben/{task_id}/vorschlaege", data={"frau": "nein"})
+    assert refused.status_code == 400  # no CSRF token
+    fragment = client.post(
+        f"/aufgaben/{task_id}/vorschlaege",
+        data={"frau": "nein", f"ref-{frauen}": "given", "panel-frau": "ja"},
+        headers={"X-CSRFToken": token, "HX-Request": "true"},
+    )
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in html and html.lstrip().startswith("<section")
+    assert "Weitere gewählte Stellen" in html  # no longer proposed for "nein", but chosen: kept
+    kept = html[html.index('data-offer="hilfetelefon_frauen"') :]
+    assert 'value="given" selected' in kept[: kept.index("</fieldset>")]
+    assert '<input type="hidden" name="panel-frau" value="nein">' in html
+
+
+def test_the_panel_refresh_on_a_task_completed_meanwhile_says_who_and_keeps_the_page(deployed, client, auth):
+    case_id = _case_at_vermittlung(deployed)
+    auth.login("anna")
+    task_id = task_id_for(deployed, case_id, "vermittlung")
+    token = csrf_token(client.get(f"/aufgaben/{task_id}").get_data(as_text=True))
+    complete(deployed, COUNSELLOR, case_id, "vermittlung", {"vermittlungsziele": ["opferberatung"]})
+    fragment = client.post(
+        f"/aufgaben/{task_id}/vorschlaege", data={"suche": "hateaid"}, headers={"X-CSRFToken": token}
+    )
+    assert fragment.status_code == 200
+    assert fragment.headers["HX-Retarget"] == "#referral-refine"
+    assert 'id="referral-gone"' in fragment.get_data(as_text=True)
+
+
+def test_the_panel_refresh_is_refused_without_access_and_on_other_steps(deployed, client, auth):
+    case_id = _case_at_vermittlung(deployed)
+    task_id = task_id_for(deployed, case_id, "vermittlung")
+    auth.login("paul")  # Prozessverantwortung: no access to cases
+    token = csrf_token(client.get("/prozesse").get_data(as_text=True))
+    assert client.post(f"/aufgaben/{task_id}/vorschlaege", headers={"X-CSRFToken": token}).status_code == 403
+    other = open_case(deployed, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    auth.login("anna")
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    eingang = task_id_for(deployed, other, "eingang")
+    assert client.post(f"/aufgaben/{eingang}/vorschlaege", headers={"X-CSRFToken": token}).status_code == 404

@@ -1,0 +1,75 @@
+"""The Vermittlung's referral panel in a real browser: a counsellor chooses a proposal, then searches the
+directory for a service the proposals leave out; the panel is refreshed in place (htmx), the choice made
+before the search is still there, and both referrals are recorded when the task is submitted."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture says how to install it; here only collection must not break
+    if os.environ.get("CI"):
+        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
+    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
+
+from sqlalchemy import select
+
+from engine.cases import open_case
+from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
+from engine.directory_csv import load_seed
+from engine.models import Referral, SupportOffer
+from tests.conftest import COUNSELLOR
+from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.test_counsellor_flow import assert_no_outside_traffic_or_script_errors, log_in, shoot
+from tests.steps import complete, task_id_for
+
+pytestmark = pytest.mark.e2e
+expect.set_options(timeout=TIMEOUT_MS)
+
+
+def _case_at_vermittlung(ctx) -> int:
+    load_seed(ctx)
+    case_id = open_case(ctx, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    complete(ctx, COUNSELLOR, case_id, "eingang", {**EINGANG, "land": "BY", "vorfallkanal": "social_media"})
+    complete(ctx, COUNSELLOR, case_id, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL["MITTEL"]})
+    complete(ctx, COUNSELLOR, case_id, "risikostufe_bestaetigen", {"risikostufe": "MITTEL"})
+    return case_id
+
+
+def test_a_search_in_the_panel_keeps_the_choice_made_before_it(new_context, live_server, artifacts) -> None:
+    case_id = _case_at_vermittlung(live_server.ctx)
+    context, watch = new_context()
+    page = context.new_page()
+    log_in(page, live_server, "anna")
+    task_url = f"/aufgaben/{task_id_for(live_server.ctx, case_id, 'vermittlung')}"
+    page.goto(task_url)
+
+    first = page.locator("#referral-panel fieldset.proposal").first
+    first_offer = first.get_attribute("data-offer")
+    first.locator("select").select_option("given")
+    page.evaluate("window.__lotseE2eSamePage = true")
+    page.locator("#suche").fill("HessenGegen")
+    page.get_by_role("button", name="Vorschläge aktualisieren").click()
+
+    found = page.locator('#referral-found fieldset[data-offer="hessengegenhetze"]')
+    expect(found).to_be_visible()
+    expect(page.locator("#referral-found h3")).to_contain_text("HessenGegen")
+    expect(page.locator(f'fieldset[data-offer="{first_offer}"] select')).to_have_value("given")
+    assert page.evaluate("window.__lotseE2eSamePage === true"), "the search reloaded the whole page"
+    assert page.url.endswith(task_url)
+    shoot(page, artifacts, "20-anna-vermittlung-directory-search")
+
+    found.locator("select").select_option("given")
+    page.locator("#complete").click()
+    expect(page.locator("p.flash.success")).to_contain_text("ist erledigt")
+    with live_server.ctx.unit_of_work(writes=False) as session:
+        recorded = session.execute(
+            select(SupportOffer.key, Referral.status)
+            .join(SupportOffer, SupportOffer.id == Referral.offer_id)
+            .where(Referral.case_id == case_id)
+        ).all()
+    assert sorted(recorded) == sorted([(first_offer, "given"), ("hessengegenhetze", "given")])
+    assert_no_outside_traffic_or_script_errors(watch)
