@@ -31,8 +31,12 @@ class NotFound(DomainError):
     code = "not_found"
 
     def __init__(self, what: str, ident: Any) -> None:
+        """``what`` names the thing in German and English, as "Fall/Case"."""
+        german, _, english = what.partition("/")
         super().__init__(
-            f"{what} {ident} wurde nicht gefunden.", f"{what} {ident} was not found.", ident=ident
+            f"{german} {ident} wurde nicht gefunden.",
+            f"{english or german} {ident} was not found.",
+            ident=ident,
         )
 
 

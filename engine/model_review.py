@@ -158,7 +158,7 @@ def _version_row(session: Session, key: str, version: int | None) -> ProcessVers
             select(ProcessVersion).where(ProcessVersion.key == key, ProcessVersion.version == version)
         )
     if row is None:
-        raise NotFound("Prozessversion", f"{key} v{version}" if version else key)
+        raise NotFound("Prozessversion/Process version", f"{key} v{version}" if version else key)
     return row
 
 
@@ -250,7 +250,7 @@ def draft_files(
         row = latest_version(session, key)
         base = ModelFiles(row.bpmn_xml.encode("utf-8"), _dmn_files(row)) if row is not None else None
     if bpmn is None and base is None:
-        raise NotFound("Prozess", key)
+        raise NotFound("Prozess/Process", key)
     files = dict(base.dmn) if base else {}
     for name, xml in (dmn or {}).items():
         decisions = _decisions(xml, name)

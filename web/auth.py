@@ -129,6 +129,14 @@ def logout() -> Response:
     return redirect(url_for("auth.login"))
 
 
+@blueprint.post("/sitzung")
+@login_required
+def keep_alive() -> tuple[str, int]:
+    """Typing counts as activity: a page with a form says so here while the person types (app.js), so a
+    long call does not end in an expired session. The idle check before every request records it."""
+    return "", 204
+
+
 def safe_next(target: str | None) -> str:
     """Only redirect within Lotse after login."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:

@@ -46,7 +46,7 @@ def _context():
 
 def _vocabularies() -> dict[str, Any]:
     return {
-        "lands": LANDS,
+        "lands": [(code, str(name)) for code, name in LANDS],  # names in the request's language
         "categories": CATEGORIES,
         "incident_types": INCIDENT_TYPES,
         "needs": NEEDS,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from urllib.parse import urlsplit
+
+from flask import Flask, render_template, request
 from flask_babel import gettext
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -14,6 +17,16 @@ def _page(status: int, title: str, message: str) -> tuple[str, int]:
 
 def _http(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
+    if code == 403 and {"case_id", "task_id"} & set(request.view_args or {}):
+        return _page(
+            403,
+            gettext("Kein Zugriff auf diesen Fall"),
+            gettext(
+                "Sie sehen nur Fälle, in denen Sie zuständig sind oder deren Aufgaben Ihrer Gruppe "
+                "offenstehen (Need-to-know). Braucht es Sie in diesem Fall, kann die Teamleitung Ihnen "
+                "die Aufgabe zuweisen."
+            ),
+        )
     if code == 403:
         return _page(
             403, gettext("Kein Zugriff"), gettext("Diese Seite ist für Ihre Rolle nicht freigegeben.")
@@ -26,14 +39,51 @@ def _http(error: HTTPException) -> tuple[str, int]:
 
 
 def _csrf(error: CSRFError) -> tuple[str, int]:
-    return _page(
-        400,
-        gettext("Formular abgelaufen"),
-        gettext(
+    """A form without a valid token: usually the session ran out while the person typed. Say so, and
+    give back what they typed (only to a form sent from Lotse's own pages), so that nothing is lost."""
+    typed = _typed_here()
+    if not current_user.is_authenticated:
+        title = gettext("Sitzung abgelaufen")
+        message = gettext(
+            "Ihre Sitzung ist abgelaufen, bevor das Formular ankam; es wurde nichts gespeichert. "
+            "Bitte melden Sie sich erneut an und übernehmen Sie Ihre Eingaben von unten."
+        )
+    else:
+        title = gettext("Formular abgelaufen")
+        message = gettext(
             "Das Formular war zu lange offen oder wurde von außerhalb gesendet. "
             "Bitte laden Sie die Seite neu und senden Sie es erneut; es wurde nichts gespeichert."
-        ),
+        )
+    page = render_template(
+        "errors/error.html", title=title, message=message, typed=typed, again=_same_site_path()
     )
+    return page, 400
+
+
+def _same_site_path() -> str | None:
+    """The path of the Lotse page the form was sent from, if it was sent from one."""
+    for header in ("Origin", "Referer"):
+        source = request.headers.get(header)
+        if source:
+            parts = urlsplit(source)
+            if parts.netloc != request.host:
+                return None
+            if header == "Referer":
+                return parts.path + (f"?{parts.query}" if parts.query else "")
+    return None
+
+
+def _typed_here() -> list[tuple[str, str]]:
+    """The non-empty values of a form posted from Lotse's own pages (never from another site)."""
+    if request.method != "POST" or _same_site_path() is None:
+        return []
+    return [
+        (name, value)
+        for name, values in request.form.lists()
+        if name != "csrf_token" and not name.startswith("panel-")
+        for value in values
+        if value.strip()
+    ][:200]
 
 
 def init_app(app: Flask) -> None:

@@ -136,7 +136,8 @@ def test_counsellor_takes_a_call_through_to_vermittlung(new_context, live_server
     log_in(ben, live_server, "ben")
     refused = ben.goto(eingang_url)
     assert refused is not None and refused.status == 403
-    expect(ben.locator("h1")).to_have_text("Kein Zugriff")
+    expect(ben.locator("h1")).to_have_text("Kein Zugriff auf diesen Fall")
+    expect(ben.locator("main")).to_contain_text("Teamleitung")
     expect(ben.locator("#task-form")).to_have_count(0)
     shoot(ben, artifacts, "05-ben-no-access-to-annas-claimed-eingang")
 

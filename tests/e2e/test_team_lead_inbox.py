@@ -41,18 +41,28 @@ def test_team_lead_reassigns_a_task_in_the_list(new_context, live_server, artifa
     expect(field).to_have_value("tara")
     expect(page.locator("#inbox-actions")).to_be_hidden()
 
-    # Enter in the field sends nothing (it would otherwise press the first row's button)
+    # Enter in the field assigns that row, as its button does
+    page.evaluate("window.__lotseE2eSamePage = true")
     field.fill("ben")
-    field.press("Enter")
-    page.wait_for_timeout(300)
-    expect(page.locator("p.flash")).to_have_count(0)
-
     with page.expect_response(lambda response: response.request.method == "POST") as posted:
-        row.get_by_role("button", name="Zuweisen").click()
+        field.press("Enter")
     assert posted.value.url.endswith(f"/aufgaben/{task_id}/zuweisen") and posted.value.status == 200
     expect(page.locator("p.flash.success")).to_contain_text("Aufgabe neu zugewiesen.")
     expect(row).to_contain_text("Ben Keller")
     expect(row.get_by_label("Zuweisen an")).to_have_value("ben")
+
+    # An unknown name is refused in German only, and the task stays with Ben
+    row.get_by_label("Zuweisen an").fill("niemand")
+    row.get_by_role("button", name="Zuweisen").click()
+    expect(page.locator("p.flash.error")).to_contain_text("Mitarbeiter:in niemand wurde nicht gefunden.")
+    expect(page.locator("p.flash.error")).not_to_contain_text("Staff member")
+    expect(row).to_contain_text("Ben Keller")
+
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        row.get_by_label("Zuweisen an").fill("tara")
+        row.get_by_role("button", name="Zuweisen").click()
+    assert posted.value.status == 200
+    expect(row.get_by_label("Zuweisen an")).to_have_value("tara")
     assert page.evaluate("window.__lotseE2eSamePage === true"), "the action reloaded the whole page"
     page.screenshot(path=str(artifacts / "30-tara-reassigned-in-the-list.png"), full_page=True)
     assert_no_outside_traffic_or_script_errors(watch)

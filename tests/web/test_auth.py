@@ -150,3 +150,34 @@ def test_no_route_but_login_and_static_answers_without_login(app, client):
 @pytest.mark.parametrize("username", ["anna", "tara", "paul", "ada"])
 def test_every_role_can_log_in(auth, username):
     assert auth.login(username).status_code == 302
+
+
+def test_typing_keeps_the_session_through_a_long_call(app, client, auth, monkeypatch):
+    """The task page tells the server while someone types (POST /sitzung); that is activity."""
+    clock = [1_900_000_000.0]
+    monkeypatch.setattr(web_auth, "_now", lambda: clock[0])
+    auth.login()
+    page = client.get("/").get_data(as_text=True)
+    assert 'data-keep-alive="/sitzung"' in page
+    idle = app.config["LOTSE_SESSION_MINUTES"] * 60
+    for _ in range(3):  # three times nearly the idle limit, with typing in between
+        clock[0] += idle - 60
+        assert client.post("/sitzung", headers={"X-CSRFToken": csrf_token(page)}).status_code == 204
+    assert client.get("/status").status_code == 200
+    clock[0] += idle + 1
+    ended = client.post("/sitzung", headers={"X-CSRFToken": csrf_token(page)})
+    assert ended.status_code == 302 and "/login" in ended.headers["Location"]
+
+
+def test_a_form_arriving_after_the_session_ended_says_so_and_gives_back_what_was_typed(app, client):
+    app.config["WTF_CSRF_ENABLED"] = True
+    typed = {"csrf_token": "old", "kurzbeschreibung": "Drohbrief im Briefkasten", "land": "NW"}
+    response = client.post("/aufgaben/abc", data=typed, headers={"Referer": "http://localhost/aufgaben/abc"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Sitzung abgelaufen" in page
+    assert "Drohbrief im Briefkasten" in page and "<dt>land</dt>" in page and "old" not in page
+    assert "/login?next=/aufgaben/abc" in page
+    elsewhere = client.post("/aufgaben/abc", data=typed, headers={"Origin": "https://evil.example"}).get_data(
+        as_text=True
+    )
+    assert "Sitzung abgelaufen" in elsewhere and "Drohbrief" not in elsewhere

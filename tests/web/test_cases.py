@@ -108,7 +108,10 @@ def test_need_to_know(deployed, client, auth, app):
     by_ben = open_case(deployed, OTHER_COUNSELLOR).case_id
     claim_task(deployed, OTHER_COUNSELLOR, task_id_for(deployed, by_ben, "eingang"))
     auth.login("anna")
-    assert client.get(f"/faelle/{by_ben}").status_code == 403  # claimed by ben, opened by ben
+    refused = client.get(f"/faelle/{by_ben}")  # claimed by ben, opened by ben
+    assert refused.status_code == 403
+    assert "Kein Zugriff auf diesen Fall" in refused.get_data(as_text=True)  # not "your role"
+    assert "Need-to-know" in refused.get_data(as_text=True)
     assert client.get(f"/faelle/{by_ben}/prozess.bpmn").status_code == 403
     token = csrf_token(client.get("/").get_data(as_text=True))
     assert (

@@ -158,3 +158,12 @@ def test_malformed_csv_gives_per_row_errors_and_imports_nothing(deployed, client
     english = client.post("/verzeichnis/import", data={"csrf_token": token, "confirm": "ja", "text": text})
     assert "Nothing was imported" in english.get_data(as_text=True)
     assert "name is missing." in english.get_data(as_text=True)
+
+
+def test_the_land_boxes_are_labelled_with_the_lands_names_in_the_persons_language(deployed, client, auth):
+    auth.login("tara")
+    page = client.get("/verzeichnis/neu").get_data(as_text=True)
+    assert 'value="BY" > Bayern</label>' in page and 'value="NW" > Nordrhein-Westfalen</label>' in page
+    client.post("/sprache", data={"csrf_token": csrf_token(page), "language": "en"})
+    english = client.get("/verzeichnis/neu").get_data(as_text=True)
+    assert 'value="BY" > Bavaria</label>' in english
