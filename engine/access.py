@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from engine.actor import Actor
-from engine.errors import NotFound, NotPermitted
+from engine.errors import NotFound, OutsideNeedToKnow
 from engine.models import Case, Task
 
 
@@ -36,9 +36,9 @@ def visible_case_ids(actor: Actor) -> Select[tuple[int]]:
 
 
 def require_case_access(session: Session, actor: Actor, case_id: int) -> None:
-    """Raise NotFound for an unknown case and NotPermitted for a case outside the actor's need to know."""
+    """Raise NotFound for an unknown case and OutsideNeedToKnow for a case outside the actor's need to know."""
     if session.scalar(select(Case.id).where(Case.id == case_id)) is None:
         raise NotFound("Fall/Case", case_id)
     allowed = session.scalar(select(exists().where(Case.id == case_id, visible_cases(actor))))
     if not allowed:
-        raise NotPermitted("view case")
+        raise OutsideNeedToKnow("view case")

@@ -51,6 +51,10 @@ class NotPermitted(DomainError):
         )
 
 
+class OutsideNeedToKnow(NotPermitted):
+    """A case the staff member may not see (the rule is ``engine.access``)."""
+
+
 class TaskAlreadyCompleted(DomainError):
     code = "task_completed"
 

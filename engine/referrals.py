@@ -756,6 +756,5 @@ def _search_hits(session: Session, text: str, exclude: Sequence[int]) -> list[in
     shown, so the page can say that there are more."""
     if not text:
         return []
-    query = matching_offers(text).where(SupportOffer.id.not_in(exclude)) if exclude else matching_offers(text)
-    ordered = query.with_only_columns(SupportOffer.id).order_by(SupportOffer.name, SupportOffer.id)
-    return list(session.scalars(ordered.limit(MAX_FOUND + 1)))
+    query = matching_offers(text).where(SupportOffer.id.not_in(exclude)).with_only_columns(SupportOffer.id)
+    return list(session.scalars(query.order_by(SupportOffer.name, SupportOffer.id).limit(MAX_FOUND + 1)))

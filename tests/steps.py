@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.case_store import RECORD_COLUMNS, binding, record_from_row
-from engine.cases import Actor, complete_task
+from engine.cases import Actor, complete_task, open_case
 from engine.context import EngineContext
+from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
+from engine.directory_csv import load_seed
 from engine.models import Case, Task
 
 
@@ -83,3 +85,17 @@ def complete(
     if reload:
         ctx.instances.clear()
     complete_task(ctx, actor, task_id_for(ctx, case_id, element_id), values, now=now)
+
+
+def case_at_vermittlung(ctx: EngineContext, actor: Actor, level: str = "MITTEL", **eingang: Any) -> int:
+    """A phone case with the directory seed loaded, taken through Eingang (an online incident in Bayern,
+    unless ``eingang`` says otherwise) and the assessment confirmed at ``level``: its Vermittlung is open."""
+    load_seed(ctx)
+    case_id = open_case(ctx, actor, {"kontaktkanal": "telefon"}).case_id
+    complete(
+        ctx, actor, case_id, "eingang", {**EINGANG, "land": "BY", "vorfallkanal": "social_media", **eingang}
+    )
+    complete(ctx, actor, case_id, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL[level]})
+    complete(ctx, actor, case_id, "risikostufe_bestaetigen", {"risikostufe": level})
+    assert "vermittlung" in open_tasks(ctx, case_id)
+    return case_id

@@ -10,6 +10,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from engine.errors import OutsideNeedToKnow
+
 
 def _page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("errors/error.html", title=title, message=message), status
@@ -17,7 +19,9 @@ def _page(status: int, title: str, message: str) -> tuple[str, int]:
 
 def _http(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
-    if code == 403 and {"case_id", "task_id"} & set(request.view_args or {}):
+    # Views turn a refused domain action into ``abort(403)`` inside ``except NotPermitted``: the
+    # refusal they handled is the 403's context, and tells need-to-know apart from a missing role.
+    if code == 403 and isinstance(error.__context__, OutsideNeedToKnow):
         return _page(
             403,
             gettext("Kein Zugriff auf diesen Fall"),
@@ -41,7 +45,8 @@ def _http(error: HTTPException) -> tuple[str, int]:
 def _csrf(error: CSRFError) -> tuple[str, int]:
     """A form without a valid token: usually the session ran out while the person typed. Say so, and
     give back what they typed (only to a form sent from Lotse's own pages), so that nothing is lost."""
-    typed = _typed_here()
+    again = _same_site_path()
+    typed = _typed() if again is not None else []  # never echoed to another site
     if not current_user.is_authenticated:
         title = gettext("Sitzung abgelaufen")
         message = gettext(
@@ -54,9 +59,7 @@ def _csrf(error: CSRFError) -> tuple[str, int]:
             "Das Formular war zu lange offen oder wurde von außerhalb gesendet. "
             "Bitte laden Sie die Seite neu und senden Sie es erneut; es wurde nichts gespeichert."
         )
-    page = render_template(
-        "errors/error.html", title=title, message=message, typed=typed, again=_same_site_path()
-    )
+    page = render_template("errors/error.html", title=title, message=message, typed=typed, again=again)
     return page, 400
 
 
@@ -73,9 +76,9 @@ def _same_site_path() -> str | None:
     return None
 
 
-def _typed_here() -> list[tuple[str, str]]:
-    """The non-empty values of a form posted from Lotse's own pages (never from another site)."""
-    if request.method != "POST" or _same_site_path() is None:
+def _typed() -> list[tuple[str, str]]:
+    """The non-empty values of the posted form, but its token and the referral panel's own fields."""
+    if request.method != "POST":
         return []
     return [
         (name, value)

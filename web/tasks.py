@@ -24,15 +24,7 @@ from engine.errors import (
     TaskClaimedByOther,
 )
 from engine.notes import add_note
-from engine.referrals import (
-    FOLLOW_UP,
-    MAX_SEARCH,
-    SHAREABLE,
-    STATUSES,
-    Choice,
-    ReferralInvalid,
-    referral_step,
-)
+from engine.referrals import FOLLOW_UP, SHAREABLE, STATUSES, Choice, ReferralInvalid, referral_step
 from engine.task_sheet import form_of_task, read_task_sheet
 from web.i18n import language
 from web.inbox import shared_counts
@@ -69,20 +61,18 @@ def _submitted(form: FormSpec) -> dict[str, Any]:
 def _referral_input() -> tuple[list[Choice], dict[int, str]]:
     """The offers chosen at Vermittlung (with consent per recipient) and the outcomes set at Nachfassen."""
     choices = []
-    for name, value in request.form.items():
-        found = _CHOICE.match(name)
-        if found and value:
-            prefix = f"ref-{found.group(1)}"
-            choices.append(
-                Choice(
-                    offer_id=int(found.group(1)),
-                    status=value,
-                    consent=request.form.get(f"{prefix}-consent") == "true",
-                    facts=tuple(request.form.getlist(f"{prefix}-facts")),
-                    contact=request.form.get(f"{prefix}-contact", ""),
-                    identity_checked=request.form.get(f"{prefix}-identity") == "true",
-                )
+    for offer_id, value in _chosen():
+        prefix = f"ref-{offer_id}"
+        choices.append(
+            Choice(
+                offer_id=offer_id,
+                status=value,
+                consent=request.form.get(f"{prefix}-consent") == "true",
+                facts=tuple(request.form.getlist(f"{prefix}-facts")),
+                contact=request.form.get(f"{prefix}-contact", ""),
+                identity_checked=request.form.get(f"{prefix}-identity") == "true",
             )
+        )
     outcomes = {
         int(found.group(1)): value
         for name, value in request.form.items()
@@ -98,17 +88,18 @@ def _refinement(source: MultiDict, prefix: str = "") -> dict[str, Any]:
     return {
         "needs": tuple(source.getlist(prefix + "bedarf"))[:20],
         "woman": {"ja": True, "nein": False}.get(source.get(prefix + "frau", "")),
-        "search": source.get(prefix + "suche", "")[:MAX_SEARCH],
-        "keep": _chosen_offers() if request.method == "POST" else (),
+        "search": source.get(prefix + "suche", ""),
+        "keep": tuple(offer_id for offer_id, _ in _chosen()) if request.method == "POST" else (),
     }
 
 
-def _chosen_offers() -> tuple[int, ...]:
-    return tuple(
-        int(found.group(1))
+def _chosen() -> list[tuple[int, str]]:
+    """The panel's ``ref-<offer id>`` fields that name a choice: (offer id, status)."""
+    return [
+        (int(found.group(1)), value)
         for name, value in request.form.items()
         if value and (found := _CHOICE.match(name))
-    )
+    ]
 
 
 def _render(sheet, values: dict[str, Any], errors: dict[str, str], ref_errors: dict[str, str] | None = None):

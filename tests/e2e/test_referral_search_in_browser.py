@@ -17,30 +17,18 @@ except ImportError:  # the browser fixture says how to install it; here only col
 
 from sqlalchemy import select
 
-from engine.cases import open_case
-from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
-from engine.directory_csv import load_seed
 from engine.models import Referral, SupportOffer
 from tests.conftest import COUNSELLOR
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_counsellor_flow import assert_no_outside_traffic_or_script_errors, log_in, shoot
-from tests.steps import complete, task_id_for
+from tests.steps import case_at_vermittlung, task_id_for
 
 pytestmark = pytest.mark.e2e
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-def _case_at_vermittlung(ctx) -> int:
-    load_seed(ctx)
-    case_id = open_case(ctx, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
-    complete(ctx, COUNSELLOR, case_id, "eingang", {**EINGANG, "land": "BY", "vorfallkanal": "social_media"})
-    complete(ctx, COUNSELLOR, case_id, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL["MITTEL"]})
-    complete(ctx, COUNSELLOR, case_id, "risikostufe_bestaetigen", {"risikostufe": "MITTEL"})
-    return case_id
-
-
 def test_a_search_in_the_panel_keeps_the_choice_made_before_it(new_context, live_server, artifacts) -> None:
-    case_id = _case_at_vermittlung(live_server.ctx)
+    case_id = case_at_vermittlung(live_server.ctx, COUNSELLOR)
     context, watch = new_context()
     page = context.new_page()
     log_in(page, live_server, "anna")

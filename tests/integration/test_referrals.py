@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from engine.case_store import case_record
 from engine.cases import complete_task
-from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
 from engine.directory import search_offers
 from engine.directory_csv import load_seed
 from engine.errors import FormInvalid
@@ -28,6 +27,7 @@ from engine.referrals import (
     referral_step,
 )
 from engine.timers import sweep_timers
+from tests import steps
 from tests.conftest import COUNSELLOR
 from tests.steps import complete, open_tasks, stored_variables, task_id_for
 
@@ -127,27 +127,9 @@ KURZ = "Drohnachrichten über Instagram, Absender bekannt: Herr X aus Y."
 
 
 def case_at_vermittlung(ctx, land: str = "BY", level: str = "MITTEL") -> int:
-    from engine.cases import open_case
-
-    load_seed(ctx)
-    case_id = open_case(ctx, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
-    complete(
-        ctx,
-        COUNSELLOR,
-        case_id,
-        "eingang",
-        {
-            **EINGANG,
-            "land": land,
-            "amt": "ratsmitglied",
-            "vorfallkanal": "social_media",
-            "kurzbeschreibung": KURZ,
-        },
+    return steps.case_at_vermittlung(
+        ctx, COUNSELLOR, level, land=land, amt="ratsmitglied", kurzbeschreibung=KURZ
     )
-    complete(ctx, COUNSELLOR, case_id, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL[level]})
-    complete(ctx, COUNSELLOR, case_id, "risikostufe_bestaetigen", {"risikostufe": level})
-    assert "vermittlung" in open_tasks(ctx, case_id)
-    return case_id
 
 
 def offer_id(ctx, key: str) -> int:

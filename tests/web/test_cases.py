@@ -118,6 +118,9 @@ def test_need_to_know(deployed, client, auth, app):
         client.post(f"/faelle/{by_ben}/notizen", data={"csrf_token": token, "text": "x"}).status_code == 403
     )
     assert client.get("/faelle/99999").status_code == 404
+    by_role = client.post(f"/faelle/{by_ben}/rechtliche-sperre", data={"csrf_token": token, "hold": "ja"})
+    assert by_role.status_code == 403  # a team lead's action: refused for the role, not by need to know
+    assert "für Ihre Rolle nicht freigegeben" in by_role.get_data(as_text=True)
     group_case = open_case(deployed, OTHER_COUNSELLOR).case_id  # unclaimed Eingang: anna is a candidate
     assert client.get(f"/faelle/{group_case}").status_code == 200
     assert _audit(deployed, "case_viewed", by_ben) == []  # refused views are not views

@@ -8,26 +8,18 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from engine.cases import open_case
-from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
 from engine.directory import search_offers
-from engine.directory_csv import load_seed
 from engine.models import OutboxMessage, Referral
 from engine.timers import sweep_timers
 from tests.conftest import COUNSELLOR
-from tests.steps import complete, open_tasks, stored_variables, task_id_for
+from tests.steps import case_at_vermittlung, complete, open_tasks, stored_variables, task_id_for
 from tests.web.conftest import csrf_token
 
 SECRET = "Nur für uns: Adresse Musterweg 1"
 
 
 def _case_at_vermittlung(ctx, **eingang) -> int:
-    load_seed(ctx)
-    case_id = open_case(ctx, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
-    values = {**EINGANG, "land": "BY", "vorfallkanal": "social_media", "kurzbeschreibung": SECRET, **eingang}
-    complete(ctx, COUNSELLOR, case_id, "eingang", values)
-    complete(ctx, COUNSELLOR, case_id, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL["MITTEL"]})
-    complete(ctx, COUNSELLOR, case_id, "risikostufe_bestaetigen", {"risikostufe": "MITTEL"})
-    return case_id
+    return case_at_vermittlung(ctx, COUNSELLOR, kurzbeschreibung=SECRET, **eingang)
 
 
 def _offer(ctx, key: str) -> int:
