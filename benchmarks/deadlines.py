@@ -30,19 +30,20 @@ from uuid import UUID
 
 from sqlalchemy import bindparam, func, select
 
-from engine import schema
-from engine.bpmn import FormSpec, Instance
-from engine.business_calendar import BERLIN, BusinessCalendar, expression_helpers
-from engine.case_store import RECORD_COLUMNS, load_instance, record_from_row
-from engine.cases import Actor, claim_task, complete_task, open_case
-from engine.clock import ManualClock
-from engine.context import EngineContext, build_context
-from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL, VERMITTLUNG
-from engine.errors import DomainError, FormInvalid
-from engine.models import AuditEvent, Case, Task
-from engine.processes import deploy_process, latest_version
-from engine.timers import sweep_timers
-from engine.vault import Vault
+from engine.bpmn.facade import FormSpec, Instance
+from engine.calendar.business_calendar import BERLIN, BusinessCalendar, expression_helpers
+from engine.cases.lifecycle import claim_task, complete_task, open_case
+from engine.deadlines.timer_sweep import sweep_timers
+from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL, VERMITTLUNG
+from engine.kernel.actor import Actor
+from engine.kernel.clock import ManualClock
+from engine.kernel.context import EngineContext, build_context
+from engine.kernel.errors import DomainError, FormInvalid
+from engine.processes.deployment import deploy_process, latest_version
+from engine.store import schema
+from engine.store.case_store import RECORD_COLUMNS, load_instance, record_from_row
+from engine.store.tables import AuditEvent, Case, Task
+from engine.store.vault import Vault
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows" / "bpmn"
 VAULT_KEY = b"d" * 32

@@ -37,14 +37,15 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
 from benchmarks.models import sequential_model
-from engine import schema
-from engine.business_calendar import BusinessCalendar
-from engine.cases import Actor, complete_task, open_case
-from engine.clock import ManualClock
-from engine.context import EngineContext, build_context
-from engine.models import Task
-from engine.processes import deploy_process
-from engine.vault import Vault
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.cases.lifecycle import complete_task, open_case
+from engine.kernel.actor import Actor
+from engine.kernel.clock import ManualClock
+from engine.kernel.context import EngineContext, build_context
+from engine.processes.deployment import deploy_process
+from engine.store import schema
+from engine.store.tables import Task
+from engine.store.vault import Vault
 
 ACTOR = Actor("bench", frozenset({"beratung"}))
 VAULT_KEY = b"b" * 32

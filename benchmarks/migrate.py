@@ -28,18 +28,19 @@ from lxml import etree
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from engine import schema
-from engine.business_calendar import BusinessCalendar
-from engine.case_store import RECORD_COLUMNS, binding, load_instance, record_from_row, update_case
-from engine.cases import Actor, complete_task, open_case
-from engine.clock import ManualClock
-from engine.context import EngineContext, build_context
-from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL, VERMITTLUNG
-from engine.incidents import report_incident
-from engine.instance_migration import cases_on, dry_run, migrate_cases
-from engine.models import Case, Task
-from engine.processes import deploy_process
-from engine.vault import Vault
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.cases.incidents import report_incident
+from engine.cases.lifecycle import complete_task, open_case
+from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL, VERMITTLUNG
+from engine.kernel.actor import Actor
+from engine.kernel.clock import ManualClock
+from engine.kernel.context import EngineContext, build_context
+from engine.processes.deployment import deploy_process
+from engine.processes.migration import cases_on, dry_run, migrate_cases
+from engine.store import schema
+from engine.store.case_store import RECORD_COLUMNS, binding, load_instance, record_from_row, update_case
+from engine.store.tables import Case, Task
+from engine.store.vault import Vault
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows" / "bpmn"

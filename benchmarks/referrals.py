@@ -30,15 +30,15 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from engine import schema
-from engine.business_calendar import GERMAN_LANDS, BusinessCalendar
-from engine.clock import ManualClock
-from engine.context import EngineContext, build_context
-from engine.directory import CATEGORIES, INCIDENT_TYPES, NEEDS
-from engine.directory_csv import load_seed
-from engine.models import SupportOffer
-from engine.referrals import CANDIDATES, CaseFacts, candidates, propose, rank
-from engine.vault import Vault
+from engine.calendar.business_calendar import GERMAN_LANDS, BusinessCalendar
+from engine.directory.csv_exchange import load_seed
+from engine.directory.offers import CATEGORIES, INCIDENT_TYPES, NEEDS
+from engine.kernel.clock import ManualClock
+from engine.kernel.context import EngineContext, build_context
+from engine.referrals.closed_loop import CANDIDATES, CaseFacts, candidates, propose, rank
+from engine.store import schema
+from engine.store.tables import SupportOffer
+from engine.store.vault import Vault
 
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 P95_LIMIT_MS = 20.0

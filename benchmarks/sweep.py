@@ -33,17 +33,18 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from engine import schema
-from engine.bpmn import clock_at
-from engine.business_calendar import BusinessCalendar
-from engine.case_store import binding
-from engine.cases import Actor, open_case
-from engine.clock import ManualClock
-from engine.context import EngineContext, build_context
-from engine.models import AuditEvent, Case, Task
-from engine.processes import deploy_process
-from engine.timers import sweep_timers
-from engine.vault import Vault
+from engine.bpmn.facade import clock_at
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.cases.lifecycle import open_case
+from engine.deadlines.timer_sweep import sweep_timers
+from engine.kernel.actor import Actor
+from engine.kernel.clock import ManualClock
+from engine.kernel.context import EngineContext, build_context
+from engine.processes.deployment import deploy_process
+from engine.store import schema
+from engine.store.case_store import binding
+from engine.store.tables import AuditEvent, Case, Task
+from engine.store.vault import Vault
 
 ACTOR = Actor("bench", frozenset({"beratung"}))
 VAULT_KEY = b"s" * 32

@@ -58,14 +58,15 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from benchmarks.models import sequential_model
-from engine import schema
-from engine.business_calendar import BusinessCalendar
-from engine.cases import Actor, complete_task, open_case
-from engine.context import EngineContext, build_context
-from engine.models import Case, Staff, Task
-from engine.processes import deploy_process
-from engine.staff import add_staff
-from engine.vault import Vault
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.cases.lifecycle import complete_task, open_case
+from engine.kernel.actor import Actor
+from engine.kernel.context import EngineContext, build_context
+from engine.processes.deployment import deploy_process
+from engine.staff.accounts import add_staff
+from engine.store import schema
+from engine.store.tables import Case, Staff, Task
+from engine.store.vault import Vault
 from web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ from prefect import flow
 from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.schedules import Cron, Interval
 
-from engine.context import EngineContext
+from engine.kernel.context import EngineContext
 from integrations.jobs import context_from_environment, run_job
 
 ROOT = Path(__file__).resolve().parent.parent

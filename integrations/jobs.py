@@ -12,13 +12,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from engine.business_calendar import BusinessCalendar
-from engine.context import EngineContext, build_context
-from engine.digest import queue_digests
-from engine.outbox import MAX_ATTEMPTS, deliver_outbox
-from engine.retention import DEFAULT_RETENTION_MONTHS, purge_expired_cases
-from engine.timers import sweep_timers
-from engine.vault import Vault, parse_keyring
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.cases.retention import DEFAULT_RETENTION_MONTHS, purge_expired_cases
+from engine.deadlines.digest import queue_digests
+from engine.deadlines.timer_sweep import sweep_timers
+from engine.kernel.context import EngineContext, build_context
+from engine.kernel.outbox import MAX_ATTEMPTS, deliver_outbox
+from engine.store.vault import Vault, parse_keyring
 from integrations.smtp_mail import SmtpMailSender, SmtpSettings
 
 JOBS = ("sweep", "outbox", "digest", "purge")

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from engine.outbox import DeliveryFailed, Mail
+from engine.kernel.outbox import DeliveryFailed, Mail
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,14 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from engine import schema
-from engine.business_calendar import BusinessCalendar
-from engine.cases import Actor
-from engine.clock import ManualClock
-from engine.context import EngineContext, build_context
-from engine.models import Base
-from engine.processes import deploy_process
-from engine.vault import Vault
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.kernel.actor import Actor
+from engine.kernel.clock import ManualClock
+from engine.kernel.context import EngineContext, build_context
+from engine.processes.deployment import deploy_process
+from engine.store import schema
+from engine.store.tables import Base
+from engine.store.vault import Vault
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows" / "bpmn"

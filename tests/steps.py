@@ -8,12 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.case_store import RECORD_COLUMNS, binding, record_from_row
-from engine.cases import Actor, complete_task, open_case
-from engine.context import EngineContext
-from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
-from engine.directory_csv import load_seed
-from engine.models import Case, Task
+from engine.cases.lifecycle import complete_task, open_case
+from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
+from engine.directory.csv_exchange import load_seed
+from engine.kernel.actor import Actor
+from engine.kernel.context import EngineContext
+from engine.store.case_store import RECORD_COLUMNS, binding, record_from_row
+from engine.store.tables import Case, Task
 
 
 def open_tasks(ctx: EngineContext, case_id: int) -> dict[str, Task]:

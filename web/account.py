@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, redirect, request
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from engine import staff
+from engine.staff import accounts as staff
 from web.auth import safe_next
 from web.i18n import LANGUAGES
 

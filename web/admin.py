@@ -12,8 +12,8 @@ from flask_babel import format_date, get_locale, gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from engine.business_calendar import BERLIN
-from engine.calendar_settings import (
+from engine.calendar.business_calendar import BERLIN
+from engine.calendar.settings import (
     CalendarSettings,
     change_calendar_settings,
     closed_days,
@@ -22,8 +22,8 @@ from engine.calendar_settings import (
     month_day_text,
     parse_calendar_form,
 )
-from engine.errors import CalendarSettingsInvalid, NotPermitted
-from engine.outbox import MAX_ATTEMPTS, dead_letters
+from engine.kernel.errors import CalendarSettingsInvalid, NotPermitted
+from engine.kernel.outbox import MAX_ATTEMPTS, dead_letters
 from web.auth import requires_role
 from web.i18n import language
 

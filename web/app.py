@@ -13,9 +13,9 @@ from flask_wtf import CSRFProtect
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Connection
 
-from engine.business_calendar import BusinessCalendar
-from engine.context import EngineContext, build_context
-from engine.vault import Vault, parse_keyring
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.kernel.context import EngineContext, build_context
+from engine.store.vault import Vault, parse_keyring
 from web.settings import Settings
 
 csrf = CSRFProtect()

@@ -28,10 +28,10 @@ from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.cases import Actor
-from engine.errors import DomainError
-from engine.models import Staff
-from engine.staff import StaffMember, authenticate
+from engine.kernel.actor import Actor
+from engine.kernel.errors import DomainError
+from engine.staff.accounts import StaffMember, authenticate
+from engine.store.tables import Staff
 from web.app import done_reading, reading, reads_again
 
 blueprint = Blueprint("auth", __name__)

@@ -10,16 +10,16 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from engine.access import require_case_access
-from engine.business_calendar import BERLIN
-from engine.case_file import read_case_file
-from engine.cases import claim_task, next_task_for, open_case
-from engine.errors import CasePurged, DomainError, NotFound, NotPermitted
-from engine.incidents import report_incident
-from engine.models import Case, ProcessVersion
-from engine.notes import add_note
-from engine.retention import set_legal_hold
-from engine.strafantrag import OFFENCES, StrafantragInvalid, offender_identified, record_offence
+from engine.calendar.business_calendar import BERLIN
+from engine.cases.case_file import read_case_file
+from engine.cases.incidents import report_incident
+from engine.cases.lifecycle import claim_task, next_task_for, open_case
+from engine.cases.need_to_know import require_case_access
+from engine.cases.notes import add_note
+from engine.cases.retention import set_legal_hold
+from engine.kernel.errors import CasePurged, DomainError, NotFound, NotPermitted
+from engine.store.tables import Case, ProcessVersion
+from engine.strafantrag.periods import OFFENCES, StrafantragInvalid, offender_identified, record_offence
 from web.auth import requires_role
 from web.i18n import language
 from web.inbox import shared_counts

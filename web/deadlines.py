@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from engine.deadline_board import HORIZON_WORKING_DAYS, STRAFANTRAG_HORIZON_DAYS, deadline_board
+from engine.deadlines.board import HORIZON_WORKING_DAYS, STRAFANTRAG_HORIZON_DAYS, deadline_board
 from web.auth import requires_role
 
 blueprint = Blueprint("deadlines", __name__)

@@ -8,8 +8,9 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext
 from flask_login import current_user
 
-from engine.business_calendar import BERLIN
-from engine.directory import (
+from engine.calendar.business_calendar import BERLIN
+from engine.directory.csv_exchange import MAX_BYTES, ImportRefused, apply_import, export_csv, preview_import
+from engine.directory.offers import (
     BOOL_FIELDS,
     CATEGORIES,
     CONFIDENCE,
@@ -30,8 +31,7 @@ from engine.directory import (
     reverification_due,
     search_offers,
 )
-from engine.directory_csv import MAX_BYTES, ImportRefused, apply_import, export_csv, preview_import
-from engine.errors import NotFound
+from engine.kernel.errors import NotFound
 from web.admin import LANDS
 from web.auth import requires_role
 from web.i18n import language

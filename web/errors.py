@@ -10,7 +10,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import OutsideNeedToKnow
+from engine.kernel.errors import OutsideNeedToKnow
 
 
 def _page(status: int, title: str, message: str) -> tuple[str, int]:

@@ -9,11 +9,11 @@ from flask import Flask, current_app, g
 from flask_babel import format_date, gettext, lazy_gettext
 from sqlalchemy import select
 
-from engine.bpmn import FieldSpec
-from engine.business_calendar import BERLIN
-from engine.due_times import describe_due
-from engine.models import Staff
-from engine.strafantrag import offence_label
+from engine.bpmn.facade import FieldSpec
+from engine.calendar.business_calendar import BERLIN
+from engine.deadlines.due_times import describe_due
+from engine.store.tables import Staff
+from engine.strafantrag.periods import offence_label
 from web.i18n import language
 
 RISK_CLASSES = {"AKUT": "akut", "HOCH": "hoch", "MITTEL": "mittel", "NIEDRIG": "niedrig", "INFO": "info"}

@@ -14,12 +14,13 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from engine.business_calendar import BusinessCalendar
-from engine.cases import Actor, claim_task, reassign_task, release_task
-from engine.due_times import describe_due
-from engine.errors import DomainError
-from engine.inbox import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
-from engine.models import Staff
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.cases.lifecycle import claim_task, reassign_task, release_task
+from engine.deadlines.due_times import describe_due
+from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
+from engine.kernel.actor import Actor
+from engine.kernel.errors import DomainError
+from engine.store.tables import Staff
 from web.app import csrf_token, fixed_urls, reading
 from web.auth import requires_role
 from web.formatting import group, risk_class, when

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 
-from engine.instance_migration import (
+from engine.processes.migration import (
     DryRun,
     MigrationNotPossible,
     VersionChoice,

@@ -10,9 +10,9 @@ from flask import Blueprint, Response, abort, current_app, flash, redirect, rend
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
-from engine.errors import DomainError, NotFound, NotPermitted
-from engine.model_files import MAX_MODEL_BYTES, ModelError, ModelProblem
-from engine.model_review import (
+from engine.bpmn.files import MAX_MODEL_BYTES, ModelError, ModelProblem
+from engine.kernel.errors import DomainError, NotFound, NotPermitted
+from engine.processes.review import (
     PROCESS_OWNER,
     Review,
     deploy_model,

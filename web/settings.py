@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.vault import new_key_entry
+from engine.store.vault import new_key_entry
 
 
 @dataclass(frozen=True)

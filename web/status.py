@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import login_required
 from sqlalchemy import func, select
 
-from engine.models import Case, ProcessVersion, Task
+from engine.store.tables import Case, ProcessVersion, Task
 
 blueprint = Blueprint("status", __name__)
 

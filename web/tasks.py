@@ -11,10 +11,12 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from engine.bpmn import FormSpec
-from engine.cases import claim_task, submit_task
-from engine.directory import CATEGORIES, NEEDS
-from engine.errors import (
+from engine.bpmn.facade import FormSpec
+from engine.cases.lifecycle import claim_task, submit_task
+from engine.cases.notes import add_note
+from engine.cases.task_sheet import form_of_task, read_task_sheet
+from engine.directory.offers import CATEGORIES, NEEDS
+from engine.kernel.errors import (
     DomainError,
     FormInvalid,
     NotFound,
@@ -23,9 +25,14 @@ from engine.errors import (
     TaskCancelled,
     TaskClaimedByOther,
 )
-from engine.notes import add_note
-from engine.referrals import FOLLOW_UP, SHAREABLE, STATUSES, Choice, ReferralInvalid, referral_step
-from engine.task_sheet import form_of_task, read_task_sheet
+from engine.referrals.closed_loop import (
+    FOLLOW_UP,
+    SHAREABLE,
+    STATUSES,
+    Choice,
+    ReferralInvalid,
+    referral_step,
+)
 from web.i18n import language
 from web.inbox import shared_counts
 

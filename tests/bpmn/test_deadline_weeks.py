@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from engine.clock import ManualClock
-from engine.context import EngineContext
-from engine.incidents import report_incident
-from engine.models import AuditEvent
-from engine.timers import sweep_timers
+from engine.cases.incidents import report_incident
+from engine.deadlines.timer_sweep import sweep_timers
+from engine.kernel.clock import ManualClock
+from engine.kernel.context import EngineContext
+from engine.store.tables import AuditEvent
 from tests.bpmn.test_fallbearbeitung_paths import (
     ABSCHLUSS,
     EINGANG,

@@ -15,16 +15,17 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine.business_calendar import BERLIN
-from engine.cases import Actor, open_case
-from engine.clock import ManualClock
-from engine.context import EngineContext
-from engine.demo import EINGANG as DEMO_EINGANG
-from engine.demo import RISIKO_NEUTRAL
-from engine.errors import IncidentNotAccepted
-from engine.incidents import report_incident
-from engine.models import AuditEvent, OutboxMessage, Task
-from engine.timers import SweepReport, sweep_timers
+from engine.calendar.business_calendar import BERLIN
+from engine.cases.incidents import report_incident
+from engine.cases.lifecycle import open_case
+from engine.deadlines.timer_sweep import SweepReport, sweep_timers
+from engine.demo.seed import EINGANG as DEMO_EINGANG
+from engine.demo.seed import RISIKO_NEUTRAL
+from engine.kernel.actor import Actor
+from engine.kernel.clock import ManualClock
+from engine.kernel.context import EngineContext
+from engine.kernel.errors import IncidentNotAccepted
+from engine.store.tables import AuditEvent, OutboxMessage, Task
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 from tests.steps import case_facts, case_facts_on_tasks, case_row, complete, open_tasks, stored_variables
 

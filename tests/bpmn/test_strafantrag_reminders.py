@@ -8,9 +8,9 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
-from engine.assessments import case_assessments
-from engine.models import RiskAssessmentRow
-from engine.strafantrag import StrafantragInvalid, case_offences, offender_identified, record_offence
+from engine.cases.assessments import case_assessments
+from engine.store.tables import RiskAssessmentRow
+from engine.strafantrag.periods import StrafantragInvalid, case_offences, offender_identified, record_offence
 from tests.bpmn.test_fallbearbeitung_paths import (
     ABSCHLUSS,
     _new_incident,

@@ -17,13 +17,13 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
-from engine import schema
-from engine.business_calendar import BusinessCalendar
-from engine.clock import SystemClock
-from engine.context import EngineContext, build_context
-from engine.demo import DEMO_PASSWORD, ensure_staff
-from engine.processes import deploy_process
-from engine.vault import Vault
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.demo.seed import DEMO_PASSWORD, ensure_staff
+from engine.kernel.clock import SystemClock
+from engine.kernel.context import EngineContext, build_context
+from engine.processes.deployment import deploy_process
+from engine.store import schema
+from engine.store.vault import Vault
 from tests.conftest import shipped_models
 from web.app import create_app
 

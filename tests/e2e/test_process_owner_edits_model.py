@@ -21,7 +21,7 @@ except ImportError:  # the browser fixture says how to install it; here only col
         pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
     pytest.skip("the Python package playwright is not installed", allow_module_level=True)
 
-from engine.business_calendar import BERLIN, BusinessCalendar
+from engine.calendar.business_calendar import BERLIN, BusinessCalendar
 from tests.conftest import shipped_models
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_counsellor_flow import (

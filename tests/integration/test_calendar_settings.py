@@ -8,18 +8,19 @@ import pytest
 from sqlalchemy import create_engine, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
-from engine import schema
-from engine.business_calendar import BERLIN
-from engine.calendar_settings import (
+from engine.calendar.business_calendar import BERLIN
+from engine.calendar.settings import (
     CalendarSettings,
     calendar_settings,
     change_calendar_settings,
     current_calendar_settings,
     settings_of,
 )
-from engine.cases import Actor, open_case
-from engine.errors import CalendarSettingsInvalid, NotPermitted
-from engine.models import AuditEvent, CalendarSettingsRow
+from engine.cases.lifecycle import open_case
+from engine.kernel.actor import Actor
+from engine.kernel.errors import CalendarSettingsInvalid, NotPermitted
+from engine.store import schema
+from engine.store.tables import AuditEvent, CalendarSettingsRow
 from tests.conftest import COUNSELLOR, TEAM_LEAD, make_context
 from tests.steps import open_tasks
 

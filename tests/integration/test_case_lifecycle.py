@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.cases import claim_task, complete_task, open_case, release_task
-from engine.demo import EINGANG as DEMO_EINGANG
-from engine.errors import FormInvalid, NotPermitted, TaskAlreadyCompleted, TaskClaimedByOther
-from engine.models import AuditEvent, Case, Task
+from engine.cases.lifecycle import claim_task, complete_task, open_case, release_task
+from engine.demo.seed import EINGANG as DEMO_EINGANG
+from engine.kernel.errors import FormInvalid, NotPermitted, TaskAlreadyCompleted, TaskClaimedByOther
+from engine.store.tables import AuditEvent, Case, Task
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR, TEAM_LEAD
 from tests.steps import case_row, complete, open_tasks, stored_variables, task_id_for
 

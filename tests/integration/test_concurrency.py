@@ -6,9 +6,10 @@ import threading
 
 from sqlalchemy import select
 
-from engine.cases import Actor, complete_task, open_case
-from engine.errors import ConcurrentUpdate, TaskAlreadyCompleted
-from engine.models import Task
+from engine.cases.lifecycle import complete_task, open_case
+from engine.kernel.actor import Actor
+from engine.kernel.errors import ConcurrentUpdate, TaskAlreadyCompleted
+from engine.store.tables import Task
 from tests.integration.test_case_lifecycle import EINGANG
 from tests.steps import case_row, open_tasks, stored_variables, task_id_for
 

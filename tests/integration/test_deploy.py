@@ -6,12 +6,12 @@ import pytest
 from sqlalchemy import func, select
 
 from benchmarks.models import sequential_model
-from engine.bpmn import ExecutionError, Runtime, parse_process
-from engine.cases import open_case
-from engine.model_files import MAX_MODEL_BYTES, ModelError
-from engine.models import AuditEvent, Case, ProcessVersion
-from engine.processes import deploy_process
-from engine.sandbox import Sandbox
+from engine.bpmn.facade import ExecutionError, Runtime, parse_process
+from engine.bpmn.files import MAX_MODEL_BYTES, ModelError
+from engine.cases.lifecycle import open_case
+from engine.processes.deployment import deploy_process
+from engine.sandbox.restricted import Sandbox
+from engine.store.tables import AuditEvent, Case, ProcessVersion
 from tests.conftest import COUNSELLOR, shipped_models
 from tests.steps import case_row
 

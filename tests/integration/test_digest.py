@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from engine.cases import claim_task, open_case
-from engine.digest import queue_digests
-from engine.models import OutboxMessage
-from engine.processes import deploy_process
-from engine.staff import add_staff
+from engine.cases.lifecycle import claim_task, open_case
+from engine.deadlines.digest import queue_digests
+from engine.processes.deployment import deploy_process
+from engine.staff.accounts import add_staff
+from engine.store.tables import OutboxMessage
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
 from tests.integration.small_models import GESPRAECH_MODEL
 from tests.steps import case_row, task_id_for

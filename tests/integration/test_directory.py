@@ -11,7 +11,16 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.directory import (
+from engine.directory.csv_exchange import (
+    SEED_FILE,
+    ImportRefused,
+    apply_import,
+    csv_text,
+    export_csv,
+    load_seed,
+    preview_import,
+)
+from engine.directory.offers import (
     OfferChangedMeanwhile,
     OfferInvalid,
     change_offer,
@@ -23,17 +32,8 @@ from engine.directory import (
     retire_offer,
     search_offers,
 )
-from engine.directory_csv import (
-    SEED_FILE,
-    ImportRefused,
-    apply_import,
-    csv_text,
-    export_csv,
-    load_seed,
-    preview_import,
-)
-from engine.errors import NotPermitted
-from engine.models import SupportOffer, SupportOfferChange
+from engine.kernel.errors import NotPermitted
+from engine.store.tables import SupportOffer, SupportOfferChange
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 
 

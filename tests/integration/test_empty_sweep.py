@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from engine import schema
-from engine.business_calendar import BusinessCalendar
-from engine.context import build_context
-from engine.timers import SweepReport, sweep_timers
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.deadlines.timer_sweep import SweepReport, sweep_timers
+from engine.kernel.context import build_context
+from engine.store import schema
 from tests.conftest import TEST_KEY
 from tests.integration.test_timer_sweep import _open_timer_cases
 from tests.steps import case_row, open_tasks

@@ -21,15 +21,15 @@ from benchmarks.migrate import (
     with_extra_step,
 )
 from benchmarks.models import sequential_model
-from engine.case_store import RECORD_COLUMNS, binding, record_from_row
-from engine.cases import complete_task
-from engine.clock import ManualClock
-from engine.context import EngineContext
-from engine.demo import EINGANG, RISIKO_NEUTRAL, VERMITTLUNG
-from engine.instance_migration import MigrationNotPossible, dry_run, migrate_cases, migration_versions
-from engine.models import AuditEvent, Case, OutboxMessage, Task
-from engine.processes import Deployment, deploy_process
-from engine.timers import sweep_timers
+from engine.cases.lifecycle import complete_task
+from engine.deadlines.timer_sweep import sweep_timers
+from engine.demo.seed import EINGANG, RISIKO_NEUTRAL, VERMITTLUNG
+from engine.kernel.clock import ManualClock
+from engine.kernel.context import EngineContext
+from engine.processes.deployment import Deployment, deploy_process
+from engine.processes.migration import MigrationNotPossible, dry_run, migrate_cases, migration_versions
+from engine.store.case_store import RECORD_COLUMNS, binding, record_from_row
+from engine.store.tables import AuditEvent, Case, OutboxMessage, Task
 from tests.conftest import COUNSELLOR, MONDAY_MORNING, TEAM_LEAD
 from tests.steps import assert_state_round_trips, case_row, open_tasks, stored_variables, task_id_for
 

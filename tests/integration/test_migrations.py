@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, inspect, text
 
-from engine import schema
-from engine.models import Base
+from engine.store import schema
+from engine.store.tables import Base
 
 
 def test_migrations_match_models_and_reverse(database_url):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine.model_files import ModelError
-from engine.model_rules import covers_every_case
-from engine.models import ProcessVersion
-from engine.processes import deploy_process
+from engine.bpmn.files import ModelError
+from engine.processes.deployment import deploy_process
+from engine.processes.rules import covers_every_case
+from engine.store.tables import ProcessVersion
 from tests.integration.test_deploy import _model_with
 
 FORM = (
@@ -172,8 +172,8 @@ def test_models_that_follow_the_rules_deploy(ctx, name):
 
 
 def test_a_user_task_without_form_is_a_warning_not_a_refusal(ctx):
-    from engine.bpmn import parse_process
-    from engine.processes import check_process
+    from engine.bpmn.facade import parse_process
+    from engine.processes.deployment import check_process
 
     model = _task_model(form="")
     problems = check_process(ctx, parse_process(model))
@@ -183,8 +183,8 @@ def test_a_user_task_without_form_is_a_warning_not_a_refusal(ctx):
 
 
 def test_a_timer_reading_a_variable_nothing_sets_is_a_warning_not_a_refusal(ctx):
-    from engine.bpmn import parse_process
-    from engine.processes import check_process
+    from engine.bpmn.facade import parse_process
+    from engine.processes.deployment import check_process
 
     model = _timer_model("timeDate", "frist_unbekannt")
     problems = check_process(ctx, parse_process(model))
@@ -194,8 +194,8 @@ def test_a_timer_reading_a_variable_nothing_sets_is_a_warning_not_a_refusal(ctx)
 
 
 def test_a_timer_reading_a_variable_the_model_sets_is_not_flagged(ctx):
-    from engine.bpmn import parse_process
-    from engine.processes import check_process
+    from engine.bpmn.facade import parse_process
+    from engine.processes.deployment import check_process
 
     model = _model_with(
         '<bpmn:startEvent id="s"/><bpmn:scriptTask id="setzen" scriptFormat="python">'

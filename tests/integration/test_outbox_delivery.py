@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import outbox
-from engine.models import OutboxMessage
-from engine.outbox import absolute_links, dead_letters, deliver_outbox, retry_delay
-from engine.staff import add_staff
+from engine.kernel import outbox
+from engine.kernel.outbox import absolute_links, dead_letters, deliver_outbox, retry_delay
+from engine.staff.accounts import add_staff
+from engine.store.tables import OutboxMessage
 from integrations.smtp_mail import SmtpMailSender, SmtpSettings
 from tests.smtp_server import SmtpServer, free_port, self_signed_tls
 

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import select
 
-from engine import schema
-from engine.models import Task
+from engine.store import schema
+from engine.store.tables import Task
 from tests.conftest import make_context
 from tests.integration.test_timer_sweep import _open_timer_cases
 

@@ -8,13 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.case_store import case_record
-from engine.cases import complete_task
-from engine.directory import search_offers
-from engine.directory_csv import load_seed
-from engine.errors import FormInvalid
-from engine.models import AuditEvent, OutboxMessage, Referral
-from engine.referrals import (
+from engine.cases.lifecycle import complete_task
+from engine.deadlines.timer_sweep import sweep_timers
+from engine.directory.csv_exchange import load_seed
+from engine.directory.offers import search_offers
+from engine.kernel.errors import FormInvalid
+from engine.referrals.closed_loop import (
     CaseFacts,
     Choice,
     ReferralInvalid,
@@ -26,7 +25,8 @@ from engine.referrals import (
     referral_panel,
     referral_step,
 )
-from engine.timers import sweep_timers
+from engine.store.case_store import case_record
+from engine.store.tables import AuditEvent, OutboxMessage, Referral
 from tests import steps
 from tests.conftest import COUNSELLOR
 from tests.steps import complete, open_tasks, stored_variables, task_id_for
@@ -100,7 +100,7 @@ def test_prevention_question(ctx):
 
 
 def test_retired_offers_are_not_proposed(ctx):
-    from engine.directory import retire_offer
+    from engine.directory.offers import retire_offer
     from tests.conftest import TEAM_LEAD
 
     load_seed(ctx)

@@ -8,13 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from engine.assessments import assessment_binding
-from engine.cases import open_case
-from engine.errors import NotPermitted
-from engine.models import AuditEvent, CaseNote, CasePurge, RiskAssessmentRow, Task
-from engine.notes import add_note
-from engine.processes import deploy_process
-from engine.retention import months_before, purge_expired_cases, set_legal_hold
+from engine.cases.assessments import assessment_binding
+from engine.cases.lifecycle import open_case
+from engine.cases.notes import add_note
+from engine.cases.retention import months_before, purge_expired_cases, set_legal_hold
+from engine.kernel.errors import NotPermitted
+from engine.processes.deployment import deploy_process
+from engine.store.tables import AuditEvent, CaseNote, CasePurge, RiskAssessmentRow, Task
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 from tests.integration.small_models import GESPRAECH_MODEL
 from tests.steps import case_row, complete, stored_variables

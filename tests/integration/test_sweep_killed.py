@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent, Case, Task
-from engine.timers import sweep_timers
+from engine.deadlines.timer_sweep import sweep_timers
+from engine.store.tables import AuditEvent, Case, Task
 from tests.conftest import ROOT
 from tests.integration.test_timer_sweep import _open_timer_cases
 
@@ -20,8 +20,8 @@ CASES = 250
 SWEEPER = """
 import sys
 from datetime import datetime
-from engine.clock import ManualClock
-from engine.timers import sweep_timers
+from engine.kernel.clock import ManualClock
+from engine.deadlines.timer_sweep import sweep_timers
 from tests.conftest import make_context
 at = datetime.fromisoformat(sys.argv[2])
 sweep_timers(make_context(sys.argv[1], ManualClock(at)), now=at)

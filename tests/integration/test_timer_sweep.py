@@ -7,10 +7,10 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from engine.cases import open_case
-from engine.models import AuditEvent, Task
-from engine.processes import deploy_process
-from engine.timers import sweep_timers
+from engine.cases.lifecycle import open_case
+from engine.deadlines.timer_sweep import sweep_timers
+from engine.processes.deployment import deploy_process
+from engine.store.tables import AuditEvent, Task
 from tests.conftest import COUNSELLOR
 from tests.steps import case_row, open_tasks
 

@@ -8,7 +8,7 @@ import random
 from click.testing import CliRunner
 
 from benchmarks.web import _shipped_model, inbox_request, model_steps
-from web.cli import main
+from lotse.cli import main
 
 
 def test_submit_part_prints_json_and_every_submit_got_the_expected_redirect(tmp_path, monkeypatch):

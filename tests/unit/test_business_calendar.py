@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from engine import business_calendar
-from engine.business_calendar import (
+from engine.calendar import business_calendar
+from engine.calendar.business_calendar import (
     BERLIN,
     BusinessCalendar,
     NaiveDatetimeError,
@@ -80,7 +80,7 @@ def test_invalid_office_hours_are_rejected(kwargs: dict[str, object]) -> None:
 
 def test_module_does_not_import_flask_or_spiffworkflow() -> None:
     code = (
-        "import sys, engine.business_calendar\n"
+        "import sys, engine.calendar.business_calendar\n"
         "bad = [m for m in sys.modules if m.split('.')[0].lower() in {'flask', 'spiffworkflow'}]\n"
         "assert not bad, bad\n"
     )

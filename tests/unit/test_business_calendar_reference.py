@@ -12,8 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import holidays
 import pytest
 
-from engine.business_calendar import BERLIN, BusinessCalendar, OfficeHours
-from engine.due_times import describe_due
+from engine.calendar.business_calendar import BERLIN, BusinessCalendar, OfficeHours
+from engine.deadlines.due_times import describe_due
 
 WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 DST_DAYS = (date(2025, 3, 30), date(2025, 10, 26), date(2026, 3, 29), date(2026, 10, 25), date(2027, 3, 28))

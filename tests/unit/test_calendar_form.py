@@ -7,8 +7,8 @@ from datetime import date, datetime, time
 
 import pytest
 
-from engine.business_calendar import BERLIN, BusinessCalendar, OfficeHours, expression_helpers
-from engine.calendar_settings import (
+from engine.calendar.business_calendar import BERLIN, BusinessCalendar, OfficeHours, expression_helpers
+from engine.calendar.settings import (
     CalendarSettings,
     calendar_settings,
     closed_days,
@@ -18,7 +18,7 @@ from engine.calendar_settings import (
     problems,
     settings_of,
 )
-from engine.errors import CalendarSettingsInvalid
+from engine.kernel.errors import CalendarSettingsInvalid
 
 DEFAULT_FORM = {
     "opens": "09:00",

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from engine.business_calendar import BusinessCalendar
-from engine.due_times import describe_due
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.deadlines.due_times import describe_due
 
 CAL = BusinessCalendar(land="NW")
 MONDAY_10 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 10:00 Berlin

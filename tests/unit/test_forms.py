@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.bpmn import FieldSpec, FormSpec
-from engine.forms import is_reserved, validate
+from engine.bpmn.facade import FieldSpec, FormSpec
+from engine.bpmn.forms import is_reserved, validate
 
 FORM = FormSpec(
     (

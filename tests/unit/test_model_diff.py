@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from benchmarks.models import sequential_model
-from engine.bpmn import Runtime, diff_processes, parse_process
-from engine.sandbox import Sandbox
+from engine.bpmn.facade import Runtime, diff_processes, parse_process
+from engine.sandbox.restricted import Sandbox
 from tests.conftest import shipped_models
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from engine.sandbox import Sandbox, SandboxViolation, compile_code
+from engine.sandbox.restricted import Sandbox, SandboxViolation, compile_code
 
 
 def _arbeitstage(n: int) -> str:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from engine.strafantrag import add_months, strafantrag_clock
+from engine.strafantrag.periods import add_months, strafantrag_clock
 
 
 @pytest.mark.parametrize(

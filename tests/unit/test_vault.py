@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.vault import Vault, VaultError, new_key_entry, parse_keyring
+from engine.store.vault import Vault, VaultError, new_key_entry, parse_keyring
 
 OLD = {"k1": b"1" * 32}
 NEW = {"k2": b"2" * 32, **OLD}

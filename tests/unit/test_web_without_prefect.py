@@ -10,7 +10,7 @@ from tests.conftest import ROOT
 PROBE = """
 import sys
 from web.app import create_app
-import web.cli, integrations.jobs, integrations.scheduler
+import lotse.cli, integrations.jobs, integrations.scheduler
 app = create_app({"TESTING": True, "INSTANCE_PATH": sys.argv[1]})
 app.test_client().get("/login")
 print(sorted(name for name in sys.modules if name.split(".")[0] == "prefect"))

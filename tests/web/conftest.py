@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from engine.staff import add_staff
+from engine.staff.accounts import add_staff
 from web.app import create_app
 
 PASSWORD = "ein-gutes-passwort"
@@ -96,7 +96,7 @@ def _fast_password_hashing():
     """Real argon2, with the cheapest parameters: production cost is for attackers, not for the suite."""
     from argon2 import PasswordHasher
 
-    from engine import staff
+    from engine.staff import accounts as staff
 
     original = staff._hasher
     staff._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

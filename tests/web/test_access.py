@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.cases import open_case
+from engine.cases.lifecycle import open_case
 from tests.conftest import COUNSELLOR
 from tests.web.conftest import ROLES, Auth, csrf_token
 

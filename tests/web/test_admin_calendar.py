@@ -8,9 +8,9 @@ from datetime import date, time
 import pytest
 from sqlalchemy import select
 
-from engine.calendar_settings import current_calendar_settings
-from engine.demo import load_demo
-from engine.models import AuditEvent
+from engine.calendar.settings import current_calendar_settings
+from engine.demo.seed import load_demo
+from engine.store.tables import AuditEvent
 from tests.web.conftest import csrf_token
 
 URL = "/verwaltung/kalender"

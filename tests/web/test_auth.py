@@ -6,7 +6,7 @@ import pytest
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy import select
 
-from engine.models import AuditEvent
+from engine.store.tables import AuditEvent
 from tests.web.conftest import PASSWORD, csrf_token
 from web import app as web_app
 from web import auth as web_auth

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.cases import claim_task, open_case
-from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
-from engine.models import AuditEvent, Case, CaseNote
+from engine.cases.lifecycle import claim_task, open_case
+from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
+from engine.store.tables import AuditEvent, Case, CaseNote
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
 from tests.steps import complete, open_tasks, task_id_for
 from tests.web.conftest import csrf_token

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from lotse.cli import main
 from web.app import create_app
-from web.cli import main
 
 
 @pytest.fixture

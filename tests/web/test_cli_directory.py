@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 
+from lotse.cli import main
 from web.app import create_app
-from web.cli import main
 
 
 def test_db_upgrade_loads_the_seed_once_and_demo_keeps_it(tmp_path, monkeypatch):

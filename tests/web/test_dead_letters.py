@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine import outbox
-from engine.outbox import deliver_outbox
+from engine.kernel import outbox
+from engine.kernel.outbox import deliver_outbox
 from integrations.smtp_mail import SmtpMailSender, SmtpSettings
 from tests.smtp_server import free_port
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from engine.cases import claim_task, open_case
-from engine.strafantrag import record_offence
+from engine.cases.lifecycle import claim_task, open_case
+from engine.strafantrag.periods import record_offence
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
 from tests.steps import task_id_for
 

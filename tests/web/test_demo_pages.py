@@ -6,8 +6,8 @@ import re
 
 from sqlalchemy import select
 
-from engine.demo import load_demo
-from engine.models import Case, Task
+from engine.demo.seed import load_demo
+from engine.store.tables import Case, Task
 from tests.web.conftest import PASSWORD, Auth
 
 

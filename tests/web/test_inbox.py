@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from engine.cases import claim_task, open_case
-from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
-from engine.inbox import PER_PAGE
+from engine.cases.lifecycle import claim_task, open_case
+from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
+from engine.inbox.query import PER_PAGE
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
 from tests.steps import complete, open_tasks, task_id_for
 from tests.web.conftest import csrf_token
@@ -168,7 +168,7 @@ def test_reassign_is_for_team_leads_only(deployed, client, auth):
 
 def test_team_counts_are_shared_for_seconds_but_own_counts_and_actions_are_fresh(deployed, tmp_path, clock):
     """With the production setting, "Meine Gruppen" is answered once per team for a few seconds."""
-    from engine.staff import add_staff
+    from engine.staff.accounts import add_staff
     from tests.web.conftest import PASSWORD, ROLES
     from web.app import create_app
 

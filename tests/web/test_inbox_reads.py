@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from sqlalchemy import event, select, update
 
-from engine.cases import claim_task, open_case
-from engine.inbox import PER_PAGE
-from engine.models import Staff, Task
+from engine.cases.lifecycle import claim_task, open_case
+from engine.inbox.query import PER_PAGE
+from engine.store.tables import Staff, Task
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
 from tests.steps import task_id_for
 
@@ -118,7 +118,7 @@ def _total(page: str) -> int:
 
 def test_filtered_totals_of_team_tabs_are_shared_for_seconds_own_ones_are_fresh(deployed, tmp_path, clock):
     """With the production setting a filtered "Meine Gruppen" total is a team count like the tab's own."""
-    from engine.staff import add_staff
+    from engine.staff.accounts import add_staff
     from tests.web.conftest import PASSWORD, ROLES, csrf_token
     from web.app import create_app
 
@@ -156,7 +156,7 @@ def cases_left(ctx, claimed: int) -> int:
 
 
 def test_shared_counts_stay_bounded_however_many_filters_are_asked_for(clock):
-    from engine.inbox import SharedCounts
+    from engine.inbox.query import SharedCounts
 
     shared = SharedCounts(5.0)
     now = clock.now()

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from engine import outbox
+from engine.kernel import outbox
+from lotse.cli import main
 from tests.smtp_server import SmtpServer
 from web.app import create_app
-from web.cli import main
 
 
 @pytest.fixture

@@ -7,10 +7,10 @@ import re
 from sqlalchemy import select
 
 from benchmarks.migrate import drive, shipped_models, target_model
-from engine.cases import complete_task
-from engine.demo import RISIKO_NEUTRAL
-from engine.models import AuditEvent, Case
-from engine.processes import deploy_process
+from engine.cases.lifecycle import complete_task
+from engine.demo.seed import RISIKO_NEUTRAL
+from engine.processes.deployment import deploy_process
+from engine.store.tables import AuditEvent, Case
 from tests.conftest import COUNSELLOR, MONDAY_MORNING
 from tests.steps import case_row, task_id_for
 from tests.web.conftest import csrf_token

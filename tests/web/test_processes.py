@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from benchmarks.models import sequential_model
-from engine.cases import open_case
-from engine.models import AuditEvent, ProcessVersion
-from engine.processes import content_hash
+from engine.cases.lifecycle import open_case
+from engine.processes.deployment import content_hash
+from engine.store.tables import AuditEvent, ProcessVersion
 from tests.conftest import COUNSELLOR, shipped_models
 from tests.integration.test_deploy import HOSTILE
 from tests.steps import case_row
@@ -356,8 +356,8 @@ def test_only_process_owners_may_see_edit_or_deploy(deployed, app):
 
 
 def test_the_engine_refuses_a_deploy_by_someone_without_the_role(deployed):
-    from engine.errors import NotPermitted
-    from engine.model_review import ModelFiles, deploy_model
+    from engine.kernel.errors import NotPermitted
+    from engine.processes.review import ModelFiles, deploy_model
 
     _bpmn, dmn = shipped_models()
     with pytest.raises(NotPermitted):

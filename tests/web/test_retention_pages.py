@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine.cases import open_case
-from engine.processes import deploy_process
-from engine.retention import purge_expired_cases
+from engine.cases.lifecycle import open_case
+from engine.cases.retention import purge_expired_cases
+from engine.processes.deployment import deploy_process
 from tests.conftest import COUNSELLOR
 from tests.integration.small_models import GESPRAECH_MODEL
 from tests.steps import case_row, complete

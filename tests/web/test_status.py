@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from engine.cases import open_case
+from engine.cases.lifecycle import open_case
 from tests.conftest import COUNSELLOR
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine.cases import open_case
-from engine.models import StrafantragRow
+from engine.cases.lifecycle import open_case
+from engine.store.tables import StrafantragRow
 from tests.conftest import COUNSELLOR
 from tests.web.conftest import Auth, csrf_token
 

@@ -6,9 +6,9 @@ import re
 
 from sqlalchemy import event, select
 
-from engine.cases import claim_task, open_case
-from engine.demo import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
-from engine.models import Task
+from engine.cases.lifecycle import claim_task, open_case
+from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
+from engine.store.tables import Task
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
 from tests.steps import case_row, complete, open_tasks, stored_variables, task_id_for
 from tests.web.conftest import csrf_token, submit_task

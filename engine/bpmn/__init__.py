@@ -1,0 +1,1 @@
+"""The SpiffWorkflow facade: the only package of Lotse that imports SpiffWorkflow."""

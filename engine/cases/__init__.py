@@ -1,0 +1,1 @@
+"""Cases and their tasks: opening, working, the case file, notes, assessments, incidents, need to know, retention."""

@@ -1,0 +1,166 @@
+"""Everything the case page shows, read under the need-to-know rule; each read is audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.facade import CompletedStep, FormSpec
+from engine.cases.assessments import Answer, Assessment, answers_of, case_assessments
+from engine.cases.need_to_know import require_case_access
+from engine.cases.notes import Note, case_notes
+from engine.cases.retention import PURGED_STATE
+from engine.kernel import audit
+from engine.kernel.actor import Actor
+from engine.kernel.context import EngineContext
+from engine.kernel.errors import CasePurged, NotFound
+from engine.referrals.closed_loop import ReferralEntry, case_referrals
+from engine.store.case_store import RECORD_COLUMNS, CaseRecord, load_instance, record_from_row, remember
+from engine.store.projection import CASE_PROJECTION
+from engine.store.tables import AuditEvent, Case, ProcessVersion, Task
+from engine.strafantrag.periods import OffenceEntry, case_offences
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    id: str
+    element_id: str
+    title: str
+    status: str
+    candidate_group: str | None
+    assignee: str | None
+    created_at: datetime
+    due_at: datetime | None
+    completed_at: datetime | None
+    completed_by: str | None
+    answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    actor: str
+    action: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    id: int
+    reference: str
+    status: str
+    risk_level: str | None
+    facts: dict[str, str | None]
+    opened_at: datetime
+    closed_at: datetime | None
+    escalated: bool
+    process: str
+    tasks: tuple[TaskEntry, ...]
+    assessments: tuple[Assessment, ...]
+    offences: tuple[OffenceEntry, ...]
+    notes: tuple[Note, ...]
+    timeline: tuple[TimelineEntry, ...]
+    views: int
+    active_elements: frozenset[str]
+    done_elements: frozenset[str]
+    referrals: tuple[ReferralEntry, ...] = ()
+    legal_hold: bool = False
+
+    @property
+    def open_tasks(self) -> list[TaskEntry]:
+        return [task for task in self.tasks if task.status == "open"]
+
+    @property
+    def closed_tasks(self) -> list[TaskEntry]:
+        return [task for task in self.tasks if task.status != "open"]
+
+
+def read_case_file(ctx: EngineContext, actor: Actor, case_id: int, now: datetime | None = None) -> CaseFile:
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        require_case_access(session, actor, case_id)
+        audit.record(session, now, actor.username, "case_viewed", case_id, None)
+        session.commit()
+    with ctx.unit_of_work(writes=False) as session:
+        return _assemble(ctx, session, case_id)
+
+
+def labelled_facts(record: CaseRecord, forms: list[FormSpec]) -> dict[str, str | None]:
+    """The projected facts (land, office, channel) with the labels the model's forms give their codes."""
+    facts: dict[str, str | None] = {}
+    for column in ("land", "office_type", "contact_channel"):
+        code = getattr(record, column)
+        label = None
+        for form in forms:
+            field = form.field(CASE_PROJECTION[column])
+            if field is not None and code is not None:
+                label = dict(field.options).get(code, label)
+        facts[column] = label or code
+    return facts
+
+
+def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
+    found = session.execute(
+        select(*RECORD_COLUMNS, Case.opened_at, Case.legal_hold).where(Case.id == case_id)
+    ).first()
+    if found is None:
+        raise NotFound("Fall/Case", case_id)
+    record = record_from_row(found[:-2])
+    opened_at, legal_hold = found[-2], found[-1]
+    if record.state == PURGED_STATE:
+        raise CasePurged(record.reference)
+    instance = load_instance(ctx, session, record)
+    remember(ctx, record, instance)
+    completed = instance.completed_steps()
+    steps = {step.id: step for step in completed}
+    rows = session.scalars(
+        select(Task).where(Task.case_id == case_id).order_by(Task.created_at, Task.id)
+    ).all()
+    tasks = tuple(_task_entry(row, steps.get(row.id)) for row in rows)
+    version = session.get(ProcessVersion, record.process_version_id)
+    events = session.execute(
+        select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
+        .where(AuditEvent.case_id == case_id)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    active, done = instance.element_states()
+    return CaseFile(
+        id=case_id,
+        reference=record.reference or str(case_id),
+        status=record.status,
+        risk_level=record.risk_level,
+        facts=labelled_facts(record, [step.form for step in steps.values()]),
+        opened_at=opened_at,
+        closed_at=record.closed_at,
+        escalated=record.escalated,
+        process=f"{version.name} v{version.version}" if version else "?",
+        tasks=tasks,
+        assessments=case_assessments(ctx, session, case_id),
+        offences=tuple(case_offences(session, case_id)),
+        notes=tuple(case_notes(ctx, session, case_id)),
+        timeline=tuple(TimelineEntry(*event) for event in events if event.action != "case_viewed"),
+        views=sum(1 for event in events if event.action == "case_viewed"),
+        active_elements=active,
+        done_elements=done,
+        referrals=tuple(case_referrals(session, case_id)),
+        legal_hold=bool(legal_hold),
+    )
+
+
+def _task_entry(row: Task, step: CompletedStep | None) -> TaskEntry:
+    return TaskEntry(
+        id=row.id,
+        element_id=row.element_id,
+        title=row.title,
+        status=row.status,
+        candidate_group=row.candidate_group,
+        assignee=row.assignee,
+        created_at=row.created_at,
+        due_at=row.due_at,
+        completed_at=row.completed_at,
+        completed_by=row.completed_by,
+        answers=answers_of(step) if step is not None else (),
+    )

@@ -1,0 +1,139 @@
+"""The retention purge: closed cases past the retention period lose all identifying content.
+
+Gone: the workflow state (every process variable, including party data), the notes, and the bodies
+of messages about the case. Kept: the case row's projected statistical attributes, its task
+history (steps and times, no content) and the audit trail. A legal hold stops the purge.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from engine.kernel import audit
+from engine.kernel.actor import Actor
+from engine.kernel.context import EngineContext
+from engine.kernel.errors import NotFound, NotPermitted
+from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow
+
+DEFAULT_RETENTION_MONTHS = 24
+PURGED_STATE = b""  # what a purged case keeps in its state column: nothing
+
+
+@dataclass
+class PurgeReport:
+    dry_run: bool
+    cutoff: datetime
+    due: list[str] = field(default_factory=list)  # references that are (or would be) purged
+    held: list[str] = field(default_factory=list)  # past retention, but under legal hold
+    purged: list[str] = field(default_factory=list)
+
+
+def months_before(moment: datetime, months: int) -> datetime:
+    """The same wall time ``months`` calendar months earlier (the day clipped to the month's length)."""
+    index = moment.year * 12 + moment.month - 1 - months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def purge_expired_cases(
+    ctx: EngineContext,
+    now: datetime | None = None,
+    *,
+    months: int = DEFAULT_RETENTION_MONTHS,
+    dry_run: bool = False,
+    actor: str = "system",
+) -> PurgeReport:
+    """Purge (or with ``dry_run`` only list) the closed cases whose retention period has run out."""
+    if months < 1:
+        raise ValueError("The retention period must be at least one month.")
+    now = now or ctx.clock.now()
+    report = PurgeReport(dry_run=dry_run, cutoff=months_before(now, months))
+    expired = (
+        Case.status == "closed",
+        Case.closed_at <= report.cutoff,
+        Case.id.not_in(select(CasePurge.case_id)),
+    )
+    with ctx.unit_of_work(writes=False) as session:
+        rows = session.execute(
+            select(Case.id, Case.reference, Case.legal_hold, Case.lock_version)
+            .where(*expired)
+            .order_by(Case.closed_at, Case.id)
+        ).all()
+    for case_id, reference, legal_hold, lock_version in rows:
+        label = reference or str(case_id)
+        if legal_hold:
+            report.held.append(label)
+            continue
+        report.due.append(label)
+        if not dry_run and _purge_one(ctx, case_id, lock_version, report.cutoff, now, months, actor):
+            report.purged.append(label)
+    return report
+
+
+def _purge_one(
+    ctx: EngineContext, case_id: int, seen: int, cutoff: datetime, now: datetime, months: int, actor: str
+) -> bool:
+    """One case, one transaction; nothing happens if the case changed or got a hold since it was read."""
+    with ctx.unit_of_work() as session:
+        emptied = session.execute(
+            update(Case)
+            .where(
+                Case.id == case_id,
+                Case.lock_version == seen,
+                Case.status == "closed",
+                Case.closed_at <= cutoff,
+                Case.legal_hold.is_(False),
+            )
+            .values(state=PURGED_STATE, lock_version=seen + 1, next_timer_at=None, updated_at=now)
+        ).rowcount
+        if emptied != 1:
+            return False
+        notes = session.scalar(select(func.count()).select_from(CaseNote).where(CaseNote.case_id == case_id))
+        session.execute(delete(CaseNote).where(CaseNote.case_id == case_id))
+        session.execute(update(OutboxMessage).where(OutboxMessage.case_id == case_id).values(body=""))
+        # assessments keep proposal, rule and result (statistics); their answers and reasons go
+        session.execute(
+            update(RiskAssessmentRow).where(RiskAssessmentRow.case_id == case_id).values(sealed=b"")
+        )
+        try:
+            session.execute(
+                insert(CasePurge).values(
+                    case_id=case_id,
+                    purged_at=now,
+                    purged_by=actor,
+                    retention_months=months,
+                    notes_deleted=notes or 0,
+                )
+            )
+        except IntegrityError:  # purged by another runner in the meantime
+            return False
+        audit.record(session, now, actor, "deleted", case_id, f"retention:{months}m")
+        session.commit()
+    ctx.instances.take(case_id, seen)  # forget a cached live instance of the case
+    return True
+
+
+def set_legal_hold(
+    ctx: EngineContext, actor: Actor, case_id: int, hold: bool, now: datetime | None = None
+) -> bool:
+    """Put a case under legal hold (or release it); team leads only. True if the flag changed."""
+    if not actor.is_team_lead:
+        raise NotPermitted("legal hold")
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        if session.scalar(select(Case.id).where(Case.id == case_id)) is None:
+            raise NotFound("Fall/Case", case_id)
+        changed = session.execute(
+            update(Case).where(Case.id == case_id, Case.legal_hold.is_(not hold)).values(legal_hold=hold)
+        ).rowcount
+        if changed:
+            action = "legal_hold_set" if hold else "legal_hold_released"
+            audit.record(session, now, actor.username, action, case_id)
+        session.commit()
+    return bool(changed)

@@ -1,0 +1,124 @@
+"""What the task page shows: the task, its generated form with initial values, and the case beside it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine.bpmn.facade import FormSpec, TaskNotReady
+from engine.cases.assessments import Answer, answers_of
+from engine.cases.case_file import labelled_facts
+from engine.cases.lifecycle import check_open
+from engine.cases.need_to_know import require_case_access
+from engine.kernel import audit
+from engine.kernel.actor import Actor
+from engine.kernel.context import EngineContext
+from engine.kernel.errors import NotFound
+from engine.referrals.closed_loop import ReferralPanel, referral_panel
+from engine.store.case_store import case_record, load_instance, remember
+from engine.store.tables import Task
+
+
+@dataclass(frozen=True)
+class TaskSheet:
+    task_id: str
+    element_id: str
+    title: str
+    instructions: str | None
+    candidate_group: str | None
+    assignee: str | None
+    due_at: datetime | None
+    priority: int
+    case_id: int
+    reference: str
+    risk_level: str | None
+    facts: dict[str, str | None]
+    form: FormSpec
+    initial: dict[str, Any]
+    earlier: tuple[tuple[str, tuple[Answer, ...]], ...]  # (step title, answers), newest first
+    referrals: ReferralPanel | None = None  # proposals at Vermittlung, referrals to settle at Nachfassen
+
+
+def read_task_sheet(
+    ctx: EngineContext,
+    actor: Actor,
+    task_id: str,
+    now: datetime | None = None,
+    needs: tuple[str, ...] = (),
+    woman: bool | None = None,
+    search: str = "",
+    keep: tuple[int, ...] = (),
+) -> TaskSheet:
+    """Raises NotFound, NotPermitted, TaskAlreadyCompleted or TaskCancelled.
+
+    ``needs`` and ``woman`` refine the referral proposals (what the counsellor learnt in the call);
+    ``search`` looks for further directory entries, ``keep`` shows entries already chosen.
+    """
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        row = session.get(Task, task_id)
+        if row is None:
+            raise NotFound("Aufgabe/Task", task_id)
+        require_case_access(session, actor, row.case_id)
+        check_open(row)
+        record = case_record(session, row.case_id)
+        instance = load_instance(ctx, session, record)
+        try:
+            form = instance.form_for(task_id)
+            instructions = next((t.instructions for t in instance.human_tasks() if t.id == task_id), None)
+        except TaskNotReady:
+            raise NotFound("Aufgabe/Task", task_id) from None
+        finally:
+            remember(ctx, record, instance)
+        variables = instance.variables()
+        steps = instance.completed_steps()
+        panel = referral_panel(session, row.element_id, record, variables, needs, woman, search, keep)
+        audit.record(session, now, actor.username, "case_viewed", row.case_id, row.element_id)
+        session.commit()
+    return TaskSheet(
+        task_id=task_id,
+        element_id=row.element_id,
+        title=row.title,
+        instructions=instructions,
+        candidate_group=row.candidate_group,
+        assignee=row.assignee,
+        due_at=row.due_at,
+        priority=row.priority,
+        case_id=row.case_id,
+        reference=record.reference or str(record.id),
+        risk_level=record.risk_level,
+        facts=labelled_facts(record, [step.form for step in steps] + [form]),
+        form=form,
+        initial={
+            f.id: variables[f.id] if f.id in variables else _default(f.type, f.default) for f in form.fields
+        },
+        earlier=tuple((step.title, answers_of(step)) for step in reversed(steps)),
+        referrals=panel,
+    )
+
+
+def _default(kind: str, default: str | None) -> Any:
+    if kind == "boolean":
+        return (default or "").strip().lower() == "true"
+    return default
+
+
+@dataclass(frozen=True)
+class TaskForm:
+    case_id: int
+    title: str
+    form: FormSpec | None
+
+
+def form_of_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskForm | None:
+    """The form a task asks or asked for, in any state; read-only, for submitting and for labelling input."""
+    with ctx.unit_of_work(writes=False) as session:
+        row = session.get(Task, task_id)
+        if row is None:
+            return None
+        require_case_access(session, actor, row.case_id)
+        record = case_record(session, row.case_id)
+        instance = load_instance(ctx, session, record)
+        remember(ctx, record, instance)
+        return TaskForm(row.case_id, row.title, instance.form_of_any(task_id))

@@ -1,0 +1,1 @@
+"""The referral directory: support offers, their history, search, review and CSV exchange."""

@@ -1,0 +1,383 @@
+"""The task inbox: open tasks from the task projection only, by tab, filter, sort order and page."""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
+
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.kernel.actor import Actor
+from engine.store.tables import ProcessVersion, Staff, Task
+
+TABS = ("mine", "groups", "overdue", "all")
+DUE_WINDOWS = ("overdue", "today", "3days", "none")
+SORTS = ("due", "priority")
+RISK_LEVELS = ("AKUT", "HOCH", "MITTEL", "NIEDRIG", "INFO")
+PER_PAGE = 25
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """What the person asked for; unknown values fall back to the defaults (see ``cleaned``)."""
+
+    tab: str = "mine"
+    risk: str | None = None
+    step: str | None = None
+    land: str | None = None
+    due: str | None = None
+    sort: str = "due"
+    page: int = 1
+
+    def cleaned(self, actor: Actor) -> InboxFilter:
+        tab = self.tab if self.tab in tabs_for(actor) else "mine"
+        return replace(
+            self,
+            tab=tab,
+            risk=self.risk if self.risk in RISK_LEVELS else None,
+            step=self.step[:100] if self.step else None,
+            land=self.land if self.land and len(self.land) == 2 and self.land.isalpha() else None,
+            due=self.due if self.due in DUE_WINDOWS else None,
+            sort=self.sort if self.sort in SORTS else "due",
+            page=min(max(1, self.page), MAX_PAGE),
+        )
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether filters narrow the tab, so its count is not the page total."""
+        return bool(self.risk or self.land or self.step or self.due)
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    task_id: str
+    case_id: int
+    reference: str | None
+    element_id: str
+    title: str
+    risk_level: str | None
+    land: str | None
+    due_at: datetime | None
+    priority: int
+    assignee: str | None
+    candidate_group: str | None
+    escalation: bool
+    case_escalated: bool
+    assignee_name: str | None
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    filter: InboxFilter
+    rows: list[InboxRow]
+    total: int
+    pages: int
+    counts: dict[str, int]
+    process_version_id: int | None = None  # the newest version of the process asked for, if any
+
+
+# The status as a literal, not a parameter: a prepared statement's generic plan can then use the
+# partial indexes (``WHERE status = 'open'``), so PostgreSQL stops planning each execution anew.
+OPEN: ColumnElement[bool] = Task.status == literal_column("'open'")
+
+
+def tabs_for(actor: Actor) -> tuple[str, ...]:
+    return TABS if actor.is_team_lead else TABS[:3]
+
+
+def tab_condition(actor: Actor, tab: str) -> ColumnElement[bool]:
+    """Which open tasks a tab lists, with the person (``username``, ``groups``) and ``now`` as parameters."""
+    mine = Task.assignee == bindparam("username")
+    groups = (
+        and_(Task.candidate_group.in_(bindparam("groups", expanding=True)), Task.assignee.is_(None))
+        if actor.groups
+        else false()
+    )
+    if tab == "mine":
+        return mine
+    if tab == "groups":
+        return groups
+    if tab == "overdue":
+        scope = true() if actor.is_team_lead else or_(mine, groups)
+        return and_(scope, Task.due_at < bindparam("now"))
+    return true() if actor.is_team_lead else false()
+
+
+_ROW_COLUMNS = (
+    Task.id,
+    Task.case_id,
+    Task.case_reference,
+    Task.element_id,
+    Task.title,
+    Task.case_risk_level,
+    Task.case_land,
+    Task.due_at,
+    Task.priority,
+    Task.assignee,
+    Task.candidate_group,
+    Task.escalation,
+    Task.case_escalated,
+    Staff.display_name,
+)
+
+
+def inbox_page(
+    connection: Connection,
+    actor: Actor,
+    wanted: InboxFilter,
+    now: datetime,
+    calendar: BusinessCalendar,
+    shared: SharedCounts | None = None,
+    process_key: str | None = None,
+) -> InboxPage:
+    """One page of a tab in two statements: the counts (and the filtered total, and the newest version
+    of ``process_key``), then the page's rows. Statements are built once per shape and reused."""
+    wanted = wanted.cleaned(actor)
+    params = _parameters(actor, wanted, now, calendar, process_key)
+    key = (frozenset(actor.groups), actor.is_team_lead)
+    team = shared.get(key, now) if shared is not None else None
+    # A filtered total of a team's tab is a team count too: shared the same way.
+    team_tab = wanted.tab in ("groups", "all") or (wanted.tab == "overdue" and actor.is_team_lead)
+    total_key = (*key, wanted.tab, wanted.risk, wanted.land, wanted.step, wanted.due)
+    shared_total = shared.get(total_key, now) if shared is not None and wanted.narrowed and team_tab else None
+    with_total = wanted.narrowed and shared_total is None
+    statement = _head_statement(actor, wanted, team is None, with_total, process_key is not None)
+    found = connection.execute(statement, params).one()._mapping
+    if team is None:
+        team = {name: int(found[name] or 0) for name in _team_tabs(actor)}
+        if shared is not None:
+            shared.put(key, team, now)
+    counts = {"mine": int(found["mine"] or 0), **team}
+    if not actor.is_team_lead:
+        counts["overdue"] = team["overdue"] + int(found["mine_overdue"] or 0)
+    counts = {tab: counts[tab] for tab in tabs_for(actor)}
+    if shared_total is not None:
+        total = shared_total["total"]
+    elif wanted.narrowed:
+        total = int(found["total"] or 0)
+        if shared is not None and team_tab:
+            shared.put(total_key, {"total": total}, now)
+    else:
+        total = counts[wanted.tab]
+    pages = max(1, math.ceil(total / PER_PAGE))
+    wanted = replace(wanted, page=min(wanted.page, pages))
+    offset = (wanted.page - 1) * PER_PAGE
+    params.update(limit=PER_PAGE, offset=offset, reach=offset + PER_PAGE)
+    rows = [InboxRow(*row) for row in connection.execute(_rows_statement(actor, wanted), params)]
+    version_id = found["version_id"] if process_key is not None else None
+    return InboxPage(wanted, rows, total, pages, counts, version_id)
+
+
+def _parameters(
+    actor: Actor, wanted: InboxFilter, now: datetime, calendar: BusinessCalendar, process_key: str | None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"username": actor.username, "now": now}
+    if actor.groups:
+        params["groups"] = sorted(actor.groups)
+    params.update({name: getattr(wanted, name) for name in ("risk", "land", "step") if getattr(wanted, name)})
+    if wanted.due == "today":
+        params["due_until"] = _end_of_day(now, calendar)
+    elif wanted.due == "3days":
+        params["due_until"] = calendar.add_working_days(now, 3)
+    if process_key is not None:
+        params["process_key"] = process_key
+    return params
+
+
+def _shape(actor: Actor, wanted: InboxFilter) -> tuple[Any, ...]:
+    """What decides the text of a statement (never the values, which are parameters)."""
+    due = "until" if wanted.due in ("today", "3days") else wanted.due
+    return (
+        actor.is_team_lead,
+        bool(actor.groups),
+        wanted.tab,
+        bool(wanted.risk),
+        bool(wanted.land),
+        bool(wanted.step),
+        due,
+    )
+
+
+_statements: dict[tuple[Any, ...], Select] = {}
+
+
+def _head_statement(
+    actor: Actor, wanted: InboxFilter, with_team: bool, with_total: bool, with_version: bool
+) -> Select:
+    key = ("head", *_shape(actor, wanted), with_team, with_total, with_version)
+    found = _statements.get(key)
+    if found is None:
+        found = _statements[key] = _build_head(actor, wanted, with_team, with_total, with_version)
+    return found
+
+
+def _rows_statement(actor: Actor, wanted: InboxFilter) -> Select:
+    key = ("rows", *_shape(actor, wanted), wanted.sort, wanted.page == 1)
+    found = _statements.get(key)
+    if found is None:
+        found = _statements[key] = _build_rows(actor, wanted)
+    return found
+
+
+def _team_tabs(actor: Actor) -> tuple[str, ...]:
+    return ("groups", "overdue", "all") if actor.is_team_lead else ("groups", "overdue")
+
+
+def _open_count(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
+    return select(func.count()).select_from(Task).where(OPEN, *conditions).scalar_subquery()
+
+
+def _build_head(
+    actor: Actor, wanted: InboxFilter, with_team: bool, with_total: bool, with_version: bool
+) -> Select:
+    """The tab counts: the actor's own always, the team's unless shared; "mine" and "my groups" never
+    overlap, so a counsellor's overdue tab is the sum of both parts, each answered from one index."""
+    overdue = Task.due_at < bindparam("now")
+    mine = tab_condition(actor, "mine")
+    columns: list[ColumnElement[Any]] = [_open_count(mine).label("mine")]
+    if not actor.is_team_lead:
+        columns.append(_open_count(mine, overdue).label("mine_overdue"))
+    if with_team:
+        groups = tab_condition(actor, "groups")
+        columns.append(_open_count(groups).label("groups"))
+        if actor.is_team_lead:
+            columns += [_open_count(overdue).label("overdue"), _open_count().label("all")]
+        else:
+            columns.append(_open_count(groups, overdue).label("overdue"))
+    if with_total:
+        counted = _filtered(select(func.count()).select_from(Task), actor, wanted)
+        columns.append(counted.scalar_subquery().label("total"))
+    if with_version:
+        newest = (
+            select(ProcessVersion.id)
+            .where(ProcessVersion.key == bindparam("process_key"))
+            .order_by(ProcessVersion.version.desc())
+            .limit(1)
+        )
+        columns.append(newest.scalar_subquery().label("version_id"))
+    return select(*columns)
+
+
+def _build_rows(actor: Actor, wanted: InboxFilter) -> Select:
+    """Pick the page's task ids first (from the indexes alone where possible), then read their rows."""
+    return (
+        select(*_ROW_COLUMNS)
+        .outerjoin_from(Task, Staff, Staff.username == Task.assignee)
+        .where(Task.id.in_(_chosen(actor, wanted)))
+        .order_by(*_order(wanted.sort))
+    )
+
+
+def _chosen(actor: Actor, wanted: InboxFilter) -> Select:
+    """The ids of the page's tasks, in order. A counsellor's overdue tab is "mine" or "my groups", which
+    never overlap: the first rows of each, read in order from its own index, are merged, instead of
+    every overdue task of the team being fetched and sorted.
+
+    The first page, the one most asked for, has its limit written into the statement and no offset: a
+    limit or offset given as a parameter makes PostgreSQL's generic plan expect a tenth of all rows, so
+    it kept planning such a statement anew at every execution; later pages still do (their offsets vary).
+    """
+    first = wanted.page == 1
+    limit = literal_column(str(PER_PAGE)) if first else bindparam("limit")
+    reach = limit if first else bindparam("reach")
+    if wanted.tab == "overdue" and not actor.is_team_lead and actor.groups:
+        parts = [
+            _filtered(select(Task.id, Task.due_at, Task.priority), actor, replace(wanted, tab=tab))
+            .where(Task.due_at < bindparam("now"))
+            .order_by(*_order(wanted.sort))
+            .limit(reach)
+            .subquery()
+            for tab in ("mine", "groups")
+        ]
+        merged = union_all(*(select(part.c.id, part.c.due_at, part.c.priority) for part in parts)).subquery()
+        chosen = select(merged.c.id).order_by(*_order(wanted.sort, merged.c)).limit(limit)
+    else:
+        chosen = _filtered(select(Task.id), actor, wanted).order_by(*_order(wanted.sort)).limit(limit)
+    return chosen if first else chosen.offset(bindparam("offset"))
+
+
+class SharedCounts:
+    """Tab counts that are the same for everyone with the same groups, kept for a few seconds.
+
+    "Meine Gruppen", "Überfällig" of the groups and the team leads' "Alle offenen" count thousands of
+    index entries and are identical for a whole team, so one process answers them at most every
+    ``ttl`` seconds, and so the totals of these tabs under a filter; a person's own counts ("Meine
+    Aufgaben", and their part of "Überfällig") are always read fresh, and an action in this process
+    (claim, release, complete) forgets the cache at once.
+    """
+
+    MAX_ENTRIES = 5_000  # filters make many keys: beyond this, expired entries go, then all
+
+    def __init__(self, ttl: float = 5.0) -> None:
+        self.ttl = timedelta(seconds=ttl)
+        self._entries: dict[tuple[Any, ...], tuple[datetime, dict[str, int]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], now: datetime) -> dict[str, int] | None:
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None or not entry[0] - self.ttl <= now < entry[0]:  # expired, or the clock went back
+            return None
+        return entry[1]
+
+    def put(self, key: tuple[Any, ...], counts: dict[str, int], now: datetime) -> None:
+        if not self.ttl:
+            return
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                fresh = {k: entry for k, entry in self._entries.items() if now < entry[0]}
+                self._entries = fresh if len(fresh) < self.MAX_ENTRIES else {}
+            self._entries[key] = (now + self.ttl, counts)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _filtered(query: Select, actor: Actor, wanted: InboxFilter) -> Select:
+    query = query.where(OPEN, tab_condition(actor, wanted.tab))
+    if wanted.risk:
+        query = query.where(Task.case_risk_level == bindparam("risk"))
+    if wanted.land:
+        query = query.where(Task.case_land == bindparam("land"))
+    if wanted.step:
+        query = query.where(Task.element_id == bindparam("step"))
+    if wanted.due == "overdue":
+        query = query.where(Task.due_at < bindparam("now"))
+    elif wanted.due in ("today", "3days"):
+        query = query.where(Task.due_at <= bindparam("due_until"))
+    elif wanted.due == "none":
+        query = query.where(Task.due_at.is_(None))
+    return query
+
+
+def _end_of_day(now: datetime, calendar: BusinessCalendar) -> datetime:
+    local = now.astimezone(calendar.tz)
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=calendar.tz)
+    return midnight
+
+
+def _order(sort: str, columns: Any = Task) -> tuple[ColumnElement, ...]:
+    """The list's order over ``columns`` (the task table, or a subquery with its id, due_at, priority)."""
+    due = columns.due_at.asc().nulls_last()
+    if sort == "priority":
+        return (columns.priority.desc(), due, columns.id)
+    return (due, columns.priority.desc(), columns.id)

@@ -1,0 +1,64 @@
+"""The append-only audit trail: who did what to which case, when, never what the case says."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from engine.store.tables import AuditEvent
+
+ACTIONS = frozenset(
+    {
+        "case_opened",
+        "case_viewed",
+        "task_completed",
+        "task_claimed",
+        "task_released",
+        "task_reassigned",
+        "note_added",
+        "language_changed",
+        "timer_fired",
+        "timer_failed",
+        "escalated",
+        "reminded",
+        "deadlines_tightened",
+        "incident_reported",
+        "strafantrag_recorded",
+        "strafantrag_offender_known",
+        "process_deployed",
+        "case_migrated",
+        "staff_added",
+        "calendar_changed",
+        "logged_in",
+        "login_failed",
+        "logged_out",
+        "exported",
+        "deleted",
+        "directory_changed",
+        "referred",
+        "referral_updated",
+        "handover_queued",
+        "legal_hold_set",
+        "legal_hold_released",
+    }
+)
+
+
+_INSERT = insert(AuditEvent.__table__)
+
+
+def record(
+    session: Session,
+    at: datetime,
+    actor: str,
+    action: str,
+    case_id: int | None = None,
+    detail: str | None = None,
+) -> None:
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}")
+    session.connection().execute(
+        _INSERT, {"at": at, "actor": actor, "action": action, "case_id": case_id, "detail": detail or None}
+    )

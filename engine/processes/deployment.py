@@ -1,0 +1,164 @@
+"""Deploying process models: parse, check every expression under the sandbox, store a version by content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.facade import ProcessSpec, model_code, parse_process
+from engine.bpmn.files import ModelError, ModelProblem
+from engine.bpmn.forms import SUPPORTED_TYPES, is_reserved
+from engine.kernel import audit
+from engine.kernel.context import EngineContext
+from engine.processes.rules import lint
+from engine.sandbox.restricted import SandboxViolation
+from engine.store.tables import ProcessVersion
+
+
+@dataclass(frozen=True)
+class Deployment:
+    version_id: int
+    key: str
+    version: int
+    created: bool  # False when identical content was already deployed
+    warnings: tuple[ModelProblem, ...] = ()  # what the review found that does not stop a deployment
+
+
+def content_hash(bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes]) -> str:
+    digest = hashlib.sha256(bpmn_xml)
+    for name in sorted(dmn_xmls):
+        digest.update(b"\x00" + name.encode() + b"\x00" + dmn_xmls[name])
+    return digest.hexdigest()
+
+
+def latest_version(session: Session, key: str) -> ProcessVersion | None:
+    return session.scalar(
+        select(ProcessVersion)
+        .where(ProcessVersion.key == key)
+        .order_by(ProcessVersion.version.desc())
+        .limit(1)
+    )
+
+
+def check_process(
+    ctx: EngineContext, process: ProcessSpec, now: datetime | None = None
+) -> list[ModelProblem]:
+    """What the review finds: code the sandbox refuses, forms the engine cannot serve, the lint rules.
+
+    Problems with severity ``error`` stop a deployment; warnings do not.
+    """
+    problems: list[ModelProblem] = []
+    sandbox = ctx.runtime.script_engine.environment
+    for code in model_code(process):
+        try:
+            sandbox.check(code.source, code.mode)
+        except SandboxViolation as violation:
+            problems.append(
+                ModelProblem(
+                    code.element_id,
+                    f"{code.kind}: {violation}",
+                    german=f"{code.kind}: Die Sandbox lehnt diesen Code ab: {'; '.join(violation.reasons)}",
+                )
+            )
+    problems.extend(_task_problems(process))
+    problems.extend(lint(process, sandbox, now or ctx.clock.now()))
+    return problems
+
+
+def blocking(problems: list[ModelProblem]) -> list[ModelProblem]:
+    return [problem for problem in problems if problem.severity == "error"]
+
+
+def _task_problems(process: ProcessSpec) -> list[ModelProblem]:
+    problems = []
+    for name, task_spec in process.spec.task_specs.items():
+        if not getattr(task_spec, "manual", False) or not hasattr(task_spec, "form"):
+            continue
+        groups = (task_spec.extensions or {}).get("camunda:candidateGroups") or task_spec.lane or ""
+        if "," in groups:
+            problems.append(
+                ModelProblem(
+                    name,
+                    "Only one candidate group per user task is supported.",
+                    german="Pro Benutzeraufgabe ist nur eine Kandidatengruppe möglich.",
+                )
+            )
+        for field in process.form_for(task_spec).fields:
+            if is_reserved(field.id or ""):
+                problems.append(
+                    ModelProblem(
+                        name,
+                        f"Form field id {field.id!r} is reserved.",
+                        german=f"Die Feld-ID {field.id!r} ist reserviert.",
+                    )
+                )
+            if field.type not in SUPPORTED_TYPES:
+                problems.append(
+                    ModelProblem(
+                        name,
+                        f"Form field {field.id!r} has unsupported type {field.type!r}.",
+                        german=f"Das Feld {field.id!r} hat den nicht unterstützten Typ {field.type!r} "
+                        "(möglich: string, long, boolean, date, enum).",
+                    )
+                )
+    return problems
+
+
+def deploy_process(
+    ctx: EngineContext,
+    actor: str,
+    bpmn_xml: bytes,
+    dmn_xmls: Mapping[str, bytes] | None = None,
+    now: datetime | None = None,
+) -> Deployment:
+    """Deploy a model as a new version; the content of the newest version again is a no-op, that of an older
+    one becomes a new version (a rollback). Raises ModelError, storing nothing."""
+    now = now or ctx.clock.now()
+    dmn_xmls = dict(dmn_xmls or {})
+    sha = content_hash(bpmn_xml, dmn_xmls)
+    with ctx.unit_of_work() as session:
+        earlier = session.scalar(
+            select(ProcessVersion)
+            .where(ProcessVersion.sha256 == sha)
+            .order_by(ProcessVersion.id.desc())
+            .limit(1)
+        )
+        if earlier is not None:
+            newest = latest_version(session, earlier.key)
+            if newest is not None and newest.sha256 == sha:
+                return Deployment(newest.id, newest.key, newest.version, created=False)
+        process = parse_process(bpmn_xml, dmn_xmls)
+        found = check_process(ctx, process, now)
+        if blocking(found):
+            raise ModelError(blocking(found))
+        number = session.scalar(
+            select(func.coalesce(func.max(ProcessVersion.version), 0)).where(
+                ProcessVersion.key == process.process_id
+            )
+        )
+        row = ProcessVersion(
+            key=process.process_id,
+            version=number + 1,
+            name=process.name,
+            sha256=sha,
+            bpmn_xml=bpmn_xml.decode("utf-8"),
+            dmn_xml=json.dumps({name: xml.decode("utf-8") for name, xml in dmn_xmls.items()}),
+            spec_json=ctx.runtime.spec_to_json(process),
+            deployed_at=now,
+            deployed_by=actor,
+        )
+        session.add(row)
+        session.flush()
+        detail = f"{row.key} v{row.version}"
+        if earlier is not None and earlier.key == row.key:
+            detail += f" = v{earlier.version}"  # the content of an earlier version, deployed again
+        audit.record(session, now, actor, "process_deployed", None, detail)
+        session.commit()
+        warnings = tuple(problem for problem in found if problem.severity != "error")
+        return Deployment(row.id, row.key, row.version, created=True, warnings=warnings)

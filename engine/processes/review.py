@@ -1,0 +1,321 @@
+"""Process owners change models: the list of versions, the files of a version, review before deploy, deploy.
+
+A review parses the draft, runs every check (sandbox, lint rules) and compares it with the latest
+deployed version of the same process; it stores nothing. Deploying is a separate step that checks
+everything again and refuses when another version was deployed since the review.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.bpmn.facade import BPMN_NS, ModelDiff, diff_processes, parse_process
+from engine.bpmn.files import ModelError, ModelProblem, parse_model_xml
+from engine.kernel.actor import Actor
+from engine.kernel.context import EngineContext
+from engine.kernel.errors import DomainError, NotFound, NotPermitted
+from engine.processes.deployment import (
+    Deployment,
+    blocking,
+    check_process,
+    content_hash,
+    deploy_process,
+    latest_version,
+)
+from engine.store.tables import Case, ProcessVersion
+
+PROCESS_OWNER = "prozessverantwortung"
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """A BPMN file with the DMN files it uses, as a deployment takes them."""
+
+    bpmn: bytes
+    dmn: dict[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class VersionSummary:
+    id: int
+    version: int
+    deployed_at: datetime
+    deployed_by: str
+    open_cases: int
+    dmn_names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    key: str
+    name: str
+    versions: tuple[VersionSummary, ...]  # newest first
+
+    @property
+    def latest(self) -> VersionSummary:
+        return self.versions[0]
+
+
+@dataclass(frozen=True)
+class Review:
+    key: str | None
+    sha256: str
+    problems: tuple[ModelProblem, ...]
+    base_version: int | None  # the deployed version the draft was compared with
+    diff: ModelDiff | None
+    unchanged: bool  # exactly this content is the latest version: deploying would change nothing
+    # this content is an older version: its hash is taken, so it cannot become a new version (yet)
+    older_version: int | None = None
+
+    @property
+    def errors(self) -> tuple[ModelProblem, ...]:
+        return tuple(blocking(list(self.problems)))
+
+    @property
+    def warnings(self) -> tuple[ModelProblem, ...]:
+        return tuple(problem for problem in self.problems if problem.severity != "error")
+
+    @property
+    def deployable(self) -> bool:
+        return not self.errors and not self.unchanged and self.older_version is None
+
+
+class DeployedMeanwhile(DomainError):
+    code = "deployed_meanwhile"
+
+    def __init__(self, key: str, version: int, by: str) -> None:
+        super().__init__(
+            f"Inzwischen hat {by} Version {version} von {key} bereitgestellt. "
+            "Bitte prüfen Sie Ihren Entwurf erneut; er ist nicht verloren.",
+            f"Meanwhile {by} deployed version {version} of {key}. "
+            "Please review your draft again; it has not been lost.",
+            key=key,
+            version=version,
+        )
+
+
+class DraftChanged(DomainError):
+    code = "draft_changed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Der Entwurf wurde nach der Prüfung geändert. Bitte prüfen Sie ihn erneut.",
+            "The draft was changed after the review. Please review it again.",
+        )
+
+
+def _require_owner(actor: Actor) -> None:
+    if PROCESS_OWNER not in actor.groups:
+        raise NotPermitted("Prozessverantwortung")
+
+
+def _dmn_files(row: ProcessVersion) -> dict[str, bytes]:
+    return {name: xml.encode("utf-8") for name, xml in json.loads(row.dmn_xml or "{}").items()}
+
+
+def process_overview(ctx: EngineContext, actor: Actor) -> list[ProcessSummary]:
+    """Every process with its versions: who deployed when, how many open cases run on each."""
+    _require_owner(actor)
+    with ctx.unit_of_work(writes=False) as session:
+        open_cases = dict(
+            session.execute(
+                select(Case.process_version_id, func.count())
+                .where(Case.status == "open")
+                .group_by(Case.process_version_id)
+            ).all()
+        )
+        rows = session.execute(
+            select(
+                ProcessVersion.id,
+                ProcessVersion.key,
+                ProcessVersion.name,
+                ProcessVersion.version,
+                ProcessVersion.deployed_at,
+                ProcessVersion.deployed_by,
+                ProcessVersion.dmn_xml,
+            ).order_by(ProcessVersion.key, ProcessVersion.version.desc())
+        ).all()
+    summaries: dict[str, ProcessSummary] = {}
+    for row in rows:
+        version = VersionSummary(
+            row.id,
+            row.version,
+            row.deployed_at,
+            row.deployed_by,
+            open_cases.get(row.id, 0),
+            tuple(sorted(json.loads(row.dmn_xml or "{}"))),
+        )
+        known = summaries.get(row.key)
+        versions = (*known.versions, version) if known else (version,)
+        summaries[row.key] = ProcessSummary(row.key, known.name if known else row.name, versions)
+    return list(summaries.values())
+
+
+def _version_row(session: Session, key: str, version: int | None) -> ProcessVersion:
+    if version is None:
+        row = latest_version(session, key)
+    else:
+        row = session.scalar(
+            select(ProcessVersion).where(ProcessVersion.key == key, ProcessVersion.version == version)
+        )
+    if row is None:
+        raise NotFound("Prozessversion/Process version", f"{key} v{version}" if version else key)
+    return row
+
+
+def version_files(ctx: EngineContext, actor: Actor, key: str, version: int | None = None) -> ModelFiles:
+    """The files of a deployed version (the latest when ``version`` is None)."""
+    _require_owner(actor)
+    with ctx.unit_of_work(writes=False) as session:
+        row = _version_row(session, key, version)
+        return ModelFiles(row.bpmn_xml.encode("utf-8"), _dmn_files(row))
+
+
+def process_key_of(bpmn: bytes) -> str:
+    """The id of the executable process in a BPMN file (refusing hostile or foreign XML)."""
+    root = parse_model_xml(bpmn, "process.bpmn")
+    processes = [
+        element.get("id")
+        for element in root.iterfind(f"{{{BPMN_NS}}}process")
+        if element.get("isExecutable", "true").lower() == "true" and element.get("id")
+    ]
+    if not root.tag.startswith(f"{{{BPMN_NS}}}") or len(processes) != 1:
+        raise ModelError(
+            [
+                ModelProblem(
+                    None,
+                    f"Expected a BPMN file with exactly one executable process, found {len(processes)}.",
+                    german="Erwartet wird eine BPMN-Datei mit genau einem ausführbaren Prozess, "
+                    f"gefunden: {len(processes)}.",
+                )
+            ]
+        )
+    return processes[0]
+
+
+def _decisions(dmn: bytes, file_name: str) -> set[str]:
+    root = parse_model_xml(dmn, file_name)
+    if root.tag.startswith(f"{{{BPMN_NS}}}"):
+        raise ModelError(
+            [
+                ModelProblem(
+                    None,
+                    f"{file_name}: this is not a DMN model.",
+                    german=f"{file_name}: Das ist kein DMN-Modell.",
+                )
+            ]
+        )
+    return {child.get("id") for child in root if child.get("id") and child.tag.endswith("}decision")}
+
+
+def _require_utf8(file_name: str, data: bytes | None) -> None:
+    try:
+        (data or b"").decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ModelError(
+            [
+                ModelProblem(
+                    None,
+                    f"{file_name}: the file must be UTF-8 encoded.",
+                    german=f"{file_name}: Die Datei muss UTF-8-kodiert sein.",
+                )
+            ]
+        ) from error
+
+
+def draft_files(
+    ctx: EngineContext,
+    key: str | None,
+    bpmn: bytes | None = None,
+    dmn: Mapping[str, bytes] | None = None,
+) -> tuple[str, ModelFiles]:
+    """The files a deployment would take: the latest version's, with the given ones put in their place.
+
+    A new BPMN names its process itself. A DMN file replaces the stored file that holds the same
+    decisions (the Camunda Modeler may have saved it under another name), else it is added.
+    """
+    key = process_key_of(bpmn) if bpmn is not None else key
+    for name, data in [("process.bpmn", bpmn), *(dmn or {}).items()]:
+        _require_utf8(name, data)
+    if not key:
+        raise ModelError(
+            [
+                ModelProblem(
+                    None,
+                    "Choose the process the decision table belongs to.",
+                    german="Bitte wählen Sie den Prozess, zu dem die Entscheidungstabelle gehört.",
+                )
+            ]
+        )
+    with ctx.unit_of_work(writes=False) as session:
+        row = latest_version(session, key)
+        base = ModelFiles(row.bpmn_xml.encode("utf-8"), _dmn_files(row)) if row is not None else None
+    if bpmn is None and base is None:
+        raise NotFound("Prozess/Process", key)
+    files = dict(base.dmn) if base else {}
+    for name, xml in (dmn or {}).items():
+        decisions = _decisions(xml, name)
+        replaced = [
+            stored for stored, stored_xml in files.items() if decisions & _decisions(stored_xml, stored)
+        ]
+        for stored in replaced:
+            del files[stored]
+        files[replaced[0] if replaced else name] = xml
+    return key, ModelFiles(bpmn if bpmn is not None else base.bpmn, files)  # type: ignore[union-attr]
+
+
+def review_model(ctx: EngineContext, actor: Actor, files: ModelFiles, now: datetime | None = None) -> Review:
+    """Every check and the diff against the latest deployed version; nothing is stored."""
+    _require_owner(actor)
+    now = now or ctx.clock.now()
+    sha = content_hash(files.bpmn, files.dmn)
+    try:
+        process = parse_process(files.bpmn, files.dmn)
+    except ModelError as refused:
+        return Review(None, sha, tuple(refused.problems), None, None, False)
+    problems = tuple(check_process(ctx, process, now))
+    with ctx.unit_of_work(writes=False) as session:
+        base = latest_version(session, process.process_id)
+        unchanged = base is not None and base.sha256 == sha
+        base_version = base.version if base is not None else None
+        previous = ctx.process(session, base.id) if base is not None else None
+        older = (
+            None
+            if unchanged
+            else session.scalar(select(ProcessVersion.version).where(ProcessVersion.sha256 == sha))
+        )
+    diff = diff_processes(ctx.runtime, previous, process) if previous is not None else None
+    return Review(process.process_id, sha, problems, base_version, diff, unchanged, older)
+
+
+def deploy_model(
+    ctx: EngineContext,
+    actor: Actor,
+    files: ModelFiles,
+    reviewed_base: int | None,
+    reviewed_sha256: str | None = None,
+    now: datetime | None = None,
+) -> Deployment:
+    """Deploy what was reviewed (content ``reviewed_sha256``, against version ``reviewed_base``).
+
+    Identical content is a no-op; the deployment is audited by ``deploy_process``.
+    """
+    _require_owner(actor)
+    if reviewed_sha256 is not None and reviewed_sha256 != content_hash(files.bpmn, files.dmn):
+        raise DraftChanged()
+    key = process_key_of(files.bpmn)
+    with ctx.unit_of_work(writes=False) as session:
+        base = latest_version(session, key)
+        if (
+            base is not None
+            and base.version != reviewed_base
+            and base.sha256 != content_hash(files.bpmn, files.dmn)
+        ):
+            raise DeployedMeanwhile(key, base.version, base.deployed_by)
+    return deploy_process(ctx, actor.username, files.bpmn, files.dmn, now)

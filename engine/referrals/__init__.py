@@ -1,0 +1,1 @@
+"""Closed-loop referrals: ranked proposals, consent per recipient, handover, follow-up."""

@@ -1,0 +1,1 @@
+"""Model code under restriction: the RestrictedPython environment and the bounded trial run."""

@@ -1,0 +1,1 @@
+"""Persistence: tables, database connections, schema migrations, the encrypted case store, the projections."""

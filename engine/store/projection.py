@@ -1,0 +1,42 @@
+"""The declared projection: which process variables may be copied, in clear, into which case columns.
+
+Only short code values pass (letters, digits, underscores), so free text typed by a counsellor can
+never leak into the unencrypted columns even if a model maps it by mistake.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from engine.calendar.business_calendar import GERMAN_LANDS
+
+RISK_LEVELS = ("AKUT", "HOCH", "MITTEL", "NIEDRIG", "INFO")
+
+CASE_PROJECTION: dict[str, str] = {
+    "risk_level": "risikostufe",
+    "land": "land",
+    "office_type": "amt",
+    "contact_channel": "kontaktkanal",
+}
+
+_ALLOWED: dict[str, frozenset[str] | None] = {
+    "risk_level": frozenset(RISK_LEVELS),
+    "land": GERMAN_LANDS,
+    "office_type": None,
+    "contact_channel": None,
+}
+_CODE = re.compile(r"^[A-Za-z0-9_]{1,40}$")
+
+
+def projected_attributes(variables: Mapping[str, Any]) -> dict[str, str]:
+    """The case columns to set from these variables; unknown or non-code values are left out."""
+    columns: dict[str, str] = {}
+    for column, variable in CASE_PROJECTION.items():
+        value = variables.get(variable)
+        if isinstance(value, str) and _CODE.match(value):
+            allowed = _ALLOWED[column]
+            if allowed is None or value in allowed:
+                columns[column] = value
+    return columns

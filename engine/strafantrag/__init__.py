@@ -1,0 +1,1 @@
+"""Strafantrag periods (§ 77b StGB) and their reminders."""
