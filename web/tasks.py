@@ -25,7 +25,7 @@ from engine.kernel.errors import (
     TaskCancelled,
     TaskClaimedByOther,
 )
-from engine.referrals.closed_loop import (
+from engine.referrals.proposals import (
     FOLLOW_UP,
     SHAREABLE,
     STATUSES,

@@ -13,7 +13,7 @@ from engine.deadlines.timer_sweep import sweep_timers
 from engine.directory.csv_exchange import load_seed
 from engine.directory.offers import search_offers
 from engine.kernel.errors import FormInvalid
-from engine.referrals.closed_loop import (
+from engine.referrals.proposals import (
     CaseFacts,
     Choice,
     ReferralInvalid,
