@@ -25,14 +25,10 @@ from engine.kernel.errors import (
     TaskCancelled,
     TaskClaimedByOther,
 )
-from engine.referrals.proposals import (
-    FOLLOW_UP,
-    SHAREABLE,
-    STATUSES,
-    Choice,
-    ReferralInvalid,
-    referral_step,
-)
+from engine.referrals.consent import SHAREABLE, Choice
+from engine.referrals.follow_up import FOLLOW_UP
+from engine.referrals.recording import STATUSES, ReferralInvalid
+from engine.referrals.steps import referral_step
 from web.i18n import language
 from web.inbox import shared_counts
 

@@ -13,18 +13,12 @@ from engine.deadlines.timer_sweep import sweep_timers
 from engine.directory.csv_exchange import load_seed
 from engine.directory.offers import search_offers
 from engine.kernel.errors import FormInvalid
-from engine.referrals.proposals import (
-    CaseFacts,
-    Choice,
-    ReferralInvalid,
-    candidates,
-    case_referrals,
-    follow_up_answer,
-    propose,
-    rank,
-    referral_panel,
-    referral_step,
-)
+from engine.referrals.consent import Choice
+from engine.referrals.follow_up import follow_up_answer
+from engine.referrals.panel import referral_panel
+from engine.referrals.proposals import CaseFacts, candidates, propose, rank
+from engine.referrals.recording import ReferralInvalid, case_referrals
+from engine.referrals.steps import referral_step
 from engine.store.case_store import case_record
 from engine.store.tables import AuditEvent, OutboxMessage, Referral
 from tests import steps
