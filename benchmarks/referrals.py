@@ -32,7 +32,7 @@ from sqlalchemy import insert
 
 from engine.calendar.business_calendar import GERMAN_LANDS, BusinessCalendar
 from engine.directory.csv_exchange import load_seed
-from engine.directory.offers import CATEGORIES, INCIDENT_TYPES, NEEDS
+from engine.directory.vocabulary import CATEGORIES, INCIDENT_TYPES, NEEDS
 from engine.kernel.clock import ManualClock
 from engine.kernel.context import EngineContext, build_context
 from engine.referrals.proposals import CANDIDATES, CaseFacts, candidates, propose, rank

@@ -15,7 +15,7 @@ from engine.bpmn.facade import FormSpec
 from engine.cases.lifecycle import claim_task, submit_task
 from engine.cases.notes import add_note
 from engine.cases.task_sheet import form_of_task, read_task_sheet
-from engine.directory.offers import CATEGORIES, NEEDS
+from engine.directory.vocabulary import CATEGORIES, NEEDS
 from engine.kernel.errors import (
     DomainError,
     FormInvalid,

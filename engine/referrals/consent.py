@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.directory.offers import Labels
+from engine.directory.vocabulary import Labels
 from engine.referrals.proposals import Reason
 from engine.store.tables import SupportOffer
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.directory.offers import matching_offers
+from engine.directory.search import matching_offers
 from engine.referrals.follow_up import latest_round
 from engine.referrals.proposals import CaseFacts, Proposal, derived_needs, facts_of, propose
 from engine.referrals.recording import ReferralEntry, case_referrals

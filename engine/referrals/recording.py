@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.facade import Instance
 from engine.cases.lifecycle import TaskFacts
-from engine.directory.offers import Labels
+from engine.directory.vocabulary import Labels
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError

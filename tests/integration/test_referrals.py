@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from engine.cases.lifecycle import complete_task
 from engine.deadlines.timer_sweep import sweep_timers
 from engine.directory.csv_exchange import load_seed
-from engine.directory.offers import search_offers
+from engine.directory.search import search_offers
 from engine.kernel.errors import FormInvalid
 from engine.referrals.consent import Choice
 from engine.referrals.follow_up import follow_up_answer
@@ -94,7 +94,7 @@ def test_prevention_question(ctx):
 
 
 def test_retired_offers_are_not_proposed(ctx):
-    from engine.directory.offers import retire_offer
+    from engine.directory.edits import retire_offer
     from tests.conftest import TEAM_LEAD
 
     load_seed(ctx)
