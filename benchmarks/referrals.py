@@ -32,10 +32,10 @@ from sqlalchemy import insert
 
 from engine.calendar.business_calendar import GERMAN_LANDS, BusinessCalendar
 from engine.directory.csv_exchange import load_seed
-from engine.directory.offers import CATEGORIES, INCIDENT_TYPES, NEEDS
+from engine.directory.vocabulary import CATEGORIES, INCIDENT_TYPES, NEEDS
 from engine.kernel.clock import ManualClock
 from engine.kernel.context import EngineContext, build_context
-from engine.referrals.closed_loop import CANDIDATES, CaseFacts, candidates, propose, rank
+from engine.referrals.proposals import CANDIDATES, CaseFacts, candidates, propose, rank
 from engine.store import schema
 from engine.store.tables import SupportOffer
 from engine.store.vault import Vault

@@ -10,27 +10,12 @@ from flask_login import current_user
 
 from engine.calendar.business_calendar import BERLIN
 from engine.directory.csv_exchange import MAX_BYTES, ImportRefused, apply_import, export_csv, preview_import
-from engine.directory.offers import (
-    BOOL_FIELDS,
-    CATEGORIES,
-    CONFIDENCE,
-    FIELDS,
-    INCIDENT_TYPES,
-    LIST_FIELDS,
-    NEEDS,
-    OfferChangedMeanwhile,
-    OfferInvalid,
-    change_offer,
-    create_offer,
-    mark_verified,
-    needs_reverification,
-    offer_text,
-    parse_offer,
-    read_offer,
-    retire_offer,
-    reverification_due,
-    search_offers,
-)
+from engine.directory.edits import OfferChangedMeanwhile, change_offer, create_offer, retire_offer
+from engine.directory.history import read_offer
+from engine.directory.offers import BOOL_FIELDS, FIELDS, LIST_FIELDS, OfferInvalid, offer_text, parse_offer
+from engine.directory.search import search_offers
+from engine.directory.verification import mark_verified, needs_reverification, reverification_due
+from engine.directory.vocabulary import CATEGORIES, CONFIDENCE, INCIDENT_TYPES, NEEDS
 from engine.kernel.errors import NotFound
 from web.admin import LANDS
 from web.auth import requires_role

@@ -15,7 +15,7 @@ from engine.bpmn.facade import FormSpec
 from engine.cases.lifecycle import claim_task, submit_task
 from engine.cases.notes import add_note
 from engine.cases.task_sheet import form_of_task, read_task_sheet
-from engine.directory.offers import CATEGORIES, NEEDS
+from engine.directory.vocabulary import CATEGORIES, NEEDS
 from engine.kernel.errors import (
     DomainError,
     FormInvalid,
@@ -25,14 +25,10 @@ from engine.kernel.errors import (
     TaskCancelled,
     TaskClaimedByOther,
 )
-from engine.referrals.closed_loop import (
-    FOLLOW_UP,
-    SHAREABLE,
-    STATUSES,
-    Choice,
-    ReferralInvalid,
-    referral_step,
-)
+from engine.referrals.consent import SHAREABLE, Choice
+from engine.referrals.follow_up import FOLLOW_UP
+from engine.referrals.recording import STATUSES, ReferralInvalid
+from engine.referrals.steps import referral_step
 from web.i18n import language
 from web.inbox import shared_counts
 

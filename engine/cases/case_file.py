@@ -17,7 +17,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import CasePurged, NotFound
-from engine.referrals.closed_loop import ReferralEntry, case_referrals
+from engine.referrals.recording import ReferralEntry, case_referrals
 from engine.store.case_store import RECORD_COLUMNS, CaseRecord, load_instance, record_from_row, remember
 from engine.store.projection import CASE_PROJECTION
 from engine.store.tables import AuditEvent, Case, ProcessVersion, Task

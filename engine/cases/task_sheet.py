@@ -15,7 +15,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import NotFound
-from engine.referrals.closed_loop import ReferralPanel, referral_panel
+from engine.referrals.panel import ReferralPanel, referral_panel
 from engine.store.case_store import case_record, load_instance, remember
 from engine.store.tables import Task
 

@@ -15,16 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.directory.offers import (
-    FIELDS,
-    OfferData,
-    OfferInvalid,
-    data_of,
-    insert_offer,
-    offer_text,
-    parse_offer,
-    update_offer,
-)
+from engine.directory.edits import insert_offer, update_offer
+from engine.directory.offers import FIELDS, OfferData, OfferInvalid, data_of, offer_text, parse_offer
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext

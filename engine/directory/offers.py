@@ -1,4 +1,4 @@
-"""The referral directory: support offers, their change history, search, retirement and re-verification.
+"""A directory entry (support offer): its value type, the text form of its attributes and their parsing.
 
 Every attribute has one text form (the one the edit form and the CSV file use); the change history
 stores old and new text per field, so what a team lead typed is what the history shows.
@@ -6,72 +6,19 @@ stores old and new text per field, so what a team lead typed is what the history
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.calendar.business_calendar import BERLIN, GERMAN_LANDS
-from engine.kernel import audit
-from engine.kernel.actor import Actor
-from engine.kernel.context import EngineContext
-from engine.kernel.errors import DomainError, NotFound, NotPermitted
-from engine.store.tables import SupportOffer, SupportOfferChange
+from engine.calendar.business_calendar import GERMAN_LANDS
+from engine.directory.vocabulary import CATEGORIES, CONFIDENCE, INCIDENT_TYPES, NEEDS, Labels
+from engine.kernel.errors import DomainError, NotFound
+from engine.store.tables import SupportOffer
 
-Labels = tuple[str, str]  # German, English
-
-CATEGORIES: dict[str, Labels] = {
-    "polizei": ("Polizeiliche Ansprechstelle", "Police contact point"),
-    "staatsanwaltschaft": ("Staatsanwaltschaft", "Prosecution"),
-    "opferberatung": ("Opferberatung", "Victim counselling"),
-    "online": ("Online-Hass / Meldestelle", "Online hate / reporting office"),
-    "psychosozial": ("Psychosoziale Unterstützung", "Psychosocial support"),
-    "recht": ("Rechtliche Unterstützung", "Legal support"),
-    "schutz": ("Schutzmaßnahme", "Protective measure"),
-    "praevention": ("Prävention", "Prevention"),
-}
-NEEDS: dict[str, Labels] = {
-    "akut": ("Akute Gefahr", "Acute danger"),
-    "sicherheit": ("Sicherheit", "Safety"),
-    "anzeige": ("Anzeige / Strafverfolgung", "Criminal complaint"),
-    "online_meldung": ("Online-Inhalte melden", "Reporting online content"),
-    "beweise": ("Beweissicherung", "Securing evidence"),
-    "recht": ("Rechtliche Orientierung", "Legal orientation"),
-    "psychosozial": ("Psychosoziale Hilfe", "Psychosocial help"),
-    "krise": ("Psychische Krise", "Psychological crisis"),
-    "begleitung": ("Beratung und Begleitung Betroffener", "Counselling and accompaniment"),
-    "adressschutz": ("Schutz der Wohnadresse", "Protecting the home address"),
-    "gremium": ("Beratung für Rat oder Gemeinde", "Advice for a council or municipality"),
-    "praevention": ("Prävention", "Prevention"),
-    "frauen": ("Angebot für Frauen", "Service for women"),
-}
-INCIDENT_TYPES: dict[str, Labels] = {
-    "beleidigung": ("Beleidigung", "Insult"),
-    "ueble_nachrede": ("Üble Nachrede / Verleumdung", "Defamation"),
-    "bedrohung": ("Bedrohung", "Threat"),
-    "noetigung": ("Nötigung", "Coercion"),
-    "nachstellung": ("Nachstellung / Stalking", "Stalking"),
-    "volksverhetzung": ("Volksverhetzung", "Incitement to hatred"),
-    "doxxing": ("Doxxing", "Doxxing"),
-    "sexualisiert": ("Sexuelle Belästigung / sexualisierte Gewalt", "Sexual harassment / violence"),
-    "sachbeschaedigung_oeffentlich": ("Sachbeschädigung (öffentlich)", "Property damage (public)"),
-    "sachbeschaedigung_privat": ("Sachbeschädigung (privat)", "Property damage (private)"),
-    "koerperverletzung": ("Körperverletzung / tätlicher Angriff", "Physical attack"),
-    "stoerung_sitzung": ("Störung von Sitzungen", "Disruption of meetings"),
-    "anfeindung": ("Anfeindung unterhalb der Strafbarkeit", "Hostility below the criminal threshold"),
-    "kein_vorfall": ("Kein Vorfall (Information, Prävention)", "No incident (information, prevention)"),
-}
-CONFIDENCE: dict[str, Labels] = {
-    "H": ("hoch – mehrere amtliche Quellen", "high – several official sources"),
-    "M": ("mittel – eine glaubwürdige Quelle", "medium – one credible source"),
-    "L": ("niedrig – schwache Quelle", "low – weak source"),
-}
 NATIONWIDE = "bundesweit"
-REVERIFY_MONTHS = 12
 TEXT_LIMITS = {
     "name": 200,
     "organisation": 200,
@@ -103,18 +50,6 @@ class OfferInvalid(DomainError):
             "Der Eintrag wurde nicht gespeichert: " + " ".join(m[0] for m in errors.values()),
             "The entry was not saved: " + " ".join(m[1] for m in errors.values()),
             fields=tuple(errors),
-        )
-
-
-class OfferChangedMeanwhile(DomainError):
-    code = "offer_conflict"
-
-    def __init__(self, name: str, by: str, at: datetime) -> None:
-        when = at.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
-        super().__init__(
-            f"„{name}“ wurde inzwischen von {by} am {when} geändert. Bitte laden Sie die Seite neu; "
-            "Ihre Änderung wurde nicht gespeichert.",
-            f"'{name}' was changed meanwhile by {by} at {when}. Please reload; your change was not saved.",
         )
 
 
@@ -166,14 +101,6 @@ class Offer:
 
     def __getattr__(self, name: str):  # the data's attributes read as the offer's own
         return getattr(self.data, name)
-
-
-@dataclass(frozen=True)
-class OfferChange:
-    at: datetime
-    by: str
-    action: str
-    changes: dict[str, tuple[str, str]]
 
 
 def offer_text(data: OfferData) -> dict[str, str]:
@@ -379,6 +306,7 @@ _PARSERS = {
 
 
 def data_of(row: SupportOffer) -> OfferData:
+    """The typed data of a stored row."""
     return OfferData(
         key=row.key,
         name=row.name,
@@ -404,217 +332,13 @@ def data_of(row: SupportOffer) -> OfferData:
 
 
 def offer_of(row: SupportOffer) -> Offer:
+    """A stored row as an entry with its version."""
     return Offer(row.id, data_of(row), row.retired_at, row.version, row.updated_at, row.updated_by)
 
 
-def _columns(data: OfferData) -> dict[str, object]:
-    columns = asdict(data)
-    for name in LIST_FIELDS:
-        columns[name] = " ".join(columns[name])
-    return columns
-
-
-def _diff(before: OfferData | None, after: OfferData) -> dict[str, tuple[str, str]]:
-    old = offer_text(before) if before else dict.fromkeys(FIELDS, "")
-    new = offer_text(after)
-    return {name: (old[name], new[name]) for name in FIELDS if old[name] != new[name]}
-
-
-def _log(session: Session, offer_id: int, at: datetime, by: str, action: str, changes: dict) -> None:
-    session.add(
-        SupportOfferChange(
-            offer_id=offer_id, at=at, by=by, action=action, changes=json.dumps(changes, ensure_ascii=False)
-        )
-    )
-
-
-def _require_team_lead(actor: Actor, action: str) -> None:
-    if not actor.is_team_lead:
-        raise NotPermitted(action)
-
-
-def insert_offer(session: Session, data: OfferData, at: datetime, by: str, action: str = "created") -> int:
-    """Store a new entry and its first history line (inside the caller's unit of work)."""
-    if session.scalar(select(SupportOffer.id).where(SupportOffer.key == data.key)) is not None:
-        raise OfferInvalid(
-            {"key": (f"Das Kürzel {data.key} ist schon vergeben.", f"The key {data.key} is already taken.")}
-        )
-    row = SupportOffer(**_columns(data), version=1, updated_at=at, updated_by=by)
-    session.add(row)
-    session.flush()
-    _log(session, row.id, at, by, action, _diff(None, data))
-    return row.id
-
-
-def update_offer(
-    session: Session, row: SupportOffer, data: OfferData, at: datetime, by: str, action: str = "changed"
-) -> dict[str, tuple[str, str]]:
-    """Apply changed fields to a row and log them; returns the changes (none: nothing written)."""
-    changes = _diff(data_of(row), data)
-    if "key" in changes:
-        raise OfferInvalid(
-            {"key": ("Das Kürzel eines Eintrags bleibt fest.", "The key of an entry cannot change.")}
-        )
-    if not changes:
-        return changes
-    for name, value in _columns(data).items():
-        setattr(row, name, value)
-    row.version += 1
-    row.updated_at = at
-    row.updated_by = by
-    _log(session, row.id, at, by, action, changes)
-    return changes
-
-
-# -- use cases -------------------------------------------------------------------------------------
-
-
-def create_offer(ctx: EngineContext, actor: Actor, data: OfferData, now: datetime | None = None) -> int:
-    _require_team_lead(actor, "edit directory")
-    now = now or ctx.clock.now()
-    with ctx.unit_of_work() as session:
-        offer_id = insert_offer(session, data, now, actor.username)
-        audit.record(session, now, actor.username, "directory_changed", None, f"created {data.key}")
-        session.commit()
-    return offer_id
-
-
-def change_offer(
-    ctx: EngineContext,
-    actor: Actor,
-    offer_id: int,
-    data: OfferData,
-    seen_version: int,
-    now: datetime | None = None,
-) -> dict[str, tuple[str, str]]:
-    """Save an edit made on ``seen_version``; an entry changed meanwhile is refused (nothing changes)."""
-    _require_team_lead(actor, "edit directory")
-    now = now or ctx.clock.now()
-    with ctx.unit_of_work() as session:
-        row = _row(session, offer_id)
-        if row.version != seen_version:
-            raise OfferChangedMeanwhile(row.name, row.updated_by, row.updated_at)
-        changes = update_offer(session, row, data, now, actor.username)
-        if changes:
-            audit.record(session, now, actor.username, "directory_changed", None, f"changed {row.key}")
-            session.commit()
-    return changes
-
-
-def retire_offer(ctx: EngineContext, actor: Actor, offer_id: int, now: datetime | None = None) -> None:
-    """Take an entry out of proposals; it stays for the history and for existing referrals."""
-    _require_team_lead(actor, "retire directory entry")
-    now = now or ctx.clock.now()
-    with ctx.unit_of_work() as session:
-        row = _row(session, offer_id)
-        if row.retired_at is not None:
-            return
-        row.retired_at = now
-        row.version += 1
-        row.updated_at = now
-        row.updated_by = actor.username
-        _log(session, row.id, now, actor.username, "retired", {"retired": ("", "ja")})
-        audit.record(session, now, actor.username, "directory_changed", None, f"retired {row.key}")
-        session.commit()
-
-
-def mark_verified(ctx: EngineContext, actor: Actor, offer_id: int, now: datetime | None = None) -> None:
-    """The entry was checked against its source today: set ``last_verified`` and clear the flag."""
-    _require_team_lead(actor, "verify directory entry")
-    now = now or ctx.clock.now()
-    with ctx.unit_of_work() as session:
-        row = _row(session, offer_id)
-        data = data_of(row)
-        checked = OfferData(
-            **{**asdict(data), "last_verified": now.astimezone(BERLIN).date(), "verify": False}
-        )
-        update_offer(session, row, checked, now, actor.username, "verified")
-        audit.record(session, now, actor.username, "directory_changed", None, f"verified {row.key}")
-        session.commit()
-
-
-def _row(session: Session, offer_id: int) -> SupportOffer:
+def offer_row(session: Session, offer_id: int) -> SupportOffer:
+    """The row of an entry; NotFound if there is none."""
     row = session.get(SupportOffer, offer_id)
     if row is None:
         raise NotFound("Eintrag/Entry", offer_id)
     return row
-
-
-def read_offer(ctx: EngineContext, offer_id: int) -> tuple[Offer, list[OfferChange]]:
-    """An entry with its change history, newest first."""
-    with ctx.unit_of_work(writes=False) as session:
-        offer = offer_of(_row(session, offer_id))
-        history = session.scalars(
-            select(SupportOfferChange)
-            .where(SupportOfferChange.offer_id == offer_id)
-            .order_by(SupportOfferChange.at.desc(), SupportOfferChange.id.desc())
-        ).all()
-        return offer, [
-            OfferChange(c.at, c.by, c.action, {k: tuple(v) for k, v in json.loads(c.changes).items()})
-            for c in history
-        ]
-
-
-def search_offers(
-    ctx: EngineContext, text: str = "", land: str = "", category: str = "", retired: bool = False
-) -> list[Offer]:
-    """Entries whose name, organisation, key or notes contain ``text``, valid in ``land`` (or nationwide)."""
-    query = matching_offers(text, land, category, retired)
-    with ctx.unit_of_work(writes=False) as session:
-        rows = session.scalars(query.order_by(SupportOffer.category, SupportOffer.name)).all()
-        return [offer_of(row) for row in rows]
-
-
-def matching_offers(text: str = "", land: str = "", category: str = "", retired: bool = False) -> Select:
-    """The query behind ``search_offers``, for callers that read in their own session."""
-    query = select(SupportOffer)
-    if not retired:
-        query = query.where(SupportOffer.retired_at.is_(None))
-    if text.strip():
-        typed = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{typed}%"  # what was typed is matched literally, wildcards included
-        query = query.where(
-            or_(
-                *(
-                    func.lower(column).like(pattern, escape="\\")
-                    for column in (
-                        SupportOffer.name,
-                        SupportOffer.organisation,
-                        SupportOffer.key,
-                        SupportOffer.notes,
-                    )
-                )
-            )
-        )
-    if land in GERMAN_LANDS:
-        query = query.where(or_(SupportOffer.lands == "", SupportOffer.lands.like(f"%{land}%")))
-    if category in CATEGORIES:
-        query = query.where(SupportOffer.category == category)
-    return query
-
-
-def reverification_due(today: date) -> date:
-    """Entries last verified on or before this day need checking again (twelve months back)."""
-    try:
-        return today.replace(year=today.year - 1)
-    except ValueError:  # 29 February
-        return today.replace(year=today.year - 1, day=28)
-
-
-def needs_reverification(ctx: EngineContext, now: datetime | None = None) -> list[Offer]:
-    """Active entries never verified, flagged for checking, or last verified twelve months ago or more."""
-    today = (now or ctx.clock.now()).astimezone(BERLIN).date()
-    with ctx.unit_of_work(writes=False) as session:
-        rows = session.scalars(
-            select(SupportOffer)
-            .where(SupportOffer.retired_at.is_(None))
-            .where(
-                or_(
-                    SupportOffer.verify.is_(True),
-                    SupportOffer.last_verified.is_(None),
-                    SupportOffer.last_verified <= reverification_due(today),
-                )
-            )
-            .order_by(SupportOffer.last_verified.is_not(None), SupportOffer.last_verified, SupportOffer.name)
-        ).all()
-        return [offer_of(row) for row in rows]

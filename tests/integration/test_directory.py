@@ -20,18 +20,11 @@ from engine.directory.csv_exchange import (
     load_seed,
     preview_import,
 )
-from engine.directory.offers import (
-    OfferChangedMeanwhile,
-    OfferInvalid,
-    change_offer,
-    create_offer,
-    mark_verified,
-    needs_reverification,
-    parse_offer,
-    read_offer,
-    retire_offer,
-    search_offers,
-)
+from engine.directory.edits import OfferChangedMeanwhile, change_offer, create_offer, retire_offer
+from engine.directory.history import read_offer
+from engine.directory.offers import OfferInvalid, parse_offer
+from engine.directory.search import search_offers
+from engine.directory.verification import mark_verified, needs_reverification
 from engine.kernel.errors import NotPermitted
 from engine.store.tables import SupportOffer, SupportOfferChange
 from tests.conftest import COUNSELLOR, TEAM_LEAD

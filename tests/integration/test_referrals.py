@@ -11,20 +11,14 @@ from sqlalchemy import func, select
 from engine.cases.lifecycle import complete_task
 from engine.deadlines.timer_sweep import sweep_timers
 from engine.directory.csv_exchange import load_seed
-from engine.directory.offers import search_offers
+from engine.directory.search import search_offers
 from engine.kernel.errors import FormInvalid
-from engine.referrals.closed_loop import (
-    CaseFacts,
-    Choice,
-    ReferralInvalid,
-    candidates,
-    case_referrals,
-    follow_up_answer,
-    propose,
-    rank,
-    referral_panel,
-    referral_step,
-)
+from engine.referrals.consent import Choice
+from engine.referrals.follow_up import follow_up_answer
+from engine.referrals.panel import referral_panel
+from engine.referrals.proposals import CaseFacts, candidates, propose, rank
+from engine.referrals.recording import ReferralInvalid, case_referrals
+from engine.referrals.steps import referral_step
 from engine.store.case_store import case_record
 from engine.store.tables import AuditEvent, OutboxMessage, Referral
 from tests import steps
@@ -100,7 +94,7 @@ def test_prevention_question(ctx):
 
 
 def test_retired_offers_are_not_proposed(ctx):
-    from engine.directory.offers import retire_offer
+    from engine.directory.edits import retire_offer
     from tests.conftest import TEAM_LEAD
 
     load_seed(ctx)

@@ -8,7 +8,7 @@ import io
 from sqlalchemy import func, select
 
 from engine.directory.csv_exchange import csv_text, export_csv, load_seed
-from engine.directory.offers import search_offers
+from engine.directory.search import search_offers
 from engine.store.tables import SupportOffer, SupportOfferChange
 from tests.web.conftest import csrf_token
 

@@ -1,0 +1,44 @@
+"""The referral steps of the process: what Vermittlung and Nachfassen do alongside completing their task.
+
+The two BPMN steps stay as modelled: ``vermittlung`` records referrals alongside its form, ``nachfassen``
+updates their statuses and its answer ``hilfe_angekommen`` is derived from them (see ``follow_up_answer``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.bpmn.facade import Instance
+from engine.cases.lifecycle import StepAddition, TaskFacts
+from engine.kernel.actor import Actor
+from engine.referrals.consent import Choice
+from engine.referrals.follow_up import settle
+from engine.referrals.recording import record_choices
+from engine.store.case_store import CaseRecord
+
+VERMITTLUNG = "vermittlung"
+NACHFASSEN = "nachfassen"
+
+
+def referral_step(choices: Sequence[Choice], follow_up: Mapping[int, str], actor: Actor) -> StepAddition:
+    """The work the referral steps do alongside completing their task (see ``engine.cases.complete_task``)."""
+
+    def alongside(
+        session: Session,
+        task: TaskFacts,
+        case: CaseRecord,
+        instance: Instance,
+        values: dict[str, Any],
+        now: datetime,
+    ) -> Mapping[str, Any]:
+        if task.element_id == VERMITTLUNG and choices:
+            return record_choices(session, task, case, instance, values, choices, actor, now)
+        if task.element_id == NACHFASSEN:
+            return settle(session, case, values, follow_up, actor, now)
+        return values
+
+    return alongside
