@@ -1,6 +1,6 @@
 """The directory as a CSV file: export, an import preview that shows every change, all-or-nothing import.
 
-Columns are the attributes' text forms (see ``engine.directory.offer_text``); ``key`` identifies an entry.
+Columns are the attributes' text forms (see ``engine.directory.offers``); ``key`` identifies an entry.
 Only ``key`` is required in the header: for an existing entry, a column left out keeps its stored value.
 The shipped seed file (``workflows/verzeichnis/angebote.csv``) is read by the same parser.
 """
