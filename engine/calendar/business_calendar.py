@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from engine.calendar.laender import GERMAN_LANDS
+
 __all__ = [
     "BERLIN",
     "CLOSURE_DAY_REASON",
-    "GERMAN_LANDS",
     "BusinessCalendar",
     "NaiveDatetimeError",
     "OfficeHours",
@@ -32,10 +33,6 @@ __all__ = [
 ]
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-GERMAN_LANDS: frozenset[str] = frozenset(
-    {"BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH"}
-)
 
 CLOSURE_DAY_REASON = "Schließtag"
 # Units of deadline amounts in models and decision tables (see ``expression_helpers``).

@@ -15,7 +15,8 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.calendar.business_calendar import BERLIN, GERMAN_LANDS
+from engine.calendar.business_calendar import BERLIN
+from engine.calendar.laender import GERMAN_LANDS
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext

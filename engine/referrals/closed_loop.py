@@ -19,7 +19,7 @@ from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.facade import Instance
-from engine.calendar.business_calendar import GERMAN_LANDS
+from engine.calendar.laender import GERMAN_LANDS
 from engine.cases.lifecycle import StepAddition, TaskFacts
 from engine.directory.offers import INCIDENT_TYPES, NEEDS, Labels, matching_offers
 from engine.kernel import audit, outbox
