@@ -23,8 +23,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from engine.calendar.business_calendar import BusinessCalendar, OfficeHours
+from engine.calendar.business_calendar import BusinessCalendar
 from engine.calendar.laender import GERMAN_LANDS
+from engine.calendar.office_hours import OfficeHours
 from engine.kernel import audit
 from engine.kernel.errors import CalendarSettingsInvalid, NotPermitted
 from engine.store.tables import CalendarSettingsRow

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.facade import Instance, ProcessSpec, Runtime, current_time
-from engine.calendar.business_calendar import BusinessCalendar, expression_helpers
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.calendar.deadline_functions import expression_helpers
 from engine.calendar.settings import CHECK_SECONDS, CalendarFollower
 from engine.kernel.clock import Clock, SystemClock
 from engine.sandbox.restricted import Sandbox

@@ -7,7 +7,9 @@ from datetime import date, datetime, time
 
 import pytest
 
-from engine.calendar.business_calendar import BERLIN, BusinessCalendar, OfficeHours, expression_helpers
+from engine.calendar.business_calendar import BERLIN, BusinessCalendar
+from engine.calendar.deadline_functions import expression_helpers
+from engine.calendar.office_hours import OfficeHours
 from engine.calendar.settings import (
     CalendarSettings,
     calendar_settings,
