@@ -13,16 +13,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine.calendar.business_calendar import BERLIN
+from engine.calendar.closed_days import closed_days
 from engine.calendar.laender import land_names
-from engine.calendar.settings import (
-    CalendarSettings,
-    change_calendar_settings,
-    closed_days,
-    current_calendar_settings,
-    dates_text,
-    month_day_text,
-    parse_calendar_form,
-)
+from engine.calendar.settings import CalendarSettings, change_calendar_settings, current_calendar_settings
+from engine.calendar.settings_form import dates_text, month_day_text, parse_calendar_form
 from engine.kernel.errors import CalendarSettingsInvalid, NotPermitted
 from engine.kernel.outbox import MAX_ATTEMPTS, dead_letters
 from web.auth import requires_role
