@@ -14,9 +14,9 @@ from werkzeug.serving import run_simple
 from engine.bpmn.files import ModelError
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
+from engine.kernel.settings import Settings
 from engine.store import schema
 from web.app import create_app
-from web.settings import Settings
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows" / "bpmn"
 

@@ -15,8 +15,8 @@ from sqlalchemy import Connection
 
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.context import EngineContext, build_context
+from engine.kernel.settings import Settings
 from engine.store.vault import Vault, parse_keyring
-from web.settings import Settings
 
 csrf = CSRFProtect()
 CSRF_REUSE_SECONDS = 60.0  # how long a signed CSRF token is handed out again (valid for WTF_CSRF_TIME_LIMIT)
