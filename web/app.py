@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ from sqlalchemy import Connection
 
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.context import EngineContext, build_context
-from engine.kernel.settings import Settings
+from engine.kernel.settings import Settings, instance_path_from_environment
 from engine.store.vault import Vault, parse_keyring
 
 csrf = CSRFProtect()
@@ -25,7 +24,7 @@ CSRF_KEPT = 10_000  # signed tokens remembered per process before the memory sta
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
-    instance = config.get("INSTANCE_PATH") or os.environ.get("LOTSE_INSTANCE") or Path.cwd() / "instance"
+    instance = config.get("INSTANCE_PATH") or instance_path_from_environment()
     app = Flask(__name__, instance_path=str(Path(instance).resolve()))
     settings = Settings.from_environment(Path(app.instance_path))
     app.config.update(
