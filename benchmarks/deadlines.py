@@ -31,7 +31,8 @@ from uuid import UUID
 from sqlalchemy import bindparam, func, select
 
 from engine.bpmn.facade import FormSpec, Instance
-from engine.calendar.business_calendar import BERLIN, BusinessCalendar, expression_helpers
+from engine.calendar.business_calendar import BERLIN, BusinessCalendar
+from engine.calendar.deadline_functions import expression_helpers
 from engine.cases.lifecycle import claim_task, complete_task, open_case
 from engine.deadlines.timer_sweep import sweep_timers
 from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL, VERMITTLUNG

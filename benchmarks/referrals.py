@@ -30,7 +30,8 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from engine.calendar.business_calendar import GERMAN_LANDS, BusinessCalendar
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.calendar.laender import GERMAN_LANDS
 from engine.directory.csv_exchange import load_seed
 from engine.directory.vocabulary import CATEGORIES, INCIDENT_TYPES, NEEDS
 from engine.kernel.clock import ManualClock

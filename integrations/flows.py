@@ -1,7 +1,8 @@
 """Prefect 3 flows: thin wrappers that run one engine job each, and the deployments that schedule them.
 
 Each flow returns ids and counts only, and persists no result, so Prefect's records hold no case
-content. The engine context is built once per process from the environment (see integrations.jobs).
+content. The engine context is built once per process from the environment (``JobSettings`` in
+engine.kernel.settings, see integrations.jobs).
 """
 
 from __future__ import annotations

@@ -6,10 +6,8 @@ nothing a case says ends up in a log or in Prefect's run records.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from engine.calendar.business_calendar import BusinessCalendar
@@ -18,8 +16,9 @@ from engine.deadlines.digest import queue_digests
 from engine.deadlines.timer_sweep import sweep_timers
 from engine.kernel.context import EngineContext, build_context
 from engine.kernel.outbox import MAX_ATTEMPTS, deliver_outbox
+from engine.kernel.settings import JobSettings, SmtpSettings, base_url, mail_max_attempts, retention_months
 from engine.store.vault import Vault, parse_keyring
-from integrations.smtp_mail import SmtpMailSender, SmtpSettings
+from integrations.smtp_mail import SmtpMailSender
 
 JOBS = ("sweep", "outbox", "digest", "purge")
 
@@ -27,26 +26,12 @@ JOBS = ("sweep", "outbox", "digest", "purge")
 def context_from_environment() -> EngineContext:
     """The engine context as ``lotse`` builds it: ``LOTSE_DATABASE_URL``, ``LOTSE_KEYS``, ``LOTSE_LAND``.
 
-    Without them, the embedded defaults under ``LOTSE_INSTANCE`` (default ``./instance``) apply.
+    Without them, the embedded defaults under ``LOTSE_INSTANCE`` (default ``./instance``) apply; the
+    keys must exist already (see ``JobSettings``).
     """
-    instance = Path(os.environ.get("LOTSE_INSTANCE") or Path.cwd() / "instance")
-    url = os.environ.get("LOTSE_DATABASE_URL") or f"sqlite:///{instance / 'lotse.db'}"
-    keyring = os.environ.get("LOTSE_KEYS")
-    if not keyring:
-        key_file = instance / "keys"
-        if not key_file.exists():
-            raise RuntimeError(f"No encryption keys: set LOTSE_KEYS or create {key_file} (lotse db upgrade).")
-        keyring = key_file.read_text().strip()
-    keys, active = parse_keyring(keyring)
-    return build_context(url, Vault(keys, active), BusinessCalendar(land=os.environ.get("LOTSE_LAND", "NW")))
-
-
-def retention_months() -> int:
-    return int(os.environ.get("LOTSE_RETENTION_MONTHS", str(DEFAULT_RETENTION_MONTHS)))
-
-
-def base_url() -> str:
-    return os.environ.get("LOTSE_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    settings = JobSettings.from_environment()
+    keys, active = parse_keyring(settings.keyring)
+    return build_context(settings.database_url, Vault(keys, active), BusinessCalendar(land=settings.land))
 
 
 def run_job(
@@ -67,7 +52,7 @@ def _outbox(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]
     settings = SmtpSettings.from_environment()
     if settings is None:
         return {"skipped": "no mail server configured (LOTSE_SMTP_HOST)"}
-    attempts = int(os.environ.get("LOTSE_MAIL_MAX_ATTEMPTS", str(MAX_ATTEMPTS)))
+    attempts = mail_max_attempts(MAX_ATTEMPTS)
     report = deliver_outbox(ctx, SmtpMailSender(settings), now, max_attempts=attempts, base_url=base_url())
     return {"sent": report.sent, "retried": report.retried, "dead": report.dead, "skipped": report.skipped}
 
@@ -83,7 +68,7 @@ def _digest(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]
 
 
 def _purge(ctx: EngineContext, now: datetime, dry_run: bool) -> dict[str, Any]:
-    report = purge_expired_cases(ctx, now, months=retention_months(), dry_run=dry_run)
+    report = purge_expired_cases(ctx, now, months=retention_months(DEFAULT_RETENTION_MONTHS), dry_run=dry_run)
     return {
         "dry_run": report.dry_run,
         "cutoff": report.cutoff.isoformat(),

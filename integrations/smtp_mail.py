@@ -1,44 +1,15 @@
-"""The outbox's mail port over SMTP (smtplib): STARTTLS and credentials from the environment."""
+"""The outbox's mail port over SMTP (smtplib): STARTTLS and credentials from the settings
+(``engine.kernel.settings.SmtpSettings``, read from the environment)."""
 
 from __future__ import annotations
 
-import os
 import smtplib
 import ssl
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from engine.kernel.outbox import DeliveryFailed, Mail
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    host: str
-    port: int = 587
-    starttls: bool = True
-    username: str | None = None
-    password: str | None = None
-    sender: str = "lotse@localhost"
-    timeout: float = 30.0
-
-    @classmethod
-    def from_environment(cls) -> SmtpSettings | None:
-        """``LOTSE_SMTP_HOST`` and friends; None when no mail server is configured."""
-        host = os.environ.get("LOTSE_SMTP_HOST", "").strip()
-        if not host:
-            return None
-        port = int(os.environ.get("LOTSE_SMTP_PORT", "587"))
-        starttls = os.environ.get("LOTSE_SMTP_STARTTLS", "true" if port == 587 else "false")
-        return cls(
-            host=host,
-            port=port,
-            starttls=starttls.strip().lower() in ("1", "true", "yes", "on"),
-            username=os.environ.get("LOTSE_SMTP_USER") or None,
-            password=os.environ.get("LOTSE_SMTP_PASSWORD") or None,
-            sender=os.environ.get("LOTSE_MAIL_FROM", "lotse@localhost"),
-            timeout=float(os.environ.get("LOTSE_SMTP_TIMEOUT", "30")),
-        )
+from engine.kernel.settings import SmtpSettings
 
 
 class SmtpMailSender:

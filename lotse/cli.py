@@ -14,9 +14,9 @@ from werkzeug.serving import run_simple
 from engine.bpmn.files import ModelError
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
+from engine.kernel.settings import JobSettings, Settings
 from engine.store import schema
 from web.app import create_app
-from web.settings import Settings
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows" / "bpmn"
 
@@ -189,15 +189,16 @@ def scheduler(port: int, ui: bool) -> None:
     from integrations.scheduler import SchedulerError, run_scheduler
 
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
-    lotse_env = {
-        "LOTSE_INSTANCE": app.instance_path,
-        "LOTSE_DATABASE_URL": app.config["LOTSE_DATABASE_URL"],
-        "LOTSE_KEYS": app.config.get("LOTSE_KEYS")
-        or Settings.from_environment(Path(app.instance_path)).keyring,
-        "LOTSE_LAND": app.config.get("LOTSE_LAND") or Settings.from_environment(Path(app.instance_path)).land,
-    }
+    instance = Path(app.instance_path)
+    settings = Settings.from_environment(instance)
+    job_settings = JobSettings(
+        instance_path=instance,
+        database_url=app.config["LOTSE_DATABASE_URL"],
+        keyring=app.config.get("LOTSE_KEYS") or settings.keyring,
+        land=app.config.get("LOTSE_LAND") or settings.land,
+    )
     try:
-        code = run_scheduler(Path(app.instance_path), lotse_env, port, ui, click.echo)
+        code = run_scheduler(instance, job_settings.environment(), port, ui, click.echo)
     except SchedulerError as error:
         raise click.ClickException(str(error)) from error
     sys.exit(code)

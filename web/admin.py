@@ -13,15 +13,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from engine.calendar.business_calendar import BERLIN
-from engine.calendar.settings import (
-    CalendarSettings,
-    change_calendar_settings,
-    closed_days,
-    current_calendar_settings,
-    dates_text,
-    month_day_text,
-    parse_calendar_form,
-)
+from engine.calendar.closed_days import closed_days
+from engine.calendar.laender import land_names
+from engine.calendar.settings import CalendarSettings, change_calendar_settings, current_calendar_settings
+from engine.calendar.settings_form import dates_text, month_day_text, parse_calendar_form
 from engine.kernel.errors import CalendarSettingsInvalid, NotPermitted
 from engine.kernel.outbox import MAX_ATTEMPTS, dead_letters
 from web.auth import requires_role
@@ -29,24 +24,6 @@ from web.i18n import language
 
 blueprint = Blueprint("admin", __name__)
 
-LANDS = (
-    ("BW", lazy_gettext("Baden-Württemberg")),
-    ("BY", lazy_gettext("Bayern")),
-    ("BE", lazy_gettext("Berlin")),
-    ("BB", lazy_gettext("Brandenburg")),
-    ("HB", lazy_gettext("Bremen")),
-    ("HH", lazy_gettext("Hamburg")),
-    ("HE", lazy_gettext("Hessen")),
-    ("MV", lazy_gettext("Mecklenburg-Vorpommern")),
-    ("NI", lazy_gettext("Niedersachsen")),
-    ("NW", lazy_gettext("Nordrhein-Westfalen")),
-    ("RP", lazy_gettext("Rheinland-Pfalz")),
-    ("SL", lazy_gettext("Saarland")),
-    ("SN", lazy_gettext("Sachsen")),
-    ("ST", lazy_gettext("Sachsen-Anhalt")),
-    ("SH", lazy_gettext("Schleswig-Holstein")),
-    ("TH", lazy_gettext("Thüringen")),
-)
 TEXT_FIELDS = ("opens", "closes", "land", "recurring_closures", "closures")
 
 
@@ -109,13 +86,14 @@ def _form_values(settings: CalendarSettings) -> dict[str, Any]:
 
 def _page(stored: CalendarSettings, values: dict[str, Any], errors: dict[str, str]) -> str:
     year = _context().clock.now().astimezone(BERLIN).year
+    lands = land_names(language())
     return render_template(
         "admin/calendar.html",
         stored=stored,
         values=values,
         errors=errors,
-        lands=LANDS,
-        land_name=dict(LANDS).get(stored.land, stored.land),
+        lands=lands,
+        land_name=dict(lands).get(stored.land, stored.land),
         weekdays=_weekdays(),
         years={year: _listed(stored, year), year + 1: _listed(stored, year + 1)},
     )

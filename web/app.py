@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -15,8 +14,8 @@ from sqlalchemy import Connection
 
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.context import EngineContext, build_context
+from engine.kernel.settings import Settings, instance_path_from_environment
 from engine.store.vault import Vault, parse_keyring
-from web.settings import Settings
 
 csrf = CSRFProtect()
 CSRF_REUSE_SECONDS = 60.0  # how long a signed CSRF token is handed out again (valid for WTF_CSRF_TIME_LIMIT)
@@ -25,7 +24,7 @@ CSRF_KEPT = 10_000  # signed tokens remembered per process before the memory sta
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
-    instance = config.get("INSTANCE_PATH") or os.environ.get("LOTSE_INSTANCE") or Path.cwd() / "instance"
+    instance = config.get("INSTANCE_PATH") or instance_path_from_environment()
     app = Flask(__name__, instance_path=str(Path(instance).resolve()))
     settings = Settings.from_environment(Path(app.instance_path))
     app.config.update(

@@ -9,6 +9,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from engine.calendar.business_calendar import BERLIN
+from engine.calendar.laender import land_names
 from engine.directory.csv_exchange import MAX_BYTES, ImportRefused, apply_import, export_csv, preview_import
 from engine.directory.edits import OfferChangedMeanwhile, change_offer, create_offer, retire_offer
 from engine.directory.history import read_offer
@@ -17,7 +18,6 @@ from engine.directory.search import search_offers
 from engine.directory.verification import mark_verified, needs_reverification, reverification_due
 from engine.directory.vocabulary import CATEGORIES, CONFIDENCE, INCIDENT_TYPES, NEEDS
 from engine.kernel.errors import NotFound
-from web.admin import LANDS
 from web.auth import requires_role
 from web.i18n import language
 
@@ -31,7 +31,7 @@ def _context():
 
 def _vocabularies() -> dict[str, Any]:
     return {
-        "lands": [(code, str(name)) for code, name in LANDS],  # names in the request's language
+        "lands": land_names(language()),  # names in the request's language
         "categories": CATEGORIES,
         "incident_types": INCIDENT_TYPES,
         "needs": NEEDS,

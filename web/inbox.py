@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from engine.calendar.business_calendar import BusinessCalendar
+from engine.calendar.laender import LAENDER
 from engine.cases.lifecycle import claim_task, reassign_task, release_task
 from engine.deadlines.due_times import describe_due
 from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
@@ -28,7 +29,6 @@ from web.i18n import language
 
 blueprint = Blueprint("inbox", __name__)
 FILTER_KEYS = ("tab", "risk", "step", "land", "due", "sort", "page")
-LAENDER = ("BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH")
 
 
 def _wanted(source) -> InboxFilter:

@@ -1,84 +1,35 @@
-"""Working-time calendar of the counselling service.
+"""Working-time calendar of the counselling service: which days the office is open, and why not.
 
 The office is open on configured weekdays between opening and closing time (local wall time in
-Europe/Berlin). It is closed on the public holidays of one German Land and on extra closure days.
-Deadlines are computed in working time on top of that calendar.
-
-Office hours are treated as the half-open interval ``[opens, closes)``: a moment exactly at closing
-time is no longer open, but a deadline that uses up the last minute of a day ends at closing time.
-All arithmetic happens in local wall time, which keeps results correct across DST changes as long as
-office hours do not overlap the switch hour (02:00-03:00 in Berlin).
+Europe/Berlin, see ``office_hours``). It is closed on the public holidays of one German Land and on
+extra closure days. Deadlines are computed in working time on top of that calendar (``working_time``);
+process models reach them through ``deadline_functions``.
 """
 
 from __future__ import annotations
 
-import math
 import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
 
-__all__ = [
-    "BERLIN",
-    "CLOSURE_DAY_REASON",
-    "GERMAN_LANDS",
-    "BusinessCalendar",
-    "NaiveDatetimeError",
-    "OfficeHours",
-    "expression_helpers",
-]
+from engine.calendar import working_time
+from engine.calendar.laender import GERMAN_LANDS
+from engine.calendar.office_hours import OfficeHours
+
+__all__ = ["BERLIN", "CLOSURE_DAY_REASON", "BusinessCalendar"]
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
-GERMAN_LANDS: frozenset[str] = frozenset(
-    {"BW", "BY", "BE", "BB", "HB", "HH", "HE", "MV", "NI", "NW", "RP", "SL", "SN", "ST", "SH", "TH"}
-)
-
 CLOSURE_DAY_REASON = "Schließtag"
-# Units of deadline amounts in models and decision tables (see ``expression_helpers``).
-UNITS = ("arbeitstage", "arbeitsstunden", "kalenderstunden", "kalendertage")
 
 _WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 _ONE_DAY = timedelta(days=1)
-_ONE_HOUR = timedelta(hours=1)
-_NOTHING = timedelta()
-_END_OF_DAY = time(23, 59, 59)
 # Upper bound when searching for the next working day; only a misconfigured calendar gets near it.
 _MAX_SCAN_DAYS = 3660
-
-
-class NaiveDatetimeError(ValueError):
-    """Raised when a datetime without timezone information is passed in."""
-
-    def __init__(self, value: datetime) -> None:
-        super().__init__(f"a timezone-aware datetime is required, got naive datetime {value.isoformat()}")
-
-
-@dataclass(frozen=True)
-class OfficeHours:
-    """Daily opening time, closing time and open weekdays (Monday=0) in local wall time."""
-
-    opens: time = time(9, 0)
-    closes: time = time(16, 0)
-    weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
-
-    def __post_init__(self) -> None:
-        if self.opens.tzinfo is not None or self.closes.tzinfo is not None:
-            raise ValueError("office hours must be naive local wall times")
-        if self.opens >= self.closes:
-            raise ValueError(f"opening time {self.opens} must be before closing time {self.closes}")
-        if not self.weekdays or not self.weekdays <= frozenset(range(7)):
-            raise ValueError(f"weekdays must be a non-empty subset of 0..6, got {sorted(self.weekdays)}")
-
-
-def _require_aware(value: datetime) -> None:
-    if not isinstance(value, datetime):
-        raise TypeError(f"expected a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise NaiveDatetimeError(value)
+_DEFAULT_HOURS = OfficeHours()  # 09:00-16:00, Monday to Friday
 
 
 def _require_date(value: date) -> date:
@@ -86,22 +37,6 @@ def _require_date(value: date) -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise TypeError(f"expected a date, got {type(value).__name__}")
     return value
-
-
-def _require_amount(value: float, what: str) -> None:
-    """Check that ``value`` is a finite, non-negative number."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{what} must be a number, got {type(value).__name__}")
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"{what} must be a finite non-negative number, got {value}")
-
-
-def _require_count(value: int, what: str) -> None:
-    """Check that ``value`` is a non-negative integer."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{what} must be an integer, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{what} must not be negative, got {value}")
 
 
 def _normalize_land(land: str) -> str:
@@ -124,7 +59,9 @@ def _month_day(pair: tuple[int, int]) -> tuple[int, int]:
 
 
 class _Rules:
-    """One fixed configuration of the calendar and the working-time arithmetic on it.
+    """One fixed configuration of the calendar: which days are working days, and why the others are not.
+
+    It is the ``OfficeDays`` that ``working_time`` computes on.
 
     Never changed after construction: a calendar that is reconfigured swaps in a new ``_Rules``, so a
     computation that started on the old configuration finishes on it.
@@ -192,6 +129,10 @@ class _Rules:
     def closures(self) -> frozenset[date]:
         return self._closures
 
+    @property
+    def day_length(self) -> timedelta:
+        return self._day_length
+
     # --- days -------------------------------------------------------------------------------------
 
     def is_working_day(self, day: date) -> bool:
@@ -239,44 +180,38 @@ class _Rules:
                 return candidate
         raise RuntimeError(f"no working day within {_MAX_SCAN_DAYS} days after {day}; check the calendar")
 
-    # --- moments ----------------------------------------------------------------------------------
+    # --- for the working-time arithmetic ----------------------------------------------------------
 
-    def is_open(self, at: datetime) -> bool:
-        wall = self._to_wall(at)
-        return self.is_working_day(wall.date()) and self._hours.opens <= wall.time() < self._hours.closes
+    def following_working_day(self, day: date) -> date:
+        """The first working day strictly after ``day``."""
+        return self.next_working_day(day + _ONE_DAY)
 
-    def add_working_hours(self, start: datetime, hours: float) -> datetime:
-        """The moment after ``hours`` of office time have elapsed from ``start``."""
-        wall = self._to_wall(start)
-        _require_amount(hours, "hours")
-        cursor = self._effective_start(wall)
-        remaining = timedelta(hours=hours)
-        while remaining > (available := self._closing(cursor.date()) - cursor):
-            remaining -= available
-            cursor = self._opening(self._following_working_day(cursor.date()))
-        return self._from_wall(cursor + remaining)
+    def office_day(self, day: date) -> tuple[datetime, datetime] | None:
+        """Opening and closing time of ``day`` as wall times, None if the office is closed; kept per date."""
+        try:
+            return self._office_days[day]
+        except KeyError:
+            hours = self._hours
+            found = (
+                None
+                if self._reason(day) is not None
+                else (datetime.combine(day, hours.opens), datetime.combine(day, hours.closes))
+            )
+            self._office_days[day] = found
+            return found
 
-    def add_working_days(self, start: datetime, days: int) -> datetime:
-        """Closing time of the ``days``-th working day after the local date of ``start``.
-
-        With ``days == 0`` the deadline is closing time of the start day if the office is still
-        going to be open that day, otherwise closing time of the next working day.
-        """
-        wall = self._to_wall(start)
-        _require_count(days, "days")
-        if days == 0:
-            return self._from_wall(self._closing(self._same_or_next_open_day(wall)))
-        target = wall.date()
-        for _ in range(days):
-            target = self._following_working_day(target)
-        return self._from_wall(self._closing(target))
-
-    def working_hours_between(self, start: datetime, end: datetime) -> float:
-        """Office hours elapsed from ``start`` to ``end``; negative if ``end`` lies before ``start``."""
-        first, last = self._to_wall(start), self._to_wall(end)
-        if end < start:
-            return -(self._office_time(last, first) / _ONE_HOUR)
-        return self._office_time(first, last) / _ONE_HOUR
+    def working_days_between(self, first: date, last: date) -> int:
+        """Working days strictly after ``first`` and strictly before ``last`` (``first < last``)."""
+        first_start, first_counts = self._year_counts(first.year)
+        last_start, last_counts = self._year_counts(last.year)
+        after_first = first.toordinal() - first_start + 1  # days of the year up to and including ``first``
+        before_last = last.toordinal() - last_start
+        if first.year == last.year:
+            return last_counts[before_last] - first_counts[after_first]
+        found = first_counts[-1] - first_counts[after_first] + last_counts[before_last]
+        for year in range(first.year + 1, last.year):
+            found += self._year_counts(year)[1][-1]
+        return found
 
     # --- internals --------------------------------------------------------------------------------
 
@@ -292,62 +227,6 @@ class _Rules:
     def _is_closure_day(self, day: date) -> bool:
         return day in self._closures or (day.month, day.day) in self._recurring_closures
 
-    def _following_working_day(self, day: date) -> date:
-        """The first working day strictly after ``day``."""
-        return self.next_working_day(day + _ONE_DAY)
-
-    def _same_or_next_open_day(self, wall: datetime) -> date:
-        """The local day of ``wall`` if the office is open later that day, else the next working day."""
-        day = wall.date()
-        if self.is_working_day(day) and wall.time() < self._hours.closes:
-            return day
-        return self._following_working_day(day)
-
-    def _effective_start(self, wall: datetime) -> datetime:
-        """The first office moment at or after ``wall`` (wall time)."""
-        day = self._same_or_next_open_day(wall)
-        return max(wall, self._opening(day))
-
-    def _office_time(self, first: datetime, last: datetime) -> timedelta:
-        """Office time between two wall times with ``first <= last``: the parts of the first and the
-        last day plus a full office day for each working day in between."""
-        first_day, last_day = first.date(), last.date()
-        total = self._office_time_on(first_day, first, last)
-        if last_day > first_day:
-            total += self._office_time_on(last_day, first, last)
-            total += self._day_length * self._working_days_between(first_day, last_day)
-        return total
-
-    def _office_time_on(self, day: date, first: datetime, last: datetime) -> timedelta:
-        """Office time of one day that lies within ``[first, last]`` (wall times)."""
-        hours = self._office_day(day)
-        if hours is None:
-            return _NOTHING
-        overlap = min(last, hours[1]) - max(first, hours[0])
-        return overlap if overlap > _NOTHING else _NOTHING
-
-    def _office_day(self, day: date) -> tuple[datetime, datetime] | None:
-        """Opening and closing time of ``day`` as wall times, None if the office is closed; kept per date."""
-        try:
-            return self._office_days[day]
-        except KeyError:
-            found = None if self._reason(day) is not None else (self._opening(day), self._closing(day))
-            self._office_days[day] = found
-            return found
-
-    def _working_days_between(self, first: date, last: date) -> int:
-        """Working days strictly after ``first`` and strictly before ``last`` (``first < last``)."""
-        first_start, first_counts = self._year_counts(first.year)
-        last_start, last_counts = self._year_counts(last.year)
-        after_first = first.toordinal() - first_start + 1  # days of the year up to and including ``first``
-        before_last = last.toordinal() - last_start
-        if first.year == last.year:
-            return last_counts[before_last] - first_counts[after_first]
-        found = first_counts[-1] - first_counts[after_first] + last_counts[before_last]
-        for year in range(first.year + 1, last.year):
-            found += self._year_counts(year)[1][-1]
-        return found
-
     def _year_counts(self, year: int) -> tuple[int, tuple[int, ...]]:
         """The ordinal of 1 January of ``year`` and the working days among the year's first n days,
         for n = 0 .. length of the year."""
@@ -361,22 +240,6 @@ class _Rules:
             found = self._counts[year] = (start, tuple(counts))
         return found
 
-    def _opening(self, day: date) -> datetime:
-        return datetime.combine(day, self._hours.opens)
-
-    def _closing(self, day: date) -> datetime:
-        return datetime.combine(day, self._hours.closes)
-
-    def _to_wall(self, moment: datetime) -> datetime:
-        """Naive local wall time of an aware ``moment``."""
-        if moment.__class__ is not datetime or moment.utcoffset() is None:  # the usual case checked cheaply
-            _require_aware(moment)
-        return moment.astimezone(self._tz).replace(tzinfo=None)
-
-    def _from_wall(self, wall: datetime) -> datetime:
-        """Aware datetime for a local wall time, normalised (a time in a DST gap moves forward)."""
-        return wall.replace(tzinfo=self._tz).astimezone(UTC).astimezone(self._tz)
-
 
 class BusinessCalendar:
     """Office hours, public holidays of one German Land and closure days, with working-time arithmetic.
@@ -389,7 +252,7 @@ class BusinessCalendar:
     def __init__(
         self,
         land: str = "NW",
-        hours: OfficeHours = OfficeHours(),
+        hours: OfficeHours = _DEFAULT_HOURS,
         recurring_closures: Iterable[tuple[int, int]] = ((12, 24), (12, 31)),
         closures: Iterable[date] = (),
         tz: ZoneInfo = BERLIN,
@@ -448,11 +311,11 @@ class BusinessCalendar:
         return self._rules.next_working_day(day)
 
     def is_open(self, at: datetime) -> bool:
-        return self._rules.is_open(at)
+        return working_time.is_open(self._rules, at)
 
     def add_working_hours(self, start: datetime, hours: float) -> datetime:
         """The moment after ``hours`` of office time have elapsed from ``start``."""
-        return self._rules.add_working_hours(start, hours)
+        return working_time.add_working_hours(self._rules, start, hours)
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """Closing time of the ``days``-th working day after the local date of ``start``.
@@ -460,73 +323,8 @@ class BusinessCalendar:
         With ``days == 0`` the deadline is closing time of the start day if the office is still
         going to be open that day, otherwise closing time of the next working day.
         """
-        return self._rules.add_working_days(start, days)
+        return working_time.add_working_days(self._rules, start, days)
 
     def working_hours_between(self, start: datetime, end: datetime) -> float:
         """Office hours elapsed from ``start`` to ``end``; negative if ``end`` lies before ``start``."""
-        return self._rules.working_hours_between(start, end)
-
-
-def expression_helpers(
-    calendar: BusinessCalendar, now: Callable[[], datetime]
-) -> dict[str, Callable[..., str]]:
-    """Deadline functions for process-model expressions; each returns an ISO 8601 string with offset."""
-
-    def current() -> datetime:
-        moment = now()
-        _require_aware(moment)
-        return moment.astimezone(calendar.tz)
-
-    def later(moment: datetime, amount: float, unit: str) -> str:
-        if unit == "arbeitstage":
-            return calendar.add_working_days(moment, int(amount)).isoformat()
-        if unit == "arbeitsstunden":
-            return calendar.add_working_hours(moment, amount).isoformat()
-        _require_amount(amount, "n")
-        if unit == "kalenderstunden":
-            return (moment.astimezone(UTC) + timedelta(hours=amount)).astimezone(calendar.tz).isoformat()
-        if unit == "kalendertage":
-            wall = moment.replace(tzinfo=None) + timedelta(days=amount)
-            return wall.replace(tzinfo=calendar.tz).astimezone(UTC).astimezone(calendar.tz).isoformat()
-        raise ValueError(f"unknown unit {unit!r}; known: {', '.join(UNITS)}")
-
-    def arbeitstage(n: int) -> str:
-        """Closing time of the n-th working day from now."""
-        return later(current(), n, "arbeitstage")
-
-    def arbeitsstunden(n: float) -> str:
-        """The moment after n office hours from now."""
-        return later(current(), n, "arbeitsstunden")
-
-    def kalenderstunden(n: float) -> str:
-        """Now plus n elapsed hours, ignoring office hours (for acute danger)."""
-        return later(current(), n, "kalenderstunden")
-
-    def kalendertage(n: float) -> str:
-        """Same wall-clock time n calendar days from now."""
-        return later(current(), n, "kalendertage")
-
-    def frist(menge: float, einheit: str, ab: str | None = None) -> str:
-        """A due time in a unit named by a decision table, from now or from the ISO instant ``ab``."""
-        if ab is None:
-            return later(current(), menge, einheit)
-        start = datetime.fromisoformat(ab)
-        _require_aware(start)
-        return later(start.astimezone(calendar.tz), menge, einheit)
-
-    def tagesende() -> str:
-        """23:59:59 of the current local calendar day."""
-        return datetime.combine(current().date(), _END_OF_DAY, tzinfo=calendar.tz).isoformat()
-
-    def jetzt() -> str:
-        return current().isoformat()
-
-    return {
-        "frist": frist,
-        "arbeitstage": arbeitstage,
-        "arbeitsstunden": arbeitsstunden,
-        "kalenderstunden": kalenderstunden,
-        "kalendertage": kalendertage,
-        "tagesende": tagesende,
-        "jetzt": jetzt,
-    }
+        return working_time.working_hours_between(self._rules, start, end)

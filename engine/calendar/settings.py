@@ -1,29 +1,25 @@
-"""Calendar settings kept by administrators, and how every process follows a change.
+"""Calendar settings kept by administrators: what may be set, the stored row and its revision.
 
 The settings live in one row (table ``calendar_settings``). Without that row the calendar a process
 was started with applies: the Land from ``LOTSE_LAND`` (default NW), 09:00-16:00 Monday to Friday,
-closed on 24 and 31 December. Each change raises the row's revision; every process (gunicorn runs
-several) compares the stored revision with the one it runs on at most every few seconds, when a unit of
-work starts, and reconfigures its calendar in place when they differ.
+closed on 24 and 31 December. Each change raises the row's revision; how every process follows it is
+``settings_follower``, the administrator's form is ``settings_form``.
 """
 
 from __future__ import annotations
 
-import logging
-import re
-import threading
-import time as monotonic_time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-import holidays
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.calendar.business_calendar import GERMAN_LANDS, BusinessCalendar, OfficeHours
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.calendar.laender import GERMAN_LANDS
+from engine.calendar.office_hours import OfficeHours
 from engine.kernel import audit
 from engine.kernel.errors import CalendarSettingsInvalid, NotPermitted
 from engine.store.tables import CalendarSettingsRow
@@ -32,18 +28,12 @@ if TYPE_CHECKING:
     from engine.kernel.actor import Actor
     from engine.kernel.context import EngineContext
 
-log = logging.getLogger(__name__)
-
 ADMINISTRATION = "administration"
-CHECK_SECONDS = 5.0
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
 MAX_RECURRING_CLOSURES = 50
 MAX_CLOSURES = 366
 # Wall-clock arithmetic is only exact when office hours stay clear of the DST switch hour.
 _SWITCH_HOUR = (time(2, 0), time(3, 0))
-_SEPARATORS = re.compile(r"[\n\r,;]+")
-_DAY_MONTH = re.compile(r"(\d{1,2})\.(\d{1,2})\.?")
-_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
 
 SETTING_NAMES = ("opens", "closes", "weekdays", "land", "recurring_closures", "closures")
 Problems = dict[str, tuple[str, str]]  # setting name -> (German, English)
@@ -104,15 +94,6 @@ def settings_of(calendar: BusinessCalendar) -> CalendarSettings:
         calendar.land,
         calendar.recurring_closures,
         calendar.closures,
-    )
-
-
-def apply_to(calendar: BusinessCalendar, settings: CalendarSettings) -> None:
-    calendar.reconfigure(
-        land=settings.land,
-        hours=settings.office_hours(),
-        recurring_closures=settings.recurring_closures,
-        closures=settings.closures,
     )
 
 
@@ -193,8 +174,8 @@ def _recurring_problems(pairs: tuple[tuple[int, int], ...]) -> Problems:
             )
         }
     for month, day in pairs:
-        if not _is_month_day(month, day):
-            return {"recurring_closures": _bad_month_day(f"{day:02d}.{month:02d}.")}
+        if not is_month_day(month, day):
+            return {"recurring_closures": bad_month_day(f"{day:02d}.{month:02d}.")}
     return {}
 
 
@@ -217,7 +198,7 @@ def _closure_problems(days: tuple[date, ...]) -> Problems:
     return {}
 
 
-def _is_month_day(month: int, day: int) -> bool:
+def is_month_day(month: int, day: int) -> bool:
     try:
         date(2000, month, day)  # a leap year: 29 February is allowed
     except ValueError:
@@ -225,112 +206,11 @@ def _is_month_day(month: int, day: int) -> bool:
     return True
 
 
-def _bad_month_day(entry: str) -> tuple[str, str]:
+def bad_month_day(entry: str) -> tuple[str, str]:
     return (
         f"Jährliche Schließtage: „{entry}“ ist kein gültiger Tag (Format TT.MM., z. B. 24.12.).",
         f"Yearly closure days: “{entry}” is not a valid day (format DD.MM., e.g. 24.12.).",
     )
-
-
-# --- the administrator's form -------------------------------------------------------------------
-
-
-def parse_calendar_form(
-    opens: str, closes: str, weekdays: Iterable[str], land: str, recurring_closures: str, closures: str
-) -> CalendarSettings:
-    """Settings from what was typed; raises CalendarSettingsInvalid naming every bad setting.
-
-    Times as ``HH:MM``; weekdays as numbers (Monday=0); closure days one per line (or comma-separated),
-    yearly ones as ``24.12.``, single ones as ``2026-12-28`` or ``28.12.2026``.
-    """
-    found: Problems = {}
-    opening = _parse_time(opens, "opens", "Öffnungszeit", "Opening time", found)
-    closing = _parse_time(closes, "closes", "Schließzeit", "Closing time", found)
-    days = _parse_weekdays(weekdays, found)
-    pairs = _parse_month_days(recurring_closures, found)
-    dates = _parse_dates(closures, found)
-    parsed = calendar_settings(
-        opening or time(9, 0), closing or time(16, 0), days, land, pairs or (), dates or ()
-    )
-    checks = problems(parsed)
-    if opening is None or closing is None:
-        checks.pop("opens", None)
-        checks.pop("closes", None)
-    found = {**checks, **found}
-    if found:
-        raise CalendarSettingsInvalid({name: found[name] for name in SETTING_NAMES if name in found})
-    return parsed
-
-
-def _parse_time(text: str, name: str, german: str, english: str, found: Problems) -> time | None:
-    try:
-        value = time.fromisoformat(text.strip())
-    except ValueError:
-        found[name] = (
-            f"{german}: bitte als Uhrzeit angeben, z. B. 09:00.",
-            f"{english}: please enter a time, e.g. 09:00.",
-        )
-        return None
-    return value
-
-
-def _parse_weekdays(values: Iterable[str], found: Problems) -> frozenset[int]:
-    days = set()
-    for value in values:
-        if not value.isdigit() or int(value) > 6:
-            found["weekdays"] = ("Öffnungstage: unbekannter Wochentag.", "Open weekdays: unknown weekday.")
-            continue
-        days.add(int(value))
-    return frozenset(days)
-
-
-def _entries(text: str) -> list[str]:
-    return [entry.strip() for entry in _SEPARATORS.split(text) if entry.strip()]
-
-
-def _parse_month_days(text: str, found: Problems) -> list[tuple[int, int]] | None:
-    pairs = []
-    for entry in _entries(text):
-        matched = _DAY_MONTH.fullmatch(entry)
-        if matched is None or not _is_month_day(int(matched[2]), int(matched[1])):
-            found["recurring_closures"] = _bad_month_day(entry)
-            return None
-        pairs.append((int(matched[2]), int(matched[1])))
-    return pairs
-
-
-def _parse_dates(text: str, found: Problems) -> list[date] | None:
-    days = []
-    for entry in _entries(text):
-        day = _parse_date(entry)
-        if day is None:
-            found["closures"] = (
-                f"Einzelne Schließtage: „{entry}“ ist kein gültiges Datum (Format JJJJ-MM-TT oder TT.MM.JJJJ).",
-                f"Single closure days: “{entry}” is not a valid date (format YYYY-MM-DD or DD.MM.YYYY).",
-            )
-            return None
-        days.append(day)
-    return days
-
-
-def _parse_date(entry: str) -> date | None:
-    german = _GERMAN_DATE.fullmatch(entry)
-    try:
-        if german is not None:
-            return date(int(german[3]), int(german[2]), int(german[1]))
-        return date.fromisoformat(entry) if len(entry) == 10 else None
-    except ValueError:
-        return None
-
-
-def month_day_text(pairs: Iterable[tuple[int, int]]) -> str:
-    """Yearly closure days as the form shows them, one per line: ``24.12.``."""
-    return "\n".join(f"{day:02d}.{month:02d}." for month, day in pairs)
-
-
-def dates_text(days: Iterable[date]) -> str:
-    """Single closure days as the form shows them, one per line: ``2026-12-28``."""
-    return "\n".join(day.isoformat() for day in days)
 
 
 # --- storage ------------------------------------------------------------------------------------
@@ -421,113 +301,3 @@ def _store(ctx: EngineContext, actor: Actor, wanted: CalendarSettings, now: date
         audit.record(session, now, actor.username, "calendar_changed", None, ",".join(changed))
         session.commit()
         return SavedCalendar(_from_row(row), changed)
-
-
-# --- following a change in every process --------------------------------------------------------
-
-
-@dataclass
-class CalendarFollower:
-    """Keeps one process's calendar on the stored settings, asking the database at most every
-    ``interval`` seconds (monotonic time, so a test's manual clock does not matter)."""
-
-    calendar: BusinessCalendar
-    interval: float = CHECK_SECONDS
-    monotonic: Callable[[], float] = monotonic_time.monotonic
-    defaults: CalendarSettings = field(init=False)
-    revision: int = field(init=False, default=0)
-    _checked_at: float | None = field(init=False, default=None)
-    _lock: threading.Lock = field(init=False, default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self.defaults = settings_of(self.calendar)
-
-    def follow(self, db: Engine) -> None:
-        """Reload if the interval has passed and the stored revision changed; cheap otherwise."""
-        checked = self._checked_at
-        if checked is not None and self.monotonic() - checked < self.interval:
-            return
-        if self._lock.acquire(blocking=False):  # while another thread checks, this one goes on
-            try:
-                self._check(db)
-            finally:
-                self._lock.release()
-
-    def reload(self, db: Engine) -> None:
-        """Check the stored revision now (tests, or after a change made elsewhere)."""
-        with self._lock:
-            self._check(db)
-
-    def adopt(self, settings: CalendarSettings) -> None:
-        """Run on settings this process has just stored."""
-        with self._lock:
-            if settings.revision > self.revision:
-                self._apply(settings)
-
-    def _check(self, db: Engine) -> None:
-        self._checked_at = self.monotonic()
-        try:
-            with Session(db) as session:
-                stored = session.scalar(select(CalendarSettingsRow.revision)) or 0
-                if stored != self.revision:
-                    self._apply(read_calendar_settings(session, self.defaults))
-        except (SQLAlchemyError, ValueError) as error:  # an older schema, no database, a bad row: go on
-            log.warning("calendar settings not usable, keeping revision %s: %s", self.revision, error)
-
-    def _apply(self, settings: CalendarSettings) -> None:
-        apply_to(self.calendar, settings)
-        self.revision = settings.revision
-        log.info("calendar settings revision %s in use", settings.revision)
-
-
-# --- what the administrator sees ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, order=True)
-class ClosedDay:
-    day: date
-    kind: str  # "holiday" or "closure"
-    name: str  # the holiday's name in the asked language, empty for a closure day
-
-
-def closed_days(
-    settings: CalendarSettings, first_year: int, last_year: int, language: str = "de"
-) -> list[ClosedDay]:
-    """Public holidays of the Land and closure days from ``first_year`` to ``last_year``, by date."""
-    calendar = settings.calendar()
-    start, end = date(first_year, 1, 1), date(last_year, 12, 31)
-    found = calendar.holidays_between(start, end)
-    names = (
-        dict(found) if language == "de" else _holiday_names(settings.land, first_year, last_year, language)
-    )
-    days = [ClosedDay(day, "holiday", names.get(day, name)) for day, name in found]
-    holiday_days = {day for day, _ in found}
-    closures = {day for day in _closure_dates(settings, first_year, last_year) if day not in holiday_days}
-    return sorted(days + [ClosedDay(day, "closure", "") for day in closures])
-
-
-def _closure_dates(settings: CalendarSettings, first_year: int, last_year: int) -> Iterable[date]:
-    years = range(first_year, last_year + 1)
-    yield from (day for day in settings.closures if day.year in years)
-    for year in years:
-        yield from (
-            date(year, month, day) for month, day in settings.recurring_closures if _is_day(year, month, day)
-        )
-
-
-def _is_day(year: int, month: int, day: int) -> bool:
-    try:
-        date(year, month, day)
-    except ValueError:
-        return False
-    return True
-
-
-def _holiday_names(land: str, first_year: int, last_year: int, language: str) -> dict[date, str]:
-    found = holidays.country_holidays(
-        "DE",
-        subdiv=land,
-        years=range(first_year, last_year + 1),
-        language="en_US" if language == "en" else "de",
-    )
-    return dict(found.items())

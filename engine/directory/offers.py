@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from engine.calendar.business_calendar import GERMAN_LANDS
+from engine.calendar.laender import GERMAN_LANDS
 from engine.directory.vocabulary import CATEGORIES, CONFIDENCE, INCIDENT_TYPES, NEEDS, Labels
 from engine.kernel.errors import DomainError, NotFound
 from engine.store.tables import SupportOffer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, or_, select
 
-from engine.calendar.business_calendar import GERMAN_LANDS
+from engine.calendar.laender import GERMAN_LANDS
 from engine.directory.offers import Offer, offer_of
 from engine.directory.vocabulary import CATEGORIES
 from engine.kernel.context import EngineContext

@@ -12,8 +12,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.bpmn.facade import Instance, ProcessSpec, Runtime, current_time
-from engine.calendar.business_calendar import BusinessCalendar, expression_helpers
-from engine.calendar.settings import CHECK_SECONDS, CalendarFollower
+from engine.calendar.business_calendar import BusinessCalendar
+from engine.calendar.deadline_functions import expression_helpers
+from engine.calendar.settings_follower import CHECK_SECONDS, CalendarFollower
 from engine.kernel.clock import Clock, SystemClock
 from engine.sandbox.restricted import Sandbox
 from engine.store.database import make_engine, make_session_factory

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.calendar.business_calendar import GERMAN_LANDS
+from engine.calendar.laender import GERMAN_LANDS
 from engine.directory.vocabulary import INCIDENT_TYPES, NEEDS, Labels
 from engine.store.case_store import CaseRecord
 from engine.store.tables import SupportOffer

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from engine.calendar.business_calendar import GERMAN_LANDS
+from engine.calendar.laender import GERMAN_LANDS
 
 RISK_LEVELS = ("AKUT", "HOCH", "MITTEL", "NIEDRIG", "INFO")
 

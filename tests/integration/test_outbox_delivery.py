@@ -10,9 +10,10 @@ from sqlalchemy import select
 
 from engine.kernel import outbox
 from engine.kernel.outbox import absolute_links, dead_letters, deliver_outbox, retry_delay
+from engine.kernel.settings import SmtpSettings
 from engine.staff.accounts import add_staff
 from engine.store.tables import OutboxMessage
-from integrations.smtp_mail import SmtpMailSender, SmtpSettings
+from integrations.smtp_mail import SmtpMailSender
 from tests.smtp_server import SmtpServer, free_port, self_signed_tls
 
 PASSWORD = "ein-gutes-passwort"

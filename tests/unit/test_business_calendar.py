@@ -9,13 +9,10 @@ from pathlib import Path
 import pytest
 
 from engine.calendar import business_calendar
-from engine.calendar.business_calendar import (
-    BERLIN,
-    BusinessCalendar,
-    NaiveDatetimeError,
-    OfficeHours,
-    expression_helpers,
-)
+from engine.calendar.business_calendar import BERLIN, BusinessCalendar
+from engine.calendar.deadline_functions import expression_helpers
+from engine.calendar.office_hours import OfficeHours
+from engine.calendar.working_time import NaiveDatetimeError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import holidays
 import pytest
 
-from engine.calendar.business_calendar import BERLIN, BusinessCalendar, OfficeHours
+from engine.calendar.business_calendar import BERLIN, BusinessCalendar
+from engine.calendar.office_hours import OfficeHours
 from engine.deadlines.due_times import describe_due
 
 WEEKDAY_NAMES = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")

@@ -7,17 +7,12 @@ from datetime import date, datetime, time
 
 import pytest
 
-from engine.calendar.business_calendar import BERLIN, BusinessCalendar, OfficeHours, expression_helpers
-from engine.calendar.settings import (
-    CalendarSettings,
-    calendar_settings,
-    closed_days,
-    dates_text,
-    month_day_text,
-    parse_calendar_form,
-    problems,
-    settings_of,
-)
+from engine.calendar.business_calendar import BERLIN, BusinessCalendar
+from engine.calendar.closed_days import closed_days
+from engine.calendar.deadline_functions import expression_helpers
+from engine.calendar.office_hours import OfficeHours
+from engine.calendar.settings import CalendarSettings, calendar_settings, problems, settings_of
+from engine.calendar.settings_form import dates_text, month_day_text, parse_calendar_form
 from engine.kernel.errors import CalendarSettingsInvalid
 
 DEFAULT_FORM = {

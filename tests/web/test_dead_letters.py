@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from engine.kernel import outbox
 from engine.kernel.outbox import deliver_outbox
-from integrations.smtp_mail import SmtpMailSender, SmtpSettings
+from engine.kernel.settings import SmtpSettings
+from integrations.smtp_mail import SmtpMailSender
 from tests.smtp_server import free_port
 
 URL = "/verwaltung/postausgang"

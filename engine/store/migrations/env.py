@@ -1,10 +1,9 @@
 """Alembic environment: the connection comes from the caller (engine.store.schema.upgrade) or from LOTSE_DATABASE_URL."""
 
-import os
-
 from alembic import context
 from sqlalchemy import create_engine
 
+from engine.kernel.settings import migration_database_url
 from engine.store.tables import Base
 
 config = context.config
@@ -12,9 +11,7 @@ target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(
-        url=os.environ["LOTSE_DATABASE_URL"], target_metadata=target_metadata, literal_binds=True
-    )
+    context.configure(url=migration_database_url(), target_metadata=target_metadata, literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -24,7 +21,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(os.environ["LOTSE_DATABASE_URL"])
+    engine = create_engine(migration_database_url())
     with engine.connect() as fresh:
         _run(fresh)
 

@@ -1,0 +1,159 @@
+"""Lotse's settings: the one reader of the ``LOTSE_*`` environment variables, with safe defaults for the
+embedded set-up under ``instance/``.
+
+The web app and the CLI (``Settings``) create missing keys and secret in the instance folder; a scheduled
+job's process (``JobSettings``) creates nothing and refuses to start without keys. What a job reads on
+each run (mail server, attempts, base URL, retention) is read when it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.store.vault import new_key_entry
+
+DEFAULT_LAND = "NW"
+DEFAULT_SESSION_MINUTES = 30
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+DEFAULT_SENDER = "lotse@localhost"
+
+
+def instance_path_from_environment() -> Path:
+    """The instance folder: ``LOTSE_INSTANCE``, by default ``./instance``."""
+    return Path(os.environ.get("LOTSE_INSTANCE") or Path.cwd() / "instance")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The web app's and the CLI's settings."""
+
+    instance_path: Path
+    database_url: str
+    keyring: str
+    secret_key: str
+    land: str
+    session_minutes: int
+
+    @classmethod
+    def from_environment(cls, instance_path: Path) -> Settings:
+        """Read from the environment; missing keys and secret are created under ``instance_path``."""
+        instance_path.mkdir(parents=True, exist_ok=True)
+        return cls(
+            instance_path=instance_path,
+            database_url=_database_url(instance_path),
+            keyring=_keyring(instance_path, create=True),
+            secret_key=os.environ.get("LOTSE_SECRET_KEY")
+            or _local_secret(instance_path / "secret_key", lambda: secrets.token_urlsafe(48)),
+            land=_land(),
+            session_minutes=int(os.environ.get("LOTSE_SESSION_MINUTES", str(DEFAULT_SESSION_MINUTES))),
+        )
+
+
+@dataclass(frozen=True)
+class JobSettings:
+    """What a scheduled job's process builds the engine from: database, encryption keys, Land."""
+
+    instance_path: Path
+    database_url: str
+    keyring: str
+    land: str
+
+    @classmethod
+    def from_environment(cls) -> JobSettings:
+        """Read from the environment; nothing is created: without ``LOTSE_KEYS`` the keys must already
+        be in the instance folder (RuntimeError otherwise)."""
+        instance = instance_path_from_environment()
+        return cls(instance, _database_url(instance), _keyring(instance, create=False), _land())
+
+    def environment(self) -> dict[str, str]:
+        """The variables that hand these settings to a job's process (read back by ``from_environment``)."""
+        return {
+            "LOTSE_INSTANCE": str(self.instance_path),
+            "LOTSE_DATABASE_URL": self.database_url,
+            "LOTSE_KEYS": self.keyring,
+            "LOTSE_LAND": self.land,
+        }
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server the outbox delivers through."""
+
+    host: str
+    port: int = 587
+    starttls: bool = True
+    username: str | None = None
+    password: str | None = None
+    sender: str = DEFAULT_SENDER
+    timeout: float = 30.0
+
+    @classmethod
+    def from_environment(cls) -> SmtpSettings | None:
+        """``LOTSE_SMTP_HOST`` and friends; None when no mail server is configured."""
+        host = os.environ.get("LOTSE_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        port = int(os.environ.get("LOTSE_SMTP_PORT", "587"))
+        starttls = os.environ.get("LOTSE_SMTP_STARTTLS", "true" if port == 587 else "false")
+        return cls(
+            host=host,
+            port=port,
+            starttls=starttls.strip().lower() in ("1", "true", "yes", "on"),
+            username=os.environ.get("LOTSE_SMTP_USER") or None,
+            password=os.environ.get("LOTSE_SMTP_PASSWORD") or None,
+            sender=os.environ.get("LOTSE_MAIL_FROM", DEFAULT_SENDER),
+            timeout=float(os.environ.get("LOTSE_SMTP_TIMEOUT", "30")),
+        )
+
+
+def mail_max_attempts(default: int) -> int:
+    """``LOTSE_MAIL_MAX_ATTEMPTS``: delivery attempts before an e-mail is given up on."""
+    return int(os.environ.get("LOTSE_MAIL_MAX_ATTEMPTS", str(default)))
+
+
+def base_url() -> str:
+    """``LOTSE_BASE_URL``: where Lotse is reached, for links in e-mails (without a trailing slash)."""
+    return os.environ.get("LOTSE_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
+
+
+def retention_months(default: int) -> int:
+    """``LOTSE_RETENTION_MONTHS``: how long a closed case keeps its content."""
+    return int(os.environ.get("LOTSE_RETENTION_MONTHS", str(default)))
+
+
+def migration_database_url() -> str:
+    """``LOTSE_DATABASE_URL`` for Alembic run on its own, without Lotse around it: it must be set."""
+    return os.environ["LOTSE_DATABASE_URL"]
+
+
+def _database_url(instance_path: Path) -> str:
+    return os.environ.get("LOTSE_DATABASE_URL") or f"sqlite:///{instance_path / 'lotse.db'}"
+
+
+def _land() -> str:
+    return os.environ.get("LOTSE_LAND", DEFAULT_LAND)
+
+
+def _keyring(instance_path: Path, create: bool) -> str:
+    """``LOTSE_KEYS``, else the keys kept in the instance folder, created on first use if ``create``."""
+    keyring = os.environ.get("LOTSE_KEYS")
+    if keyring:
+        return keyring
+    key_file = instance_path / "keys"
+    if not create and not key_file.exists():
+        raise RuntimeError(f"No encryption keys: set LOTSE_KEYS or create {key_file} (lotse db upgrade).")
+    return _local_secret(key_file, lambda: new_key_entry("k1"))
+
+
+def _local_secret(path: Path, make: Callable[[], str]) -> str:
+    """A secret kept in the instance folder (readable by the owner only), created on first use."""
+    if not path.exists():
+        value = make()
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(value)
+    return path.read_text().strip()
