@@ -33,7 +33,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import create_engine, func, insert, select, text
 from sqlalchemy.engine import make_url
 
-from engine.bpmn.facade import clock_at
+from engine.bpmn.clock import clock_at
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.cases.lifecycle import open_case
 from engine.deadlines.timer_sweep import sweep_timers

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import Instance
+from engine.bpmn.instance import Instance
 from engine.calendar.business_calendar import GERMAN_LANDS
 from engine.cases.lifecycle import StepAddition, TaskFacts
 from engine.directory.offers import INCIDENT_TYPES, NEEDS, Labels, matching_offers
