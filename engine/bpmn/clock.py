@@ -1,4 +1,4 @@
-"""The engine clock: the instant a step works at. SpiffWorkflow's timers read datetime.now(); we make them read ours."""
+"""The engine clock: the instant a step works at, and SpiffWorkflow's timers reading it (install_clock)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,12 @@ class _ClockedDatetime(datetime):
         return moment.astimezone(tz) if tz is not None else moment.astimezone().replace(tzinfo=None)
 
 
-spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
+def install_clock() -> None:
+    """Make SpiffWorkflow's timers read the engine clock instead of ``datetime.now()``; idempotent.
+
+    Called when a runtime is built (and by a benchmark that runs SpiffWorkflow on its own), never at import.
+    """
+    spiff_timer.datetime = _ClockedDatetime  # type: ignore[misc]
 
 
 @contextlib.contextmanager

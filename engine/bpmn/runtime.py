@@ -12,15 +12,20 @@ from SpiffWorkflow.bpmn.serializer.workflow import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from engine.bpmn.clock import install_clock
 from engine.bpmn.instance import Instance
 from engine.bpmn.parsing import ProcessSpec
 from engine.bpmn.serializer import dump_state, full_state, load_state
 
 
 class Runtime:
-    """Creates, loads and stores instances; one per application, safe to share between threads."""
+    """Creates, loads and stores instances; one per application, safe to share between threads.
+
+    Building one makes SpiffWorkflow's timers read the engine clock (``install_clock``).
+    """
 
     def __init__(self, environment: Any) -> None:
+        install_clock()
         self.script_engine = PythonScriptEngine(environment=environment)
         self._local = threading.local()
 
