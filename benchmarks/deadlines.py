@@ -30,7 +30,8 @@ from uuid import UUID
 
 from sqlalchemy import bindparam, func, select
 
-from engine.bpmn.facade import FormSpec, Instance
+from engine.bpmn.instance import Instance
+from engine.bpmn.tasks import FormSpec
 from engine.calendar.business_calendar import BERLIN, BusinessCalendar
 from engine.calendar.deadline_functions import expression_helpers
 from engine.cases.lifecycle import claim_task, complete_task, open_case

@@ -9,7 +9,7 @@ from flask import Flask, current_app, g
 from flask_babel import format_date, gettext, lazy_gettext
 from sqlalchemy import select
 
-from engine.bpmn.facade import FieldSpec
+from engine.bpmn.tasks import FieldSpec
 from engine.calendar.business_calendar import BERLIN
 from engine.deadlines.due_times import describe_due
 from engine.store.tables import Staff

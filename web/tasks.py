@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from engine.bpmn.facade import FormSpec
+from engine.bpmn.tasks import FormSpec
 from engine.cases.lifecycle import claim_task, submit_task
 from engine.cases.notes import add_note
 from engine.cases.task_sheet import form_of_task, read_task_sheet

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
-from engine.bpmn.facade import FieldSpec, FormSpec
+from engine.bpmn.tasks import FieldSpec, FormSpec
 
 SUPPORTED_TYPES = frozenset({"string", "long", "boolean", "date", "enum"})
 RESERVED_NAMES = frozenset({"typename", "task_data", "data_objects"})

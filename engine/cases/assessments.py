@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import CompletedStep, FieldSpec, Instance
+from engine.bpmn.instance import Instance
+from engine.bpmn.tasks import CompletedStep, FieldSpec
 from engine.kernel.context import EngineContext
 from engine.store.tables import RiskAssessmentRow
 

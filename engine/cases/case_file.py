@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import CompletedStep, FormSpec
+from engine.bpmn.tasks import CompletedStep, FormSpec
 from engine.cases.assessments import Answer, Assessment, answers_of, case_assessments
 from engine.cases.need_to_know import require_case_access
 from engine.cases.notes import Note, case_notes

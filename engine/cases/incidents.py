@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.bpmn.facade import clock_at
+from engine.bpmn.clock import clock_at
 from engine.cases.need_to_know import require_case_access
 from engine.kernel import audit
 from engine.kernel.actor import Actor

@@ -11,7 +11,9 @@ from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn import forms
-from engine.bpmn.facade import FormSpec, Instance, clock_at
+from engine.bpmn.clock import clock_at
+from engine.bpmn.instance import Instance
+from engine.bpmn.tasks import FormSpec
 from engine.cases.task_outcomes import after_completion
 from engine.kernel import audit
 from engine.kernel.actor import Actor

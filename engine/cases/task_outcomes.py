@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import Instance
+from engine.bpmn.instance import Instance
 from engine.cases.assessments import record_assessment
 from engine.kernel.context import EngineContext
 from engine.strafantrag.periods import note_reminder_outcome

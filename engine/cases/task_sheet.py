@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from engine.bpmn.facade import FormSpec, TaskNotReady
+from engine.bpmn.errors import TaskNotReady
+from engine.bpmn.tasks import FormSpec
 from engine.cases.assessments import Answer, answers_of
 from engine.cases.case_file import labelled_facts
 from engine.cases.lifecycle import check_open

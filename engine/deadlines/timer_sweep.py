@@ -8,7 +8,8 @@ from datetime import datetime
 from sqlalchemy import bindparam, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import ExecutionError, clock_at
+from engine.bpmn.clock import clock_at
+from engine.bpmn.errors import ExecutionError
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import ConcurrentUpdate

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.bpmn.facade import Instance, ProcessSpec, Runtime, current_time
+from engine.bpmn.clock import current_time
+from engine.bpmn.instance import Instance
+from engine.bpmn.parsing import ProcessSpec
+from engine.bpmn.runtime import Runtime
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.calendar.deadline_functions import expression_helpers
 from engine.calendar.settings_follower import CHECK_SECONDS, CalendarFollower

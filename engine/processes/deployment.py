@@ -11,9 +11,10 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import ProcessSpec, model_code, parse_process
+from engine.bpmn.analysis import model_code
 from engine.bpmn.files import ModelError, ModelProblem
 from engine.bpmn.forms import SUPPORTED_TYPES, is_reserved
+from engine.bpmn.parsing import ProcessSpec, parse_process
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.processes.rules import lint

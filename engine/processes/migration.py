@@ -16,17 +16,17 @@ from datetime import datetime
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import (
-    ExecutionError,
-    HumanTask,
-    Instance,
+from engine.bpmn.clock import clock_at
+from engine.bpmn.errors import ExecutionError
+from engine.bpmn.instance import Instance
+from engine.bpmn.migration import (
     MigrationObstacle,
     VersionDiff,
-    clock_at,
     migrate_instance,
     migration_obstacles,
     version_diff,
 )
+from engine.bpmn.tasks import HumanTask
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import ConcurrentUpdate, DomainError

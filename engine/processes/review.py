@@ -15,8 +15,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import BPMN_NS, ModelDiff, diff_processes, parse_process
+from engine.bpmn.diff import ModelDiff, diff_processes
 from engine.bpmn.files import ModelError, ModelProblem, parse_model_xml
+from engine.bpmn.parsing import BPMN_NS, parse_process
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError, NotFound, NotPermitted

@@ -15,9 +15,8 @@ import ast
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from engine.bpmn.facade import (
+from engine.bpmn.analysis import (
     GatewayFact,
-    ProcessSpec,
     WrittenVariable,
     gateway_facts,
     timer_facts,
@@ -26,6 +25,7 @@ from engine.bpmn.facade import (
 )
 from engine.bpmn.files import ModelProblem
 from engine.bpmn.forms import is_reserved
+from engine.bpmn.parsing import ProcessSpec
 from engine.sandbox.restricted import Sandbox, SandboxViolation
 from engine.sandbox.trial import TIME_LIMIT_SECONDS, Trial, try_expressions
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import Instance
+from engine.bpmn.instance import Instance
 from engine.kernel import audit, outbox
 from engine.kernel.actor import Actor
 from engine.referrals.consent import SHAREABLE, Choice

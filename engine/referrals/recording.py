@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import Instance
+from engine.bpmn.instance import Instance
 from engine.cases.lifecycle import TaskFacts
 from engine.directory.vocabulary import Labels
 from engine.kernel import audit

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import Instance
+from engine.bpmn.instance import Instance
 from engine.cases.lifecycle import StepAddition, TaskFacts
 from engine.kernel.actor import Actor
 from engine.referrals.consent import Choice

@@ -18,7 +18,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from engine.bpmn.facade import clock_at
+from engine.bpmn.clock import clock_at
 from engine.sandbox.restricted import Sandbox
 
 TIME_LIMIT_SECONDS = 2.0  # for all expressions of a model together, and again for each on its own

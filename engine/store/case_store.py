@@ -13,7 +13,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import SERIALIZER_VERSION, Effect, HumanTask, Instance
+from engine.bpmn.instance import Instance
+from engine.bpmn.serializer import SERIALIZER_VERSION
+from engine.bpmn.tasks import Effect, HumanTask
 from engine.kernel import audit, outbox
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import ConcurrentUpdate

@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.bpmn.facade import Instance, clock_at
+from engine.bpmn.clock import clock_at
+from engine.bpmn.instance import Instance
 from engine.calendar.business_calendar import BERLIN, BusinessCalendar
 from engine.cases.need_to_know import require_case_access
 from engine.kernel import audit

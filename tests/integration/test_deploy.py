@@ -6,8 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from benchmarks.models import sequential_model
-from engine.bpmn.facade import ExecutionError, Runtime, parse_process
+from engine.bpmn.errors import ExecutionError
 from engine.bpmn.files import MAX_MODEL_BYTES, ModelError
+from engine.bpmn.parsing import parse_process
+from engine.bpmn.runtime import Runtime
 from engine.cases.lifecycle import open_case
 from engine.processes.deployment import deploy_process
 from engine.sandbox.restricted import Sandbox

@@ -172,7 +172,7 @@ def test_models_that_follow_the_rules_deploy(ctx, name):
 
 
 def test_a_user_task_without_form_is_a_warning_not_a_refusal(ctx):
-    from engine.bpmn.facade import parse_process
+    from engine.bpmn.parsing import parse_process
     from engine.processes.deployment import check_process
 
     model = _task_model(form="")
@@ -183,7 +183,7 @@ def test_a_user_task_without_form_is_a_warning_not_a_refusal(ctx):
 
 
 def test_a_timer_reading_a_variable_nothing_sets_is_a_warning_not_a_refusal(ctx):
-    from engine.bpmn.facade import parse_process
+    from engine.bpmn.parsing import parse_process
     from engine.processes.deployment import check_process
 
     model = _timer_model("timeDate", "frist_unbekannt")
@@ -194,7 +194,7 @@ def test_a_timer_reading_a_variable_nothing_sets_is_a_warning_not_a_refusal(ctx)
 
 
 def test_a_timer_reading_a_variable_the_model_sets_is_not_flagged(ctx):
-    from engine.bpmn.facade import parse_process
+    from engine.bpmn.parsing import parse_process
     from engine.processes.deployment import check_process
 
     model = _model_with(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from engine.bpmn.facade import FieldSpec, FormSpec
 from engine.bpmn.forms import is_reserved, validate
+from engine.bpmn.tasks import FieldSpec, FormSpec
 
 FORM = FormSpec(
     (

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from benchmarks.models import sequential_model
-from engine.bpmn.facade import Runtime, diff_processes, parse_process
+from engine.bpmn.diff import diff_processes
+from engine.bpmn.parsing import parse_process
+from engine.bpmn.runtime import Runtime
 from engine.sandbox.restricted import Sandbox
 from tests.conftest import shipped_models
 
