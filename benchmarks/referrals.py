@@ -37,7 +37,7 @@ from engine.kernel.clock import ManualClock
 from engine.kernel.context import EngineContext, build_context
 from engine.referrals.closed_loop import CANDIDATES, CaseFacts, candidates, propose, rank
 from engine.store import schema
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 from engine.store.vault import Vault
 
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)

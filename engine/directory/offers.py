@@ -20,7 +20,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError, NotFound, NotPermitted
-from engine.store.tables import SupportOffer, SupportOfferChange
+from engine.store.referral_tables import SupportOffer, SupportOfferChange
 
 Labels = tuple[str, str]  # German, English
 

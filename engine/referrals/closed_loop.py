@@ -26,7 +26,7 @@ from engine.kernel import audit, outbox
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError
 from engine.store.case_store import CaseRecord
-from engine.store.tables import Referral, SupportOffer
+from engine.store.referral_tables import Referral, SupportOffer
 
 VERMITTLUNG = "vermittlung"
 NACHFASSEN = "nachfassen"

@@ -33,7 +33,7 @@ from engine.directory.offers import (
     search_offers,
 )
 from engine.kernel.errors import NotPermitted
-from engine.store.tables import SupportOffer, SupportOfferChange
+from engine.store.referral_tables import SupportOffer, SupportOfferChange
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 
 

@@ -26,7 +26,8 @@ from engine.referrals.closed_loop import (
     referral_step,
 )
 from engine.store.case_store import case_record
-from engine.store.tables import AuditEvent, OutboxMessage, Referral
+from engine.store.referral_tables import Referral
+from engine.store.tables import AuditEvent, OutboxMessage
 from tests import steps
 from tests.conftest import COUNSELLOR
 from tests.steps import complete, open_tasks, stored_variables, task_id_for

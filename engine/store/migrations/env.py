@@ -5,10 +5,10 @@ import os
 from alembic import context
 from sqlalchemy import create_engine
 
-from engine.store.tables import Base
+from engine.store.schema import METADATA
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = METADATA
 
 
 def run_migrations_offline() -> None:
