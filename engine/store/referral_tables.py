@@ -1,4 +1,4 @@
-"""The tables of the referral directory (support offers and their change history) and of closed-loop referrals."""
+"""The referral tables: the directory's support offers, their change history, and closed-loop referrals."""
 
 from __future__ import annotations
 

@@ -120,7 +120,8 @@ class Task(Base):
     completed_at: Mapped[datetime | None] = mapped_column(Instant)
     completed_by: Mapped[str | None] = mapped_column(String(100))
     # the case's facts the inbox shows and filters by, copied so that it reads this table alone; kept in
-    # line with the case in the same transaction while the task is open (engine.store.case_store, migration 0010)
+    # line with the case in the same transaction while the task is open (engine.store.task_projection,
+    # migration 0010)
     case_reference: Mapped[str | None] = mapped_column(String(32))
     case_risk_level: Mapped[str | None] = mapped_column(String(16))
     case_land: Mapped[str | None] = mapped_column(String(4))
