@@ -38,7 +38,7 @@ from engine.kernel.clock import ManualClock
 from engine.kernel.context import EngineContext, build_context
 from engine.referrals.proposals import CANDIDATES, CaseFacts, candidates, propose, rank
 from engine.store import schema
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 from engine.store.vault import Vault
 
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)

@@ -6,14 +6,8 @@ from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 
-from engine.processes.migration import (
-    DryRun,
-    MigrationNotPossible,
-    VersionChoice,
-    dry_run,
-    migrate_cases,
-    migration_versions,
-)
+from engine.processes.migration import MigrationNotPossible, dry_run, migrate_cases, migration_versions
+from engine.processes.migration_report import DryRun, VersionChoice
 from web.auth import requires_role
 from web.i18n import language
 

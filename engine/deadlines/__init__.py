@@ -1,1 +1,1 @@
-"""Deadlines once set: the timer sweep, the daily digest, the team lead's board, how due times read."""
+"""Deadlines once set: timer sweep, escalations and reminders, daily digest, team lead's board, due times."""

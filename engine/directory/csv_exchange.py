@@ -21,7 +21,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError, NotPermitted
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "workflows" / "verzeichnis" / "angebote.csv"
 MAX_BYTES = 2_000_000

@@ -15,7 +15,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError, NotPermitted
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 
 
 class OfferChangedMeanwhile(DomainError):

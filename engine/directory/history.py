@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.directory.offers import FIELDS, Offer, OfferData, offer_of, offer_row, offer_text
 from engine.kernel.context import EngineContext
-from engine.store.tables import SupportOfferChange
+from engine.store.referral_tables import SupportOfferChange
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from engine.calendar.laender import GERMAN_LANDS
 from engine.directory.vocabulary import CATEGORIES, CONFIDENCE, INCIDENT_TYPES, NEEDS, Labels
 from engine.kernel.errors import DomainError, NotFound
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 
 NATIONWIDE = "bundesweit"
 TEXT_LIMITS = {

@@ -8,7 +8,7 @@ from engine.calendar.laender import GERMAN_LANDS
 from engine.directory.offers import Offer, offer_of
 from engine.directory.vocabulary import CATEGORIES
 from engine.kernel.context import EngineContext
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 
 
 def search_offers(

@@ -13,7 +13,7 @@ from engine.directory.offers import Offer, OfferData, data_of, offer_of, offer_r
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 
 REVERIFY_MONTHS = 12
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from engine.directory.vocabulary import Labels
 from engine.referrals.proposals import Reason
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 
 CHOICES = ("proposed", "given", "handover")  # what the counsellor picks at Vermittlung
 SHAREABLE: dict[str, Labels] = {

@@ -12,7 +12,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.referrals.recording import ReferralEntry, ReferralInvalid, case_referrals
 from engine.store.case_store import CaseRecord
-from engine.store.tables import Referral
+from engine.store.referral_tables import Referral
 
 FOLLOW_UP = ("reached", "helped", "not_helped")  # what the Nachfassen step settles
 

@@ -12,7 +12,7 @@ from engine.bpmn.instance import Instance
 from engine.kernel import audit, outbox
 from engine.kernel.actor import Actor
 from engine.referrals.consent import SHAREABLE, Choice
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 
 
 def queue_handover(

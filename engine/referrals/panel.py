@@ -15,7 +15,7 @@ from engine.referrals.proposals import CaseFacts, Proposal, derived_needs, facts
 from engine.referrals.recording import ReferralEntry, case_referrals
 from engine.referrals.steps import NACHFASSEN, VERMITTLUNG
 from engine.store.case_store import CaseRecord
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 
 
 @dataclass(frozen=True)

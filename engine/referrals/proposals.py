@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from engine.calendar.laender import GERMAN_LANDS
 from engine.directory.vocabulary import INCIDENT_TYPES, NEEDS, Labels
 from engine.store.case_store import CaseRecord
-from engine.store.tables import SupportOffer
+from engine.store.referral_tables import SupportOffer
 
 ONLINE_CHANNELS = frozenset({"social_media", "email", "messenger", "presse"})
 SEXUALISED = frozenset({"sexualisiert", "nachstellung"})

@@ -20,7 +20,7 @@ from engine.referrals.consent import Choice, check_choice
 from engine.referrals.handover import field_labels, queue_handover
 from engine.referrals.proposals import Reason, facts_of, propose
 from engine.store.case_store import CaseRecord
-from engine.store.tables import Referral, SupportOffer
+from engine.store.referral_tables import Referral, SupportOffer
 
 STATUSES: dict[str, Labels] = {
     "proposed": ("vorgeschlagen", "proposed"),

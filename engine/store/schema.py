@@ -6,9 +6,15 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
+
+from engine.store import referral_tables, tables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Every module that declares tables: importing them all here makes METADATA complete (Alembic's
+# autogenerate and the tests read it; tables.py does not import the others).
+TABLE_MODULES = (tables, referral_tables)
+METADATA: MetaData = tables.Base.metadata
 
 
 def alembic_config(engine: Engine) -> Config:

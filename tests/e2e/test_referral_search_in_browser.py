@@ -17,7 +17,7 @@ except ImportError:  # the browser fixture says how to install it; here only col
 
 from sqlalchemy import select
 
-from engine.store.tables import Referral, SupportOffer
+from engine.store.referral_tables import Referral, SupportOffer
 from tests.conftest import COUNSELLOR
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_counsellor_flow import assert_no_outside_traffic_or_script_errors, log_in, shoot

@@ -26,7 +26,7 @@ from engine.directory.offers import OfferInvalid, parse_offer
 from engine.directory.search import search_offers
 from engine.directory.verification import mark_verified, needs_reverification
 from engine.kernel.errors import NotPermitted
-from engine.store.tables import SupportOffer, SupportOfferChange
+from engine.store.referral_tables import SupportOffer, SupportOfferChange
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 
 

@@ -20,7 +20,8 @@ from engine.referrals.proposals import CaseFacts, candidates, propose, rank
 from engine.referrals.recording import ReferralInvalid, case_referrals
 from engine.referrals.steps import referral_step
 from engine.store.case_store import case_record
-from engine.store.tables import AuditEvent, OutboxMessage, Referral
+from engine.store.referral_tables import Referral
+from engine.store.tables import AuditEvent, OutboxMessage
 from tests import steps
 from tests.conftest import COUNSELLOR
 from tests.steps import complete, open_tasks, stored_variables, task_id_for

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from engine.directory.csv_exchange import csv_text, export_csv, load_seed
 from engine.directory.search import search_offers
-from engine.store.tables import SupportOffer, SupportOfferChange
+from engine.store.referral_tables import SupportOffer, SupportOfferChange
 from tests.web.conftest import csrf_token
 
 VALID = {

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from engine.cases.lifecycle import open_case
 from engine.deadlines.timer_sweep import sweep_timers
 from engine.directory.search import search_offers
-from engine.store.tables import OutboxMessage, Referral
+from engine.store.referral_tables import Referral
+from engine.store.tables import OutboxMessage
 from tests.conftest import COUNSELLOR
 from tests.steps import case_at_vermittlung, complete, open_tasks, stored_variables, task_id_for
 from tests.web.conftest import csrf_token

@@ -4,10 +4,10 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from engine.kernel.settings import migration_database_url
-from engine.store.tables import Base
+from engine.store.schema import METADATA
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = METADATA
 
 
 def run_migrations_offline() -> None:
