@@ -32,7 +32,7 @@ from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError
 from engine.staff.accounts import StaffMember, authenticate
 from engine.store.tables import Staff
-from web.app import done_reading, reading, reads_again
+from web.request_scope import done_reading, reading, reads_again
 
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()

@@ -22,7 +22,7 @@ from engine.store.tables import Case, ProcessVersion
 from engine.strafantrag.periods import OFFENCES, StrafantragInvalid, offender_identified, record_offence
 from web.auth import requires_role
 from web.i18n import language
-from web.inbox import shared_counts
+from web.task_counts import shared_counts
 
 blueprint = Blueprint("cases", __name__)
 CHANNELS = ("telefon", "email", "video", "portal", "vermittelt")

@@ -17,14 +17,16 @@ from werkzeug.wrappers import Response
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.cases.lifecycle import claim_task, reassign_task, release_task
 from engine.deadlines.due_times import describe_due
-from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
+from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError
 from engine.store.tables import Staff
-from web.app import csrf_token, fixed_urls, reading
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
 from web.i18n import language
+from web.page_frame import csrf_token, fixed_urls
+from web.request_scope import reading
+from web.task_counts import shared_counts
 
 blueprint = Blueprint("inbox", __name__)
 FILTER_KEYS = ("tab", "risk", "step", "land", "due", "sort", "page")
@@ -190,16 +192,6 @@ def _options_html(choices: tuple[tuple[str, str], ...], chosen: str | None) -> M
             for value, label in choices
         )
     )
-
-
-def shared_counts() -> SharedCounts:
-    """The tab counts this process shares between the members of a team (see ``SharedCounts``)."""
-    extensions = current_app.extensions
-    if "lotse_inbox_counts" not in extensions:
-        extensions["lotse_inbox_counts"] = SharedCounts(
-            current_app.config.get("LOTSE_INBOX_COUNT_SECONDS", 5.0)
-        )
-    return extensions["lotse_inbox_counts"]
 
 
 def _steps(connection: Connection, version_id: int | None) -> tuple[tuple[str, str], ...]:

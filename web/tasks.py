@@ -34,7 +34,7 @@ from engine.referrals.closed_loop import (
     referral_step,
 )
 from web.i18n import language
-from web.inbox import shared_counts
+from web.task_counts import shared_counts
 
 blueprint = Blueprint("tasks", __name__)
 STALE = (TaskAlreadyCompleted, TaskCancelled, TaskClaimedByOther)
