@@ -8,17 +8,14 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from engine.calendar.business_calendar import BERLIN
-from engine.cases.case_file import read_case_file
+from engine.cases.case_file import case_bpmn, read_case_file
 from engine.cases.incidents import report_incident
 from engine.cases.lifecycle import claim_task, next_task_for, open_case
-from engine.cases.need_to_know import require_case_access
 from engine.cases.notes import add_note
 from engine.cases.retention import set_legal_hold
 from engine.kernel.errors import CasePurged, DomainError, NotFound, NotPermitted
-from engine.store.tables import Case, ProcessVersion
 from engine.strafantrag.periods import OFFENCES, StrafantragInvalid, offender_identified, record_offence
 from web.auth import requires_role
 from web.i18n import language
@@ -122,19 +119,12 @@ def legal_hold(case_id: int) -> Response:
 @login_required
 def case_diagram(case_id: int) -> Response:
     """The BPMN of the process version this case runs on, for the diagram on the case page."""
-    context = _context()
-    with context.unit_of_work(writes=False) as session:
-        try:
-            require_case_access(session, current_user.actor, case_id)
-        except NotFound:
-            abort(404)
-        except NotPermitted:
-            abort(403)
-        xml = session.scalar(
-            select(ProcessVersion.bpmn_xml)
-            .join(Case, Case.process_version_id == ProcessVersion.id)
-            .where(Case.id == case_id)
-        )
+    try:
+        xml = case_bpmn(_context(), current_user.actor, case_id)
+    except NotFound:
+        abort(404)
+    except NotPermitted:
+        abort(403)
     response = Response(xml, mimetype="application/xml")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
