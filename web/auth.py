@@ -28,8 +28,7 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from engine.kernel.actor import Actor
-from engine.kernel.errors import DomainError
-from engine.staff.accounts import StaffMember, authenticate, signed_in_member
+from engine.staff.accounts import LoginRefused, StaffMember, authenticate, signed_in_member
 from web.request_scope import done_reading, reading, reads_again
 
 blueprint = Blueprint("auth", __name__)
@@ -99,7 +98,7 @@ def login() -> str | Response:
     if form.validate_on_submit():
         try:
             member = authenticate(current_app.extensions["lotse"], form.username.data, form.password.data)
-        except DomainError as refused:
+        except LoginRefused as refused:
             flash(refused.message("de"), "error")
             return render_template("auth/login.html", form=form), 401
         session.clear()
