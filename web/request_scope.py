@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 from flask import current_app, g, request
-from sqlalchemy import Connection
+
+from engine.kernel.reading import open_reading
 
 
-def reading() -> Connection:
-    """The request's one connection for plain reads (the signed-in person, the inbox), checked out once.
-
-    On PostgreSQL it runs in autocommit: each statement sees what is committed when it starts, as it
-    would in a READ COMMITTED transaction, without BEGIN and ROLLBACK travelling to the server. Callers
-    end what they read with ``rollback()``, so on SQLite, too, a later read sees what the request wrote.
-    """
+def reading():
+    """The request's one (SQLAlchemy) connection for plain reads (the signed-in person, the inbox), checked out once
+    (see ``open_reading``). Callers end what they read with ``rollback()``, so that a later read in the
+    same request sees what the request wrote."""
     connection = g.get("lotse_reading")
     if connection is None:
-        context = current_app.extensions["lotse"]
-        context.calendar_follower.follow(context.db)
-        connection = context.db.connect()
-        if context.is_postgres:
-            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
-        g.lotse_reading = connection
+        connection = g.lotse_reading = open_reading(current_app.extensions["lotse"])
     return connection
 
 
