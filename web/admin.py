@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from babel.dates import get_day_names
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date, get_locale, gettext, lazy_gettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -17,7 +17,7 @@ from engine.calendar.closed_days import closed_days
 from engine.calendar.laender import land_names
 from engine.calendar.settings import CalendarSettings, change_calendar_settings, current_calendar_settings
 from engine.calendar.settings_form import dates_text, month_day_text, parse_calendar_form
-from engine.kernel.errors import CalendarSettingsInvalid, NotPermitted
+from engine.kernel.errors import CalendarSettingsInvalid
 from engine.kernel.outbox import MAX_ATTEMPTS, dead_letters
 from web.auth import requires_role
 from web.i18n import language
@@ -54,8 +54,6 @@ def calendar_settings() -> str | tuple[str, int] | Response:
         errors = {name: messages[0 if language() == "de" else 1] for name, messages in invalid.errors.items()}
         flash(gettext("Bitte prüfen Sie die markierten Felder. Es wurde nichts gespeichert."), "error")
         return _page(stored, typed, errors), 422
-    except NotPermitted:
-        abort(403)
     if saved.changed:
         flash(
             gettext("Kalendereinstellungen gespeichert. Neue Fristen werden ab jetzt damit berechnet."),

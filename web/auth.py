@@ -23,16 +23,13 @@ from flask import (
 from flask_babel import gettext, lazy_gettext
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import bindparam, select
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from engine.kernel.actor import Actor
-from engine.kernel.errors import DomainError
-from engine.staff.accounts import StaffMember, authenticate
-from engine.store.tables import Staff
-from web.app import done_reading, reading, reads_again
+from engine.staff.accounts import LoginRefused, StaffMember, authenticate, signed_in_member
+from web.request_scope import done_reading, reading, reads_again
 
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -63,11 +60,6 @@ class LoginForm(FlaskForm):
     password = PasswordField(lazy_gettext("Passwort"), validators=[DataRequired(), Length(max=200)])
 
 
-SIGNED_IN = select(Staff.id, Staff.username, Staff.display_name, Staff.roles, Staff.language).where(
-    Staff.id == bindparam("staff_id"), Staff.active.is_(True)
-)
-
-
 @login_manager.user_loader
 def _load(user_id: str) -> SignedIn | None:
     """The signed-in staff member, read on the request's reading connection (one statement, no ORM)."""
@@ -75,15 +67,12 @@ def _load(user_id: str) -> SignedIn | None:
         return None
     connection = reading()
     try:
-        found = connection.execute(SIGNED_IN, {"staff_id": int(user_id)}).first()
+        member = signed_in_member(connection, int(user_id))
     finally:
         connection.rollback()
         if not reads_again():
             done_reading()
-    if found is None:
-        return None
-    staff_id, username, display_name, roles, language = found
-    return SignedIn(StaffMember(staff_id, username, display_name, frozenset(roles.split()), language))
+    return SignedIn(member) if member is not None else None
 
 
 def requires_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -109,7 +98,7 @@ def login() -> str | Response:
     if form.validate_on_submit():
         try:
             member = authenticate(current_app.extensions["lotse"], form.username.data, form.password.data)
-        except DomainError as refused:
+        except LoginRefused as refused:
             flash(refused.message("de"), "error")
             return render_template("auth/login.html", form=form), 401
         session.clear()

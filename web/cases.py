@@ -5,24 +5,21 @@ from __future__ import annotations
 import contextlib
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from engine.calendar.business_calendar import BERLIN
-from engine.cases.case_file import read_case_file
+from engine.cases.case_file import case_bpmn, read_case_file
 from engine.cases.incidents import report_incident
 from engine.cases.lifecycle import claim_task, next_task_for, open_case
-from engine.cases.need_to_know import require_case_access
-from engine.cases.notes import add_note
+from engine.cases.notes import NoteInvalid, add_note
 from engine.cases.retention import set_legal_hold
-from engine.kernel.errors import CasePurged, DomainError, NotFound, NotPermitted
-from engine.store.tables import Case, ProcessVersion
+from engine.kernel.errors import ConcurrentUpdate, DomainError, IncidentNotAccepted, ProcessNotDeployed
 from engine.strafantrag.periods import OFFENCES, StrafantragInvalid, offender_identified, record_offence
 from web.auth import requires_role
 from web.i18n import language
-from web.inbox import shared_counts
+from web.task_counts import shared_counts
 
 blueprint = Blueprint("cases", __name__)
 CHANNELS = ("telefon", "email", "video", "portal", "vermittelt")
@@ -44,7 +41,7 @@ def new_case() -> str | Response | tuple[str, int]:
     context, actor = _context(), current_user.actor
     try:
         opened = open_case(context, actor, {"kontaktkanal": channel})
-    except DomainError as refused:
+    except ProcessNotDeployed as refused:
         flash(refused.message(language()), "error")
         return render_template("cases/new.html", channels=CHANNELS, chosen=channel), 503
     shared_counts().clear()
@@ -65,16 +62,7 @@ def case_page(case_id: int) -> str | tuple[str, int]:
 
 def _case_page(case_id: int, offence_form: dict[str, str] | None = None) -> str | tuple[str, int]:
     context = _context()
-    try:
-        case = read_case_file(context, current_user.actor, case_id)
-    except CasePurged as purged:
-        return render_template(
-            "errors/error.html", title=gettext("Inhalt gelöscht"), message=purged.message(language())
-        ), 410
-    except NotFound:
-        abort(404)
-    except NotPermitted:
-        abort(403)
+    case = read_case_file(context, current_user.actor, case_id)
     today = context.clock.now().astimezone(BERLIN).date()
     return render_template(
         "cases/case.html", case=case, today=today, offences=OFFENCES, offence_form=offence_form or {}
@@ -86,11 +74,7 @@ def _case_page(case_id: int, offence_form: dict[str, str] | None = None) -> str 
 def add_case_note(case_id: int) -> Response:
     try:
         add_note(_context(), current_user.actor, case_id, request.form.get("text", ""))
-    except NotFound:
-        abort(404)
-    except NotPermitted:
-        abort(403)
-    except DomainError as refused:
+    except NoteInvalid as refused:
         flash(refused.message(language()), "error")
     else:
         flash(gettext("Notiz gespeichert."), "success")
@@ -105,12 +89,7 @@ def legal_hold(case_id: int) -> Response:
     if wanted not in ("ja", "nein"):
         flash(gettext("Ungültige Angabe – es wurde nichts geändert."), "error")
         return redirect(url_for("cases.case_page", case_id=case_id) + "#aufbewahrung")
-    try:
-        set_legal_hold(_context(), current_user.actor, case_id, wanted == "ja")
-    except NotFound:
-        abort(404)
-    except NotPermitted:
-        abort(403)
+    set_legal_hold(_context(), current_user.actor, case_id, wanted == "ja")
     if wanted == "ja":
         flash(gettext("Rechtliche Sperre gesetzt: Der Fall wird nicht gelöscht."), "success")
     else:
@@ -122,19 +101,7 @@ def legal_hold(case_id: int) -> Response:
 @login_required
 def case_diagram(case_id: int) -> Response:
     """The BPMN of the process version this case runs on, for the diagram on the case page."""
-    context = _context()
-    with context.unit_of_work(writes=False) as session:
-        try:
-            require_case_access(session, current_user.actor, case_id)
-        except NotFound:
-            abort(404)
-        except NotPermitted:
-            abort(403)
-        xml = session.scalar(
-            select(ProcessVersion.bpmn_xml)
-            .join(Case, Case.process_version_id == ProcessVersion.id)
-            .where(Case.id == case_id)
-        )
+    xml = case_bpmn(_context(), current_user.actor, case_id)
     response = Response(xml, mimetype="application/xml")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response
@@ -147,11 +114,7 @@ def new_incident(case_id: int) -> Response:
     context, actor = _context(), current_user.actor
     try:
         reported = report_incident(context, actor, case_id)
-    except NotFound:
-        abort(404)
-    except NotPermitted:
-        abort(403)
-    except DomainError as refused:
+    except (IncidentNotAccepted, ConcurrentUpdate) as refused:
         flash(refused.message(language()), "error")
         return redirect(url_for("cases.case_page", case_id=case_id))
     shared_counts().clear()
@@ -178,11 +141,7 @@ def add_offence(case_id: int) -> Response | tuple[str, int]:
             _date(form.get("kenntnis_tat"), required=False),
             offender,
         )
-    except NotFound:
-        abort(404)
-    except NotPermitted:
-        abort(403)
-    except DomainError as refused:
+    except (StrafantragInvalid, ConcurrentUpdate) as refused:
         flash(refused.message(language()), "error")
         return _case_page(case_id, offence_form=dict(form)), 422
     shared_counts().clear()
@@ -197,11 +156,7 @@ def add_offender(case_id: int, offence_id: int) -> Response | tuple[str, int]:
     try:
         known = _date(request.form.get("kenntnis_taeter"), required=True)
         offender_identified(_context(), current_user.actor, case_id, offence_id, known)
-    except NotFound:
-        abort(404)
-    except NotPermitted:
-        abort(403)
-    except DomainError as refused:
+    except (StrafantragInvalid, ConcurrentUpdate) as refused:
         flash(refused.message(language()), "error")
         return _case_page(case_id), 422
     shared_counts().clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from engine.deadlines.board import HORIZON_WORKING_DAYS, STRAFANTRAG_HORIZON_DAYS, deadline_board
+from engine.deadlines.board import HORIZON_WORKING_DAYS, STRAFANTRAG_HORIZON_DAYS, read_deadline_board
 from web.auth import requires_role
 
 blueprint = Blueprint("deadlines", __name__)
@@ -14,8 +14,7 @@ blueprint = Blueprint("deadlines", __name__)
 @requires_role("teamleitung")
 def board() -> str:
     context = current_app.extensions["lotse"]
-    with context.unit_of_work(writes=False) as session:
-        found = deadline_board(session, context.clock.now(), context.calendar)
+    found = read_deadline_board(context, context.clock.now())
     return render_template(
         "deadlines/board.html",
         board=found,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -17,7 +17,6 @@ from engine.directory.offers import BOOL_FIELDS, FIELDS, LIST_FIELDS, OfferInval
 from engine.directory.search import search_offers
 from engine.directory.verification import mark_verified, needs_reverification, reverification_due
 from engine.directory.vocabulary import CATEGORIES, CONFIDENCE, INCIDENT_TYPES, NEEDS
-from engine.kernel.errors import NotFound
 from web.auth import requires_role
 from web.i18n import language
 
@@ -65,10 +64,7 @@ def index() -> str:
 @blueprint.get("/verzeichnis/<int:offer_id>")
 @requires_role(*READERS)
 def offer(offer_id: int) -> str:
-    try:
-        found, history = read_offer(_context(), offer_id)
-    except NotFound:
-        abort(404)
+    found, history = read_offer(_context(), offer_id)
     return render_template("directory/offer.html", offer=found, history=history, **_vocabularies())
 
 
@@ -113,10 +109,7 @@ def new() -> str | tuple[str, int] | Response:
 @requires_role("teamleitung")
 def edit(offer_id: int) -> str | tuple[str, int] | Response:
     context = _context()
-    try:
-        found, _ = read_offer(context, offer_id)
-    except NotFound:
-        abort(404)
+    found, _ = read_offer(context, offer_id)
     if request.method == "GET":
         return _edit_page(offer_text(found.data), {}, offer_id, found.version)
     typed = _typed() | {"key": found.key}
@@ -147,10 +140,7 @@ def _refused(typed: dict[str, str], invalid: OfferInvalid, offer_id: int | None,
 @blueprint.post("/verzeichnis/<int:offer_id>/zurueckziehen")
 @requires_role("teamleitung")
 def retire(offer_id: int) -> Response:
-    try:
-        retire_offer(_context(), current_user.actor, offer_id)
-    except NotFound:
-        abort(404)
+    retire_offer(_context(), current_user.actor, offer_id)
     flash(
         gettext("Der Eintrag wird nicht mehr vorgeschlagen; er bleibt mit seiner Geschichte erhalten."),
         "success",
@@ -161,10 +151,7 @@ def retire(offer_id: int) -> Response:
 @blueprint.post("/verzeichnis/<int:offer_id>/geprueft")
 @requires_role("teamleitung")
 def verified(offer_id: int) -> Response:
-    try:
-        mark_verified(_context(), current_user.actor, offer_id)
-    except NotFound:
-        abort(404)
+    mark_verified(_context(), current_user.actor, offer_id)
     flash(gettext("Als heute geprüft vermerkt."), "success")
     if request.form.get("next") == "pruefen":
         return redirect(url_for("directory.reverify"))

@@ -1,4 +1,4 @@
-"""Error pages in the person's language: no stack traces, no dead ends."""
+"""Error pages in the person's language, for HTTP and domain errors: no stack traces, no dead ends."""
 
 from __future__ import annotations
 
@@ -10,33 +10,45 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.kernel.errors import OutsideNeedToKnow
+from engine.kernel.errors import CasePurged, NotFound, NotPermitted, OutsideNeedToKnow
+from web.i18n import language
 
 
 def _page(status: int, title: str, message: str) -> tuple[str, int]:
     return render_template("errors/error.html", title=title, message=message), status
 
 
+def _not_found(_error: Exception | None = None) -> tuple[str, int]:
+    return _page(404, gettext("Nicht gefunden"), gettext("Diese Seite oder dieser Fall existiert nicht."))
+
+
+def _not_permitted(_error: Exception | None = None) -> tuple[str, int]:
+    return _page(403, gettext("Kein Zugriff"), gettext("Diese Seite ist für Ihre Rolle nicht freigegeben."))
+
+
+def _outside_need_to_know(_error: OutsideNeedToKnow) -> tuple[str, int]:
+    """A case the person may not see: say why, rather than blaming the role."""
+    return _page(
+        403,
+        gettext("Kein Zugriff auf diesen Fall"),
+        gettext(
+            "Sie sehen nur Fälle, in denen Sie zuständig sind oder deren Aufgaben Ihrer Gruppe "
+            "offenstehen (Need-to-know). Braucht es Sie in diesem Fall, kann die Teamleitung Ihnen "
+            "die Aufgabe zuweisen."
+        ),
+    )
+
+
+def _purged(error: CasePurged) -> tuple[str, int]:
+    return _page(410, gettext("Inhalt gelöscht"), error.message(language()))
+
+
 def _http(error: HTTPException) -> tuple[str, int]:
     code = error.code or 500
-    # Views turn a refused domain action into ``abort(403)`` inside ``except NotPermitted``: the
-    # refusal they handled is the 403's context, and tells need-to-know apart from a missing role.
-    if code == 403 and isinstance(error.__context__, OutsideNeedToKnow):
-        return _page(
-            403,
-            gettext("Kein Zugriff auf diesen Fall"),
-            gettext(
-                "Sie sehen nur Fälle, in denen Sie zuständig sind oder deren Aufgaben Ihrer Gruppe "
-                "offenstehen (Need-to-know). Braucht es Sie in diesem Fall, kann die Teamleitung Ihnen "
-                "die Aufgabe zuweisen."
-            ),
-        )
     if code == 403:
-        return _page(
-            403, gettext("Kein Zugriff"), gettext("Diese Seite ist für Ihre Rolle nicht freigegeben.")
-        )
+        return _not_permitted()
     if code == 404:
-        return _page(404, gettext("Nicht gefunden"), gettext("Diese Seite oder dieser Fall existiert nicht."))
+        return _not_found()
     if code == 405:
         return _page(405, gettext("Nicht möglich"), gettext("Diese Aktion ist hier nicht möglich."))
     return _page(code, gettext("Fehler"), gettext("Die Anfrage konnte nicht verarbeitet werden."))
@@ -90,5 +102,11 @@ def _typed() -> list[tuple[str, str]]:
 
 
 def init_app(app: Flask) -> None:
+    """Views let domain errors they do not render themselves reach these handlers (the most specific
+    class wins: OutsideNeedToKnow before NotPermitted)."""
     app.register_error_handler(CSRFError, _csrf)
     app.register_error_handler(HTTPException, _http)
+    app.register_error_handler(NotFound, _not_found)
+    app.register_error_handler(NotPermitted, _not_permitted)
+    app.register_error_handler(OutsideNeedToKnow, _outside_need_to_know)
+    app.register_error_handler(CasePurged, _purged)

@@ -7,12 +7,11 @@ from typing import Any
 
 from flask import Flask, current_app, g
 from flask_babel import format_date, gettext, lazy_gettext
-from sqlalchemy import select
 
 from engine.bpmn.tasks import FieldSpec
 from engine.calendar.business_calendar import BERLIN
 from engine.deadlines.due_times import describe_due
-from engine.store.tables import Staff
+from engine.staff.accounts import staff_names
 from engine.strafantrag.periods import offence_label
 from web.i18n import language
 
@@ -65,13 +64,7 @@ def who(username: str | None) -> str:
         return "–"
     names = g.get("staff_names")
     if names is None:
-        context = current_app.extensions["lotse"]
-        with context.unit_of_work(writes=False) as session:
-            names = {
-                row.username: row.display_name
-                for row in session.execute(select(Staff.username, Staff.display_name))
-            }
-        g.staff_names = names
+        names = g.staff_names = staff_names(current_app.extensions["lotse"])
     return names.get(username, username)
 
 

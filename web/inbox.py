@@ -10,22 +10,23 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
-from sqlalchemy import Connection, select
-from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.calendar.laender import LAENDER
 from engine.cases.lifecycle import claim_task, reassign_task, release_task
 from engine.deadlines.due_times import describe_due
-from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, SharedCounts, inbox_page, tabs_for
+from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
+from engine.inbox.steps import process_steps
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError
-from engine.store.tables import Staff
-from web.app import csrf_token, fixed_urls, reading
+from engine.staff.accounts import active_colleagues
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
 from web.i18n import language
+from web.page_frame import csrf_token, fixed_urls
+from web.request_scope import reading
+from web.task_counts import shared_counts
 
 blueprint = Blueprint("inbox", __name__)
 FILTER_KEYS = ("tab", "risk", "step", "land", "due", "sort", "page")
@@ -136,7 +137,7 @@ def _render(wanted: InboxFilter) -> str:
     try:
         page = inbox_page(connection, actor, wanted, now, context.calendar, shared_counts(), PROCESS_KEY)
         steps = _steps(connection, page.process_version_id)
-        colleagues = _colleagues(connection) if actor.is_team_lead else []
+        colleagues = active_colleagues(connection) if actor.is_team_lead else []
     finally:
         connection.rollback()
     lang = language()
@@ -192,40 +193,15 @@ def _options_html(choices: tuple[tuple[str, str], ...], chosen: str | None) -> M
     )
 
 
-def shared_counts() -> SharedCounts:
-    """The tab counts this process shares between the members of a team (see ``SharedCounts``)."""
-    extensions = current_app.extensions
-    if "lotse_inbox_counts" not in extensions:
-        extensions["lotse_inbox_counts"] = SharedCounts(
-            current_app.config.get("LOTSE_INBOX_COUNT_SECONDS", 5.0)
-        )
-    return extensions["lotse_inbox_counts"]
-
-
-def _steps(connection: Connection, version_id: int | None) -> tuple[tuple[str, str], ...]:
+def _steps(connection, version_id: int | None) -> tuple[tuple[str, str], ...]:
     """The user tasks of a process version for the step filter, worked out once per app and version."""
     if version_id is None:
         return ()
     known = current_app.extensions.setdefault("lotse_inbox_steps", {})
     found = known.get(version_id)
     if found is None:
-        with Session(bind=connection) as session:
-            found = known[version_id] = tuple(
-                current_app.extensions["lotse"].process(session, version_id).user_tasks()
-            )
+        found = known[version_id] = process_steps(current_app.extensions["lotse"], connection, version_id)
     return found
-
-
-COLLEAGUES = (
-    select(Staff.username, Staff.display_name, Staff.roles)
-    .where(Staff.active.is_(True))
-    .order_by(Staff.display_name)
-)
-
-
-def _colleagues(connection: Connection) -> list[tuple[str, str, frozenset[str]]]:
-    found = connection.execute(COLLEAGUES).all()
-    return [(username, name, frozenset(roles.split())) for username, name, roles in found]
 
 
 class Escaped(dict[str | None, str]):

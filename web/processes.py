@@ -6,20 +6,23 @@ from __future__ import annotations
 import base64
 from pathlib import PurePath
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from engine.bpmn.files import MAX_MODEL_BYTES, ModelError, ModelProblem
-from engine.kernel.errors import DomainError, NotFound, NotPermitted
+from engine.kernel.errors import NotFound
 from engine.processes.review import (
     PROCESS_OWNER,
+    DeployedMeanwhile,
+    DraftChanged,
     Review,
     deploy_model,
     draft_files,
     process_overview,
+    process_summary,
     review_model,
-    version_files,
+    version_file,
 )
 from web.auth import requires_role
 from web.i18n import language
@@ -64,16 +67,7 @@ def overview() -> str:
 @requires_role(PROCESS_OWNER)
 def download(key: str, version: int, file_name: str) -> Response:
     """A file of a deployed version, to open in the Camunda Modeler or the editor here."""
-    try:
-        files = version_files(_context(), current_user.actor, key, version)
-    except NotFound:
-        abort(404)
-    if file_name == f"{key}.bpmn":
-        data = files.bpmn
-    elif file_name in files.dmn:
-        data = files.dmn[file_name]
-    else:
-        abort(404)
+    data = version_file(_context(), current_user.actor, key, version, file_name)
     response = Response(data, mimetype="application/xml")
     if request.args.get("inline") != "1":
         response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
@@ -84,7 +78,7 @@ def download(key: str, version: int, file_name: str) -> Response:
 @blueprint.get("/prozesse/<key>/bearbeiten")
 @requires_role(PROCESS_OWNER)
 def edit_bpmn(key: str) -> str:
-    summary = _summary(key)
+    summary = process_summary(_context(), current_user.actor, key)
     latest = summary.latest
     return render_template(
         "processes/editor.html",
@@ -100,10 +94,8 @@ def edit_bpmn(key: str) -> str:
 @blueprint.get("/prozesse/<key>/dmn/<file_name>/bearbeiten")
 @requires_role(PROCESS_OWNER)
 def edit_dmn(key: str, file_name: str) -> str:
-    summary = _summary(key)
+    summary = process_summary(_context(), current_user.actor, key, dmn_name=file_name)
     latest = summary.latest
-    if file_name not in latest.dmn_names:
-        abort(404)
     return render_template(
         "processes/editor.html",
         process=summary,
@@ -113,13 +105,6 @@ def edit_dmn(key: str, file_name: str) -> str:
             "processes.download", key=key, version=latest.version, file_name=file_name, inline="1"
         ),
     )
-
-
-def _summary(key: str):
-    found = next((p for p in process_overview(_context(), current_user.actor) if p.key == key), None)
-    if found is None:
-        abort(404)
-    return found
 
 
 def _submitted() -> tuple[bytes | None, dict[str, bytes]]:
@@ -176,10 +161,7 @@ def _nothing_sent() -> ModelError:
 def review(key: str) -> tuple[str, int]:
     """Check a draft from the editor and compare it with the deployed version; stores nothing."""
     _allow_model_sized_requests()
-    try:
-        found, refused = _review(key)
-    except NotFound:
-        abort(404)
+    found, refused = _review(key)
     return _review_fragment(key, found, refused)
 
 
@@ -256,16 +238,12 @@ def deploy(key: str) -> str | tuple[str, int] | Response:
             raise _nothing_sent()
         _key, files = draft_files(context, key, bpmn, dmn)
         deployed = deploy_model(context, actor, files, reviewed_base, request.form.get("sha256") or None)
-    except NotFound:
-        abort(404)
-    except NotPermitted:
-        abort(403)
     except ModelError as refused:
         if fragment:
             return _review_fragment(key, None, refused)
         flash(gettext("Nicht bereitgestellt: Das Modell hat Fehler. Es wurde nichts gespeichert."), "error")
         return redirect(url_for("processes.overview"))
-    except DomainError as refused:
+    except (DraftChanged, DeployedMeanwhile) as refused:
         if fragment:
             return render_template("processes/_deployed.html", refused=refused.message(language())), 409
         flash(refused.message(language()), "error")

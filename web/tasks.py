@@ -13,14 +13,13 @@ from werkzeug.wrappers import Response
 
 from engine.bpmn.tasks import FormSpec
 from engine.cases.lifecycle import claim_task, submit_task
-from engine.cases.notes import add_note
+from engine.cases.notes import NoteInvalid, add_note
 from engine.cases.task_sheet import form_of_task, read_task_sheet
 from engine.directory.vocabulary import CATEGORIES, NEEDS
 from engine.kernel.errors import (
     DomainError,
     FormInvalid,
     NotFound,
-    NotPermitted,
     TaskAlreadyCompleted,
     TaskCancelled,
     TaskClaimedByOther,
@@ -30,7 +29,7 @@ from engine.referrals.follow_up import FOLLOW_UP
 from engine.referrals.recording import STATUSES, ReferralInvalid
 from engine.referrals.steps import referral_step
 from web.i18n import language
-from web.inbox import shared_counts
+from web.task_counts import shared_counts
 
 blueprint = Blueprint("tasks", __name__)
 STALE = (TaskAlreadyCompleted, TaskCancelled, TaskClaimedByOther)
@@ -119,10 +118,6 @@ def _render(sheet, values: dict[str, Any], errors: dict[str, str], ref_errors: d
 def _sheet_or_refusal(task_id: str, refinement: dict[str, Any]):
     try:
         return read_task_sheet(_context(), current_user.actor, task_id, **refinement), None
-    except NotPermitted:
-        abort(403)
-    except NotFound:
-        abort(404)
     except STALE as gone:
         return None, gone
 
@@ -151,10 +146,6 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
     choices, outcomes = _referral_input()
     try:
         done = submit_task(context, actor, task_id, read, alongside=referral_step(choices, outcomes, actor))
-    except NotFound:
-        abort(404)
-    except NotPermitted:
-        abort(403)
     except FormInvalid as invalid:
         return _invalid(task_id, invalid, typed)
     except ReferralInvalid as refused:
@@ -184,12 +175,7 @@ def referral_proposals(task_id: str) -> str | tuple[str, int, dict[str, str]]:
 
 def _lost(task_id: str, lost: DomainError) -> tuple[str, int] | Response:
     """The task went away before the submit: read its form (only now) to show what was typed."""
-    try:
-        found = form_of_task(_context(), current_user.actor, task_id)
-    except NotPermitted:
-        abort(403)
-    if found is None or found.form is None:
-        abort(404)
+    found = form_of_task(_context(), current_user.actor, task_id)
     return _gone(task_id, lost, _submitted(found.form), found.form, found.case_id)
 
 
@@ -246,9 +232,7 @@ def keep_as_note(task_id: str) -> Response:
     header = gettext("Nicht übernommene Eingaben zur Aufgabe %(task)s:", task=task_id[:8])
     try:
         add_note(_context(), current_user.actor, int(case_id), "\n".join([header, *lines]))
-    except NotPermitted:
-        abort(403)
-    except DomainError as refused:
+    except (NoteInvalid, NotFound) as refused:  # the case is gone or the note empty: say so in the inbox
         flash(refused.message(language()), "error")
         return redirect(url_for("inbox.inbox"))
     flash(gettext("Ihre Eingaben wurden als Notiz am Fall gespeichert."), "success")

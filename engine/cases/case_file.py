@@ -88,6 +88,17 @@ def read_case_file(ctx: EngineContext, actor: Actor, case_id: int, now: datetime
         return _assemble(ctx, session, case_id)
 
 
+def case_bpmn(ctx: EngineContext, actor: Actor, case_id: int) -> str:
+    """The BPMN of the process version the case runs on, for the diagram on the case page."""
+    with ctx.unit_of_work(writes=False) as session:
+        require_case_access(session, actor, case_id)
+        return session.scalar(
+            select(ProcessVersion.bpmn_xml)
+            .join(Case, Case.process_version_id == ProcessVersion.id)
+            .where(Case.id == case_id)
+        )
+
+
 def labelled_facts(record: CaseRecord, forms: list[FormSpec]) -> dict[str, str | None]:
     """The projected facts (land, office, channel) with the labels the model's forms give their codes."""
     facts: dict[str, str | None] = {}

@@ -109,17 +109,23 @@ def _default(kind: str, default: str | None) -> Any:
 class TaskForm:
     case_id: int
     title: str
-    form: FormSpec | None
+    form: FormSpec
 
 
-def form_of_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskForm | None:
-    """The form a task asks or asked for, in any state; read-only, for submitting and for labelling input."""
+def form_of_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskForm:
+    """The form a task asks or asked for, in any state; read-only, for submitting and for labelling input.
+
+    Raises NotFound for an unknown task or one without a form, and NotPermitted outside the need to know.
+    """
     with ctx.unit_of_work(writes=False) as session:
         row = session.get(Task, task_id)
         if row is None:
-            return None
+            raise NotFound("Aufgabe/Task", task_id)
         require_case_access(session, actor, row.case_id)
         record = case_record(session, row.case_id)
         instance = load_instance(ctx, session, record)
         remember(ctx, record, instance)
-        return TaskForm(row.case_id, row.title, instance.form_of_any(task_id))
+        form = instance.form_of_any(task_id)
+        if form is None:
+            raise NotFound("Aufgabe/Task", task_id)
+        return TaskForm(row.case_id, row.title, form)

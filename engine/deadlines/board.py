@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from engine.calendar.business_calendar import BusinessCalendar
+from engine.kernel.context import EngineContext
 from engine.store.tables import Case, StrafantragRow, Task
 
 HORIZON_WORKING_DAYS = 3
@@ -60,6 +61,12 @@ class DeadlineBoard:
     deadlines: list[Deadline]
     escalated_cases: int
     strafantraege: list[StrafantragDeadline]
+
+
+def read_deadline_board(ctx: EngineContext, now: datetime) -> DeadlineBoard:
+    """The board as the team leads' page shows it, read in one unit of work."""
+    with ctx.unit_of_work(writes=False) as session:
+        return deadline_board(session, now, ctx.calendar)
 
 
 def deadline_board(session: Session, now: datetime, calendar: BusinessCalendar) -> DeadlineBoard:

@@ -158,6 +158,19 @@ def process_overview(ctx: EngineContext, actor: Actor) -> list[ProcessSummary]:
     return list(summaries.values())
 
 
+def process_summary(
+    ctx: EngineContext, actor: Actor, key: str, dmn_name: str | None = None
+) -> ProcessSummary:
+    """One process with its versions; NotFound when there is none (or, if ``dmn_name`` is given, when
+    its latest version has no decision table of that name)."""
+    found = next((summary for summary in process_overview(ctx, actor) if summary.key == key), None)
+    if found is None:
+        raise NotFound("Prozess/Process", key)
+    if dmn_name is not None and dmn_name not in found.latest.dmn_names:
+        raise NotFound("Entscheidungstabelle/Decision table", dmn_name)
+    return found
+
+
 def _version_row(session: Session, key: str, version: int | None) -> ProcessVersion:
     if version is None:
         row = latest_version(session, key)
@@ -176,6 +189,16 @@ def version_files(ctx: EngineContext, actor: Actor, key: str, version: int | Non
     with ctx.unit_of_work(writes=False) as session:
         row = _version_row(session, key, version)
         return ModelFiles(row.bpmn_xml.encode("utf-8"), _dmn_files(row))
+
+
+def version_file(ctx: EngineContext, actor: Actor, key: str, version: int, file_name: str) -> bytes:
+    """One file of a deployed version: the BPMN as ``<key>.bpmn`` or a decision table by its name."""
+    files = version_files(ctx, actor, key, version)
+    if file_name == f"{key}.bpmn":
+        return files.bpmn
+    if file_name in files.dmn:
+        return files.dmn[file_name]
+    raise NotFound("Datei/File", file_name)
 
 
 def process_key_of(bpmn: bytes) -> str:

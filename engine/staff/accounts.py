@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import Connection, bindparam, func, select
 
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
@@ -96,6 +96,42 @@ def _member(staff: Staff) -> StaffMember:
     return StaffMember(
         staff.id, staff.username, staff.display_name, frozenset(staff.roles.split()), staff.language
     )
+
+
+SIGNED_IN = select(Staff.id, Staff.username, Staff.display_name, Staff.roles, Staff.language).where(
+    Staff.id == bindparam("staff_id"), Staff.active.is_(True)
+)
+
+
+def signed_in_member(connection: Connection, staff_id: int) -> StaffMember | None:
+    """The active staff member with this id, read in one statement on the caller's connection (no ORM)."""
+    found = connection.execute(SIGNED_IN, {"staff_id": staff_id}).first()
+    if found is None:
+        return None
+    staff_id, username, display_name, roles, language = found
+    return StaffMember(staff_id, username, display_name, frozenset(roles.split()), language)
+
+
+def staff_names(ctx: EngineContext) -> dict[str, str]:
+    """Every staff member's display name by username."""
+    with ctx.unit_of_work(writes=False) as session:
+        return {
+            row.username: row.display_name
+            for row in session.execute(select(Staff.username, Staff.display_name))
+        }
+
+
+COLLEAGUES = (
+    select(Staff.username, Staff.display_name, Staff.roles)
+    .where(Staff.active.is_(True))
+    .order_by(Staff.display_name)
+)
+
+
+def active_colleagues(connection: Connection) -> list[tuple[str, str, frozenset[str]]]:
+    """The active staff, by display name: (username, display name, roles)."""
+    found = connection.execute(COLLEAGUES).all()
+    return [(username, name, frozenset(roles.split())) for username, name, roles in found]
 
 
 def _login_key(username: str) -> str:

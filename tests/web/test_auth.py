@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from engine.store.tables import AuditEvent
 from tests.web.conftest import PASSWORD, csrf_token
-from web import app as web_app
 from web import auth as web_auth
+from web import page_frame
 
 PUBLIC = {"auth.login", "static"}
 
@@ -109,7 +109,7 @@ def test_the_signed_csrf_token_is_reused_for_a_while_and_accepted(app, client, a
     app.config["WTF_CSRF_ENABLED"] = True
     auth.login()
     signed = []
-    monkeypatch.setattr(web_app, "generate_csrf", lambda: signed.append(1) or generate_csrf())
+    monkeypatch.setattr(page_frame, "generate_csrf", lambda: signed.append(1) or generate_csrf())
     first = csrf_token(client.get("/status").get_data(as_text=True))
     assert csrf_token(client.get("/").get_data(as_text=True)) == first and len(signed) == 1
     response = client.post("/sprache", data={"csrf_token": first, "language": "en", "next": "/status"})
