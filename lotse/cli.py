@@ -45,7 +45,7 @@ def db() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Migrate the database to REVISION (default: the newest); at the newest, add missing seed directory entries."""
-    schema.upgrade(_context().db, revision)
+    schema.upgrade(_context().db, revision, vault=_context().vault)
     click.echo(f"Database at {revision}.")
     if revision == "head":
         from engine.directory.csv_exchange import load_seed
@@ -58,7 +58,7 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 def db_downgrade(revision: str) -> None:
     """Migrate the database back to REVISION (use 'base' for an empty database)."""
-    schema.downgrade(_context().db, revision)
+    schema.downgrade(_context().db, revision, vault=_context().vault)
     click.echo(f"Database at {revision}.")
 
 

@@ -13,8 +13,9 @@ from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
 from engine.directory.csv_exchange import load_seed
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
+from engine.kernel.message_content import MessageContent, open_content
 from engine.store.case_store import RECORD_COLUMNS, binding, record_from_row
-from engine.store.tables import Case, Task
+from engine.store.tables import Case, OutboxMessage, Task
 
 
 def open_tasks(ctx: EngineContext, case_id: int) -> dict[str, Task]:
@@ -100,3 +101,9 @@ def case_at_vermittlung(ctx: EngineContext, actor: Actor, level: str = "MITTEL",
     complete(ctx, actor, case_id, "risikostufe_bestaetigen", {"risikostufe": level})
     assert "vermittlung" in open_tasks(ctx, case_id)
     return case_id
+
+
+def message_content(ctx: EngineContext, message: OutboxMessage) -> MessageContent:
+    """What a queued outbox message says: its sealed subject and body, opened as the deliverer does."""
+    assert message.sealed is not None, "the message has no content (delivered or purged)"
+    return open_content(ctx.vault, message.id, message.recipient, message.sealed)

@@ -96,7 +96,7 @@ def _purge_one(
             return False
         notes = session.scalar(select(func.count()).select_from(CaseNote).where(CaseNote.case_id == case_id))
         session.execute(delete(CaseNote).where(CaseNote.case_id == case_id))
-        session.execute(update(OutboxMessage).where(OutboxMessage.case_id == case_id).values(body=""))
+        session.execute(update(OutboxMessage).where(OutboxMessage.case_id == case_id).values(sealed=None))
         # assessments keep proposal, rule and result (statistics); their answers and reasons go
         session.execute(
             update(RiskAssessmentRow).where(RiskAssessmentRow.case_id == case_id).values(sealed=b"")

@@ -19,6 +19,7 @@ from engine.calendar.business_calendar import BusinessCalendar
 from engine.calendar.deadline_functions import expression_helpers
 from engine.calendar.settings_follower import CHECK_SECONDS, CalendarFollower
 from engine.kernel.clock import Clock, SystemClock
+from engine.kernel.message_content import SESSION_VAULT
 from engine.sandbox.restricted import Sandbox
 from engine.store.database import make_engine, make_session_factory
 from engine.store.tables import ProcessVersion
@@ -81,9 +82,10 @@ class EngineContext:
         """One transaction: rolled back unless the use case commits it. Pass ``writes=False`` to only read.
 
         Starting one also keeps the calendar on the stored settings (asks at most every few seconds).
+        The session carries the vault, so what it writes to the outbox is sealed (``engine.kernel.outbox``).
         """
         self.calendar_follower.follow(self.db)
-        session = self.session_factory()
+        session = self.session_factory(info={SESSION_VAULT: self.vault})
         if writes and self.db.dialect.name == "sqlite":
             session.connection(execution_options={"lotse_writes": True})
         try:

@@ -5,6 +5,16 @@ read), so two deliverers never send the same message; the claim is a lease that 
 deliverer dies, and the message is then tried again (if it died after the mail server took the message
 but before recording it, the receiver sees the same ``Message-ID`` twice). After ``max_attempts``
 failures a message is dead: it stays in the table for the administrators' dead-letter list.
+
+Subject and body are sealed with the vault when queued (``engine.kernel.message_content``), opened only
+here, just before the mail is handed over, and removed once it was: a sent message keeps its delivery
+record (kind, recipient, Message-ID, times, attempts, last error) and nothing of what it said. A message
+that waits for a retry or is dead keeps its sealed content.
+
+Recipients stay in clear: the deliverer needs them before it opens anything, the administrators' list
+names them, and they are staff (``staff:NAME``, ``group:ROLE``) or a support service's published address
+from the directory, never the person's own; which service a case was referred to is recorded in clear
+with the referral anyway.
 """
 
 from __future__ import annotations
@@ -18,7 +28,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.kernel.context import EngineContext
+from engine.kernel.message_content import MessageContent, open_content, seal_content, session_vault
 from engine.store.tables import OutboxMessage, Staff
+from engine.store.vault import VaultError
 
 MAX_ATTEMPTS = 5
 FIRST_RETRY = timedelta(minutes=1)
@@ -38,23 +50,28 @@ def enqueue(
     body: str,
     case_id: int | None = None,
 ) -> bool:
-    """Add a message unless one with the same dedupe key exists; True if added."""
+    """Add a message unless one with the same dedupe key exists; True if added.
+
+    Its subject and body are sealed with the vault of the session's unit of work, bound to the new row.
+    """
     if session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)) is not None:
         return False
-    session.add(
-        OutboxMessage(
-            dedupe_key=dedupe_key,
-            kind=kind,
-            recipient=recipient,
-            subject=subject,
-            body=body,
-            case_id=case_id,
-            status="pending",
-            attempts=0,
-            next_attempt_at=at,
-            created_at=at,
-        )
+    message = OutboxMessage(
+        dedupe_key=dedupe_key,
+        kind=kind,
+        recipient=recipient,
+        sealed=None,
+        case_id=case_id,
+        status="pending",
+        attempts=0,
+        next_attempt_at=at,
+        created_at=at,
     )
+    session.add(message)
+    session.flush()  # the row id is part of the binding
+    content = MessageContent(subject, body)
+    message.sealed = seal_content(session_vault(session), message.id, recipient, content)
+    session.flush()
     return True
 
 
@@ -101,8 +118,7 @@ class _Claim:
     attempt: int
     dedupe_key: str
     recipient: str
-    subject: str
-    body: str
+    sealed: bytes | None
 
 
 def retry_delay(attempt: int) -> timedelta:
@@ -145,13 +161,14 @@ def deliver_outbox(
             )
             report.dead.append(claim.id)
             continue
-        mail = Mail(
-            f"<{claim.dedupe_key.replace(':', '.')}@{mail_domain}>",
-            recipients,
-            claim.subject,
-            absolute_links(claim.body, base_url),
-        )
         try:
+            content = _opened(ctx, claim)
+            mail = Mail(
+                f"<{claim.dedupe_key.replace(':', '.')}@{mail_domain}>",
+                recipients,
+                content.subject,
+                absolute_links(content.body, base_url),
+            )
             sender.send(mail)
         except DeliveryFailed as failure:
             final = failure.permanent or claim.attempt >= max_attempts
@@ -171,6 +188,16 @@ def absolute_links(body: str, base_url: str) -> str:
     return _PAGE_PATH.sub(f"{base_url.rstrip('/')}/faelle/", body) if base_url else body
 
 
+def _opened(ctx: EngineContext, claim: _Claim) -> MessageContent:
+    """The clear content, for this attempt only; a content that cannot be opened is a failed attempt."""
+    if claim.sealed is None:
+        raise DeliveryFailed("Inhalt gelöscht / content removed (retention purge)", permanent=True)
+    try:
+        return open_content(ctx.vault, claim.id, claim.recipient, claim.sealed)
+    except VaultError as error:  # a key missing from the keyring: retried, dead after the last attempt
+        raise DeliveryFailed(f"Entschlüsselung fehlgeschlagen / cannot decrypt: {error}") from error
+
+
 def _claim(ctx: EngineContext, message_id: int, attempts: int, now: datetime) -> _Claim | None:
     """Take the message for one attempt, unless someone else did since it was read."""
     with ctx.unit_of_work() as session:
@@ -187,20 +214,23 @@ def _claim(ctx: EngineContext, message_id: int, attempts: int, now: datetime) ->
         if taken != 1:
             return None
         row = session.execute(
-            select(
-                OutboxMessage.dedupe_key, OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body
-            ).where(OutboxMessage.id == message_id)
+            select(OutboxMessage.dedupe_key, OutboxMessage.recipient, OutboxMessage.sealed).where(
+                OutboxMessage.id == message_id
+            )
         ).one()
         session.commit()
-    return _Claim(message_id, attempts + 1, row.dedupe_key, row.recipient, row.subject, row.body)
+    return _Claim(message_id, attempts + 1, row.dedupe_key, row.recipient, row.sealed)
 
 
 def _settle(ctx: EngineContext, claim: _Claim, now: datetime, status: str, error: str | None) -> None:
-    """Record the attempt's outcome, if the claim is still ours (the lease did not run out)."""
+    """Record the attempt's outcome, if the claim is still ours (the lease did not run out).
+
+    A sent message loses its content; one that waits for a retry or is dead keeps it sealed.
+    """
     values: dict[str, object] = {"status": status, "last_error": error[:500] if error else None}
     values["next_attempt_at"] = now + retry_delay(claim.attempt) if status == "pending" else now
     if status == "sent":
-        values["sent_at"] = now
+        values.update(sent_at=now, sealed=None)
     with ctx.unit_of_work() as session:
         session.execute(
             update(OutboxMessage)

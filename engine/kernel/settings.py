@@ -130,6 +130,11 @@ def migration_database_url() -> str:
     return os.environ["LOTSE_DATABASE_URL"]
 
 
+def migration_keyring() -> str:
+    """The encryption keys for Alembic run on its own: ``LOTSE_KEYS`` or the instance folder's (none created)."""
+    return _keyring(instance_path_from_environment(), create=False)
+
+
 def _database_url(instance_path: Path) -> str:
     return os.environ.get("LOTSE_DATABASE_URL") or f"sqlite:///{instance_path / 'lotse.db'}"
 

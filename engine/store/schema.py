@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, MetaData
 
 from engine.store import referral_tables, tables
+from engine.store.vault import Vault
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Every module that declares tables: importing them all here makes METADATA complete (Alembic's
@@ -24,17 +25,19 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "head", vault: Vault | None = None) -> None:
+    """Migrate up; ``vault`` is for migrations that seal or open stored content (without it they read
+    the keys from the environment, as Alembic run on its own does, and only if there is content)."""
     with engine.begin() as connection:
         config = alembic_config(engine)
-        config.attributes["connection"] = connection
+        config.attributes.update(connection=connection, vault=vault)
         command.upgrade(config, revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
+def downgrade(engine: Engine, revision: str, vault: Vault | None = None) -> None:
     with engine.begin() as connection:
         config = alembic_config(engine)
-        config.attributes["connection"] = connection
+        config.attributes.update(connection=connection, vault=vault)
         command.downgrade(config, revision)
 
 

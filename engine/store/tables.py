@@ -199,16 +199,19 @@ class Task(Base):
 
 
 class OutboxMessage(Base):
-    """E-mails and webhooks written in the use case's transaction, delivered after commit by a job."""
+    """E-mails and webhooks written in the use case's transaction, delivered after commit by a job.
+
+    Subject and body are one ciphertext (``engine.kernel.message_content``), emptied once delivered;
+    the rest is the delivery record: what kind, to whom, when, how often, why not.
+    """
 
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)  # also the mail's Message-ID
     kind: Mapped[str] = mapped_column(String(40))
-    recipient: Mapped[str] = mapped_column(String(200))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    recipient: Mapped[str] = mapped_column(String(200))  # staff:NAME, group:ROLE or a service's address
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # None once delivered (or purged)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, sent, dead
     attempts: Mapped[int] = mapped_column(Integer, default=0)

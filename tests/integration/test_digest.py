@@ -13,7 +13,7 @@ from engine.staff.accounts import add_staff
 from engine.store.tables import OutboxMessage
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR
 from tests.integration.small_models import GESPRAECH_MODEL
-from tests.steps import case_row, task_id_for
+from tests.steps import case_row, message_content, task_id_for
 
 FRIDAY_TEN = datetime(2026, 5, 29, 8, 0, tzinfo=UTC)  # 10:00 in Berlin
 MONDAY_EIGHT = datetime(2026, 6, 1, 6, 0, tzinfo=UTC)  # 08:00 in Berlin, before opening
@@ -49,7 +49,8 @@ def test_digest_per_person_with_due_and_overdue_tasks(ctx):
     assert report.working_day and report.queued == ["anna", "ben"] and report.nothing_to_say == ["tara"]
     digests = _digests(ctx)
     assert set(digests) == {"staff:anna", "staff:ben"}
-    anna, ben = digests["staff:anna"].body, digests["staff:ben"].body
+    anna = message_content(ctx, digests["staff:anna"]).body
+    ben = message_content(ctx, digests["staff:ben"]).body
     assert f"Fall {case_row(ctx, overdue.case_id).reference}: /faelle/{overdue.case_id}" in anna
     assert f"/faelle/{today.case_id}" not in anna  # ben has claimed it
     assert "Überfällig / overdue (1)" in ben and "Heute fällig / due today (1)" in ben

@@ -13,7 +13,14 @@ from engine.directory.search import search_offers
 from engine.store.referral_tables import Referral
 from engine.store.tables import OutboxMessage
 from tests.conftest import COUNSELLOR
-from tests.steps import case_at_vermittlung, complete, open_tasks, stored_variables, task_id_for
+from tests.steps import (
+    case_at_vermittlung,
+    complete,
+    message_content,
+    open_tasks,
+    stored_variables,
+    task_id_for,
+)
 from tests.web.conftest import csrf_token
 
 SECRET = "Nur für uns: Adresse Musterweg 1"
@@ -107,7 +114,8 @@ def test_consented_handover_and_follow_up_loop(deployed, client, auth, clock):
     assert response.status_code == 302
     assert _counts(deployed, case_id) == (2, 1)
     with deployed.unit_of_work(writes=False) as session:
-        body = session.scalar(select(OutboxMessage.body).where(OutboxMessage.case_id == case_id))
+        message = session.scalar(select(OutboxMessage).where(OutboxMessage.case_id == case_id))
+    body = message_content(deployed, message).body
     assert "Bundesland: Bayern" in body and SECRET not in body
     assert stored_variables(deployed, case_id)["vermittlungsziele"] == ["hateaid", "meldestelle"]
 
