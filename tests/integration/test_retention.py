@@ -6,18 +6,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine.cases.assessments import assessment_binding
 from engine.cases.lifecycle import open_case
 from engine.cases.notes import add_note
 from engine.cases.retention import months_before, purge_expired_cases, set_legal_hold
+from engine.kernel import outbox
 from engine.kernel.errors import NotPermitted
 from engine.processes.deployment import deploy_process
-from engine.store.tables import AuditEvent, CaseNote, CasePurge, RiskAssessmentRow, Task
+from engine.store.tables import AuditEvent, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow, Task
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 from tests.integration.small_models import GESPRAECH_MODEL
-from tests.steps import case_row, complete, stored_variables
+from tests.steps import case_row, complete, message_content, stored_variables
 
 CLOSED = datetime(2024, 3, 15, 10, 0, tzinfo=UTC)
 PAST_RETENTION = datetime(2026, 3, 15, 10, 0, tzinfo=UTC)  # exactly 24 months later
@@ -144,3 +145,26 @@ def test_purge_keeps_the_assessed_level_and_drops_answers_and_reason(ctx, cases)
         ctx.vault.open(rows[held].sealed, assessment_binding(held))
         == b'{"answers": [], "reason": "Fixierung"}'
     )
+
+
+def test_purge_empties_a_dead_letter_of_the_case_and_keeps_its_record(ctx, cases):
+    expired, held, _recent = cases
+    with ctx.unit_of_work() as session:
+        for case_id in (expired, held):
+            outbox.enqueue(
+                session,
+                CLOSED,
+                dedupe_key=f"left-over:{case_id}",
+                kind="referral_handover",
+                recipient="beratung@example.org",
+                subject="Warme Übergabe",
+                body="Herr Beispiel aus Musterstadt",
+                case_id=case_id,
+            )
+        session.execute(update(OutboxMessage).values(status="dead"))  # given up on, never delivered
+        session.commit()
+    purge_expired_cases(ctx, PAST_RETENTION)
+    with ctx.unit_of_work(writes=False) as session:
+        rows = {row.case_id: row for row in session.scalars(select(OutboxMessage))}
+    assert rows[expired].sealed is None and rows[expired].status == "dead"
+    assert message_content(ctx, rows[held]).body == "Herr Beispiel aus Musterstadt"

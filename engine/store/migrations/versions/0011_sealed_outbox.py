@@ -18,9 +18,12 @@ Revises: 0010
 """
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import context, op
+from sqlalchemy.engine import Row
 
 from engine.kernel.settings import migration_keyring
 from engine.store.vault import Vault, parse_keyring
@@ -42,25 +45,20 @@ OUTBOX = sa.table(
 
 
 def upgrade() -> None:
+    waiting = sa.select(OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.subject, OUTBOX.c.body).where(
+        OUTBOX.c.status != "sent", OUTBOX.c.body != ""
+    )
+    rows = op.get_bind().execute(waiting).all()
+    sealed = _sealed(rows) if rows else []  # before any change: without keys, nothing is changed
     if op.get_bind().dialect.name == "sqlite":
         op.execute("PRAGMA secure_delete = ON")  # the clear text's pages are zeroed when freed
     op.add_column("outbox", sa.Column("sealed", sa.LargeBinary(), nullable=True))
-    waiting = op.get_bind().execute(
-        sa.select(OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.subject, OUTBOX.c.body).where(
-            OUTBOX.c.status != "sent", OUTBOX.c.body != ""
-        )
-    )
-    rows = waiting.all()
-    if rows:
-        vault = _vault()
+    if sealed:
         op.get_bind().execute(
             OUTBOX.update()
             .where(OUTBOX.c.id == sa.bindparam("row_id"))
             .values(sealed=sa.bindparam("content")),
-            [
-                {"row_id": row.id, "content": _seal(vault, row.id, row.recipient, row.subject, row.body)}
-                for row in rows
-            ],
+            sealed,
         )
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("body")
@@ -68,27 +66,18 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    kept = sa.select(OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.sealed).where(OUTBOX.c.sealed.is_not(None))
+    rows = op.get_bind().execute(kept).all()
+    opened = _opened(rows) if rows else []  # before any change: without keys, nothing is changed
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("subject", sa.String(200), nullable=False, server_default=""))
         batch.add_column(sa.Column("body", sa.Text(), nullable=False, server_default=""))
-    rows = (
-        op.get_bind()
-        .execute(
-            sa.select(OUTBOX.c.id, OUTBOX.c.recipient, OUTBOX.c.sealed).where(OUTBOX.c.sealed.is_not(None))
-        )
-        .all()
-    )
-    if rows:
-        vault = _vault()
-        opened = [(row.id, _open(vault, row.id, row.recipient, row.sealed)) for row in rows]
+    if opened:
         op.get_bind().execute(
             OUTBOX.update()
             .where(OUTBOX.c.id == sa.bindparam("row_id"))
             .values(subject=sa.bindparam("clear_subject"), body=sa.bindparam("clear_body")),
-            [
-                {"row_id": row_id, "clear_subject": content["subject"], "clear_body": content["body"]}
-                for row_id, content in opened
-            ],
+            opened,
         )
     with op.batch_alter_table("outbox") as batch:
         batch.alter_column("subject", server_default=None)
@@ -109,10 +98,26 @@ def _binding(message_id: int, recipient: str) -> bytes:
     return f"outbox:{message_id}:{recipient}".encode()
 
 
-def _seal(vault: Vault, message_id: int, recipient: str, subject: str, body: str) -> bytes:
-    plaintext = json.dumps({"subject": subject, "body": body}, ensure_ascii=False).encode()
-    return vault.seal(plaintext, _binding(message_id, recipient))
+def _sealed(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    vault = _vault()
+    return [
+        {
+            "row_id": row.id,
+            "content": vault.seal(
+                json.dumps({"subject": row.subject, "body": row.body}, ensure_ascii=False).encode(),
+                _binding(row.id, row.recipient),
+            ),
+        }
+        for row in rows
+    ]
 
 
-def _open(vault: Vault, message_id: int, recipient: str, sealed: bytes) -> dict[str, str]:
-    return json.loads(vault.open(sealed, _binding(message_id, recipient)))
+def _opened(rows: Sequence[Row[Any]]) -> list[dict[str, Any]]:
+    vault = _vault()
+    contents = [
+        (row.id, json.loads(vault.open(bytes(row.sealed), _binding(row.id, row.recipient)))) for row in rows
+    ]
+    return [
+        {"row_id": row_id, "clear_subject": content["subject"], "clear_body": content["body"]}
+        for row_id, content in contents
+    ]
