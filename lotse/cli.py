@@ -75,29 +75,54 @@ def workflows() -> None:
 @click.option("--by", "actor", default="cli", help="Who deploys (for the audit trail).")
 @with_appcontext
 def workflows_deploy(path: Path | None, actor: str) -> None:
-    """Deploy the .bpmn files in PATH (a file or folder; default: the shipped models) with the .dmn files beside them."""
-    from engine.processes.deployment import deploy_process
+    """Deploy the .bpmn files in PATH (a file or folder; default: the shipped models) with the .dmn files beside them.
 
+    Exit status: 0 when every model is deployed (or unchanged), 2 when a model is refused, 1 on an
+    internal error (its reference is printed and in the log).
+    """
     path = path or WORKFLOWS
     folder = path if path.is_dir() else path.parent
     bpmn_files = sorted(folder.glob("*.bpmn")) if path.is_dir() else [path]
-    dmn_files = {dmn.name: dmn.read_bytes() for dmn in sorted(folder.glob("*.dmn"))}
-    failed = False
-    for bpmn in bpmn_files:
-        try:
-            result = deploy_process(_context(), actor, bpmn.read_bytes(), dmn_files)
-        except ModelError as error:
-            failed = True
-            click.echo(f"{bpmn.name}: refused / abgelehnt", err=True)
-            for problem in error.problems:
-                click.echo(f"  - {problem}", err=True)
-            continue
-        state = "deployed" if result.created else "unchanged (already deployed)"
-        click.echo(f"{bpmn.name}: {result.key} v{result.version} {state}")
-        for warning in result.warnings:
-            click.echo(f"  warning / Hinweis: {warning}")
-    if failed:
+    try:
+        dmn_files = {dmn.name: dmn.read_bytes() for dmn in sorted(folder.glob("*.dmn"))}
+    except OSError as error:
+        raise _unreadable(error) from error
+    outcomes = [_deploy_file(bpmn, dmn_files, actor) for bpmn in bpmn_files]
+    if "internal" in outcomes:
         sys.exit(1)
+    if "refused" in outcomes:
+        sys.exit(2)
+
+
+def _unreadable(error: OSError) -> click.ClickException:
+    failure = click.ClickException(
+        f"{error.filename}: cannot be read / kann nicht gelesen werden ({error.strerror})"
+    )
+    failure.exit_code = 1
+    return failure
+
+
+def _deploy_file(bpmn: Path, dmn_files: dict[str, bytes], actor: str) -> str:
+    """Deploy one BPMN file and print the outcome: deployed, refused or internal (an unexpected error)."""
+    from engine.processes.deployment import deploy_process
+    from engine.processes.internal_errors import InternalError
+
+    try:
+        result = deploy_process(_context(), actor, bpmn.read_bytes(), dmn_files)
+    except OSError as error:
+        raise _unreadable(error) from error
+    except ModelError as error:
+        internal = isinstance(error, InternalError)
+        verdict = "internal error / interner Fehler" if internal else "refused / abgelehnt"
+        click.echo(f"{bpmn.name}: {verdict}", err=True)
+        for problem in error.problems:
+            click.echo(f"  - {problem}", err=True)
+        return "internal" if internal else "refused"
+    state = "deployed" if result.created else "unchanged (already deployed)"
+    click.echo(f"{bpmn.name}: {result.key} v{result.version} {state}")
+    for warning in result.warnings:
+        click.echo(f"  warning / Hinweis: {warning}")
+    return "deployed"
 
 
 # -- staff ------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from engine.bpmn.files import MAX_MODEL_BYTES, ModelError, ModelProblem
 from engine.kernel.errors import NotFound
+from engine.processes.internal_errors import InternalError
 from engine.processes.review import (
     PROCESS_OWNER,
     DeployedMeanwhile,
@@ -152,6 +153,21 @@ def _review(key: str | None) -> tuple[Review | None, ModelError | None]:
     return review_model(_context(), current_user.actor, files), None
 
 
+def _refusal(refused: ModelError) -> str:
+    """Why a deployment was refused, problem by problem (an internal error names its reference)."""
+    problems = " ".join(
+        f"[{problem.element_id}] {problem.text(language())}"
+        if problem.element_id
+        else problem.text(language())
+        for problem in refused.problems
+    )
+    if isinstance(refused, InternalError):
+        return problems
+    return (
+        gettext("Nicht bereitgestellt: Das Modell hat Fehler. Es wurde nichts gespeichert.") + " " + problems
+    )
+
+
 def _nothing_sent() -> ModelError:
     return ModelError([ModelProblem(None, "No file was sent.", german="Es wurde keine Datei gesendet.")])
 
@@ -241,7 +257,7 @@ def deploy(key: str) -> str | tuple[str, int] | Response:
     except ModelError as refused:
         if fragment:
             return _review_fragment(key, None, refused)
-        flash(gettext("Nicht bereitgestellt: Das Modell hat Fehler. Es wurde nichts gespeichert."), "error")
+        flash(_refusal(refused), "error")
         return redirect(url_for("processes.overview"))
     except (DraftChanged, DeployedMeanwhile) as refused:
         if fragment:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
@@ -10,12 +11,16 @@ from defusedxml.ElementTree import fromstring as defused_fromstring
 from lxml import etree
 
 MAX_MODEL_BYTES = 2 * 1024 * 1024
-MODEL_NAMESPACES = {
-    "http://www.omg.org/spec/BPMN/20100524/MODEL",
-    "https://www.omg.org/spec/DMN/20191111/MODEL/",
-    "http://www.omg.org/spec/DMN/20180521/MODEL/",
-    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+# The DMN versions SpiffWorkflow's DMN parser reads (it carries their schemas), by namespace.
+DMN_NAMESPACES = {
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd": "1.1",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/": "1.2",
+    "https://www.omg.org/spec/DMN/20191111/MODEL/": "1.3",
 }
+MODEL_NAMESPACES = {"http://www.omg.org/spec/BPMN/20100524/MODEL", *DMN_NAMESPACES}
+# DMN versions by the date in their namespace, to name a version Lotse cannot read.
+DMN_RELEASES = {"20211108": "1.4", "20230324": "1.5"}
+DMN_NAMESPACE_PATTERN = re.compile(r"omg\.org/spec/DMN/(\d{8})/", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ def parse_model_xml(data: bytes, file_name: str) -> etree._Element:
             file_name, f"the XML is malformed ({error}).", f"Das XML ist fehlerhaft ({error})."
         ) from error
     namespace = etree.QName(root).namespace
+    if namespace not in MODEL_NAMESPACES and DMN_NAMESPACE_PATTERN.search(namespace or ""):
+        raise _unsupported_dmn(file_name, namespace or "")
     if etree.QName(root).localname != "definitions" or namespace not in MODEL_NAMESPACES:
         raise _refuse(
             file_name,
@@ -80,3 +87,19 @@ def parse_model_xml(data: bytes, file_name: str) -> etree._Element:
             "Das ist kein BPMN- oder DMN-Modell (kein <definitions>-Element).",
         )
     return root
+
+
+def _unsupported_dmn(file_name: str, namespace: str) -> ModelError:
+    found = DMN_NAMESPACE_PATTERN.search(namespace)
+    version = DMN_RELEASES.get(found.group(1)) if found else None
+    english, german = (
+        (f"DMN {version}", f"DMN {version}") if version else ("This DMN version", "Diese DMN-Version")
+    )
+    readable = ", ".join(sorted(set(DMN_NAMESPACES.values())))
+    return _refuse(
+        file_name,
+        f"{english} ({namespace}) is not supported; Lotse reads DMN {readable}. Save the decision table "
+        "as DMN 1.3 (as the Camunda Modeler does for Camunda 7).",
+        f"{german} ({namespace}) wird nicht unterstützt; Lotse liest DMN {readable}. Bitte speichern Sie "
+        "die Entscheidungstabelle als DMN 1.3 (so speichert sie der Camunda Modeler für Camunda 7).",
+    )

@@ -14,14 +14,26 @@ from SpiffWorkflow.camunda.parser.event_parsers import CamundaIntermediateThrowE
 from SpiffWorkflow.camunda.parser.task_spec import UserTaskParser
 from SpiffWorkflow.camunda.specs.user_task import EnumFormField, Form, FormField
 from SpiffWorkflow.camunda.specs.user_task import UserTask as CamundaUserTask
+from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.bpmn.errors import first_line
-from engine.bpmn.files import ModelError, ModelProblem, parse_model_xml
+from engine.bpmn.files import DMN_NAMESPACES, ModelError, ModelProblem, parse_model_xml
 from engine.bpmn.tasks import FieldSpec, FormSpec
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+# What SpiffWorkflow's parser raises on a model it cannot read (beyond its own exceptions).
+PARSER_FAILURES = (
+    SpiffWorkflowException,
+    KeyError,
+    IndexError,
+    AttributeError,
+    TypeError,
+    ValueError,
+    AssertionError,
+    etree.LxmlError,
+)
 CAMUNDA_TASK_ATTRIBUTES = (
     "candidateGroups",
     "candidateUsers",
@@ -83,6 +95,50 @@ class _LotseParser(CamundaParser):
         f"{{{BPMN_NS}}}intermediateThrowEvent": (_LotseThrowEventParser, IntermediateThrowEvent),
     }
 
+    def add_dmn_xml(self, node: Any, filename: str | None = None) -> None:
+        """Read a DMN file whatever prefix it gives DMN's namespace.
+
+        SpiffWorkflow takes the default namespace for DMN's, so a file that puts DMN on a prefix
+        (``dmn:``, ``semantic:``) and something else on the default namespace reads as empty.
+        """
+        problems = decision_table_problems(node, filename or "?")
+        if problems:
+            raise ModelError(problems)
+        namespaces = {**self.namespaces, **{prefix: uri for prefix, uri in node.nsmap.items() if prefix}}
+        namespaces["dmn"] = etree.QName(node).namespace
+        dmn_parser = DMNParser(self, node, namespaces, filename=filename)
+        self.dmn_parsers[dmn_parser.bpmn_id] = dmn_parser
+        self.dmn_parsers_by_name[dmn_parser.get_name()] = dmn_parser
+
+
+def decision_table_problems(root: Any, file_name: str) -> list[ModelProblem]:
+    """What keeps SpiffWorkflow from reading a DMN file: it needs one decision, with an id, that is a table."""
+    namespace = etree.QName(root).namespace
+    if namespace not in DMN_NAMESPACES:
+        return _file_problem(file_name, "this is not a DMN model.", "Das ist kein DMN-Modell.")
+    decisions = root.findall(f".//{{{namespace}}}decision")
+    if len(decisions) != 1:
+        return _file_problem(
+            file_name,
+            f"the file holds {len(decisions)} decisions; Lotse reads exactly one decision per file.",
+            f"Die Datei enthält {len(decisions)} Entscheidungen; Lotse liest genau eine Entscheidung je Datei.",
+        )
+    decision = decisions[0]
+    if not decision.get("id") or len(decision.findall(f"{{{namespace}}}decisionTable")) != 1:
+        name = decision.get("id") or decision.get("name") or "?"
+        return _file_problem(
+            file_name,
+            f"the decision {name!r} must have an id and consist of one decision table (Lotse runs no "
+            "literal expressions, contexts or other DMN expressions).",
+            f"Die Entscheidung {name!r} braucht eine ID und muss aus einer Entscheidungstabelle bestehen "
+            "(Lotse führt keine Literal-Ausdrücke, Kontexte oder andere DMN-Ausdrücke aus).",
+        )
+    return []
+
+
+def _file_problem(file_name: str, message: str, german: str) -> list[ModelProblem]:
+    return [ModelProblem(None, f"{file_name}: {message}", german=f"{file_name}: {german}")]
+
 
 @dataclass
 class ProcessSpec:
@@ -131,8 +187,16 @@ def parse_process(bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes] | None = None) 
         raise
     except ValidationException as error:
         raise ModelError([ModelProblem(getattr(error, "id", None), first_line(error))]) from error
-    except (SpiffWorkflowException, KeyError, AttributeError, etree.LxmlError) as error:
-        raise ModelError([ModelProblem(None, f"The model cannot be parsed: {first_line(error)}")]) from error
+    except PARSER_FAILURES as error:
+        raise ModelError(
+            [
+                ModelProblem(
+                    None,
+                    f"The model cannot be parsed: {first_line(error)}",
+                    german=f"Das Modell kann nicht gelesen werden: {first_line(error)}",
+                )
+            ]
+        ) from error
     return ProcessSpec(process_id, spec.description or process_id, spec, subprocess_specs)
 
 

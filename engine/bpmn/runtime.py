@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
 from engine.bpmn.clock import install_clock
+from engine.bpmn.errors import first_line
 from engine.bpmn.instance import Instance
 from engine.bpmn.parsing import ProcessSpec
 from engine.bpmn.serializer import dump_state, full_state, load_state
@@ -60,6 +61,30 @@ class Runtime:
             registry.restore(data["spec"]),
             {k: registry.restore(v) for k, v in data["subprocess_specs"].items()},
         )
+
+    def storage_failures(self, process: ProcessSpec) -> list[tuple[str | None, str]]:
+        """(element id, reason) for each part of the spec the serializer cannot store and restore.
+
+        Found by trying: a round trip of the whole spec, then each element alone to name the culprits.
+        """
+        try:
+            self.spec_from_json(self.spec_to_json(process))
+        except Exception as error:  # whatever the serializer raises, this spec cannot be stored
+            culprits = [
+                (getattr(task_spec, "bpmn_id", None) or task_spec.name, reason)
+                for spec in [process.spec, *process.subprocess_specs.values()]
+                for task_spec in spec.task_specs.values()
+                if (reason := self._storage_failure(task_spec)) is not None
+            ]
+            return culprits or [(None, first_line(error))]
+        return []
+
+    def _storage_failure(self, task_spec: Any) -> str | None:
+        try:
+            json.dumps(self.registry.convert(task_spec))
+        except Exception as error:  # the serializer has no converter for this element (or a part of it)
+            return first_line(error)
+        return None
 
     # -- instances
     def start(self, process: ProcessSpec, variables: Mapping[str, Any] | None = None) -> Instance:

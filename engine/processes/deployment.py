@@ -12,12 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.analysis import model_code
-from engine.bpmn.files import ModelError, ModelProblem
+from engine.bpmn.files import ModelError, ModelProblem, parse_model_xml
 from engine.bpmn.forms import SUPPORTED_TYPES, is_reserved
-from engine.bpmn.parsing import ProcessSpec, parse_process
+from engine.bpmn.parsing import ProcessSpec, decision_table_problems, parse_process
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
+from engine.processes.internal_errors import refused_when_unexpected
+from engine.processes.references import broken_references, unknown_decisions
 from engine.processes.rules import lint
+from engine.processes.supported_elements import unsupported_elements
 from engine.sandbox.restricted import SandboxViolation
 from engine.store.tables import ProcessVersion
 
@@ -45,6 +48,50 @@ def latest_version(session: Session, key: str) -> ProcessVersion | None:
         .order_by(ProcessVersion.version.desc())
         .limit(1)
     )
+
+
+def examine(
+    ctx: EngineContext, bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes], now: datetime
+) -> tuple[ProcessSpec | None, list[ModelProblem]]:
+    """Read, parse and check a model: the process (None when it cannot be parsed) and every problem found.
+
+    Element kinds Lotse cannot run and broken references are read from the file before SpiffWorkflow
+    parses it (its parser and serializer fail on some of them, or report something else); when it
+    cannot parse the model at all, those are the problems shown.
+    """
+    try:
+        root = parse_model_xml(bpmn_xml, "process.bpmn")
+        dmn_roots = {name: parse_model_xml(xml, name) for name, xml in dmn_xmls.items()}
+    except ModelError as refused:
+        return None, list(refused.problems)
+    found = [
+        *(problem for name, dmn in dmn_roots.items() for problem in decision_table_problems(dmn, name)),
+        *unsupported_elements(root),
+        *broken_references(root),
+        *unknown_decisions(root, list(dmn_roots.values())),
+    ]
+    try:
+        process = parse_process(bpmn_xml, dmn_xmls)
+    except ModelError as refused:
+        return None, found or list(refused.problems)
+    named = {problem.element_id for problem in found}
+    found.extend(check_process(ctx, process, now))
+    found.extend(problem for problem in _storage_problems(ctx, process) if problem.element_id not in named)
+    return process, found
+
+
+def _storage_problems(ctx: EngineContext, process: ProcessSpec) -> list[ModelProblem]:
+    """Elements the serializer cannot store for running cases (found by trying)."""
+    return [
+        ModelProblem(
+            element,
+            f"Lotse cannot store this element for running cases ({reason}): elements of this kind are "
+            "not supported.",
+            german=f"Dieses Element kann Lotse für laufende Fälle nicht speichern ({reason}): Elemente "
+            "dieser Art werden nicht unterstützt.",
+        )
+        for element, reason in ctx.runtime.storage_failures(process)
+    ]
 
 
 def check_process(
@@ -111,6 +158,7 @@ def _task_problems(process: ProcessSpec) -> list[ModelProblem]:
     return problems
 
 
+@refused_when_unexpected("Deploying a process model")
 def deploy_process(
     ctx: EngineContext,
     actor: str,
@@ -119,7 +167,8 @@ def deploy_process(
     now: datetime | None = None,
 ) -> Deployment:
     """Deploy a model as a new version; the content of the newest version again is a no-op, that of an older
-    one becomes a new version (a rollback). Raises ModelError, storing nothing."""
+    one becomes a new version (a rollback). Raises ModelError (``InternalError`` when the failure is not the
+    model's), storing nothing."""
     now = now or ctx.clock.now()
     dmn_xmls = dict(dmn_xmls or {})
     sha = content_hash(bpmn_xml, dmn_xmls)
@@ -134,10 +183,9 @@ def deploy_process(
             newest = latest_version(session, earlier.key)
             if newest is not None and newest.sha256 == sha:
                 return Deployment(newest.id, newest.key, newest.version, created=False)
-        process = parse_process(bpmn_xml, dmn_xmls)
-        found = check_process(ctx, process, now)
-        if blocking(found):
-            raise ModelError(blocking(found))
+        process, found = examine(ctx, bpmn_xml, dmn_xmls, now)
+        if process is None or blocking(found):
+            raise ModelError(blocking(found) or found)
         number = session.scalar(
             select(func.coalesce(func.max(ProcessVersion.version), 0)).where(
                 ProcessVersion.key == process.process_id

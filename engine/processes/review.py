@@ -17,18 +17,21 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.diff import ModelDiff, diff_processes
 from engine.bpmn.files import ModelError, ModelProblem, parse_model_xml
-from engine.bpmn.parsing import BPMN_NS, parse_process
+from engine.bpmn.parsing import BPMN_NS
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError, NotFound, NotPermitted
 from engine.processes.deployment import (
     Deployment,
     blocking,
-    check_process,
     content_hash,
     deploy_process,
+    examine,
     latest_version,
 )
+from engine.processes.internal_errors import InternalError, refused_when_unexpected
+from engine.processes.references import broken_references
+from engine.processes.supported_elements import executable_processes
 from engine.store.tables import Case, ProcessVersion
 
 PROCESS_OWNER = "prozessverantwortung"
@@ -204,11 +207,7 @@ def version_file(ctx: EngineContext, actor: Actor, key: str, version: int, file_
 def process_key_of(bpmn: bytes) -> str:
     """The id of the executable process in a BPMN file (refusing hostile or foreign XML)."""
     root = parse_model_xml(bpmn, "process.bpmn")
-    processes = [
-        element.get("id")
-        for element in root.iterfind(f"{{{BPMN_NS}}}process")
-        if element.get("isExecutable", "true").lower() == "true" and element.get("id")
-    ]
+    processes = [process.get("id") for process in executable_processes(root)]
     if not root.tag.startswith(f"{{{BPMN_NS}}}") or len(processes) != 1:
         raise ModelError(
             [
@@ -220,6 +219,8 @@ def process_key_of(bpmn: bytes) -> str:
                 )
             ]
         )
+    if not processes[0]:
+        raise ModelError(broken_references(root))
     return processes[0]
 
 
@@ -253,6 +254,7 @@ def _require_utf8(file_name: str, data: bytes | None) -> None:
         ) from error
 
 
+@refused_when_unexpected("Preparing a draft for review")
 def draft_files(
     ctx: EngineContext,
     key: str | None,
@@ -295,15 +297,24 @@ def draft_files(
 
 
 def review_model(ctx: EngineContext, actor: Actor, files: ModelFiles, now: datetime | None = None) -> Review:
-    """Every check and the diff against the latest deployed version; nothing is stored."""
+    """Every check and the diff against the latest deployed version; nothing is stored.
+
+    An unexpected failure is a review that refuses the draft, naming the reference in the log.
+    """
     _require_owner(actor)
-    now = now or ctx.clock.now()
     sha = content_hash(files.bpmn, files.dmn)
     try:
-        process = parse_process(files.bpmn, files.dmn)
-    except ModelError as refused:
-        return Review(None, sha, tuple(refused.problems), None, None, False)
-    problems = tuple(check_process(ctx, process, now))
+        with refused_when_unexpected("Reviewing a process model"):
+            return _review(ctx, files, sha, now or ctx.clock.now())
+    except InternalError as failed:
+        return Review(None, sha, tuple(failed.problems), None, None, False)
+
+
+def _review(ctx: EngineContext, files: ModelFiles, sha: str, now: datetime) -> Review:
+    process, found = examine(ctx, files.bpmn, files.dmn, now)
+    problems = tuple(found)
+    if process is None:
+        return Review(None, sha, problems, None, None, False)
     with ctx.unit_of_work(writes=False) as session:
         base = latest_version(session, process.process_id)
         unchanged = base is not None and base.sha256 == sha
@@ -318,6 +329,7 @@ def review_model(ctx: EngineContext, actor: Actor, files: ModelFiles, now: datet
     return Review(process.process_id, sha, problems, base_version, diff, unchanged, older)
 
 
+@refused_when_unexpected("Deploying a reviewed process model")
 def deploy_model(
     ctx: EngineContext,
     actor: Actor,

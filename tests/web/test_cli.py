@@ -28,7 +28,7 @@ def test_deploy_twice_is_a_no_op(runner):
     assert second.exit_code == 0 and "unchanged" in second.output
 
 
-def test_deploy_refusal_names_the_element_and_exits_non_zero(runner, tmp_path):
+def test_deploy_refusal_names_the_element_and_exits_2(runner, tmp_path):
     bad = tmp_path / "boese.bpmn"
     bad.write_text(
         '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" targetNamespace="t">'
@@ -37,7 +37,7 @@ def test_deploy_refusal_names_the_element_and_exits_non_zero(runner, tmp_path):
         '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="skript"/></bpmn:process></bpmn:definitions>'
     )
     result = runner.invoke(main, ["workflows", "deploy", str(bad)])
-    assert result.exit_code == 1 and "[skript]" in result.output
+    assert result.exit_code == 2 and "[skript]" in result.output
 
 
 def test_deploy_prints_the_warnings_of_the_review(runner, tmp_path):

@@ -1,0 +1,70 @@
+"""The model corpus (tests/integration/model_corpus): model files written for these tests, one folder per case.
+
+Each folder holds one BPMN file and the DMN files beside it, as ``lotse workflows deploy FOLDER`` takes
+them. ``EXPECTED`` says what Lotse must do with each: deploy it, or refuse it naming an element id or
+a file (in English and German).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.bpmn.files import ModelProblem
+
+CORPUS = Path(__file__).resolve().parent / "integration" / "model_corpus"
+
+# case -> (outcome, what a refusal names: an element id, a file name, or an (English, German) phrase)
+EXPECTED: dict[str, tuple[str, str | tuple[str, str] | None]] = {
+    "service_task_class": ("refused", "bescheid_erzeugen"),
+    "service_task_expression": ("refused", "akte_anlegen"),
+    "service_task_delegate": ("refused", "sms_senden"),
+    "service_task_external": ("refused", "termin_buchen"),
+    "service_task_connector": ("refused", "webhook_rufen"),
+    "message_start_event": ("refused", "anfrage_eingegangen"),
+    "message_intermediate_catch": ("refused", "rueckmeldung_abwarten"),
+    "message_intermediate_throw": ("refused", "stelle_benachrichtigen"),
+    "message_end_event": ("refused", "abschluss_melden"),
+    "message_boundary_event": ("refused", "abbruch_gemeldet"),
+    "message_catch_delivered": ("deployed", None),
+    "send_task": ("refused", "brief_senden"),
+    "receive_task": ("refused", "antwort_empfangen"),
+    "decision_missing": ("refused", "einstufen"),
+    "business_rule_task_class": ("refused", "regeln_anwenden"),
+    "call_activity_unknown": ("refused", "nachsorge_starten"),
+    "sequence_flow_without_source": ("refused", "zum_beraten"),
+    "sequence_flow_to_nowhere": ("refused", "ins_leere"),
+    "duplicate_ids": ("refused", "beraten"),
+    "process_without_id": ("refused", ("process has no id", "Prozess hat keine ID")),
+    "script_format_javascript": ("refused", "summe_bilden"),
+    "dmn_1_1_prefixed": ("refused", "einstufen"),  # read now; its FEEL range is no Python
+    "dmn_1_2_prefixed": ("deployed", None),
+    "dmn_1_4": ("refused", "einstufung.dmn"),
+    "dmn_1_5": ("refused", "einstufung.dmn"),
+    "dmn_literal_expression": ("refused", "einstufung.dmn"),
+    "dmn_without_decision": ("refused", "einstufung.dmn"),
+}
+REFUSED = sorted(case for case, (outcome, _) in EXPECTED.items() if outcome == "refused")
+
+
+def corpus_files(case: str) -> tuple[str, bytes, dict[str, bytes]]:
+    """The BPMN file's name and content, and the DMN files beside it."""
+    folder = CORPUS / case
+    (bpmn,) = folder.glob("*.bpmn")
+    return bpmn.name, bpmn.read_bytes(), {dmn.name: dmn.read_bytes() for dmn in sorted(folder.glob("*.dmn"))}
+
+
+def names(problem: ModelProblem, needle: str | tuple[str, str] | None) -> bool:
+    """Whether a problem names what the corpus expects (in both languages where it is a phrase)."""
+    if needle is None:
+        return True
+    if isinstance(needle, tuple):
+        english, german = needle
+        return english in problem.message and german in (problem.german or "")
+    return needle in (problem.element_id or "") or needle in problem.message
+
+
+def shown(page: str, needle: str | tuple[str, str] | None) -> bool:
+    """Whether a German page shows what the corpus expects."""
+    if needle is None:
+        return True
+    return (needle[1] if isinstance(needle, tuple) else needle) in page
