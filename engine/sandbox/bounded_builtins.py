@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 from RestrictedPython import safe_builtins
@@ -257,19 +256,33 @@ def guarded_getattr(obj: Any, name: str) -> Any:
         return value
     kinds, guard = entry
     if type(obj) in kinds:
-        return guard if name == "from_bytes" else partial(guard, obj)
+        return guard if name == "from_bytes" else _bound(guard, obj)
     real = obj._real if isinstance(obj, _StandIn) else obj
     if real in kinds:  # taken from the type: called with the instance first (but int.from_bytes)
-        return guard if name == "from_bytes" else partial(_unbound, kinds, guard, value)
+        return guard if name == "from_bytes" else _unbound(kinds, guard, value)
     return value
 
 
+# The guarded methods are closures, not functools.partial objects: a partial shows its arguments to
+# model code (``.args``), and those would hand out the real built-in types the stand-ins hide.
+
+
+def _bound(guard: Callable[..., Any], obj: Any) -> Callable[..., Any]:
+    def method(*args: Any, **kwargs: Any) -> Any:
+        return guard(obj, *args, **kwargs)
+
+    return method
+
+
 def _unbound(
-    kinds: tuple[type, ...], guard: Callable[..., Any], real: Callable[..., Any], *args: Any, **kwargs: Any
-) -> Any:
-    if args and type(args[0]) in kinds:
-        return guard(*args, **kwargs)
-    return real(*args, **kwargs)
+    kinds: tuple[type, ...], guard: Callable[..., Any], real: Callable[..., Any]
+) -> Callable[..., Any]:
+    def method(*args: Any, **kwargs: Any) -> Any:
+        if args and type(args[0]) in kinds:
+            return guard(*args, **kwargs)
+        return real(*args, **kwargs)
+
+    return method
 
 
 BOUNDED_BUILTINS: dict[str, Any] = {

@@ -141,6 +141,26 @@ def test_extending_a_list_by_an_iterator_over_itself_ends(sandbox: Sandbox) -> N
     assert context["liste"] == [1, -2, 1, 2, 1, 2, 1, 2]
 
 
+@pytest.mark.parametrize(
+    "source",
+    ["str.join.args", "'x'.ljust.func", "(1).to_bytes.keywords", "list._real", "range(10**7)._numbers"],
+)
+def test_the_guards_hand_out_nothing_that_leads_around_them(sandbox: Sandbox, source: str) -> None:
+    with pytest.raises((AttributeError, SandboxViolation)):
+        sandbox.evaluate(source, {})
+
+
+def test_stand_ins_for_builtin_types_work_like_the_types(sandbox: Sandbox) -> None:
+    checks = "[isinstance(1, int), isinstance('a', (int, str)), isinstance([], list), issubclass(bool, int)]"
+    assert sandbox.evaluate(checks, {}) == [True, True, True, True]
+    assert sandbox.evaluate("repr(list), str(int), dict.fromkeys('ab'), str.upper('x')", {}) == (
+        "<class 'list'>",
+        "<class 'int'>",
+        {"a": None, "b": None},
+        "X",
+    )
+
+
 # --- a breach cannot be caught away ------------------------------------------------------------------
 
 
