@@ -8,7 +8,7 @@ build a result from a size argument (``str.ljust``, ``str.join``, ``str.replace`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -27,6 +27,7 @@ from engine.sandbox.guards import (
     guarded_pow,
     materialise,
     refuse_number,
+    ticking,
 )
 
 __all__ = ["BOUNDED_BUILTINS", "MODEL_BUILTINS", "guarded_getattr"]
@@ -110,6 +111,35 @@ def _sum(iterable: Iterable[Any], /, start: Any = 0) -> Any:
         budget.tick()
         total = guarded_add(total, item)
     return total
+
+
+def _ticking_lists(iterables: tuple[Any, ...]) -> list[Any]:
+    """Lists among the inputs of a C iterator, made to tick: a C callback could make them longer."""
+    return [ticking(items) if type(items) is list else items for items in iterables]
+
+
+def _map(function: Callable[..., Any], *iterables: Any) -> Iterator[Any]:
+    return map(function, *_ticking_lists(iterables))
+
+
+def _filter(function: Callable[[Any], Any] | None, iterable: Any) -> Iterator[Any]:
+    return filter(function, *_ticking_lists((iterable,)))
+
+
+def _zip(*iterables: Any, strict: bool = False) -> Iterator[Any]:
+    return zip(*_ticking_lists(iterables), strict=strict)
+
+
+def _enumerate(iterable: Any, start: int = 0) -> Iterator[Any]:
+    return enumerate(*_ticking_lists((iterable,)), start)
+
+
+def _max(*args: Any, **kwargs: Any) -> Any:
+    return max(*_ticking_lists(args) if "key" in kwargs else args, **kwargs)
+
+
+def _min(*args: Any, **kwargs: Any) -> Any:
+    return min(*_ticking_lists(args) if "key" in kwargs else args, **kwargs)
 
 
 def _str(*args: Any, **kwargs: Any) -> str:
@@ -293,6 +323,12 @@ BOUNDED_BUILTINS: dict[str, Any] = {
     "dict": _stand_in(dict, _dict),
     "str": _stand_in(str, _str),
     "int": _stand_in(int, _int),
+    "map": _stand_in(map, _map),
+    "filter": _stand_in(filter, _filter),
+    "zip": _stand_in(zip, _zip),
+    "enumerate": _stand_in(enumerate, _enumerate),
+    "max": _max,
+    "min": _min,
     "sorted": _sorted,
     "sum": _sum,
     "repr": _repr,
@@ -319,13 +355,7 @@ _DROPPED_BUILTINS = frozenset(
 _EXTRA_BUILTINS: dict[str, Any] = {
     "all": all,
     "any": any,
-    "enumerate": enumerate,
-    "filter": filter,
-    "map": map,
-    "max": max,
-    "min": min,
     "reversed": reversed,
-    "zip": zip,
     "datetime": datetime,
     "date": date,
     "timedelta": timedelta,

@@ -30,12 +30,15 @@ __all__ = [
     "guarded_format",
     "guarded_fstring",
     "guarded_inplace",
+    "guarded_iter_unpack_sequence",
     "guarded_lshift",
     "guarded_mod",
     "guarded_mul",
     "guarded_pow",
     "guarded_unpack",
+    "guarded_unpack_sequence",
     "materialise",
+    "ticking",
 ]
 
 MAX_INT_BITS = 2**16  # a product of two such numbers takes a few milliseconds
@@ -231,6 +234,29 @@ def _ticking(iterator: Iterator[Any]) -> Iterator[Any]:
     for item in iterator:
         budget.tick()
         yield item
+
+
+def ticking(items: Iterable[Any]) -> Iterator[Any]:
+    """An iterator over ``items`` that ticks the budget at every item: for a list that C code runs
+    through while a C callback makes it longer (``any(map(liste.append, liste))``)."""
+    return _ticking(iter(items))
+
+
+def guarded_unpack_sequence(it: Any, spec: dict[str, Any], getiter: Callable[[Any], Any]) -> list[Any]:
+    """RestrictedPython's ``_unpack_sequence_`` (``a, *b = it``), materialising within the bounds."""
+    items = materialise(it)
+    if len(items) >= spec["min_len"]:
+        for index, child in spec["childs"]:
+            items[index] = guarded_unpack_sequence(items[index], child, getiter)
+    return items
+
+
+def guarded_iter_unpack_sequence(
+    it: Any, spec: dict[str, Any], getiter: Callable[[Any], Any]
+) -> Iterator[Any]:
+    """RestrictedPython's ``_iter_unpack_sequence_`` (``for a, b in it``)."""
+    for item in getiter(it):
+        yield guarded_unpack_sequence(item, spec, getiter)
 
 
 class LongRange:

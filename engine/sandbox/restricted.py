@@ -29,7 +29,6 @@ from types import CodeType, ModuleType
 from typing import Any, Literal
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
-from RestrictedPython.Guards import guarded_iter_unpack_sequence, guarded_unpack_sequence
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
 from engine.sandbox.bounded_builtins import BOUNDED_BUILTINS, MODEL_BUILTINS, guarded_getattr
@@ -41,11 +40,13 @@ from engine.sandbox.guards import (
     guarded_format,
     guarded_fstring,
     guarded_inplace,
+    guarded_iter_unpack_sequence,
     guarded_lshift,
     guarded_mod,
     guarded_mul,
     guarded_pow,
     guarded_unpack,
+    guarded_unpack_sequence,
 )
 
 __all__ = ["Limits", "Mode", "Sandbox", "SandboxViolation", "compile_code"]

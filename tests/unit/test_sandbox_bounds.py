@@ -135,6 +135,22 @@ def test_other_runaways_end_within_the_bound(sandbox: Sandbox, source: str, mode
     _breach(sandbox, source, mode)
 
 
+GROWING_WHILE_READ = [
+    "any(map(liste.append, liste))",
+    "any(filter(liste.append, liste))",
+    "dict.fromkeys(map(liste.append, liste))",
+    "5 in map(liste.append, liste)",
+    "any(map(liste.append, enumerate(liste)))",
+    "any(map(liste.extend, zip(liste)))",
+    "[a for a, *b in [map(liste.append, liste)]]",
+]
+
+
+@pytest.mark.parametrize("source", GROWING_WHILE_READ)
+def test_a_list_that_c_code_makes_longer_while_reading_it_ends(sandbox: Sandbox, source: str) -> None:
+    _breach(sandbox, source, "eval", {"liste": [1]})
+
+
 def test_extending_a_list_by_an_iterator_over_itself_ends(sandbox: Sandbox) -> None:
     context: dict[str, Any] = {}
     sandbox.execute("liste = [1, -2]\nliste.extend(map(abs, liste))\nliste += map(abs, liste)", context)

@@ -172,6 +172,15 @@ ORDINARY: list[tuple[str, str]] = [
     ("tuple(enumerate(set([3, 3, 1]))) + tuple(x for x in (1, 2))", "eval"),
     ("[str(12), str(b'ab', 'ascii'), int(3.9), int(Decimal('12.7')), int(' 42 '), int(True)]", "eval"),
     ("'x' * 0 + 'y' * -1 + 'z' * True", "eval"),
+    (
+        "[i * x for i, x in enumerate([3, 4], 1)] + list(zip('ab', [1, 2])) + list(filter(None, [0, 1]))",
+        "eval",
+    ),
+    (
+        "[max([1, 3], key=lambda v: -v), min('ba'), max(1, 2), min([4, 2], default=0), max([], default=7)]",
+        "eval",
+    ),
+    ("paare = {}\nfor i, (a, b) in enumerate(zip('xy', map(str, [1, 2]))):\n    paare[a] = (i, b)", "exec"),
     # errors come out the same
     ("1 / 0", "eval"),
     ("'a' + 1", "eval"),
