@@ -237,6 +237,22 @@ def _split(name: str) -> Callable[..., Any]:
     return guard
 
 
+def _encode(text: str, *args: Any, **kwargs: Any) -> bytes:
+    """``str.encode``: up to four bytes a character, ten with an escaping codec (``unicode_escape``)."""
+    if len(text) > SMALL:
+        encoding = str(args[0] if args else kwargs.get("encoding", "utf-8")).lower().replace("-", "_")
+        plain = encoding.startswith(("utf", "latin", "ascii", "iso", "cp"))
+        _reserve(len(text) * (4 if plain else 10), "str.encode")
+    return text.encode(*args, **kwargs)
+
+
+def _hex(data: bytes, *args: Any) -> str:
+    """``bytes.hex``: two characters a byte, three with a separator."""
+    if len(data) > SMALL:
+        _reserve(3 * len(data), "bytes.hex")
+    return data.hex(*args)
+
+
 def _extend(items: list[Any], more: Iterable[Any]) -> None:
     more = more if type(more) in (list, tuple) else materialise(more)  # an iterator over ``items`` ends
     if len(items) + len(more) > SMALL:
@@ -272,6 +288,8 @@ _METHODS: dict[str, tuple[tuple[type, ...], Callable[..., Any]]] = {
     "replace": (_TEXT, _replace),
     "translate": ((str,), _translate),
     "extend": ((list,), _extend),
+    "encode": ((str,), _encode),
+    "hex": ((bytes,), _hex),
     "to_bytes": ((int, bool), _to_bytes),
     "from_bytes": ((int, bool), _from_bytes),
     "as_integer_ratio": ((Decimal,), _as_integer_ratio),

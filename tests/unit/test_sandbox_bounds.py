@@ -113,6 +113,8 @@ MORE_VECTORS: list[tuple[str, str]] = [
     ("dict.fromkeys(range(10**11))", "eval"),
     ("list(zip(*[range(2**20)] * 100))", "eval"),
     ("sum([[0] * 1000] * 10**5, [])", "eval"),
+    ("('é' * 10**7).encode('unicode_escape').decode('latin-1').encode('unicode_escape')", "eval"),
+    ("(b'a' * 10**7).hex().encode().hex().encode().hex()", "eval"),
     ("liste = [1]\nwhile True:\n    liste = liste + liste", "exec"),
     ("liste = [1]\nwhile True:\n    liste += liste", "exec"),
     ("liste = [1]\nwhile True:\n    liste.extend(liste)", "exec"),
