@@ -7,17 +7,23 @@ the :class:`Sandbox`. The class is a drop-in ``environment`` for SpiffWorkflow's
 context semantics of SpiffWorkflow's ``TaskDataEnvironment``.
 
 Every evaluation is bounded in time and memory in this process, without a fork: the compile step
-(``engine.sandbox.bounding``) puts a budget tick into every loop, comprehension and function and a guard
-(``engine.sandbox.guards``) in front of every single operation that could compute or allocate far more
-than its operands (``10**10**8``, ``'a' * 10**10``, ``f'{1!r:>{10**10}}'``, ``max(range(10**11))``).
-Code that can do neither (most conditions and DMN cells) runs without a budget at all. A breach raises
-:class:`~engine.sandbox.errors.ModelCodeBreach`. The default bounds (:class:`~engine.sandbox.budget.Limits`)
-are 1 s on the monotonic clock and 256 MiB growth of the process's resident memory per evaluation; a
-``Sandbox`` takes others.
+(``engine.sandbox.bounding``) puts a budget tick into every loop, comprehension, function and lambda,
+and a guard (``engine.sandbox.guards``, ``engine.sandbox.bounded_builtins``) in front of every single
+operation that could compute or allocate far more than its operands (``10**10**8``, ``'a' * 10**10``,
+``f'{1!r:>{10**10}}'``, ``max(range(10**11))``). Code that uses no guard (most conditions and DMN
+cells) runs as it did, with no budget at all. A breach raises
+:class:`~engine.sandbox.errors.ModelCodeBreach`. The default bounds
+(:class:`~engine.sandbox.budget.Limits`) are 1 s on the monotonic clock and 256 MiB growth of the
+process's resident memory, per evaluation; a ``Sandbox`` takes others.
 
-Not bounded: the helper functions given to the sandbox (trusted code, bounded by their own checks),
-and a single built-in operation over data that is already within the bounds (sorting a list of a
-million items) runs to its end before the next check.
+What the bounds do not cover:
+
+* the helper functions given to the sandbox: trusted code, bounded by their own argument checks;
+* a single built-in operation over data that is already within the bounds (sorting a list of a
+  million items, ``repr`` of a big list) runs to its end before the next check, so time and memory
+  can overshoot by that one operation;
+* resident memory is the process's: other threads' allocations during an evaluation count against it;
+* the bound is per evaluation: a step that evaluates many DMN cells may take that many times the bound.
 """
 
 import ast
