@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import MethodType
 from typing import Any
 
 from RestrictedPython import safe_builtins
@@ -311,15 +312,14 @@ def guarded_getattr(obj: Any, name: str) -> Any:
     return value
 
 
-# The guarded methods are closures, not functools.partial objects: a partial shows its arguments to
-# model code (``.args``), and those would hand out the real built-in types the stand-ins hide.
+# The guarded methods are bound methods and closures, not functools.partial objects: a partial shows
+# its arguments to model code (``.args``), and those would hand out the real built-in types the
+# stand-ins hide; a bound method shows them only as ``__self__`` and ``__func__``, which RestrictedPython
+# keeps from model code.
 
 
 def _bound(guard: Callable[..., Any], obj: Any) -> Callable[..., Any]:
-    def method(*args: Any, **kwargs: Any) -> Any:
-        return guard(obj, *args, **kwargs)
-
-    return method
+    return MethodType(guard, obj)
 
 
 def _unbound(

@@ -267,24 +267,19 @@ def _run(compiled: Compiled, namespace: dict[str, Any], limits: Limits) -> Any:
     may start. A breach wins over whatever else the code did, even if model code caught it."""
     if not compiled.guarded:
         return eval(compiled.code, namespace)
-    if compiled.loops:
-        Budget(limits, namespace)
+    budget = Budget(limits, namespace) if compiled.loops else None
     try:
         result = eval(compiled.code, namespace)
     except Exception as error:
-        budget = running(namespace)
+        budget = budget or running(namespace)
         if budget is not None and budget.breach is not None and error is not budget.breach:
             raise budget.breach from error
         raise
-    if TICK in namespace:
-        _settle(namespace)
-    return result
-
-
-def _settle(namespace: dict[str, Any]) -> None:
-    budget = running(namespace)
+    if budget is None and TICK in namespace:
+        budget = running(namespace)
     if budget is not None:
         budget.settle()
+    return result
 
 
 class Sandbox:
