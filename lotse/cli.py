@@ -308,7 +308,7 @@ def bench_sweep(cases: int, no_postgres: bool) -> None:
 
 
 @bench.command("sandbox")
-@click.option("--rounds", default=15, help="Alternating rounds of bounded and unbounded evaluations.")
+@click.option("--rounds", default=30, help="Alternating rounds of bounded and unbounded evaluations.")
 def bench_sandbox(rounds: int) -> None:
     """Cost per evaluation of model code with the run-time bounds, against plain RestrictedPython."""
     from benchmarks.sandbox import run
