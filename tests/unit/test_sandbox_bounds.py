@@ -283,3 +283,25 @@ def test_a_runaway_script_task_fails_its_step_as_a_task_error(sandbox: Sandbox) 
     assert caught.value.error_type == "ModelCodeBreach"
     assert caught.value.task.task_spec.bpmn_id == "bewerten"
     assert isinstance(caught.value.__context__, ModelCodeBreach)
+
+
+def test_a_runaway_in_one_thread_stops_nothing_in_another(sandbox: Sandbox) -> None:
+    import threading
+
+    caught: list[BaseException] = []
+
+    def runaway() -> None:
+        try:
+            sandbox.execute("while True:\n    pass", {})
+        except ModelCodeBreach as breach:
+            caught.append(breach)
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    started = time.monotonic()
+    results = [sandbox.evaluate("sum(n * n for n in range(100))", {}) for _ in range(200)]
+    assert time.monotonic() - started < SECONDS  # done while the other thread still spins
+    assert thread.is_alive()
+    thread.join(3 * SECONDS)
+    assert results == [328350] * 200
+    assert len(caught) == 1 and caught[0].bound == "time"
