@@ -333,6 +333,15 @@ def bench_sweep(cases: int, no_postgres: bool) -> None:
     click.echo(json.dumps(run(cases=cases, postgres=not no_postgres), indent=2))
 
 
+@bench.command("sandbox")
+@click.option("--rounds", default=30, help="Alternating rounds of bounded and unbounded evaluations.")
+def bench_sandbox(rounds: int) -> None:
+    """Cost per evaluation of model code with the run-time bounds, against plain RestrictedPython."""
+    from benchmarks.sandbox import run
+
+    click.echo(json.dumps(run(rounds=rounds), indent=2))
+
+
 @bench.command("web")
 @click.option(
     "--part", type=click.Choice(["submit", "inbox", "all"]), default="all", help="Which measurement."

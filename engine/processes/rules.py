@@ -5,6 +5,9 @@ Each rule names the element it is about. Errors stop a deployment; warnings are 
   a task that is only confirmed as done is legitimate);
 - every timer, due-date, follow-up and priority expression evaluates (when it needs no case data) to
   a value of the right kind; a name that nothing in the model sets and no helper provides is flagged;
+- no code of the model can be seen to run away (``engine.sandbox.runaway``: ``while True`` without a
+  way out, a loop whose condition nothing changes, literals beyond the bounds), and gateway conditions,
+  scripts and DMN cells that need no case data run in the trial without breaking a bound or failing;
 - every exclusive gateway has a default flow or conditions that provably cover every case;
 - variables written by decisions and scripts do not use reserved names or hide a helper function.
 """
@@ -17,8 +20,10 @@ from datetime import datetime
 
 from engine.bpmn.analysis import (
     GatewayFact,
+    ModelCode,
     WrittenVariable,
     gateway_facts,
+    model_code,
     timer_facts,
     timer_value_fits,
     written_variables,
@@ -26,8 +31,9 @@ from engine.bpmn.analysis import (
 from engine.bpmn.files import ModelProblem
 from engine.bpmn.forms import is_reserved
 from engine.bpmn.parsing import ProcessSpec
-from engine.sandbox.restricted import Sandbox, SandboxViolation
-from engine.sandbox.trial import TIME_LIMIT_SECONDS, Trial, try_expressions
+from engine.sandbox.restricted import Mode, Sandbox, SandboxViolation
+from engine.sandbox.runaway import Finding, runaway_constructs
+from engine.sandbox.trial import TIME_LIMIT_SECONDS, Trial, try_code, try_expressions
 
 TASK_EXPRESSIONS = (("dueDate", "date"), ("followUpDate", "date"), ("priority", "priority"))
 EXPECTED = {
@@ -38,11 +44,20 @@ EXPECTED = {
 }
 
 
+TRIED_KINDS = frozenset({"condition", "script", "dmn"})  # timers and task expressions: see below
+
+
 def lint(process: ProcessSpec, sandbox: Sandbox, now: datetime) -> list[ModelProblem]:
     written = written_variables(process)
+    pieces = [code for code in model_code(process) if _compiles(sandbox, code.source, code.mode)]
+    runaways = {code: runaway_constructs(code.source, code.mode, sandbox.limits) for code in pieces}
+    seen = {(code.element_id, code.source) for code, found in runaways.items() if found}
+    tried = [code for code in pieces if code.kind in TRIED_KINDS and not runaways[code]]
     problems = [
         *_user_task_problems(process),
-        *_expression_problems(process, sandbox, now, {variable.name for variable in written}),
+        *_runaway_problems(runaways),
+        *_expression_problems(process, sandbox, now, {variable.name for variable in written}, seen),
+        *_code_problems(tried, sandbox, now),
         *_gateway_problems(gateway_facts(process), _enum_options(process)),
         *_variable_problems(written, frozenset(sandbox.helpers)),
     ]
@@ -77,8 +92,10 @@ def _user_task_problems(process: ProcessSpec) -> Iterator[ModelProblem]:
 
 
 def _expression_problems(
-    process: ProcessSpec, sandbox: Sandbox, now: datetime, variables: set[str]
+    process: ProcessSpec, sandbox: Sandbox, now: datetime, variables: set[str], runaways: set[tuple[str, str]]
 ) -> Iterator[ModelProblem]:
+    """Timer, due-date, follow-up and priority expressions: tried, and their values judged (those seen to
+    run away are reported by _runaway_problems)."""
     found = [(timer.element_id, "timer", timer.kind, timer.expression) for timer in timer_facts(process)]
     for element, task_spec in _user_tasks(process):
         extensions = getattr(task_spec, "extensions", None) or {}
@@ -86,16 +103,20 @@ def _expression_problems(
             source = extensions.get(f"camunda:{attribute}")
             if source:
                 found.append((element, attribute, kind, source))
-    compiled = [expression for expression in found if _compiles(sandbox, expression[3])]
+    compiled = [
+        expression
+        for expression in found
+        if _compiles(sandbox, expression[3], "eval") and (expression[0], expression[3]) not in runaways
+    ]
     trials = try_expressions(sandbox, now, [source for *_, source in compiled])
     for (element, what, kind, _source), trial in zip(compiled, trials, strict=True):
         yield from _judged(trial, variables, element, what, kind)
 
 
-def _compiles(sandbox: Sandbox, source: str) -> bool:
-    """Whether the sandbox accepts the expression (what it refuses, its own check reports)."""
+def _compiles(sandbox: Sandbox, source: str, mode: Mode) -> bool:
+    """Whether the sandbox accepts the code (what it refuses, its own check reports)."""
     try:
-        sandbox.check(source, "eval")
+        sandbox.check(source, mode)
     except SandboxViolation:
         return False
     return True
@@ -104,12 +125,8 @@ def _compiles(sandbox: Sandbox, source: str) -> bool:
 def _judged(trial: Trial, variables: set[str], element: str, what: str, kind: str) -> Iterator[ModelProblem]:
     """What the trial run of an expression that needs no case data says; one that needs some is checked
     for unknown names only."""
-    if trial.timed_out:
-        yield ModelProblem(
-            element,
-            f"{what}: the expression did not finish within {TIME_LIMIT_SECONDS:g} s.",
-            german=f"{what}: Der Ausdruck ist nicht innerhalb von {TIME_LIMIT_SECONDS:g} s fertig geworden.",
-        )
+    if trial.timed_out or trial.breach is not None:
+        yield _unfinished(element, what, trial)
         return
     if trial.missing is not None:
         if trial.missing not in variables:
@@ -140,6 +157,46 @@ def _judged(trial: Trial, variables: set[str], element: str, what: str, kind: st
             f"{what}: expected {english}, got {value!r}.",
             german=f"{what}: Erwartet wird {german}, der Ausdruck ergibt {value!r}.",
         )
+
+
+def _unfinished(element: str, what: str, trial: Trial) -> ModelProblem:
+    """The trial of this code broke a run-time bound, or its child process had to be stopped."""
+    if trial.breach is not None:
+        return ModelProblem(
+            element, f"{what}: {trial.breach.english}", german=f"{what}: {trial.breach.german}"
+        )
+    return ModelProblem(
+        element,
+        f"{what}: the code did not finish within {TIME_LIMIT_SECONDS:g} s.",
+        german=f"{what}: Der Code ist nicht innerhalb von {TIME_LIMIT_SECONDS:g} s fertig geworden.",
+    )
+
+
+# -- runaway code, conditions, scripts, decision cells ---------------------------------------------
+
+
+def _runaway_problems(runaways: dict[ModelCode, list[Finding]]) -> Iterator[ModelProblem]:
+    for code, findings in runaways.items():
+        for finding in findings:
+            yield ModelProblem(
+                code.element_id, f"{code.kind}: {finding.english}.", german=f"{code.kind}: {finding.german}."
+            )
+
+
+def _code_problems(pieces: list[ModelCode], sandbox: Sandbox, now: datetime) -> Iterator[ModelProblem]:
+    """Conditions, scripts and DMN cells that need no case data: tried, and stopped if they run away."""
+    trials = try_code(
+        sandbox, now, [(code.source, "eval" if code.mode == "eval" else "exec") for code in pieces]
+    )
+    for code, trial in zip(pieces, trials, strict=True):
+        if trial.timed_out or trial.breach is not None:
+            yield _unfinished(code.element_id, code.kind, trial)
+        elif trial.failure is not None:
+            yield ModelProblem(
+                code.element_id,
+                f"{code.kind}: the code fails even without case data: {trial.failure}",
+                german=f"{code.kind}: Der Code schlägt schon ohne Falldaten fehl: {trial.failure}",
+            )
 
 
 # -- exclusive gateways ------------------------------------------------------------------------

@@ -6,31 +6,56 @@ the :class:`Sandbox`. The class is a drop-in ``environment`` for SpiffWorkflow's
 ``PythonScriptEngine`` (duck-typed, so this module does not import SpiffWorkflow) and reproduces the
 context semantics of SpiffWorkflow's ``TaskDataEnvironment``.
 
-Known limitation: RestrictedPython does not bound run time or memory, so an infinite loop or a huge
-allocation (``list(range(10**10))``) in a process model is not prevented here. The review before a
-deployment tries the expressions that need no case data in a child process with a time and memory limit
-(``engine.sandbox.trial``); code that depends on case data runs unbounded in the case.
+Every evaluation is bounded in time and memory in this process, without a fork: the compile step
+(``engine.sandbox.bounding``) puts a budget tick into every loop, comprehension, function and lambda,
+and a guard (``engine.sandbox.guards``, ``engine.sandbox.bounded_builtins``) in front of every single
+operation that could compute or allocate far more than its operands (``10**10**8``, ``'a' * 10**10``,
+``f'{1!r:>{10**10}}'``, ``max(range(10**11))``). Code that uses no guard (most conditions and DMN
+cells) runs as it did, with no budget at all. A breach raises
+:class:`~engine.sandbox.errors.ModelCodeBreach`. The default bounds
+(:class:`~engine.sandbox.budget.Limits`) are 1 s on the monotonic clock and 256 MiB growth of the
+process's resident memory, per evaluation; a ``Sandbox`` takes others.
+
+What the bounds do not cover:
+
+* the helper functions given to the sandbox: trusted code, bounded by their own argument checks;
+* a single built-in operation over data that is already within the bounds (sorting a list of a
+  million items, ``repr`` of a big list) runs to its end before the next check, so time and memory
+  can overshoot by that one operation;
+* resident memory is the process's: other threads' allocations during an evaluation count against it;
+* the bound is per evaluation: a step that evaluates many DMN cells may take that many times the bound.
 """
 
 import ast
 import functools
-import operator
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from dataclasses import dataclass
 from keyword import iskeyword
 from types import CodeType, ModuleType
 from typing import Any, Literal
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
-from RestrictedPython.Guards import (
-    guarded_iter_unpack_sequence,
-    guarded_unpack_sequence,
-    safer_getattr_raise,
-)
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.transformer import RestrictingNodeTransformer
 
-__all__ = ["Mode", "Sandbox", "SandboxViolation", "compile_code"]
+from engine.sandbox.bounded_builtins import BOUNDED_BUILTINS, MODEL_BUILTINS, guarded_getattr
+from engine.sandbox.bounding import Bounding
+from engine.sandbox.budget import DEFAULT_LIMITS, LIMITS, TICK, Budget, Limits, running
+from engine.sandbox.errors import SandboxError
+from engine.sandbox.guards import (
+    guarded_add,
+    guarded_format,
+    guarded_fstring,
+    guarded_inplace,
+    guarded_iter_unpack_sequence,
+    guarded_lshift,
+    guarded_mod,
+    guarded_mul,
+    guarded_pow,
+    guarded_unpack,
+    guarded_unpack_sequence,
+)
+
+__all__ = ["Limits", "Mode", "Sandbox", "SandboxViolation", "compile_code"]
 
 Mode = Literal["eval", "exec"]
 
@@ -74,7 +99,7 @@ _DENIED_ATTRIBUTES: dict[str, str] = {
 _RESERVED_HELPER_NAMES = _DENIED_CALLS | _DENIED_NAMES | {"eval", "exec", "breakpoint", "builtins"}
 
 
-class SandboxViolation(Exception):
+class SandboxViolation(SandboxError):
     """An expression or script that the sandbox refuses to compile."""
 
     def __init__(self, source: str, mode: str, reasons: Iterable[str]) -> None:
@@ -119,6 +144,18 @@ class _Policy(RestrictingNodeTransformer):
             self.error(node, f'"{node.id}" is not available.')
         return super().visit_Name(node)
 
+    def visit_Module(self, node: ast.Module) -> Any:
+        return self._bounded(super().visit_Module(node))
+
+    def visit_Expression(self, node: ast.Expression) -> Any:
+        return self._bounded(super().visit_Expression(node))
+
+    def _bounded(self, tree: ast.AST) -> ast.AST:
+        """The restricted tree with its budget ticks and guards (engine.sandbox.bounding)."""
+        if self.errors:
+            return tree
+        return ast.fix_missing_locations(Bounding().visit(tree))
+
 
 def _restricted_compile(source: str, mode: Mode) -> tuple[CodeType | None, list[str]]:
     """Run RestrictedPython and return the code object (or None) and its error messages."""
@@ -155,32 +192,6 @@ def _guarded_write(obj: Any) -> Any:
     raise TypeError(f"objects of type {type(obj).__name__!r} cannot be modified")
 
 
-_INPLACE_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "+=": operator.iadd,
-    "-=": operator.isub,
-    "*=": operator.imul,
-    "/=": operator.itruediv,
-    "//=": operator.ifloordiv,
-    "%=": operator.imod,
-    "**=": operator.ipow,
-    "<<=": operator.ilshift,
-    ">>=": operator.irshift,
-    "|=": operator.ior,
-    "^=": operator.ixor,
-    "&=": operator.iand,
-    "@=": operator.imatmul,
-}
-
-
-def _inplace_var(op: str, target: Any, value: Any) -> Any:
-    """Carry out ``target op value`` for augmented assignment of a plain name."""
-    try:
-        function = _INPLACE_OPERATORS[op]
-    except KeyError:
-        raise TypeError(f"unsupported augmented assignment {op!r}") from None
-    return function(target, value)
-
-
 def _apply(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call ``function``; RestrictedPython routes calls using ``*args``/``**kwargs`` through here."""
     return function(*args, **kwargs)
@@ -191,64 +202,23 @@ def _getitem(obj: Any, key: Any) -> Any:
 
 
 _GUARDS: dict[str, Any] = {
-    "_getattr_": safer_getattr_raise,
+    "_getattr_": guarded_getattr,
     "_getitem_": _getitem,
     "_getiter_": iter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": _guarded_write,
-    "_inplacevar_": _inplace_var,
+    "_inplacevar_": guarded_inplace,
     "_apply_": _apply,
+    "_mul_": guarded_mul,
+    "_pow_": guarded_pow,
+    "_lshift_": guarded_lshift,
+    "_mod_": guarded_mod,
+    "_add_": guarded_add,
+    "_fmt_": guarded_format,
+    "_fstr_": guarded_fstring,
+    "_unpack_": guarded_unpack,
 }
-
-# Entries of RestrictedPython's safe_builtins that process models do not get: class creation,
-# guarded attribute writes that would fail on every allowed type anyway, a guard stored there, and
-# exceptions outside the Exception hierarchy (raising SystemExit could stop a worker process).
-_DROPPED_BUILTINS = frozenset(
-    {
-        "__build_class__",
-        "_getattr_",
-        "setattr",
-        "delattr",
-        "BaseException",
-        "GeneratorExit",
-        "KeyboardInterrupt",
-        "SystemExit",
-    }
-)
-
-_EXTRA_BUILTINS: dict[str, Any] = {
-    "all": all,
-    "any": any,
-    "dict": dict,
-    "enumerate": enumerate,
-    "filter": filter,
-    "list": list,
-    "map": map,
-    "max": max,
-    "min": min,
-    "reversed": reversed,
-    "set": set,
-    "sorted": sorted,
-    "sum": sum,
-    "tuple": tuple,
-    "zip": zip,
-    "datetime": datetime,
-    "date": date,
-    "timedelta": timedelta,
-    "Decimal": Decimal,
-}
-
-
-def _build_builtins() -> dict[str, Any]:
-    """The builtins visible to model code."""
-    allowed = {name: value for name, value in safe_builtins.items() if name not in _DROPPED_BUILTINS}
-    allowed.update(_EXTRA_BUILTINS)
-    return allowed
-
-
-_BUILTINS = _build_builtins()
-_PROTECTED: dict[str, Any] = {"__builtins__": _BUILTINS, **_GUARDS}
 
 
 def _validate_helpers(helpers: Mapping[str, Callable[..., Any]]) -> dict[str, Callable[..., Any]]:
@@ -264,12 +234,71 @@ def _validate_helpers(helpers: Mapping[str, Callable[..., Any]]) -> dict[str, Ca
     return checked
 
 
+@dataclass(frozen=True)
+class Compiled:
+    """Compiled model code and what running it needs."""
+
+    code: CodeType
+    guards: Mapping[str, Any]  # the guards it calls, set over task data of the same name
+    loops: bool  # it ticks: a budget from the start
+    guarded: bool  # a guard may give it a budget as it runs; if not, it runs as it is
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _compiled(source: str, mode: Mode) -> Compiled:
+    code = compile_code(source, mode)
+    names = names_used(code)
+    guards = {name: guard for name, guard in _GUARDS.items() if name in names}
+    loops = TICK in names
+    return Compiled(code, guards, loops, loops or bool(guards) or not names.isdisjoint(BOUNDED_BUILTINS))
+
+
+def names_used(code: CodeType) -> set[str]:
+    """Global and attribute names a code object and the functions inside it use."""
+    found = set(code.co_names)
+    for constant in code.co_consts:
+        if isinstance(constant, CodeType):
+            found |= names_used(constant)
+    return found
+
+
+def _run(compiled: Compiled, namespace: dict[str, Any], limits: Limits) -> Any:
+    """Evaluate the code: if it loops, under a budget from the start, otherwise with the one a guard
+    may start. A breach wins over whatever else the code did, even if model code caught it."""
+    if not compiled.guarded:
+        return eval(compiled.code, namespace)
+    budget = Budget(limits, namespace) if compiled.loops else None
+    try:
+        result = eval(compiled.code, namespace)
+    except Exception as error:
+        budget = budget or running(namespace)
+        if budget is not None and budget.breach is not None and error is not budget.breach:
+            raise budget.breach from error
+        raise
+    if budget is None and TICK in namespace:
+        budget = running(namespace)
+    if budget is not None:
+        budget.settle()
+    return result
+
+
 class Sandbox:
     """RestrictedPython environment for SpiffWorkflow's ``PythonScriptEngine(environment=...)``."""
 
-    def __init__(self, helpers: Mapping[str, Callable[..., Any]] | None = None) -> None:
+    def __init__(
+        self, helpers: Mapping[str, Callable[..., Any]] | None = None, limits: Limits = DEFAULT_LIMITS
+    ) -> None:
         self._helpers = _validate_helpers(helpers or {})
-        self._reserved = frozenset(self._helpers) | frozenset(_GUARDS)
+        self._reserved = frozenset(self._helpers) | frozenset(_GUARDS) | {TICK}
+        self.limits = limits
+        self._builtins = {**MODEL_BUILTINS, LIMITS: limits}
+
+    # How source is compiled; the benchmark's unbounded baseline replaces it.
+    _code = staticmethod(_compiled)
+
+    def _protected(self, compiled: Compiled) -> dict[str, Any]:
+        """Builtins and guards, set over task data of the same name."""
+        return {"__builtins__": self._builtins, **compiled.guards}
 
     @property
     def helpers(self) -> Mapping[str, Callable[..., Any]]:
@@ -278,7 +307,7 @@ class Sandbox:
 
     def with_helpers(self, helpers: Mapping[str, Callable[..., Any]]) -> "Sandbox":
         """A new Sandbox with these helpers added to this one's (new ones win on a name clash)."""
-        return Sandbox({**self._helpers, **helpers})
+        return Sandbox({**self._helpers, **helpers}, self.limits)
 
     def check(self, source: str, mode: Mode) -> None:
         """Compile ``source`` under the sandbox rules; raise SandboxViolation if it is refused."""
@@ -288,22 +317,22 @@ class Sandbox:
         self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
     ) -> Any:
         """Value of ``expression``; task data wins over external context, which wins over helpers."""
-        code = compile_code(_prepare_source(expression, "eval"), "eval")
-        namespace = {**self._helpers, **(external_context or {}), **context, **_PROTECTED}
-        return eval(code, namespace)
+        compiled = self._code(_prepare_source(expression, "eval"), "eval")
+        namespace = {**self._helpers, **(external_context or {}), **context, **self._protected(compiled)}
+        return _run(compiled, namespace, self.limits)
 
     def execute(
         self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None
     ) -> bool:
         """Run ``script`` with ``context`` as its namespace, so assignments land in the task data."""
-        code = compile_code(script, "exec")
+        compiled = self._code(script, "exec")
         external = external_context or {}
         self._check_for_overwrite(context, external)
         context.update(self._helpers)
         context.update(external)
-        context.update(_PROTECTED)
+        context.update(self._protected(compiled))
         try:
-            exec(code, context)
+            _run(compiled, context, self.limits)
         finally:
             self._clean_context(context, external)
         return True

@@ -67,7 +67,7 @@ def _script_model(script: str) -> bytes:
     )
 
 
-def _decision_model(output: str) -> tuple[bytes, dict[str, bytes]]:
+def _decision_model(output: str, value: str = '"ja"') -> tuple[bytes, dict[str, bytes]]:
     bpmn = _model_with(
         '<bpmn:startEvent id="s"/><bpmn:businessRuleTask id="regeln" camunda:decisionRef="entscheidung"/>'
         '<bpmn:endEvent id="e"/><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="regeln"/>'
@@ -80,7 +80,7 @@ def _decision_model(output: str) -> tuple[bytes, dict[str, bytes]]:
         '<input id="i1" label="x"><inputExpression id="ie1" typeRef="string"><text>1</text></inputExpression></input>'
         f'<output id="o1" name="{output}" typeRef="string"/>'
         '<rule id="r1"><inputEntry id="c1"><text>1</text></inputEntry>'
-        '<outputEntry id="c2"><text>"ja"</text></outputEntry></rule>'
+        f'<outputEntry id="c2"><text>{value}</text></outputEntry></rule>'
         "</decisionTable></decision></definitions>"
     ).encode()
     return bpmn, {"entscheidung.dmn": dmn}
@@ -125,9 +125,46 @@ REFUSED = {
     "priority that does not finish": (
         _task_model('camunda:candidateGroups="beratung" camunda:priority="9 ** 9 ** 9"'),
         "aufgabe",
-        "did not finish",
+        "does not finish",
     ),
-    "timer that needs too much memory": (_timer_model("timeDuration", "'P' * 10 ** 11"), "wecker", "Memory"),
+    "priority that breaks the time bound when tried": (
+        _task_model('camunda:candidateGroups="beratung" camunda:priority="sum(n for n in range(10**11))"'),
+        "aufgabe",
+        "Time bound exceeded",
+    ),
+    "timer that needs too much memory": (_timer_model("timeDuration", "'P' * 10 ** 11"), "wecker", "256 MiB"),
+    "script that never ends": (_script_model("while True:\n    pass"), "skript", "never ends"),
+    "script whose loop condition nothing changes": (
+        _script_model("n = 0\nwhile n &gt;= 0:\n    pass"),
+        "skript",
+        "never changes",
+    ),
+    "script computing a number beyond the bounds": (
+        _script_model("x = 10**10**8"),
+        "skript",
+        "binary digits",
+    ),
+    "script that runs away when tried": (
+        _script_model("liste = []\nwhile len(liste) &gt;= 0:\n    liste.append(1)"),
+        "skript",
+        "Time bound exceeded",
+    ),
+    "script that fails without case data": (_script_model("x = [][0]"), "skript", "IndexError"),
+    "gateway condition running through 10**11 numbers": (
+        _gateway_model("max(range(10**11)) &gt; 0", "x == 'b'", default='default="f3"'),
+        "weiche",
+        "100,000,000,000 numbers",
+    ),
+    "gateway condition that runs away when tried": (
+        _gateway_model("sum(n for n in range(10**11)) &gt; 0", "x == 'b'", default='default="f3"'),
+        "weiche",
+        "Time bound exceeded",
+    ),
+    "decision cell beyond the memory bound": (
+        _decision_model("stufe", "'x' * 10**10"),
+        "regeln / rule 1",
+        "MiB",
+    ),
     "gateway not covering every case": (_gateway_model("x == 'a'", "x == 'b'"), "weiche", "default flow"),
     "enum gateway missing a value": (
         _gateway_model("wahl == 'a'", "wahl == 'c'", form=ENUM_FORM),
@@ -163,6 +200,12 @@ ACCEPTED = {
     "gateway with complementary conditions": _gateway_model("x == 'a'", "x != 'a'"),
     "gateway with a condition and its negation": _gateway_model("dringend", "not dringend"),
     "gateway covering every enum value": _gateway_model("wahl == 'a'", "wahl in ('b',)", form=ENUM_FORM),
+    "script with a loop that ends": _script_model(
+        "i = 0\nwhile True:\n    i += 1\n    if i &gt; 3:\n        break"
+    ),
+    "script looping over case data": _script_model("n = 0\nfor art in vorfallarten or []:\n    n += 1"),
+    "script waiting on case data in a loop": _script_model("while offen &gt; 0:\n    offen -= 1"),
+    "script computing without case data": _script_model("gesamt = sum(range(100)) + 2 ** 64"),
 }
 
 
