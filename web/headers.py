@@ -4,13 +4,15 @@ file, and the session cookie's flags (``Secure`` outside development)."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, request
 from flask_talisman import Talisman
 from werkzeug.wrappers import Response
 
-# No inline script or style anywhere: scripts and styles come from Lotse's own static files (the npm
-# bundle); bpmn-js shows its logo as a data: image; fetches only go to Lotse itself.
+# No inline script or style: scripts and styles come from Lotse's own static files (the npm bundle);
+# bpmn-js shows its logo as a data: image; fetches only go to Lotse itself.
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
     "script-src": "'self'",
@@ -23,6 +25,10 @@ CONTENT_SECURITY_POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+# The process owners' model editors (no case data on them) embed bpmn-js-properties-panel and dmn-js,
+# which set style attributes, and CodeMirror (dmn-js' expression editor), which adds <style> elements:
+# there inline styles are allowed. Scripts stay 'self' everywhere.
+EDITOR_POLICY = {**CONTENT_SECURITY_POLICY, "style-src": "'self' 'unsafe-inline'"}
 PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()", "payment": "()"}
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
@@ -33,6 +39,12 @@ def _no_store(response: Response) -> Response:
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def editor_styles(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a model editor's page: it gets ``EDITOR_POLICY`` (inline styles, never inline script)."""
+    view.talisman_view_options = {"content_security_policy": EDITOR_POLICY}  # type: ignore[attr-defined]
+    return view
 
 
 def is_loopback(host: str) -> bool:
