@@ -43,6 +43,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure_cookies(settings.secure_cookies),
         SESSION_REFRESH_EACH_REQUEST=False,
+        # Flask-WTF would demand a Referer over HTTPS, which browsers never send under Lotse's
+        # Referrer-Policy: no-referrer; web/origin.py checks where a request comes from instead.
+        WTF_CSRF_SSL_STRICT=False,
     )
     app.config.update(config)
     if settings.proxy_hops:

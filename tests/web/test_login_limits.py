@@ -247,3 +247,38 @@ def _dummy_of(hasher: CountingHasher, client, deployed) -> str:
             == 0
         )
     return hasher.verified[0]
+
+
+def test_behind_a_proxy_the_forwarded_address_counts(monkeypatch, make_app):
+    """With LOTSE_PROXY_HOPS the address the proxy saw is the client's; without it the header is ignored."""
+    monkeypatch.setenv("LOTSE_PROXY_HOPS", "1")
+    app = make_app(LOTSE_LOGIN_RATE_LIMIT="1/minute")
+    client = app.test_client()
+
+    def via_proxy(address: str):
+        headers = {
+            "X-Forwarded-For": address,
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "lotse.example",
+        }
+        token = csrf_token(client.get("/login", headers=headers).get_data(as_text=True))
+        data = {"username": "anna", "password": PASSWORD, "csrf_token": token}
+        return client.post("/login", data=data, headers={**headers, "Origin": "https://lotse.example"})
+
+    assert via_proxy(ATTACKER).status_code == 302
+    assert via_proxy(ATTACKER).status_code == 429
+    allowed = via_proxy(OWNER)
+    assert allowed.status_code == 302 and "Strict-Transport-Security" in allowed.headers
+
+
+def test_without_a_proxy_setting_a_forwarded_address_is_not_believed(make_app):
+    app = make_app(LOTSE_LOGIN_RATE_LIMIT="1/minute")
+    client = app.test_client()
+    first = _login(client, "anna", PASSWORD)
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    spoofed = client.post(
+        "/login",
+        data={"username": "anna", "password": PASSWORD, "csrf_token": token},
+        headers={"X-Forwarded-For": OWNER},
+    )
+    assert first.status_code == 302 and spoofed.status_code == 429
