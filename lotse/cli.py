@@ -159,6 +159,35 @@ def users_add(
     click.echo(f"Added {username} ({', '.join(roles)}).")
 
 
+@users.command("password")
+@click.argument("username")
+@click.password_option(help="At least 12 characters.")
+@with_appcontext
+def users_password(username: str, password: str) -> None:
+    """Set a new password; every session of USERNAME ends."""
+    from engine.staff.accounts import change_password
+
+    try:
+        change_password(_context(), "cli", username, password)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"New password for {username}; their sessions have ended.")
+
+
+@users.command("deactivate")
+@click.argument("username")
+@with_appcontext
+def users_deactivate(username: str) -> None:
+    """Take away USERNAME's access: no more logins, and every session ends now."""
+    from engine.staff.accounts import deactivate_staff
+
+    try:
+        deactivate_staff(_context(), "cli", username)
+    except DomainError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"{username} is deactivated; their sessions have ended.")
+
+
 # -- demo, timers -----------------------------------------------------------------------------
 
 
@@ -193,10 +222,15 @@ def sweep() -> None:
 @click.option("--port", default=5000, type=int)
 @with_appcontext
 def serve(host: str, port: int) -> None:
-    """Run the Lotse web app (scheduled work runs in `lotse scheduler`)."""
+    """Run the Lotse web app (scheduled work runs in `lotse scheduler`). On a loopback address it is the
+    development server: the session cookie goes without `Secure` unless LOTSE_SECURE_COOKIES is set."""
     from flask import current_app
 
+    from web.headers import development_server
+
     app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    if development_server(app, host):
+        click.echo("Development server on a loopback address: session cookie without Secure (plain HTTP).")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 

@@ -8,11 +8,14 @@ from typing import Any
 
 from flask import Flask
 from flask_wtf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.context import EngineContext, build_context
-from engine.kernel.settings import Settings, instance_path_from_environment
+from engine.kernel.settings import Settings, base_url, instance_path_from_environment
 from engine.store.vault import Vault, parse_keyring
+from web.headers import secure_cookies
+from web.origin import check_origin
 from web.page_frame import csrf_token, fixed_urls
 from web.request_scope import done_reading
 
@@ -28,15 +31,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         LOTSE_DATABASE_URL=settings.database_url,
         LOTSE_SESSION_MINUTES=settings.session_minutes,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.session_minutes),
+        LOTSE_SESSION_HOURS=settings.session_hours,
+        LOTSE_SECURE_COOKIES=settings.secure_cookies,
+        LOTSE_RATE_LIMIT_STORAGE=settings.rate_limit_storage,
+        LOTSE_LOGIN_RATE_LIMIT=settings.login_rate_limit,
+        LOTSE_BASE_URL=base_url(),
+        # The cookie carries the session's token; the server checks idle time and lifetime on every
+        # request (web/staff_session.py), so the cookie itself lasts the lifetime and is not re-sent.
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_hours),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        # The cookie is sent again only when the session changes; idle expiry records activity in
-        # the session once a minute (web/auth.py), which also renews the cookie's lifetime.
+        SESSION_COOKIE_SECURE=secure_cookies(settings.secure_cookies),
         SESSION_REFRESH_EACH_REQUEST=False,
+        # Flask-WTF would demand a Referer over HTTPS, which browsers never send under Lotse's
+        # Referrer-Policy: no-referrer; web/origin.py checks where a request comes from instead.
+        WTF_CSRF_SSL_STRICT=False,
     )
     app.config.update(config)
+    if settings.proxy_hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops, x_host=settings.proxy_hops
+        )
     app.extensions["lotse"] = _engine_context(app, settings)
+    app.before_request(check_origin)  # before the CSRF token: a request from elsewhere gets a clear 403
     csrf.init_app(app)
     from web import (
         account,
@@ -47,6 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         directory,
         errors,
         formatting,
+        headers,
         i18n,
         inbox,
         process_migration,
@@ -58,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     formatting.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     auth.init_app(app)
     for area in (
         inbox,

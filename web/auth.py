@@ -1,9 +1,8 @@
-"""Login, logout, session expiry after inactivity, and the one place that says who may open a page."""
+"""Login and logout, and the one place that says who may open a page."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 from functools import wraps
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,58 +20,29 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext, lazy_gettext
-from flask_login import LoginManager, UserMixin, current_user, login_required, login_user, logout_user
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.kernel.actor import Actor
-from engine.staff.accounts import LoginRefused, StaffMember, authenticate, signed_in_member
-from web.request_scope import done_reading, reading, reads_again
+from engine.staff.accounts import dummy_hash
+from engine.staff.login import LoginDelayed, LoginRefused, log_in
+from engine.staff.sessions import log_out
+from web import login_limit, staff_session
+from web.i18n import language
+from web.staff_session import SignedIn
 
 blueprint = Blueprint("auth", __name__)
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = lazy_gettext("Bitte melden Sie sich an.")
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
-
-
-class SignedIn(UserMixin):
-    """The logged-in staff member, as Flask-Login wants it."""
-
-    def __init__(self, member: StaffMember) -> None:
-        self.member = member
-
-    def get_id(self) -> str:
-        return str(self.member.id)
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(self.member.username, self.member.roles)
-
-    def has_role(self, *roles: str) -> bool:
-        return bool(self.member.roles & set(roles))
+login_manager.user_loader(staff_session.load)
 
 
 class LoginForm(FlaskForm):
     username = StringField(lazy_gettext("Benutzername"), validators=[DataRequired(), Length(max=100)])
     password = PasswordField(lazy_gettext("Passwort"), validators=[DataRequired(), Length(max=200)])
-
-
-@login_manager.user_loader
-def _load(user_id: str) -> SignedIn | None:
-    """The signed-in staff member, read on the request's reading connection (one statement, no ORM)."""
-    if not user_id.isdigit():
-        return None
-    connection = reading()
-    try:
-        member = signed_in_member(connection, int(user_id))
-    finally:
-        connection.rollback()
-        if not reads_again():
-            done_reading()
-    return SignedIn(member) if member is not None else None
 
 
 def requires_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -92,26 +62,47 @@ def requires_role(*roles: str) -> Callable[[Callable[..., Any]], Callable[..., A
     return decorate
 
 
+def _wait(form: LoginForm, seconds: int, message: str) -> tuple[str, int, dict[str, str]]:
+    flash(message, "error")
+    return render_template("auth/login.html", form=form), 429, {"Retry-After": str(seconds)}
+
+
 @blueprint.route("/login", methods=["GET", "POST"])
-def login() -> str | Response:
+def login() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]]:
     form = LoginForm()
-    if form.validate_on_submit():
-        try:
-            member = authenticate(current_app.extensions["lotse"], form.username.data, form.password.data)
-        except LoginRefused as refused:
-            flash(refused.message("de"), "error")
-            return render_template("auth/login.html", form=form), 401
-        session.clear()
-        login_user(SignedIn(member))
-        session.permanent = True
-        _touch()
-        return redirect(safe_next(request.args.get("next")))
-    return render_template("auth/login.html", form=form)
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form)
+    seconds = login_limit.seconds_to_wait()
+    if seconds is not None:
+        current_app.logger.warning("login attempts over the limit for a client address")
+        message = gettext(
+            "Zu viele Anmeldeversuche von Ihrer Adresse. Bitte warten Sie %(seconds)s Sekunden.",
+            seconds=seconds,
+        )
+        return _wait(form, seconds, message)
+    try:
+        signed_in = log_in(
+            current_app.extensions["lotse"],
+            form.username.data,
+            form.password.data,
+            login_limit.client_digest(),
+        )
+    except LoginDelayed as delayed:
+        return _wait(form, delayed.seconds, delayed.message(language()))
+    except LoginRefused as refused:
+        flash(refused.message(language()), "error")
+        return render_template("auth/login.html", form=form), 401
+    session.clear()
+    login_user(SignedIn(signed_in.member, signed_in.token))
+    session.permanent = True  # the cookie lasts as long as the session's absolute lifetime
+    return redirect(safe_next(request.args.get("next")))
 
 
 @blueprint.post("/logout")
 @login_required
 def logout() -> Response:
+    """Ends every session of the person, in every browser, not only this cookie."""
+    log_out(current_app.extensions["lotse"], current_user.token)
     logout_user()
     session.clear()
     flash(gettext("Sie wurden abgemeldet."), "info")
@@ -122,54 +113,26 @@ def logout() -> Response:
 @login_required
 def keep_alive() -> tuple[str, int]:
     """Typing counts as activity: a page with a form says so here while the person types (app.js), so a
-    long call does not end in an expired session. The idle check before every request records it."""
+    long call does not end in an expired session. Loading the signed-in person records it."""
     return "", 204
 
 
 def safe_next(target: str | None) -> str:
-    """Only redirect within Lotse after login."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only redirect within Lotse after login (browsers read ``/\\host`` as ``//host``)."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("inbox.inbox")
 
 
-# How old the last recorded activity may get before a request records it anew. Writing it on every
-# request would make every response send a new, re-signed session cookie; a minute's precision on an
-# idle limit of half an hour is plenty.
-SEEN_PRECISION_SECONDS = 60.0
-
-
-def _now() -> float:
-    """Seconds since the epoch (tests replace this to move time forward)."""
-    return datetime.now(UTC).timestamp()
-
-
-def _touch(now: float | None = None) -> None:
-    session["seen"] = _now() if now is None else now
-
-
-def _expire_idle_sessions() -> Response | None:
-    """Log out after the configured inactivity; every request of a signed-in person counts as activity,
-    recorded at most once a minute so that most responses leave the session cookie as it is. Static
-    files are public and no activity: they neither load the signed-in person nor keep the session."""
-    if request.endpoint == "static" or not current_user.is_authenticated:
-        return None
-    idle = timedelta(minutes=current_app.config["LOTSE_SESSION_MINUTES"])
-    seen = session.get("seen")
-    now = _now()
-    if seen is None or now - seen > idle.total_seconds():
-        logout_user()
-        session.clear()
-        flash(
-            gettext("Ihre Sitzung ist wegen Inaktivität abgelaufen. Bitte melden Sie sich erneut an."), "info"
-        )
-        return redirect(url_for("auth.login", next=request.path))
-    if now - seen >= SEEN_PRECISION_SECONDS:
-        _touch(now)
-    return None
-
-
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
-    app.before_request(_expire_idle_sessions)
+    app.before_request(staff_session.end_lapsed_session)
     app.register_blueprint(blueprint)
+    login_limit.init_app(app)
+    dummy_hash()  # made now, so the first unknown name is not slower than the rest

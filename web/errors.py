@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.kernel.errors import CasePurged, NotFound, NotPermitted, OutsideNeedToKnow
 from web.i18n import language
+from web.origin import CrossOriginRequest
 
 
 def _page(status: int, title: str, message: str) -> tuple[str, int]:
@@ -76,16 +77,34 @@ def _csrf(error: CSRFError) -> tuple[str, int]:
 
 
 def _same_site_path() -> str | None:
-    """The path of the Lotse page the form was sent from, if it was sent from one."""
+    """The path of the Lotse page the form was sent from, if it was sent from one. Under Lotse's
+    ``Referrer-Policy: no-referrer`` browsers send neither a Referer nor a real Origin, but say
+    ``Sec-Fetch-Site: same-origin``: then the form's page is taken to be the one it was posted to."""
     for header in ("Origin", "Referer"):
         source = request.headers.get(header)
-        if source:
+        if source and source != "null":
             parts = urlsplit(source)
             if parts.netloc != request.host:
                 return None
             if header == "Referer":
                 return parts.path + (f"?{parts.query}" if parts.query else "")
+    if request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return request.full_path.rstrip("?")
     return None
+
+
+def _cross_origin(_error: CrossOriginRequest) -> tuple[str, int]:
+    """A state-changing request from another site (``web.origin``): refused before anything happened."""
+    return _page(
+        403,
+        gettext("Anfrage von außerhalb abgelehnt"),
+        gettext(
+            "Diese Anfrage kam nicht von einer Seite von Lotse und wurde deshalb abgelehnt; es wurde "
+            "nichts gespeichert. Haben Sie selbst ein Formular abgeschickt, öffnen Sie Lotse bitte direkt "
+            "(nicht über einen Link aus einer anderen Anwendung), laden Sie die Seite neu und senden Sie "
+            "erneut."
+        ),
+    )
 
 
 def _typed() -> list[tuple[str, str]]:
@@ -105,6 +124,7 @@ def init_app(app: Flask) -> None:
     """Views let domain errors they do not render themselves reach these handlers (the most specific
     class wins: OutsideNeedToKnow before NotPermitted)."""
     app.register_error_handler(CSRFError, _csrf)
+    app.register_error_handler(CrossOriginRequest, _cross_origin)
     app.register_error_handler(HTTPException, _http)
     app.register_error_handler(NotFound, _not_found)
     app.register_error_handler(NotPermitted, _not_permitted)

@@ -26,6 +26,7 @@ from engine.processes.review import (
     version_file,
 )
 from web.auth import requires_role
+from web.headers import editor_styles
 from web.i18n import language
 
 blueprint = Blueprint("processes", __name__)
@@ -78,6 +79,7 @@ def download(key: str, version: int, file_name: str) -> Response:
 
 @blueprint.get("/prozesse/<key>/bearbeiten")
 @requires_role(PROCESS_OWNER)
+@editor_styles
 def edit_bpmn(key: str) -> str:
     summary = process_summary(_context(), current_user.actor, key)
     latest = summary.latest
@@ -94,6 +96,7 @@ def edit_bpmn(key: str) -> str:
 
 @blueprint.get("/prozesse/<key>/dmn/<file_name>/bearbeiten")
 @requires_role(PROCESS_OWNER)
+@editor_styles
 def edit_dmn(key: str, file_name: str) -> str:
     summary = process_summary(_context(), current_user.actor, key, dmn_name=file_name)
     latest = summary.latest

@@ -18,6 +18,9 @@ from engine.store.vault import new_key_entry
 
 DEFAULT_LAND = "NW"
 DEFAULT_SESSION_MINUTES = 30
+DEFAULT_SESSION_HOURS = 10  # a working day: the absolute lifetime of a signed-in session
+DEFAULT_RATE_LIMIT_STORAGE = "memory://"
+DEFAULT_LOGIN_RATE_LIMIT = "20/minute;200/hour"
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_SENDER = "lotse@localhost"
 
@@ -37,6 +40,11 @@ class Settings:
     secret_key: str
     land: str
     session_minutes: int
+    session_hours: int = DEFAULT_SESSION_HOURS
+    secure_cookies: bool | None = None  # None: not set, Secure except on the loopback development server
+    rate_limit_storage: str = DEFAULT_RATE_LIMIT_STORAGE
+    login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
+    proxy_hops: int = 0
 
     @classmethod
     def from_environment(cls, instance_path: Path) -> Settings:
@@ -50,6 +58,11 @@ class Settings:
             or _local_secret(instance_path / "secret_key", lambda: secrets.token_urlsafe(48)),
             land=_land(),
             session_minutes=int(os.environ.get("LOTSE_SESSION_MINUTES", str(DEFAULT_SESSION_MINUTES))),
+            session_hours=int(os.environ.get("LOTSE_SESSION_HOURS", str(DEFAULT_SESSION_HOURS))),
+            secure_cookies=_flag("LOTSE_SECURE_COOKIES"),
+            rate_limit_storage=os.environ.get("LOTSE_RATE_LIMIT_STORAGE") or DEFAULT_RATE_LIMIT_STORAGE,
+            login_rate_limit=os.environ.get("LOTSE_LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
+            proxy_hops=int(os.environ.get("LOTSE_PROXY_HOPS", "0")),
         )
 
 
@@ -137,6 +150,18 @@ def migration_keyring() -> str:
 
 def _database_url(instance_path: Path) -> str:
     return os.environ.get("LOTSE_DATABASE_URL") or f"sqlite:///{instance_path / 'lotse.db'}"
+
+
+def _flag(name: str) -> bool | None:
+    """A yes/no variable: None when it is not set (the caller's default applies)."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{name} must be true or false, not {value!r}")
 
 
 def _land() -> str:

@@ -1,21 +1,24 @@
-"""Staff accounts: roles, argon2 password hashes."""
+"""Staff accounts: roles, argon2 password hashes, password changes and deactivation (which end sessions)."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+import secrets
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
 
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
-from engine.store.tables import AuditEvent, Staff
+from engine.staff.member import StaffMember
+from engine.staff.sessions import end_sessions_of
+from engine.store.tables import Staff
 
 ROLES = ("beratung", "teamleitung", "prozessverantwortung", "administration")
+MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()
 
 
@@ -32,6 +35,34 @@ def password_matches(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+_dummy: tuple[PasswordHasher, str] | None = None
+
+
+def dummy_hash() -> str:
+    """A hash of a random password, made once per hasher (so with the same cost as real ones)."""
+    global _dummy
+    if _dummy is None or _dummy[0] is not _hasher:
+        _dummy = (_hasher, _hasher.hash(secrets.token_urlsafe(24)))
+    return _dummy[1]
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password fits the hash. Without a hash (an unknown name) the password is checked
+    against a dummy hash all the same, so the time a login takes does not tell names apart."""
+    if password_hash is None:
+        password_matches(dummy_hash(), password)
+        return False
+    return password_matches(password_hash, password)
+
+
+def _check_password_length(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidStaff(
+            f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen haben.",
+            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
+        )
 
 
 def add_staff(
@@ -51,10 +82,7 @@ def add_staff(
             f"Unbekannte Rolle(n): {', '.join(unknown) or '-'}; erlaubt: {', '.join(ROLES)}.",
             f"Unknown role(s): {', '.join(unknown) or '-'}; allowed: {', '.join(ROLES)}.",
         )
-    if len(password) < 12:
-        raise InvalidStaff(
-            "Das Passwort muss mindestens 12 Zeichen haben.", "The password must have at least 12 characters."
-        )
+    _check_password_length(password)
     with ctx.unit_of_work() as session:
         if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
             raise InvalidStaff(f"{username} existiert bereits.", f"{username} already exists.")
@@ -73,43 +101,10 @@ def add_staff(
         return staff.id
 
 
-LOCKOUT_FAILURES = 5
-LOCKOUT_WINDOW = timedelta(minutes=15)
-
-
-@dataclass(frozen=True)
-class StaffMember:
-    """A staff member as the rest of the system sees them (never the password hash)."""
-
-    id: int
-    username: str
-    display_name: str
-    roles: frozenset[str]
-    language: str
-
-
-class LoginRefused(DomainError):
-    code = "login_refused"
-
-
-def _member(staff: Staff) -> StaffMember:
+def member_of(staff: Staff) -> StaffMember:
     return StaffMember(
         staff.id, staff.username, staff.display_name, frozenset(staff.roles.split()), staff.language
     )
-
-
-SIGNED_IN = select(Staff.id, Staff.username, Staff.display_name, Staff.roles, Staff.language).where(
-    Staff.id == bindparam("staff_id"), Staff.active.is_(True)
-)
-
-
-def signed_in_member(connection: Connection, staff_id: int) -> StaffMember | None:
-    """The active staff member with this id, read in one statement on the caller's connection (no ORM)."""
-    found = connection.execute(SIGNED_IN, {"staff_id": staff_id}).first()
-    if found is None:
-        return None
-    staff_id, username, display_name, roles, language = found
-    return StaffMember(staff_id, username, display_name, frozenset(roles.split()), language)
 
 
 def staff_names(ctx: EngineContext) -> dict[str, str]:
@@ -134,43 +129,6 @@ def active_colleagues(connection: Connection) -> list[tuple[str, str, frozenset[
     return [(username, name, frozenset(roles.split())) for username, name, roles in found]
 
 
-def _login_key(username: str) -> str:
-    """What the audit keeps of a failed login: a digest, since people type passwords into the name field."""
-    return "login:" + hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-
-
-def authenticate(
-    ctx: EngineContext, username: str, password: str, now: datetime | None = None
-) -> StaffMember:
-    """Check a login; after repeated failures the account is locked for a while. Every attempt is audited."""
-    now = now or ctx.clock.now()
-    with ctx.unit_of_work() as session:
-        failures = session.scalar(
-            select(func.count())
-            .select_from(AuditEvent)
-            .where(
-                AuditEvent.action == "login_failed",
-                AuditEvent.detail == _login_key(username),
-                AuditEvent.at > now - LOCKOUT_WINDOW,
-            )
-        )
-        if failures >= LOCKOUT_FAILURES:
-            audit.record(session, now, "anonymous", "login_failed", None, _login_key(username))
-            session.commit()
-            raise LoginRefused(
-                "Zu viele Fehlversuche. Bitte warten Sie 15 Minuten oder wenden Sie sich an die Administration.",
-                "Too many failed attempts. Please wait 15 minutes or contact an administrator.",
-            )
-        staff = session.scalar(select(Staff).where(Staff.username == username))
-        if staff is None or not staff.active or not password_matches(staff.password_hash, password):
-            audit.record(session, now, "anonymous", "login_failed", None, _login_key(username))
-            session.commit()
-            raise LoginRefused("Benutzername oder Passwort ist falsch.", "Wrong username or password.")
-        audit.record(session, now, staff.username, "logged_in")
-        session.commit()
-        return _member(staff)
-
-
 def set_language(ctx: EngineContext, staff_id: int, language: str) -> None:
     if language not in ("de", "en"):
         raise ValueError(f"unsupported language {language!r}")
@@ -180,4 +138,36 @@ def set_language(ctx: EngineContext, staff_id: int, language: str) -> None:
             return
         staff.language = language
         audit.record(session, ctx.clock.now(), staff.username, "language_changed", None, language)
+        session.commit()
+
+
+def _staff_named(session: Session, username: str) -> Staff:
+    staff = session.scalar(select(Staff).where(Staff.username == username))
+    if staff is None:
+        raise InvalidStaff(f"{username} gibt es nicht.", f"There is no {username}.")
+    return staff
+
+
+def change_password(
+    ctx: EngineContext, actor: str, username: str, password: str, now: datetime | None = None
+) -> None:
+    """Set a new password; every session of that person ends (a stolen cookie goes with the old password)."""
+    now = now or ctx.clock.now()
+    _check_password_length(password)
+    with ctx.unit_of_work() as session:
+        staff = _staff_named(session, username)
+        staff.password_hash = hash_password(password)
+        ended = end_sessions_of(session, staff.id, "password_changed", now)
+        audit.record(session, now, actor, "password_changed", None, f"{username}, {ended} sessions ended")
+        session.commit()
+
+
+def deactivate_staff(ctx: EngineContext, actor: str, username: str, now: datetime | None = None) -> None:
+    """Take away a person's access: the account can no longer sign in, and every session ends now."""
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        staff = _staff_named(session, username)
+        staff.active = False
+        ended = end_sessions_of(session, staff.id, "deactivated", now)
+        audit.record(session, now, actor, "staff_deactivated", None, f"{username}, {ended} sessions ended")
         session.commit()

@@ -28,7 +28,7 @@ from tests.conftest import shipped_models
 from web.app import create_app
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Route
+    from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Route
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -115,10 +115,17 @@ def artifacts() -> Path:
 
 @dataclass
 class Watch:
-    """What a browser context did that the test must not allow: leave localhost, throw in a script."""
+    """What a browser context did that the test must not allow: leave localhost, throw in a script, or
+    run into Lotse's Content-Security-Policy (Chromium reports each refusal on the console)."""
 
     outside_requests: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    csp_violations: list[str] = field(default_factory=list)
+
+    def console(self, message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            where = message.location
+            self.csp_violations.append(f"{message.text} ({where.get('url')}:{where.get('lineNumber')})")
 
 
 @pytest.fixture
@@ -126,7 +133,7 @@ def new_context(
     browser: Browser, live_server: LiveServer
 ) -> Iterator[Callable[[], tuple[BrowserContext, Watch]]]:
     """Opens browser contexts (separate cookie jars = separate people) that may only talk to the server."""
-    opened: list[BrowserContext] = []
+    opened: list[tuple[BrowserContext, Watch]] = []
     allowed = urlsplit(live_server.url).netloc
 
     def open_context() -> tuple[BrowserContext, Watch]:
@@ -152,9 +159,12 @@ def new_context(
         context.on(
             "page", lambda page: page.on("pageerror", lambda error: watch.page_errors.append(str(error)))
         )
-        opened.append(context)
+        context.on("console", watch.console)
+        opened.append((context, watch))
         return context, watch
 
     yield open_context
-    for context in opened:
+    for context, _ in opened:
         context.close()
+    refused = [text for _, watch in opened for text in watch.csp_violations]
+    assert refused == [], f"the Content-Security-Policy refused something the pages need: {refused}"

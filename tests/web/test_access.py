@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from engine.cases.lifecycle import open_case
@@ -64,11 +66,10 @@ def test_errors_in_english_for_english_users(deployed, client, auth):
     assert response.status_code == 403 and "No access" in response.get_data(as_text=True)
 
 
-def test_expired_session_on_a_task_page_leads_to_login(app, deployed, client, auth):
+def test_expired_session_on_a_task_page_leads_to_login(app, deployed, client, auth, clock):
     case_id = open_case(deployed, COUNSELLOR).case_id
     auth.login()
-    with client.session_transaction() as session:
-        session["seen"] -= 31 * 60
+    clock.advance(timedelta(minutes=31))
     response = client.get(f"/faelle/{case_id}")
     assert response.status_code == 302 and f"/login?next=/faelle/{case_id}" in response.headers["Location"]
 

@@ -57,6 +57,7 @@ def test_due_time_in_working_time_and_overdue_tab(deployed, client, auth, clock)
     assert "fällig in 2 Std." in page
     # Friday 10:00; due was Monday 12:00; Thursday 4 June 2026 is Fronleichnam (NW): 19 office hours
     clock.set(clock.now() + timedelta(days=4))
+    auth.login()  # four days later: the session has long ended
     page = client.get("/?tab=overdue").get_data(as_text=True)
     assert _count(page, "overdue") == 1
     assert "seit 2 Arbeitstagen überfällig" in page

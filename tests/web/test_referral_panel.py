@@ -121,6 +121,7 @@ def test_consented_handover_and_follow_up_loop(deployed, client, auth, clock):
 
     clock.advance(timedelta(days=30))
     sweep_timers(deployed, now=clock.now())
+    auth.login("anna")  # a month later: her session has long ended
     nachfassen = task_id_for(deployed, case_id, "nachfassen")
     page = client.get(f"/aufgaben/{nachfassen}").get_data(as_text=True)
     assert "Vermittlungen nachfassen" in page and 'name="hilfe_angekommen"' not in page

@@ -1,6 +1,12 @@
 // Loaded on every page: htmx, and the CSRF token on every htmx request.
 import htmx from 'htmx.org';
 
+// Lotse's Content-Security-Policy allows no inline script or style and no eval: htmx neither evaluates
+// expressions (trigger filters, hx-on, js: values) nor runs scripts in swapped content, nor inserts its
+// indicator style element (lotse.css styles what is needed). Set before htmx starts (DOMContentLoaded).
+htmx.config.allowEval = false;
+htmx.config.allowScriptTags = false;
+htmx.config.includeIndicatorStyles = false;
 window.htmx = htmx;
 
 function csrfToken() {
@@ -12,6 +18,20 @@ document.addEventListener('htmx:configRequest', (event) => {
   const token = csrfToken();
   if (token) {
     event.detail.headers['X-CSRFToken'] = token;
+  }
+});
+
+// A list that refreshes itself (data-poll-when-idle, e.g. the inbox every minute) skips a refresh while
+// its tab is hidden or the person works in one of its forms; this is the trigger filter htmx may not eval.
+document.addEventListener('htmx:confirm', (event) => {
+  const element = event.detail.elt;
+  if (!(element instanceof Element) || !element.hasAttribute('data-poll-when-idle')) {
+    return;
+  }
+  const active = document.activeElement;
+  const working = active instanceof Element && element.contains(active) && active.closest('form, [form]');
+  if (document.visibilityState !== 'visible' || working) {
+    event.preventDefault();
   }
 });
 
