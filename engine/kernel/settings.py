@@ -111,11 +111,11 @@ class SmtpSettings:
         if not host:
             return None
         port = int(os.environ.get("LOTSE_SMTP_PORT", "587"))
-        starttls = os.environ.get("LOTSE_SMTP_STARTTLS", "true" if port == 587 else "false")
+        starttls = _flag("LOTSE_SMTP_STARTTLS")
         return cls(
             host=host,
             port=port,
-            starttls=starttls.strip().lower() in ("1", "true", "yes", "on"),
+            starttls=port == 587 if starttls is None else starttls,
             username=os.environ.get("LOTSE_SMTP_USER") or None,
             password=os.environ.get("LOTSE_SMTP_PASSWORD") or None,
             sender=os.environ.get("LOTSE_MAIL_FROM", DEFAULT_SENDER),
