@@ -29,6 +29,7 @@ from engine.bpmn.tasks import HumanTask
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import ConcurrentUpdate, DomainError
+from engine.processes.deployment import open_cases_by_version
 from engine.processes.migration_report import (
     CaseCheck,
     CaseMigration,
@@ -66,13 +67,7 @@ class MigrationNotPossible(DomainError):
 def migration_versions(ctx: EngineContext) -> list[VersionChoice]:
     """Every deployed version with its number of open cases, by process and version."""
     with ctx.unit_of_work(writes=False) as session:
-        counts = dict(
-            session.execute(
-                select(Case.process_version_id, func.count())
-                .where(Case.status == "open")
-                .group_by(Case.process_version_id)
-            ).all()
-        )
+        counts = open_cases_by_version(session)
         rows = session.scalars(select(ProcessVersion).order_by(ProcessVersion.key, ProcessVersion.version))
         return [_choice(row, counts.get(row.id, 0)) for row in rows]
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.diff import ModelDiff, diff_processes
@@ -28,11 +28,12 @@ from engine.processes.deployment import (
     deploy_process,
     examine,
     latest_version,
+    open_cases_by_version,
 )
 from engine.processes.internal_errors import InternalError, refused_when_unexpected
 from engine.processes.references import broken_references
 from engine.processes.supported_elements import executable_processes
-from engine.store.tables import Case, ProcessVersion
+from engine.store.tables import ProcessVersion
 
 PROCESS_OWNER = "prozessverantwortung"
 
@@ -127,13 +128,7 @@ def process_overview(ctx: EngineContext, actor: Actor) -> list[ProcessSummary]:
     """Every process with its versions: who deployed when, how many open cases run on each."""
     _require_owner(actor)
     with ctx.unit_of_work(writes=False) as session:
-        open_cases = dict(
-            session.execute(
-                select(Case.process_version_id, func.count())
-                .where(Case.status == "open")
-                .group_by(Case.process_version_id)
-            ).all()
-        )
+        open_cases = open_cases_by_version(session)
         rows = session.execute(
             select(
                 ProcessVersion.id,
