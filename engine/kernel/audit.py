@@ -45,6 +45,15 @@ ACTIONS = frozenset(
         "handover_queued",
         "legal_hold_set",
         "legal_hold_released",
+        "case_glimpsed",
+        "access_requested",
+        "break_glass",
+        "break_glass_listed",
+        "case_discarded",
+        "task_kept",
+        "appointment_agreed",
+        "appointment_done",
+        "appointment_rescheduled",
     }
 )
 
