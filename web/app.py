@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(check_origin)  # before the CSRF token: a request from elsewhere gets a clear 403
     csrf.init_app(app)
     from web import (
+        access,
         account,
         admin,
         auth,
@@ -89,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         status,
         processes,
         process_migration,
+        access,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)
