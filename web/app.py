@@ -59,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         access,
         account,
         admin,
+        appointments,
         auth,
         cases,
         deadlines,
@@ -91,11 +92,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         processes,
         process_migration,
         access,
+        appointments,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)
     app.jinja_env.globals["fixed_urls"] = fixed_urls
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["timedelta"] = timedelta
     app.context_processor(lambda: {"csrf_token": csrf_token})  # Flask-WTF puts its own in each context
     return app
 

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from engine.bpmn.tasks import FormSpec
+from engine.cases.appointments import appointment_of
 from engine.cases.lifecycle import claim_task, submit_task
 from engine.cases.notes import NoteInvalid, add_note
 from engine.cases.task_sheet import form_of_task, read_task_sheet
@@ -124,7 +125,10 @@ def _sheet_or_refusal(task_id: str, refinement: dict[str, Any]):
 
 @blueprint.get("/aufgaben/<task_id>")
 @login_required
-def task_page(task_id: str) -> str | tuple[str, int]:
+def task_page(task_id: str) -> str | tuple[str, int] | Response:
+    appointment_id = appointment_of(task_id)  # an agreed callback's task: its own page (web.appointments)
+    if appointment_id is not None:
+        return redirect(url_for("appointments.appointment_page", appointment_id=appointment_id))
     sheet, gone = _sheet_or_refusal(task_id, _refinement(request.args))
     if gone is not None:
         return render_template(

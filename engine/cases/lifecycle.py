@@ -14,6 +14,7 @@ from engine.bpmn import forms
 from engine.bpmn.clock import clock_at
 from engine.bpmn.instance import Instance
 from engine.bpmn.tasks import FormSpec
+from engine.cases.live_call import keep_following_steps
 from engine.cases.task_outcomes import after_completion
 from engine.kernel import audit
 from engine.kernel.actor import Actor
@@ -125,12 +126,15 @@ def submit_task(
             checked, errors = forms.validate(form, values)
             if errors:
                 raise FormInvalid(errors)
+            ready_before = instance.ready_at_load
             with clock_at(now):
                 instance.complete(task_id, checked)
                 instance.advance()
             lock_version = update_case(ctx, session, case, instance, now, Completion(task_id, actor.username))
             audit.record(session, now, actor.username, "task_completed", case.id, row.element_id)
             after_completion(ctx, session, case.id, instance, row.element_id, task_id, actor.username, now)
+            new_tasks = instance.ready_at_load - ready_before
+            keep_following_steps(session, actor, case.id, row.assignee, new_tasks, now)
             following = session.scalar(_next_task(actor), _next_task_parameters(actor, case.id))
             session.commit()
     except ConcurrentUpdate:
