@@ -1,4 +1,5 @@
-"""Break-glass grants, discarded cases, agreed callbacks and appointments (``engine.store.access_tables``).
+"""Break-glass grants, discarded cases, agreed callbacks and appointments (``engine.store.access_tables``),
+and ``cases.request_kind``: the projected marker of an information/prevention request (``anliegen``).
 
 Revision ID: 0015
 Revises: 0012
@@ -20,6 +21,7 @@ def _case_id() -> sa.Column:
 
 
 def upgrade() -> None:
+    op.add_column("cases", sa.Column("request_kind", sa.String(20), nullable=True))
     op.create_table(
         "break_glass_grants",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -84,3 +86,5 @@ def downgrade() -> None:
     op.drop_table("case_discards")
     op.drop_index("ix_break_glass_grants_case_user", table_name="break_glass_grants")
     op.drop_table("break_glass_grants")
+    with op.batch_alter_table("cases") as batch:
+        batch.drop_column("request_kind")
