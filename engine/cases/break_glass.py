@@ -165,7 +165,9 @@ def list_grants(ctx: EngineContext, actor: Actor, now: datetime | None = None) -
             reference=reference or str(grant.case_id),
             username=grant.username,
             display_name=name or grant.username,
-            reason=ctx.vault.open(grant.reason, reason_binding(grant.case_id)).decode(),
+            reason=ctx.vault.open(grant.reason, reason_binding(grant.case_id)).decode()
+            if grant.reason
+            else "",
             granted_at=grant.granted_at,
             expires_at=grant.expires_at,
             active=grant.expires_at > now,

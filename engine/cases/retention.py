@@ -1,7 +1,8 @@
-"""The retention purge: closed cases past the retention period lose all identifying content.
+"""The retention purge: closed (and discarded) cases past the retention period lose all identifying content.
 
-Gone: the workflow state (every process variable, including party data), the notes, and the bodies
-of messages about the case. Kept: the case row's projected statistical attributes, its task
+Gone: the workflow state (every process variable, including party data), the notes, the bodies
+of messages about the case, the notes of agreed appointments and the reasons for break-glass access and
+for discarding. Kept: the case row's projected statistical attributes, its task
 history (steps and times, no content) and the audit trail. A legal hold stops the purge.
 """
 
@@ -18,10 +19,12 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import NotFound, NotPermitted
+from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
 from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow
 
 DEFAULT_RETENTION_MONTHS = 24
 PURGED_STATE = b""  # what a purged case keeps in its state column: nothing
+ENDED = ("closed", "discarded")  # the statuses whose retention period runs from closed_at
 
 
 @dataclass
@@ -55,7 +58,7 @@ def purge_expired_cases(
     now = now or ctx.clock.now()
     report = PurgeReport(dry_run=dry_run, cutoff=months_before(now, months))
     expired = (
-        Case.status == "closed",
+        Case.status.in_(ENDED),
         Case.closed_at <= report.cutoff,
         Case.id.not_in(select(CasePurge.case_id)),
     )
@@ -86,7 +89,7 @@ def _purge_one(
             .where(
                 Case.id == case_id,
                 Case.lock_version == seen,
-                Case.status == "closed",
+                Case.status.in_(ENDED),
                 Case.closed_at <= cutoff,
                 Case.legal_hold.is_(False),
             )
@@ -101,6 +104,9 @@ def _purge_one(
         session.execute(
             update(RiskAssessmentRow).where(RiskAssessmentRow.case_id == case_id).values(sealed=b"")
         )
+        session.execute(update(Appointment).where(Appointment.case_id == case_id).values(note=None))
+        session.execute(update(BreakGlassGrant).where(BreakGlassGrant.case_id == case_id).values(reason=b""))
+        session.execute(update(CaseDiscard).where(CaseDiscard.case_id == case_id).values(reason=b""))
         try:
             session.execute(
                 insert(CasePurge).values(

@@ -55,3 +55,26 @@ def test_discard_needs_a_reason(deployed, reason):
     with pytest.raises(DiscardRefused):
         discard_case(deployed, COUNSELLOR, case_id, reason)
     assert case_row(deployed, case_id).status == "open"
+
+
+def test_a_discarded_case_is_purged_after_the_retention_period_with_its_sealed_reasons(deployed, clock):
+    from datetime import timedelta
+
+    from engine.cases.appointments import agree_appointment
+    from engine.cases.break_glass import break_glass, list_grants
+    from engine.cases.retention import purge_expired_cases
+    from engine.store.access_tables import Appointment
+    from tests.conftest import OTHER_COUNSELLOR, TEAM_LEAD
+
+    case_id = open_case(deployed, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    agree_appointment(
+        deployed, COUNSELLOR, case_id, "rueckruf", "telefon", clock.now() + timedelta(days=1), "Hr. K"
+    )
+    break_glass(deployed, OTHER_COUNSELLOR, case_id, "Rückruf")
+    discard_case(deployed, COUNSELLOR, case_id, "Falsch verbunden")
+    clock.advance(timedelta(days=2 * 365 + 31))
+    assert purge_expired_cases(deployed).purged == [case_row(deployed, case_id).reference]
+    with deployed.unit_of_work(writes=False) as session:
+        assert session.get(CaseDiscard, case_id).reason == b""
+        assert session.scalars(select(Appointment.note)).all() == [None]
+    assert [entry.reason for entry in list_grants(deployed, TEAM_LEAD)] == [""]
