@@ -35,7 +35,7 @@ CHANNELS = {
 }
 MAX_NOTE_CHARS = 500
 TASK_PREFIX = "termin-"
-TASK_PRIORITY = 60  # above an ordinary step (50): an agreed time is a promise to the person
+TASK_PRIORITY = 40  # below a step (50): after a submit the next process step opens, not the callback
 
 
 class AppointmentInvalid(DomainError):

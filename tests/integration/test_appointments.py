@@ -130,3 +130,15 @@ def test_discarding_the_case_cancels_its_appointments(deployed):
     discard_case(deployed, COUNSELLOR, case_id, "Falsch verbunden")
     assert _task(deployed, appointment_id).status == "cancelled"
     assert agenda(deployed, COUNSELLOR, TOMORROW, 1) == []
+
+
+def test_after_a_submit_the_next_process_step_opens_not_the_callback(deployed):
+    from engine.cases.lifecycle import claim_task, submit_task
+    from engine.demo.seed import EINGANG
+    from tests.steps import open_tasks
+
+    case_id, _appointment_id = _agreed(deployed)
+    eingang = open_tasks(deployed, case_id)["eingang"].id
+    claim_task(deployed, COUNSELLOR, eingang)
+    done = submit_task(deployed, COUNSELLOR, eingang, lambda _form: EINGANG)
+    assert done.next_task_id == open_tasks(deployed, case_id)["risikoeinschaetzung"].id
