@@ -27,6 +27,7 @@ from engine.kernel.errors import (
 )
 from engine.referrals.consent import SHAREABLE, Choice
 from engine.referrals.follow_up import FOLLOW_UP
+from engine.referrals.prevention import prevention_offers as ranked_prevention_offers
 from engine.referrals.recording import STATUSES, ReferralInvalid
 from engine.referrals.steps import referral_step
 from web.i18n import language
@@ -121,6 +122,12 @@ def _sheet_or_refusal(task_id: str, refinement: dict[str, Any]):
         return read_task_sheet(_context(), current_user.actor, task_id, **refinement), None
     except STALE as gone:
         return None, gone
+
+
+@blueprint.app_template_global()
+def prevention_offers(case_id: int) -> list:
+    """The directory's prevention offers on the prevention step (``tasks/_prevention.html``)."""
+    return ranked_prevention_offers(_context(), current_user.actor, case_id)
 
 
 @blueprint.get("/aufgaben/<task_id>")
