@@ -35,6 +35,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         LOTSE_SECURE_COOKIES=settings.secure_cookies,
         LOTSE_RATE_LIMIT_STORAGE=settings.rate_limit_storage,
         LOTSE_LOGIN_RATE_LIMIT=settings.login_rate_limit,
+        LOTSE_SECOND_FACTOR=settings.second_factor,
+        LOTSE_CODE_RATE_LIMIT=settings.code_rate_limit,
         LOTSE_BASE_URL=base_url(),
         # The cookie carries the session's token; the server checks idle time and lifetime on every
         # request (web/staff_session.py), so the cookie itself lasts the lifetime and is not re-sent.
@@ -69,6 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         inbox,
         process_migration,
         processes,
+        second_factor,
         status,
         tasks,
     )
@@ -78,6 +81,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     auth.init_app(app)
+    app.before_request(second_factor.require_second_factor)  # after the session check in auth
+    app.register_blueprint(second_factor.blueprint)
     for area in (
         inbox,
         tasks,

@@ -15,15 +15,21 @@ from engine.staff.member import StaffMember
 from engine.staff.sessions import ENDED, SessionLimits, check_session, expire_session, record_activity
 from web.request_scope import done_reading, reading, reads_again
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.login", "static", "passwords.forgotten", "passwords.reset", "passwords.invitation"}
+)
 
 
 class SignedIn(UserMixin):
     """The logged-in staff member, as Flask-Login wants it; its id is the session's token."""
 
-    def __init__(self, member: StaffMember, token: str) -> None:
+    def __init__(
+        self, member: StaffMember, token: str, second_factor_done: bool = False, enrolled: bool = False
+    ) -> None:
         self.member = member
         self.token = token
+        self.second_factor_done = second_factor_done  # the second factor was given in this session
+        self.enrolled = enrolled  # the person has a second factor set up
 
     def get_id(self) -> str:
         return self.token
@@ -63,7 +69,7 @@ def load(token: str) -> SignedIn | None:
         return None
     if check.stale and check.session_id is not None:
         record_activity(ctx, check.session_id, now)
-    return SignedIn(check.member, token)
+    return SignedIn(check.member, token, check.second_factor_done, check.enrolled)
 
 
 def _reason(ended: str) -> str:

@@ -37,6 +37,14 @@ def password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash was made with other argon2 parameters than the current ones."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
+        return False
+
+
 _dummy: tuple[PasswordHasher, str] | None = None
 
 
