@@ -86,7 +86,7 @@ def login() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]
             form.username.data,
             form.password.data,
             login_limit.client_digest(),
-            device=request.user_agent.string or None,
+            device=staff_session.device_of(request.user_agent.string),
             address=login_limit.client_address(),
         )
     except LoginDelayed as delayed:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_login import UserMixin, current_user, logout_user
+from ua_parser import parse
 from werkzeug.wrappers import Response
 
 from engine.kernel.actor import Actor
@@ -40,6 +41,18 @@ class SignedIn(UserMixin):
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.member.roles & set(roles))
+
+
+def device_of(user_agent: str) -> str | None:
+    """What a person recognises of a browser: "Firefox 128, Windows" (``ua-parser``); never the raw string."""
+    if not user_agent:
+        return None
+    parsed = parse(user_agent[:1000])
+    browser = parsed.user_agent
+    system = parsed.os
+    parts = [" ".join(filter(None, (browser.family, browser.major))) if browser else None]
+    parts.append(system.family if system else None)
+    return ", ".join(part for part in parts if part) or None
 
 
 def limits() -> SessionLimits:
