@@ -65,7 +65,11 @@ def staff_list() -> str | Response | tuple[str, int]:
 
 def _list_page(values: dict[str, Any], error: str | None) -> str:
     return render_template(
-        "admin/staff_list.html", people=roster.staff_list(_context()), roles=ROLES, values=values, error=error
+        "admin/staff_list.html",
+        people=roster.staff_list(_context()),
+        all_roles=ROLES,
+        values=values,
+        error=error,
     )
 
 
@@ -74,12 +78,12 @@ def _list_page(values: dict[str, Any], error: str | None) -> str:
 def person(username: str) -> str | Response | tuple[str, int]:
     row = _person(username)
     if request.method == "GET":
-        return render_template("admin/staff_person.html", person=row, roles=ROLES, error=None)
+        return render_template("admin/staff_person.html", person=row, all_roles=ROLES, error=None)
     try:
         roster.set_roles(_context(), current_user.member.username, username, request.form.getlist("roles"))
     except DomainError as refused:
         page = render_template(
-            "admin/staff_person.html", person=row, roles=ROLES, error=refused.message(language())
+            "admin/staff_person.html", person=row, all_roles=ROLES, error=refused.message(language())
         )
         return page, 422
     flash(gettext("Die Rollen von %(name)s sind gespeichert.", name=row.display_name), "success")
