@@ -58,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(check_origin)  # before the CSRF token: a request from elsewhere gets a clear 403
     csrf.init_app(app)
     from web import (
+        absence,
         account,
         admin,
         auth,
@@ -93,6 +94,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         directory,
         admin,
         account,
+        absence,
         staff_admin,
         passwords,
         status,

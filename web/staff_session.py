@@ -12,6 +12,7 @@ from ua_parser import parse
 from werkzeug.wrappers import Response
 
 from engine.kernel.actor import Actor
+from engine.staff.cover import berlin_day, covered_by
 from engine.staff.member import StaffMember
 from engine.staff.sessions import ENDED, SessionLimits, check_session, expire_session, record_activity
 from web.request_scope import done_reading, reading, reads_again
@@ -25,10 +26,16 @@ class SignedIn(UserMixin):
     """The logged-in staff member, as Flask-Login wants it; its id is the session's token."""
 
     def __init__(
-        self, member: StaffMember, token: str, second_factor_done: bool = False, enrolled: bool = False
+        self,
+        member: StaffMember,
+        token: str,
+        second_factor_done: bool = False,
+        enrolled: bool = False,
+        covering: frozenset[str] = frozenset(),
     ) -> None:
         self.member = member
         self.token = token
+        self.covering = covering  # absent colleagues this person stands in for today
         self.second_factor_done = second_factor_done  # the second factor was given in this session
         self.enrolled = enrolled  # the person has a second factor set up
 
@@ -37,7 +44,7 @@ class SignedIn(UserMixin):
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.member.username, self.member.roles)
+        return Actor(self.member.username, self.member.roles, self.covering)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.member.roles & set(roles))
@@ -71,8 +78,11 @@ def load(token: str) -> SignedIn | None:
     ctx = current_app.extensions["lotse"]
     now = ctx.clock.now()
     connection = reading()
+    covering: frozenset[str] = frozenset()
     try:
         check = check_session(connection, token, limits(), now)
+        if check.member is not None and check.covers:
+            covering = covered_by(connection, check.member.username, berlin_day(now))
     finally:
         connection.rollback()
         if not reads_again():
@@ -82,7 +92,7 @@ def load(token: str) -> SignedIn | None:
         return None
     if check.stale and check.session_id is not None:
         record_activity(ctx, check.session_id, now)
-    return SignedIn(check.member, token, check.second_factor_done, check.enrolled)
+    return SignedIn(check.member, token, check.second_factor_done, check.enrolled, covering)
 
 
 def _reason(ended: str) -> str:

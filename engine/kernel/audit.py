@@ -56,6 +56,8 @@ ACTIONS = frozenset(
         "password_reset_requested",
         "password_reset",
         "session_ended",
+        "absence_set",
+        "absence_ended",
     }
 )
 

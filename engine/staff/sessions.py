@@ -8,12 +8,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.calendar.business_calendar import BERLIN
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.staff.member import StaffMember
+from engine.store.account_tables import Absence
 from engine.store.session_tables import StaffSession
 from engine.store.tables import Staff
 
@@ -45,6 +47,7 @@ class SessionCheck:
     stale: bool = False
     second_factor_done: bool = False  # the second factor was given in this session
     enrolled: bool = False  # the person has a second factor set up
+    covers: bool = False  # the person stands in for an absent colleague today
 
 
 def token_digest(token: str) -> str:
@@ -97,6 +100,13 @@ CHECK = (
         Staff.roles,
         Staff.language,
         Staff.active,
+        exists()
+        .where(
+            Absence.cover_id == Staff.id,
+            Absence.first_day <= bindparam("day"),
+            Absence.last_day >= bindparam("day"),
+        )
+        .label("covers"),
     )
     .join(Staff, Staff.id == StaffSession.staff_id)
     .where(StaffSession.token_hash == bindparam("digest"))
@@ -106,11 +116,12 @@ CHECK = (
 def check_session(connection: Connection, token: str, limits: SessionLimits, now: datetime) -> SessionCheck:
     """The staff member a session token signs in, read in one statement on the caller's connection, or
     why the session no longer counts. Writes nothing (see ``record_activity`` and ``expire_session``)."""
-    found = connection.execute(CHECK, {"digest": token_digest(token)}).first()
+    day = now.astimezone(BERLIN).date()
+    found = connection.execute(CHECK, {"digest": token_digest(token), "day": day}).first()
     if found is None:
         return SessionCheck(None, "unknown")
     session_id, started, seen, ended_at, factor_at, enrolled_at, staff_id = found[:7]
-    username, display_name, roles, language, active = found[7:]
+    username, display_name, roles, language, active, covers = found[7:]
     if ended_at is not None or not active:
         return SessionCheck(None, ENDED, session_id)
     if now - started >= limits.lifetime:
@@ -125,6 +136,7 @@ def check_session(connection: Connection, token: str, limits: SessionLimits, now
         stale=now - seen >= SEEN_PRECISION,
         second_factor_done=factor_at is not None,
         enrolled=enrolled_at is not None,
+        covers=bool(covers),
     )
 
 

@@ -1,4 +1,4 @@
-"""Staff accounts: second factor, single-use links, sessions a person can see.
+"""Staff accounts: second factor, single-use links, sessions a person can see, absence and cover.
 
 * ``staff``: ``last_login_at``; the TOTP secret (sealed by the vault), when it was confirmed, and the last
   time step used (a code is never accepted twice).
@@ -6,6 +6,7 @@
   ``address`` for the person's list of sessions.
 * ``recovery_codes``: ten single-use codes per person, argon2 hashes.
 * ``account_links``: invitation and password-reset links, SHA-256 of the token, expiry, use.
+* ``absences``: a person's absence (first and last day) and the colleague who covers.
 
 Revision ID: 0016
 Revises: 0012
@@ -61,9 +62,31 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name="uq_account_links_token_hash"),
     )
     op.create_index("ix_account_links_staff_id", "account_links", ["staff_id"])
+    op.create_table(
+        "absences",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("cover_id", sa.Integer(), nullable=False),
+        sa.Column("first_day", sa.Date(), nullable=False),
+        sa.Column("last_day", sa.Date(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("created_by", sa.String(100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["staff_id"], ["staff.id"], name="fk_absences_staff_id_staff", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["cover_id"], ["staff.id"], name="fk_absences_cover_id_staff", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_absences"),
+    )
+    op.create_index("ix_absences_staff_id", "absences", ["staff_id"])
+    op.create_index("ix_absences_cover_id", "absences", ["cover_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_absences_cover_id", table_name="absences")
+    op.drop_index("ix_absences_staff_id", table_name="absences")
+    op.drop_table("absences")
     op.drop_index("ix_account_links_staff_id", table_name="account_links")
     op.drop_table("account_links")
     op.drop_index("ix_recovery_codes_staff_id", table_name="recovery_codes")
