@@ -20,6 +20,7 @@ from engine.staff.passwords import (
     request_reset,
     set_password_by_link,
 )
+from web import login_limit
 from web.i18n import language
 
 blueprint = Blueprint("passwords", __name__)
@@ -87,10 +88,17 @@ def reset(token: str) -> str | Response | tuple[str, int]:
 
 
 @blueprint.route("/passwort/vergessen", methods=["GET", "POST"])
-def forgotten() -> str | Response:
+def forgotten() -> str | Response | tuple[str, int, dict[str, str]]:
     form = ForgottenForm()
     if not form.validate_on_submit():
         return render_template("auth/forgotten.html", form=form)
+    seconds = login_limit.seconds_to_wait()  # requests count against the address's login attempts
+    if seconds is not None:
+        message = gettext(
+            "Zu viele Anfragen von Ihrer Adresse. Bitte warten Sie %(seconds)s Sekunden.", seconds=seconds
+        )
+        form.email.errors = [message]
+        return render_template("auth/forgotten.html", form=form), 429, {"Retry-After": str(seconds)}
     request_reset(_context(), form.email.data, current_app.config["LOTSE_BASE_URL"])
     flash(
         gettext(

@@ -137,6 +137,12 @@ def set_roles(
 ) -> None:
     now = now or ctx.clock.now()
     _check_roles(roles)
+    if actor == username and "administration" not in roles:
+        raise InvalidStaff(
+            "Ihre eigene Rolle Administration können Sie nicht abgeben; bitten Sie eine andere "
+            "Administratorin oder einen anderen Administrator.",
+            "You cannot give up your own administration role; ask another administrator.",
+        )
     with ctx.unit_of_work() as session:
         staff = _named(session, username)
         before = staff.roles
@@ -164,6 +170,12 @@ def deactivate(
     groups or to the chosen colleague (who must be active and in each task's group). Returns the number
     of tasks handed back."""
     now = now or ctx.clock.now()
+    if actor == username:
+        raise InvalidStaff(
+            "Sie können Ihr eigenes Konto nicht deaktivieren; bitten Sie eine andere Administratorin oder "
+            "einen anderen Administrator.",
+            "You cannot deactivate your own account; ask another administrator.",
+        )
     with ctx.unit_of_work() as session:
         staff = _named(session, username)
         tasks = session.scalars(select(Task).where(Task.assignee == username, Task.status == "open")).all()

@@ -15,6 +15,7 @@ from engine.staff import accounts
 from engine.store.tables import Staff
 from tests.web.account_mail import account_mails, link_path
 from tests.web.conftest import PASSWORD, Auth, csrf_token
+from web.app import create_app
 
 FORGOTTEN = "/passwort/vergessen"
 STRONG = "Leuchtturm-Kompass-Nebel-42"
@@ -119,3 +120,19 @@ def test_a_hash_with_old_parameters_is_upgraded_at_login(app, client, auth, depl
     with deployed.unit_of_work(writes=False) as session:
         stored = session.scalar(select(Staff.password_hash).where(Staff.username == "anna"))
     assert extract_parameters(stored).memory_cost == accounts._hasher.memory_cost != 512
+
+
+def test_reset_requests_are_limited_per_address(app, deployed, tmp_path):
+    limited = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": tmp_path,
+            "LOTSE_CONTEXT": deployed,
+            "LOTSE_LOGIN_RATE_LIMIT": "2/minute",
+        }
+    )
+    client = limited.test_client()
+    for _ in range(2):
+        assert _ask(client, "niemand@example.org").status_code == 302
+    refused = _ask(client, "niemand@example.org")
+    assert refused.status_code == 429 and "Zu viele Anfragen" in refused.get_data(as_text=True)

@@ -158,3 +158,15 @@ def test_administrators_reset_the_second_factor_in_the_browser(admin, deployed):
     assert _post(admin, f"{LIST}/anna/zweiter-faktor", {}, f"{LIST}/anna").status_code == 302
     assert len(account_mails(deployed, "staff:anna")) == 1
     assert "Zweiten Faktor zurücksetzen" not in admin.get(f"{LIST}/anna").get_data(as_text=True)
+
+
+def test_administrators_cannot_lock_themselves_out(admin, deployed):
+    own = _post(admin, f"{LIST}/ada/deaktivieren", {"confirmed": "yes"})
+    assert own.status_code == 422 and "eigenes Konto" in own.get_data(as_text=True)
+    dropped = _post(admin, f"{LIST}/ada", {"roles": ["beratung"]})
+    assert dropped.status_code == 422 and "Rolle Administration" in dropped.get_data(as_text=True)
+    with deployed.unit_of_work(writes=False) as session:
+        assert session.execute(select(Staff.active, Staff.roles).where(Staff.username == "ada")).one() == (
+            True,
+            "administration",
+        )
