@@ -40,7 +40,7 @@ def replace_codes(session: Session, staff_id: int, now: datetime) -> list[str]:
 def use_code(session: Session, staff_id: int, code: str, now: datetime) -> bool:
     """Whether ``code`` is one of the person's unused codes; if so it is used up now."""
     typed = normalised(code)
-    if not typed:
+    if len(typed) != 10:  # not the shape of a recovery code (a mistyped TOTP code): no hashing at all
         return False
     unused = session.scalars(
         select(RecoveryCode)

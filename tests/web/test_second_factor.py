@@ -178,3 +178,15 @@ def test_an_administrator_resets_the_second_factor(client, auth, clock, deployed
 def _staff_id(ctx, username: str) -> int:
     with ctx.unit_of_work(writes=False) as session:
         return session.scalar(select(Staff.id).where(Staff.username == username))
+
+
+def test_the_second_factor_pages_speak_english_too(client, auth):
+    auth.login()
+    token = csrf_token(client.get(ENROL).get_data(as_text=True))
+    client.post("/sprache", data={"language": "en", "next": ENROL, "csrf_token": token})
+    page = client.get(ENROL).get_data(as_text=True)
+    assert "Set up the second factor" in page and "Code from the app" in page
+    wrong = _post_code(client, ENROL, "123")
+    assert wrong.status_code == 422 and "The code is wrong or was used already." in wrong.get_data(
+        as_text=True
+    )
