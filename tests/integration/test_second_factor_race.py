@@ -8,7 +8,9 @@ from datetime import timedelta
 
 import pyotp
 import pytest
+from argon2 import PasswordHasher
 
+from engine.staff import accounts
 from engine.staff.accounts import add_staff
 from engine.staff.login import log_in
 from engine.staff.second_factor import (
@@ -24,10 +26,6 @@ PASSWORD = "ein-gutes-passwort"
 
 @pytest.fixture(autouse=True)
 def _cheap_hashing():
-    from argon2 import PasswordHasher
-
-    from engine.staff import accounts
-
     original = accounts._hasher
     accounts._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     yield

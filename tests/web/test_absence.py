@@ -14,7 +14,9 @@ from engine.deadlines.digest import queue_digests
 from engine.kernel.errors import NotPermitted
 from engine.staff.absence import set_absence
 from engine.store.tables import AuditEvent, OutboxMessage, Staff, Task
+from tests.bpmn.test_fallbearbeitung_paths import assess, berlin, outbox, start, sweep
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR, TEAM_LEAD
+from tests.steps import open_tasks
 from tests.web.conftest import Auth, csrf_token
 
 PAGE = "/konto/abwesenheit"
@@ -111,3 +113,17 @@ def test_a_missing_cover_or_date_is_named_at_its_field(client, auth, clock):
     )
     past = _set_in_browser(client, "2020-01-01", "2020-01-02", "ben")
     assert past.status_code == 422 and "Vergangenheit" in past.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("away", [False, True])
+def test_a_reminder_reaches_the_cover_while_the_assignee_is_away(app, deployed, clock, away):
+    case_id = start(deployed, clock)
+    assess(deployed, case_id, "HOCH")
+    vermittlung = open_tasks(deployed, case_id)["vermittlung"].id
+    claim_task(deployed, COUNSELLOR, vermittlung)
+    overdue = berlin(2026, 6, 2, 16, 1)
+    if away:
+        set_absence(deployed, COUNSELLOR, "anna", "ben", overdue.date(), overdue.date())
+    assert sweep(deployed, clock, overdue).fired == 1
+    reminders = [m.recipient for m in outbox(deployed, case_id) if m.kind == "reminder"]
+    assert reminders == (["staff:ben"] if away else ["staff:anna"])
