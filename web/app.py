@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -107,4 +108,5 @@ def _engine_context(app: Flask, settings: Settings) -> EngineContext:
         app.config["LOTSE_DATABASE_URL"],
         Vault(keys, active),
         BusinessCalendar(land=app.config.get("LOTSE_LAND", settings.land)),
+        index_key=base64.urlsafe_b64decode(settings.index_key) if settings.index_key else None,
     )

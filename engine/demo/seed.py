@@ -43,7 +43,6 @@ DEMO_STAFF = (
 
 EINGANG = {
     "kontaktkanal": "telefon",
-    "anonym": True,
     "betroffen": "selbst",
     "land": "NW",
     "amt": "ehrenamt_bm",

@@ -45,6 +45,17 @@ ACTIONS = frozenset(
         "handover_queued",
         "legal_hold_set",
         "legal_hold_released",
+        "privacy_changed",
+        "person_updated",
+        "person_viewed",
+        "contact_route_added",
+        "contact_route_removed",
+        "contact_logged",
+        "case_searched",
+        "repeat_contact_found",
+        "case_linked",
+        "case_merged",
+        "case_merged_in",
     }
 )
 

@@ -8,6 +8,7 @@ each run (mail server, attempts, base URL, retention) is read when it runs.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Callable
@@ -45,6 +46,7 @@ class Settings:
     rate_limit_storage: str = DEFAULT_RATE_LIMIT_STORAGE
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
     proxy_hops: int = 0
+    index_key: str = ""  # base64: the blind index's own key (phone numbers, e-mail addresses, code words)
 
     @classmethod
     def from_environment(cls, instance_path: Path) -> Settings:
@@ -63,6 +65,10 @@ class Settings:
             rate_limit_storage=os.environ.get("LOTSE_RATE_LIMIT_STORAGE") or DEFAULT_RATE_LIMIT_STORAGE,
             login_rate_limit=os.environ.get("LOTSE_LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
             proxy_hops=int(os.environ.get("LOTSE_PROXY_HOPS", "0")),
+            index_key=os.environ.get("LOTSE_INDEX_KEY")
+            or _local_secret(
+                instance_path / "index_key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()
+            ),
         )
 
 
