@@ -68,8 +68,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         headers,
         i18n,
         inbox,
+        person,
         process_migration,
         processes,
+        search,
         status,
         tasks,
     )
@@ -90,6 +92,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         status,
         processes,
         process_migration,
+        person,
+        search,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)

@@ -91,6 +91,11 @@ def merge_target(session: Session, case_id: int) -> int | None:
     return target
 
 
+def merge_target_of(ctx: EngineContext, case_id: int) -> int | None:
+    with ctx.unit_of_work(writes=False) as session:
+        return merge_target(session, case_id)
+
+
 def search_cases(
     ctx: EngineContext, actor: Actor, query: CaseQuery, now: datetime | None = None, limit: int = LIMIT
 ) -> SearchResult:

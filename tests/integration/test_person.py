@@ -259,7 +259,7 @@ def test_a_double_submitted_merge_in_two_threads_merges_once(deployed):
         barrier.wait()
         try:
             results.append(merge_case(deployed, COUNSELLOR, duplicate, str(target)))
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:
             errors.append(error)
 
     threads = [threading.Thread(target=submit) for _ in range(2)]

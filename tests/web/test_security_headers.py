@@ -60,6 +60,8 @@ def _samples(app, ctx) -> dict[str, str]:
         "version": "1",
         "file_name": next(iter(json.loads(dmn))),
         "filename": "lotse.css",
+        "reference": "2026-00001",
+        "route_id": "1",
     }
 
 
