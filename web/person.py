@@ -115,7 +115,7 @@ def set_mode(case_id: int) -> Response | tuple[str, int]:
 def save_particulars(case_id: int) -> Response | tuple[str, int]:
     form = request.form
     particulars = None
-    if any(form.get(name) for name in ("name", "anschrift", "zeiten", "nachricht", "andere")):
+    if any(name in form for name in ("name", "anschrift", "zeiten", "nachricht", "andere")):
         particulars = Particulars(
             name=form.get("name", ""),
             postal_address=form.get("anschrift", ""),

@@ -72,6 +72,14 @@ def normalised_code_word(text: str) -> str:
 NORMALISERS = {PHONE: normalised_phone, EMAIL: normalised_email, CODE_WORD: normalised_code_word}
 
 
+def readable(kind: str, value: str) -> str:
+    """A stored (normalised) value as people read it: phone numbers grouped (``+49 171 1234567``)."""
+    if kind != PHONE:
+        return value
+    number = phonenumbers.parse(value, DEFAULT_REGION)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
 def normalised(kind: str, text: str) -> str:
     return NORMALISERS[kind](text)
 

@@ -34,6 +34,10 @@ class Route:
     created_at: datetime
     created_by: str
 
+    @property
+    def shown(self) -> str:
+        return blind_index.readable(self.kind, self.value)
+
 
 def route_binding(case_id: int) -> bytes:
     return f"route:{case_id}".encode()

@@ -46,7 +46,7 @@ def test_intake_records_the_choice_and_refuses_routes_for_an_anonymous_person(de
     assert opened.status_code == 302
     case = _newest_case(deployed)
     page = client.get(f"/faelle/{case.id}").get_data(as_text=True)
-    assert "vertraulich" in page and "+491711234567" in page and 'id="route-form"' in page
+    assert "vertraulich" in page and "+49 171 1234567" in page and 'id="route-form"' in page
 
 
 def test_an_anonymous_case_offers_no_identifying_fields_and_refuses_a_posted_route(deployed, client, auth):
@@ -64,6 +64,15 @@ def test_an_anonymous_case_offers_no_identifying_fields_and_refuses_a_posted_rou
     assert named.status_code == 403
     assert _count(deployed, ContactRoute) == 0
     client.post(f"/faelle/{case.id}/person/modus", data={"modus": "vertraulich", "csrf_token": token})
+    named = {"name": "Ina Muster", "nachricht": "ja", "ratsuchend": "angehoerige", "csrf_token": token}
+    assert client.post(f"/faelle/{case.id}/person", data=named).status_code == 302
+    page = client.get(f"/faelle/{case.id}").get_data(as_text=True)
+    assert 'value="Ina Muster"' in page and 'value="angehoerige" selected' in page
+    cleared = {"name": "", "anschrift": "", "zeiten": "", "andere": "", "csrf_token": token}
+    client.post(f"/faelle/{case.id}/person", data=cleared)
+    assert "Ina Muster" not in client.get(f"/faelle/{case.id}").get_data(as_text=True), (
+        "particulars can be cleared"
+    )
     added = client.post(
         f"/faelle/{case.id}/kontaktwege", data={"art": "telefon", "wert": PHONE, "csrf_token": token}
     )
@@ -182,6 +191,6 @@ def test_merge_asks_first_is_idempotent_and_the_old_reference_points_to_the_targ
     assert pointer.status_code == 302 and pointer.headers["Location"] == f"/faelle/{target.id}"
     assert client.get(f"/faelle/{duplicate.id}").headers["Location"] == f"/faelle/{target.id}"
     page = client.get(f"/faelle/{target.id}").get_data(as_text=True)
-    assert "+491711234567" in page and f'data-merged="{duplicate.reference}"' in page
+    assert "+49 171 1234567" in page and f'data-merged="{duplicate.reference}"' in page
     refused = client.get(f"/faelle/{target.id}/zusammenfuehren", query_string={"ziel": "2026-99999"})
     assert refused.status_code == 422 and 'id="ziel-error"' in refused.get_data(as_text=True)
