@@ -12,7 +12,7 @@ from engine.cases.need_to_know import require_case_access
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
-from engine.kernel.errors import DomainError, NotFound
+from engine.kernel.errors import DomainError
 from engine.person.case_search import case_id_for
 from engine.store.person_tables import CaseLink
 from engine.store.tables import Case
@@ -96,8 +96,3 @@ def linked_cases(session: Session, case_id: int) -> list[LinkedCase]:
         (LinkedCase(row.id, row.reference or str(row.id), row.status, others[row.id]) for row in facts),
         key=lambda linked: linked.reference,
     )
-
-
-def require_case(session: Session, case_id: int) -> None:
-    if session.scalar(select(Case.id).where(Case.id == case_id)) is None:
-        raise NotFound("Fall/Case", case_id)

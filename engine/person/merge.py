@@ -8,10 +8,11 @@ Idempotent: merging the same case into the same target again (a double submit) c
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,17 +62,19 @@ def plan_merge(ctx: EngineContext, actor: Actor, source_id: int, target_text: st
         target_id = _checked_target(session, actor, source_id, target_text)
         references = _references(session, source_id, target_id)
 
-        def count(column) -> int:  # type: ignore[no-untyped-def]
-            return len(session.scalars(select(column).where(column == source_id)).all())
+        def count(table: type[CaseContact | ContactRoute | CaseNote | Referral]) -> int:
+            return (
+                session.scalar(select(func.count()).select_from(table).where(table.case_id == source_id)) or 0
+            )
 
         return MergePlan(
             references[source_id],
             target_id,
             references[target_id],
-            count(CaseContact.case_id),
-            count(ContactRoute.case_id),
-            count(CaseNote.case_id),
-            count(Referral.case_id),
+            count(CaseContact),
+            count(ContactRoute),
+            count(CaseNote),
+            count(Referral),
         )
 
 
@@ -179,7 +182,7 @@ def _move_content(ctx: EngineContext, session: Session, source: int, target: int
     """Sealed rows are opened with the old case's binding and sealed again with the target's."""
     vault = ctx.vault
 
-    def reseal(sealed: bytes | None, binding) -> bytes | None:  # type: ignore[no-untyped-def]
+    def reseal(sealed: bytes | None, binding: Callable[[int], bytes]) -> bytes | None:
         return None if sealed is None else vault.seal(vault.open(sealed, binding(source)), binding(target))
 
     for contact in session.scalars(select(CaseContact).where(CaseContact.case_id == source)):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.cases.need_to_know import require_case_access
 from engine.kernel import audit
@@ -60,7 +61,7 @@ def read_person_panel(
     return panel
 
 
-def _merged_into(session, case_id: int) -> list[MergedCase]:  # type: ignore[no-untyped-def]
+def _merged_into(session: Session, case_id: int) -> list[MergedCase]:
     rows = session.execute(
         select(CaseMerge.merged_case_id, Case.reference, CaseMerge.merged_at, CaseMerge.merged_by)
         .join(Case, Case.id == CaseMerge.merged_case_id)
