@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from engine.cases.lifecycle import claim_task
 from engine.store.person_tables import CaseContact, CaseMerge, ContactRoute
-from engine.store.tables import Case
+from engine.store.tables import AuditEvent, Case
 from tests.conftest import COUNSELLOR
 from tests.steps import open_tasks
 from tests.web.conftest import csrf_token
@@ -47,6 +47,13 @@ def test_intake_records_the_choice_and_refuses_routes_for_an_anonymous_person(de
     case = _newest_case(deployed)
     page = client.get(f"/faelle/{case.id}").get_data(as_text=True)
     assert "vertraulich" in page and "+49 171 1234567" in page and 'id="route-form"' in page
+    with deployed.unit_of_work(writes=False) as session:
+        viewed = session.execute(
+            select(AuditEvent.actor, AuditEvent.detail).where(
+                AuditEvent.case_id == case.id, AuditEvent.action == "person_viewed"
+            )
+        ).all()
+    assert viewed == [("anna", None)], "the view of the person's routes is audited, without content"
 
 
 def test_an_anonymous_case_offers_no_identifying_fields_and_refuses_a_posted_route(deployed, client, auth):
