@@ -12,7 +12,7 @@ from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from engine.calendar.business_calendar import BERLIN
-from engine.kernel.errors import DomainError
+from engine.kernel.errors import DomainError, OutsideNeedToKnow
 from engine.person.blind_index import RouteInvalid
 from engine.person.case_links import LinkInvalid, link_cases
 from engine.person.contact_routes import add_route, remove_route
@@ -48,10 +48,19 @@ def person_panel(case_id: int) -> Any:
     return panels[case_id]
 
 
+def person_reach(case_id: int) -> Any:
+    """For the task page beside a form: how to reach the person, or None outside need to know."""
+    try:
+        return person_panel(case_id)
+    except OutsideNeedToKnow:
+        return None
+
+
 @blueprint.app_context_processor
 def _panel_reader() -> dict[str, Any]:
     return {
         "person_panel": person_panel,
+        "person_reach": person_reach,
         "person_choices": {
             "modes": MODES,
             "seeker_roles": SEEKER_ROLES,

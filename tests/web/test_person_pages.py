@@ -54,6 +54,12 @@ def test_intake_records_the_choice_and_refuses_routes_for_an_anonymous_person(de
             )
         ).all()
     assert viewed == [("anna", None)], "the view of the person's routes is audited, without content"
+    task_page = client.get(f"/aufgaben/{next(iter(open_tasks(deployed, case.id).values())).id}").get_data(
+        as_text=True
+    )
+    assert 'id="reach"' in task_page and "+49 171 1234567" in task_page, (
+        "the task says how to reach the person"
+    )
 
 
 def test_an_anonymous_case_offers_no_identifying_fields_and_refuses_a_posted_route(deployed, client, auth):
