@@ -34,6 +34,9 @@ class PurgeReport:
     purged: list[str] = field(default_factory=list)
 
 
+ENDED = ("closed", "merged")  # a merged duplicate keeps its workflow state until its own period runs out
+
+
 def months_before(moment: datetime, months: int) -> datetime:
     """The same wall time ``months`` calendar months earlier (the day clipped to the month's length)."""
     index = moment.year * 12 + moment.month - 1 - months
@@ -56,7 +59,7 @@ def purge_expired_cases(
     now = now or ctx.clock.now()
     report = PurgeReport(dry_run=dry_run, cutoff=months_before(now, months))
     expired = (
-        Case.status == "closed",
+        Case.status.in_(ENDED),
         Case.closed_at <= report.cutoff,
         Case.id.not_in(select(CasePurge.case_id)),
     )
@@ -87,7 +90,7 @@ def _purge_one(
             .where(
                 Case.id == case_id,
                 Case.lock_version == seen,
-                Case.status == "closed",
+                Case.status.in_(ENDED),
                 Case.closed_at <= cutoff,
                 Case.legal_hold.is_(False),
             )

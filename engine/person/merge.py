@@ -169,7 +169,15 @@ def _retire(session: Session, case_id: int, now: datetime) -> None:
     session.execute(
         update(Case)
         .where(Case.id == case_id)
-        .values(status=MERGED, next_timer_at=None, updated_at=now, lock_version=Case.lock_version + 1)
+        .values(
+            status=MERGED,
+            next_timer_at=None,
+            closed_at=func.coalesce(
+                Case.closed_at, now
+            ),  # the retention period starts (engine.cases.retention)
+            updated_at=now,
+            lock_version=Case.lock_version + 1,
+        )
     )
     session.execute(
         update(Task)

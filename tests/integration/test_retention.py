@@ -16,6 +16,7 @@ from engine.kernel import outbox
 from engine.kernel.errors import NotPermitted
 from engine.person.contact_routes import add_route
 from engine.person.contacts_log import NewContact, log_contact
+from engine.person.merge import merge_case
 from engine.person.privacy import Particulars, change_mode, save_person
 from engine.processes.deployment import deploy_process
 from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
@@ -187,3 +188,12 @@ def test_purge_removes_the_persons_routes_particulars_and_contact_summaries(ctx,
     assert _count(ctx, CasePerson, CasePerson.case_id == expired, CasePerson.sealed.is_not(None)) == 0
     assert _count(ctx, CaseContact, CaseContact.case_id == expired, CaseContact.sealed.is_(None)) == 1
     assert _count(ctx, ContactRoute, ContactRoute.case_id == recent) == 1, "the recent case keeps its routes"
+
+
+def test_a_merged_duplicate_is_purged_when_its_period_runs_out(ctx, cases):
+    _expired, _held, recent = cases
+    duplicate = open_case(ctx, COUNSELLOR, process_key="gespraech", now=CLOSED).case_id
+    merge_case(ctx, COUNSELLOR, duplicate, str(recent), now=CLOSED)
+    report = purge_expired_cases(ctx, PAST_RETENTION)
+    assert case_row(ctx, duplicate).reference in report.purged
+    assert case_row(ctx, duplicate).status == "merged"
