@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from datetime import date
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -69,7 +70,9 @@ def new_case() -> str | Response | tuple[str, int]:
     return redirect(url_for("tasks.task_page", task_id=first))
 
 
-def _new_case_page(chosen: str | None, values, errors: dict[str, str], status: int = 200) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+def _new_case_page(
+    chosen: str | None, values: Mapping[str, str], errors: dict[str, str], status: int = 200
+) -> tuple[str, int]:
     page = render_template("cases/new.html", channels=CHANNELS, chosen=chosen, values=values, errors=errors)
     return page, status
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
@@ -61,9 +61,7 @@ def case_by_reference(reference: str) -> str | tuple[str, int]:
     """``/faelle/2026-00013``: the case page under its reference (ids go to ``/faelle/<id>``)."""
     case_id = find_case(_context(), reference)
     if case_id is None:
-        from werkzeug.exceptions import NotFound
-
-        raise NotFound()
+        abort(404)
     return case_page(case_id)
 
 
