@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from engine.cases.lifecycle import OpenedCase, open_case
 from engine.cases.need_to_know import visible_cases
@@ -50,23 +51,22 @@ def open_case_for_person(
     routes: IntakeRoutes,
     now: datetime | None = None,
 ) -> OpenedCase:
-    """Open a case with the person's choice; a confidential case keeps the routes typed at intake.
-
-    Everything is checked before the case is opened (PersonInvalid, RouteInvalid, AnonymousCase: no case)."""
+    """Open a case with the person's choice; a confidential case keeps the routes typed at intake, all in
+    one transaction. Everything is checked first (PersonInvalid, RouteInvalid, AnonymousCase: no case)."""
     check_mode(mode)
     if mode == ANONYM and routes.entered():
         raise AnonymousCase()
     normalised = [(kind, blind_index.normalised(kind, text)) for kind, text in routes.entered()]
     now = now or ctx.clock.now()
-    opened = open_case(ctx, actor, variables, now=now)
-    with ctx.unit_of_work() as session:
-        record_choice(session, opened.case_id, mode, actor.username, now)
+
+    def record_person(session: Session, case_id: int) -> None:
+        record_choice(session, case_id, mode, actor.username, now)
         for kind, value in normalised:
-            insert_route(ctx, session, opened.case_id, kind, value, "", actor.username, now)
+            insert_route(ctx, session, case_id, kind, value, "", actor.username, now)
         if normalised:
-            audit.record(session, now, actor.username, "contact_route_added", opened.case_id, "intake")
-        session.commit()
-    return opened
+            audit.record(session, now, actor.username, "contact_route_added", case_id, "intake")
+
+    return open_case(ctx, actor, variables, now=now, alongside=record_person)
 
 
 def known_cases(
