@@ -58,8 +58,11 @@ def open_case(
     variables: Mapping[str, Any] | None = None,
     process_key: str = DEFAULT_PROCESS,
     now: datetime | None = None,
+    alongside: Callable[[Session, int], None] | None = None,
 ) -> OpenedCase:
-    """Start a new case on the latest version of the process; no name or identity is needed."""
+    """Start a new case on the latest version of the process; no name or identity is needed.
+
+    ``alongside`` records more about the new case (by its id) in the same transaction."""
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
         version = latest_version(session, process_key)
@@ -70,6 +73,8 @@ def open_case(
             instance = ctx.runtime.start(process, dict(variables or {}))
         case = insert_case(ctx, session, version.id, instance, now, actor.username)
         audit.record(session, now, actor.username, "case_opened", case.id, f"v{version.version}")
+        if alongside is not None:
+            alongside(session, case.id)
         session.commit()
     remember(ctx, case, instance)
     return OpenedCase(case.id, case.reference or "", case.lock_version)

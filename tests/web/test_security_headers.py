@@ -64,6 +64,8 @@ def _samples(app, ctx) -> dict[str, str]:
         "session_id": "999999",  # nobody's: ending it must not end the session the test runs in
         "absence_id": "999999",
         "token": "kein-gueltiger-link",
+        "reference": "2026-00001",
+        "route_id": "1",
     }
 
 
