@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         LOTSE_SECURE_COOKIES=settings.secure_cookies,
         LOTSE_RATE_LIMIT_STORAGE=settings.rate_limit_storage,
         LOTSE_LOGIN_RATE_LIMIT=settings.login_rate_limit,
+        LOTSE_SECOND_FACTOR=settings.second_factor,
+        LOTSE_CODE_RATE_LIMIT=settings.code_rate_limit,
         LOTSE_BASE_URL=base_url(),
         # The cookie carries the session's token; the server checks idle time and lifetime on every
         # request (web/staff_session.py), so the cookie itself lasts the lifetime and is not re-sent.
@@ -56,6 +59,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(check_origin)  # before the CSRF token: a request from elsewhere gets a clear 403
     csrf.init_app(app)
     from web import (
+        absence,
         access,
         account,
         admin,
@@ -69,8 +73,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         headers,
         i18n,
         inbox,
+        passwords,
+        person,
         process_migration,
         processes,
+        search,
+        second_factor,
+        staff_admin,
         status,
         tasks,
     )
@@ -80,6 +89,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     auth.init_app(app)
+    app.before_request(second_factor.require_second_factor)  # after the session check in auth
+    app.register_blueprint(second_factor.blueprint)
     for area in (
         inbox,
         tasks,
@@ -88,11 +99,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         directory,
         admin,
         account,
+        absence,
+        staff_admin,
+        passwords,
         status,
         processes,
         process_migration,
         access,
         appointments,
+        person,
+        search,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)
@@ -112,4 +128,5 @@ def _engine_context(app: Flask, settings: Settings) -> EngineContext:
         app.config["LOTSE_DATABASE_URL"],
         Vault(keys, active),
         BusinessCalendar(land=app.config.get("LOTSE_LAND", settings.land)),
+        index_key=base64.urlsafe_b64decode(settings.index_key) if settings.index_key else None,
     )

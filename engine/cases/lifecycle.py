@@ -30,6 +30,7 @@ from engine.kernel.errors import (
     TaskClaimedByOther,
 )
 from engine.processes.deployment import latest_version
+from engine.staff.cover import berlin_day, cover_of
 from engine.store.case_store import (
     RECORD_COLUMNS,
     CaseRecord,
@@ -58,8 +59,11 @@ def open_case(
     variables: Mapping[str, Any] | None = None,
     process_key: str = DEFAULT_PROCESS,
     now: datetime | None = None,
+    alongside: Callable[[Session, int], None] | None = None,
 ) -> OpenedCase:
-    """Start a new case on the latest version of the process; no name or identity is needed."""
+    """Start a new case on the latest version of the process; no name or identity is needed.
+
+    ``alongside`` records more about the new case (by its id) in the same transaction."""
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
         version = latest_version(session, process_key)
@@ -70,6 +74,8 @@ def open_case(
             instance = ctx.runtime.start(process, dict(variables or {}))
         case = insert_case(ctx, session, version.id, instance, now, actor.username)
         audit.record(session, now, actor.username, "case_opened", case.id, f"v{version.version}")
+        if alongside is not None:
+            alongside(session, case.id)
         session.commit()
     remember(ctx, case, instance)
     return OpenedCase(case.id, case.reference or "", case.lock_version)
@@ -215,6 +221,7 @@ def reassign_task(
     with ctx.unit_of_work() as session:
         row = _open_task(session, task_id)
         if assignee is not None:
+            assignee = cover_of(session, assignee, berlin_day(now)) or assignee  # away: to the cover
             _require_candidate(session, assignee, row.candidate_group)
         session.execute(
             update(Task).where(Task.id == task_id, Task.status == "open").values(assignee=assignee)
@@ -296,7 +303,8 @@ def _open_task_and_case(session: Session, task_id: str) -> tuple[TaskFacts, Case
 
 
 def _check_may_work_on(actor: Actor, row: TaskFacts) -> None:
-    if row.assignee and row.assignee != actor.username and not actor.is_team_lead:
+    mine = row.assignee == actor.username or row.assignee in actor.covering  # a cover works for the absent
+    if row.assignee and not mine and not actor.is_team_lead:
         raise TaskClaimedByOther(row.assignee)
     if not row.assignee and row.candidate_group not in actor.groups and not actor.is_team_lead:
         raise NotPermitted("complete")

@@ -2,7 +2,8 @@
 
 Team leads see every case. Everyone else sees a case while they are its assignee or a candidate for one
 of its open, unclaimed tasks, the cases they opened or worked on themselves, and a case for which they hold
-a valid break-glass grant (``engine.cases.break_glass``: audited, with a reason, expiring).
+a valid break-glass grant (``engine.cases.break_glass``: audited, with a reason, expiring). A cover sees the
+cases of the colleagues they stand in for, on the days of the absence only (``engine.staff.absence``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.kernel.actor import Actor
 from engine.kernel.clock import SESSION_CLOCK, Clock
@@ -26,17 +27,25 @@ def visible_cases(actor: Actor, now: datetime | None = None) -> ColumnElement[bo
     involved = exists().where(
         Task.case_id == Case.id,
         or_(
-            Task.assignee == actor.username,
-            Task.completed_by == actor.username,
+            _is_them(Task.assignee, actor),
+            _is_them(Task.completed_by, actor),
             (Task.status == "open") & Task.assignee.is_(None) & Task.candidate_group.in_(sorted(actor.groups))
             if actor.groups
             else false(),
         ),
     )
-    conditions = [Case.opened_by == actor.username, involved]
+    conditions = [_is_them(Case.opened_by, actor), involved]
     if now is not None:
         conditions.append(_granted(actor, now))
     return or_(*conditions)
+
+
+def _is_them(column: InstrumentedAttribute[str | None], actor: Actor) -> ColumnElement[bool]:
+    """The column names the actor, or an absent colleague the actor covers today (need to know goes with
+    the cover for the days of the absence only)."""
+    if not actor.covering:
+        return column == actor.username
+    return column.in_([actor.username, *sorted(actor.covering)])
 
 
 def _granted(actor: Actor, now: datetime) -> ColumnElement[bool]:

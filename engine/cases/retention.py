@@ -20,6 +20,7 @@ from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import NotFound, NotPermitted
 from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
+from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow
 
 DEFAULT_RETENTION_MONTHS = 24
@@ -34,6 +35,9 @@ class PurgeReport:
     due: list[str] = field(default_factory=list)  # references that are (or would be) purged
     held: list[str] = field(default_factory=list)  # past retention, but under legal hold
     purged: list[str] = field(default_factory=list)
+
+
+ENDED = ("closed", "merged")  # a merged duplicate keeps its workflow state until its own period runs out
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -100,6 +104,10 @@ def _purge_one(
         notes = session.scalar(select(func.count()).select_from(CaseNote).where(CaseNote.case_id == case_id))
         session.execute(delete(CaseNote).where(CaseNote.case_id == case_id))
         session.execute(update(OutboxMessage).where(OutboxMessage.case_id == case_id).values(sealed=None))
+        # the person: routes and particulars go; contacts keep channel, direction and time (statistics)
+        session.execute(delete(ContactRoute).where(ContactRoute.case_id == case_id))
+        session.execute(update(CasePerson).where(CasePerson.case_id == case_id).values(sealed=None))
+        session.execute(update(CaseContact).where(CaseContact.case_id == case_id).values(sealed=None))
         # assessments keep proposal, rule and result (statistics); their answers and reasons go
         session.execute(
             update(RiskAssessmentRow).where(RiskAssessmentRow.case_id == case_id).values(sealed=b"")

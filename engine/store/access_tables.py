@@ -1,4 +1,4 @@
-"""Access beyond the usual need to know, discarded cases, and agreed callbacks and appointments (migration 0015).
+"""Access beyond the usual need to know, discarded cases, and agreed callbacks and appointments (migration 0017).
 
 * ``break_glass_grants``: a counsellor's audited, expiring emergency access to a case outside her need to
   know; the reason is content (sealed by the vault, bound to the grant's case).

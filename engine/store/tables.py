@@ -83,7 +83,7 @@ class Case(Base):
     land: Mapped[str | None] = mapped_column(String(4))
     office_type: Mapped[str | None] = mapped_column(String(40))
     contact_channel: Mapped[str | None] = mapped_column(String(40))
-    request_kind: Mapped[str | None] = mapped_column(String(20))  # "information" (migration 0015)
+    request_kind: Mapped[str | None] = mapped_column(String(20))  # "information" (migration 0017)
     opened_at: Mapped[datetime] = mapped_column(Instant)
     first_contact_at: Mapped[datetime | None] = mapped_column(Instant)
     closed_at: Mapped[datetime | None] = mapped_column(Instant)
@@ -98,6 +98,10 @@ class Case(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_cases_status_risk", "status", "risk_level"),
+        # the case search: newest first, by Land or office type (migration 0014)
+        Index("ix_cases_opened_at", "opened_at"),
+        Index("ix_cases_land_opened", "land", "opened_at"),
+        Index("ix_cases_office_opened", "office_type", "opened_at"),
     )
 
 
@@ -249,6 +253,11 @@ class Staff(Base):
     language: Mapped[str] = mapped_column(String(5), default="de")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(Instant)
+    last_login_at: Mapped[datetime | None] = mapped_column(Instant)
+    # The TOTP secret, sealed by the vault and bound to the staff id; enrolled once confirmed with a code.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(Instant)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # the last time step used (no replay)
 
 
 class CaseNote(Base):

@@ -60,6 +60,12 @@ def _samples(app, ctx) -> dict[str, str]:
         "version": "1",
         "file_name": next(iter(json.loads(dmn))),
         "filename": "lotse.css",
+        "username": "ben",
+        "session_id": "999999",  # nobody's: ending it must not end the session the test runs in
+        "absence_id": "999999",
+        "token": "kein-gueltiger-link",
+        "reference": "2026-00001",
+        "route_id": "1",
     }
 
 

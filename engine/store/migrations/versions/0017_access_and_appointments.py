@@ -1,8 +1,8 @@
 """Break-glass grants, discarded cases, agreed callbacks and appointments (``engine.store.access_tables``),
 and ``cases.request_kind``: the projected marker of an information/prevention request (``anliegen``).
 
-Revision ID: 0015
-Revises: 0012
+Revision ID: 0017
+Revises: 0016
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from engine.store.database import UtcDateTime
 
-revision = "0015"
-down_revision = "0012"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
