@@ -175,6 +175,30 @@ def reschedule_appointment(
         session.commit()
 
 
+def move_appointments(ctx: EngineContext, session: Session, source: int, target: int) -> None:
+    """A merged duplicate's appointments go to the target case, their notes sealed for it, their open
+    tasks with them (``engine.person.merge``, in its transaction, before the duplicate's tasks end)."""
+    facts = session.execute(
+        select(Case.reference, Case.risk_level, Case.land, Case.escalated).where(Case.id == target)
+    ).one()
+    for row in session.scalars(select(Appointment).where(Appointment.case_id == source)):
+        if row.note is not None:
+            row.note = ctx.vault.seal(ctx.vault.open(row.note, note_binding(source)), note_binding(target))
+        row.case_id = target
+        session.execute(
+            update(Task)
+            .where(Task.id == task_id_of(row.id))
+            .values(
+                case_id=target,
+                case_reference=facts.reference,
+                case_risk_level=facts.risk_level,
+                case_land=facts.land,
+                case_escalated=facts.escalated,
+            )
+        )
+    session.flush()
+
+
 def case_appointments(ctx: EngineContext, actor: Actor, case_id: int) -> list[AppointmentEntry]:
     """The open appointments of a case (read as part of the audited case page)."""
     with ctx.unit_of_work(writes=False) as session:

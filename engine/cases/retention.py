@@ -25,7 +25,6 @@ from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAs
 
 DEFAULT_RETENTION_MONTHS = 24
 PURGED_STATE = b""  # what a purged case keeps in its state column: nothing
-ENDED = ("closed", "discarded")  # the statuses whose retention period runs from closed_at
 
 
 @dataclass
@@ -37,7 +36,9 @@ class PurgeReport:
     purged: list[str] = field(default_factory=list)
 
 
-ENDED = ("closed", "merged")  # a merged duplicate keeps its workflow state until its own period runs out
+# the statuses whose retention period runs from closed_at: a merged duplicate keeps its workflow state
+# until its own period runs out; a discarded case too
+ENDED = ("closed", "merged", "discarded")
 
 
 def months_before(moment: datetime, months: int) -> datetime:

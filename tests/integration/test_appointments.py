@@ -142,3 +142,19 @@ def test_after_a_submit_the_next_process_step_opens_not_the_callback(deployed):
     claim_task(deployed, COUNSELLOR, eingang)
     done = submit_task(deployed, COUNSELLOR, eingang, lambda _form: EINGANG)
     assert done.next_task_id == open_tasks(deployed, case_id)["risikoeinschaetzung"].id
+
+
+def test_merging_the_case_moves_its_appointment_with_its_task(deployed):
+    from engine.person.merge import merge_case
+
+    target = open_case(deployed, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    duplicate, appointment_id = _agreed(deployed)
+    merge_case(deployed, COUNSELLOR, duplicate, str(target))
+    [entry] = agenda(deployed, COUNSELLOR, TOMORROW, 1)
+    assert (entry.id, entry.case_id, entry.note) == (appointment_id, target, "Frau M.")
+    task = _task(deployed, appointment_id)
+    assert (task.case_id, task.status, task.case_reference) == (
+        target,
+        "open",
+        case_row(deployed, target).reference,
+    )
