@@ -15,6 +15,7 @@ from engine.cases.incidents import report_incident
 from engine.cases.lifecycle import claim_task, next_task_for, open_case
 from engine.cases.notes import NoteInvalid, add_note
 from engine.cases.retention import set_legal_hold
+from engine.cases.step_failures import StepFailed, may_retry, retry_step
 from engine.kernel.errors import ConcurrentUpdate, DomainError, IncidentNotAccepted, ProcessNotDeployed
 from engine.strafantrag.periods import OFFENCES, StrafantragInvalid, offender_identified, record_offence
 from web.auth import requires_role
@@ -44,6 +45,9 @@ def new_case() -> str | Response | tuple[str, int]:
     except ProcessNotDeployed as refused:
         flash(refused.message(language()), "error")
         return render_template("cases/new.html", channels=CHANNELS, chosen=channel), 503
+    except StepFailed as failed:  # the model's first steps could not run: nothing was stored
+        flash(failed.message(language()), "error")
+        return render_template("cases/new.html", channels=CHANNELS, chosen=channel), 422
     shared_counts().clear()
     flash(gettext("Fall %(reference)s angelegt – anonym, ohne Namen.", reference=opened.reference), "success")
     first = next_task_for(context, actor, opened.case_id)
@@ -65,7 +69,12 @@ def _case_page(case_id: int, offence_form: dict[str, str] | None = None) -> str 
     case = read_case_file(context, current_user.actor, case_id)
     today = context.clock.now().astimezone(BERLIN).date()
     return render_template(
-        "cases/case.html", case=case, today=today, offences=OFFENCES, offence_form=offence_form or {}
+        "cases/case.html",
+        case=case,
+        today=today,
+        offences=OFFENCES,
+        offence_form=offence_form or {},
+        may_retry=may_retry(current_user.actor),
     )
 
 
@@ -114,7 +123,7 @@ def new_incident(case_id: int) -> Response:
     context, actor = _context(), current_user.actor
     try:
         reported = report_incident(context, actor, case_id)
-    except (IncidentNotAccepted, ConcurrentUpdate) as refused:
+    except (IncidentNotAccepted, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return redirect(url_for("cases.case_page", case_id=case_id))
     shared_counts().clear()
@@ -124,6 +133,26 @@ def new_incident(case_id: int) -> Response:
     with contextlib.suppress(DomainError):
         claim_task(context, actor, reported.task_id)
     return redirect(url_for("tasks.task_page", task_id=reported.task_id))
+
+
+@blueprint.post("/faelle/<int:case_id>/stoerungen/<int:failure_id>/erneut")
+@requires_role("teamleitung", "prozessverantwortung")
+def retry_failed_step(case_id: int, failure_id: int) -> Response:
+    """Team leads and process owners release a failed step for another try (after the model was fixed)."""
+    failure = retry_step(_context(), current_user.actor, failure_id, case_id)
+    if failure.step == "timer":
+        flash(
+            gettext(
+                "Der Schritt wird bei der nächsten Fristenprüfung erneut versucht (spätestens in einer Minute)."
+            ),
+            "success",
+        )
+    else:
+        flash(
+            gettext("Die Störung ist als erledigt vermerkt; der Schritt kann erneut ausgeführt werden."),
+            "success",
+        )
+    return redirect(url_for("cases.case_page", case_id=failure.case_id or case_id))
 
 
 @blueprint.post("/faelle/<int:case_id>/strafantrag")

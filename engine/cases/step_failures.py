@@ -241,7 +241,9 @@ def open_failures(ctx: EngineContext, actor: Actor, limit: int = 100) -> list[Fa
         return [FailureView(*row) for row in session.execute(query)]
 
 
-def retry_step(ctx: EngineContext, actor: Actor, failure_id: int, now: datetime | None = None) -> FailureView:
+def retry_step(
+    ctx: EngineContext, actor: Actor, failure_id: int, case_id: int | None = None, now: datetime | None = None
+) -> FailureView:
     """Mark a failure as handled: a failed timer step is tried again by the next sweep, a failed
     submit or opening by the person doing it again. Team leads and process owners only."""
     _require_retry_role(actor)
@@ -252,7 +254,7 @@ def retry_step(ctx: EngineContext, actor: Actor, failure_id: int, now: datetime 
             .outerjoin(Case, Case.id == StepFailure.case_id)
             .where(StepFailure.id == failure_id, StepFailure.resolved_at.is_(None))
         ).first()
-        if row is None:
+        if row is None or (case_id is not None and row.case_id != case_id):
             raise NotFound("Störung/Failure", failure_id)
         session.execute(
             update(StepFailure)
