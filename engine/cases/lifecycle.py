@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
@@ -131,6 +131,8 @@ def submit_task(
         instance = load_instance(ctx, session, case)
         form = instance.form_for(task_id)
         typed = dict(read(form))
+    if alongside is not None and row.element_id not in alongside.elements:
+        alongside = None  # nothing to do beside this step
     values, before = typed, instance
     if alongside is not None:
         before = cast(Instance, InstanceBefore(instance))  # what the step's own work reads of the case
@@ -311,9 +313,22 @@ class TaskFacts:
     completed_by: str | None
 
 
-StepAddition = Callable[
-    [Session, TaskFacts, CaseRecord, Instance, dict[str, Any], datetime], Mapping[str, Any]
-]
+class StepAddition(Protocol):
+    """A step's own work beside completing its task (recording referrals): written in the completing
+    transaction, returning the form values to validate. Called only for the elements it names."""
+
+    elements: frozenset[str]
+
+    def __call__(
+        self,
+        session: Session,
+        task: TaskFacts,
+        case: CaseRecord,
+        instance: Instance,
+        values: dict[str, Any],
+        now: datetime,
+    ) -> Mapping[str, Any]: ...
+
 
 _TASK_COLUMNS = [getattr(Task, f) for f in TaskFacts.__dataclass_fields__]
 _TASK_AND_CASE = (
