@@ -94,3 +94,27 @@ def with_time_bound(ctx, seconds: float):  # type: ignore[no-untyped-def]
     current = ctx.runtime.script_engine.environment
     ctx.runtime = Runtime(Sandbox(current.helpers, Limits(seconds=seconds, memory=current.limits.memory)))
     return ctx
+
+
+# a person waits at "Begleiten"; a "Neuer Vorfall" message starts an event sub-process whose script counts
+COUNTING_INCIDENT_MODEL = f"""{_HEADER}
+  <bpmn:message id="nachricht" name="neuer_vorfall"/>
+  <bpmn:process id="zaehlvorfall" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="begleiten" name="Begleiten" camunda:candidateGroups="beratung"/>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="begleiten"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="begleiten" targetRef="e"/>
+    <bpmn:subProcess id="vorfall" name="Neuer Vorfall" triggeredByEvent="true">
+      <bpmn:startEvent id="gemeldet" isInterrupting="false">
+        <bpmn:messageEventDefinition messageRef="nachricht"/>
+      </bpmn:startEvent>
+      {_SCRIPT}
+      <bpmn:userTask id="neu_einschaetzen" name="Neu einschätzen" camunda:candidateGroups="beratung"/>
+      <bpmn:endEvent id="ve"/>
+      <bpmn:sequenceFlow id="v1" sourceRef="gemeldet" targetRef="zaehlen"/>
+      <bpmn:sequenceFlow id="v2" sourceRef="zaehlen" targetRef="neu_einschaetzen"/>
+      <bpmn:sequenceFlow id="v3" sourceRef="neu_einschaetzen" targetRef="ve"/>
+    </bpmn:subProcess>
+  </bpmn:process>
+</bpmn:definitions>""".encode()

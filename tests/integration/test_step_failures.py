@@ -15,6 +15,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from engine.cases.incidents import report_incident
 from engine.cases.lifecycle import complete_task, open_case
 from engine.cases.notes import add_note
 from engine.cases.retention import set_legal_hold
@@ -26,6 +27,7 @@ from engine.store.failure_tables import StepFailure
 from engine.store.tables import Case
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 from tests.integration.small_models import (
+    COUNTING_INCIDENT_MODEL,
     COUNTING_START_MODEL,
     COUNTING_TASK_MODEL,
     COUNTING_TIMER_MODEL,
@@ -154,3 +156,15 @@ def test_a_runaway_when_a_case_is_opened_stores_no_case(ctx):
     (failure,) = _failures(ctx)
     assert (failure.case_id, failure.step, failure.kind) == (None, "opening", "time")
     assert open_case(ctx, COUNSELLOR, {"anzahl": 0}, process_key="zaehlstart").reference
+
+
+def test_a_runaway_after_neuer_vorfall_leaves_the_case_as_it_was(ctx):
+    deploy_process(ctx, "test", COUNTING_INCIDENT_MODEL)
+    case_id = open_case(ctx, COUNSELLOR, {"anzahl": 1}, process_key="zaehlvorfall").case_id
+    before = _snapshot(ctx, case_id)
+    with pytest.raises(StepFailed) as failed:
+        report_incident(ctx, COUNSELLOR, case_id)
+    assert failed.value.facts["element_name"] == "Zählen"
+    assert _snapshot(ctx, case_id) == before and list(open_tasks(ctx, case_id)) == ["begleiten"]
+    (failure,) = _failures(ctx)
+    assert (failure.case_id, failure.step, failure.kind) == (case_id, "incident", "time")
