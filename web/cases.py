@@ -170,7 +170,7 @@ def add_offence(case_id: int) -> Response | tuple[str, int]:
             _date(form.get("kenntnis_tat"), required=False),
             offender,
         )
-    except (StrafantragInvalid, ConcurrentUpdate) as refused:
+    except (StrafantragInvalid, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return _case_page(case_id, offence_form=dict(form)), 422
     shared_counts().clear()
@@ -185,7 +185,7 @@ def add_offender(case_id: int, offence_id: int) -> Response | tuple[str, int]:
     try:
         known = _date(request.form.get("kenntnis_taeter"), required=True)
         offender_identified(_context(), current_user.actor, case_id, offence_id, known)
-    except (StrafantragInvalid, ConcurrentUpdate) as refused:
+    except (StrafantragInvalid, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return _case_page(case_id), 422
     shared_counts().clear()

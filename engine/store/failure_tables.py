@@ -24,7 +24,7 @@ class StepFailure(Base):
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"))
     # the case's lock version the step started from: the same step on the same state fails again
     lock_version: Mapped[int | None] = mapped_column(Integer)
-    step: Mapped[str] = mapped_column(String(16))  # task, opening, timer, incident
+    step: Mapped[str] = mapped_column(String(16))  # task, opening, timer, incident, strafantrag
     element_id: Mapped[str | None] = mapped_column(String(200))
     element_name: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(8))  # time, memory, error

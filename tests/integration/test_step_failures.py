@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -24,7 +24,8 @@ from engine.deadlines.timer_sweep import sweep_timers
 from engine.kernel.errors import NotPermitted
 from engine.processes.deployment import deploy_process
 from engine.store.failure_tables import StepFailure
-from engine.store.tables import Case
+from engine.store.tables import Case, StrafantragRow
+from engine.strafantrag.periods import record_offence
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 from tests.integration.small_models import (
     COUNTING_INCIDENT_MODEL,
@@ -168,3 +169,17 @@ def test_a_runaway_after_neuer_vorfall_leaves_the_case_as_it_was(ctx):
     assert _snapshot(ctx, case_id) == before and list(open_tasks(ctx, case_id)) == ["begleiten"]
     (failure,) = _failures(ctx)
     assert (failure.case_id, failure.step, failure.kind) == (case_id, "incident", "time")
+
+
+def test_a_runaway_when_a_strafantrag_is_recorded_stores_nothing(ctx):
+    model = COUNTING_INCIDENT_MODEL.replace(b'name="neuer_vorfall"', b'name="strafantrag_frist"')
+    deploy_process(ctx, "test", model)
+    case_id = open_case(ctx, COUNSELLOR, {"anzahl": 1}, process_key="zaehlvorfall").case_id
+    before = _snapshot(ctx, case_id)
+    with pytest.raises(StepFailed):
+        record_offence(ctx, COUNSELLOR, case_id, "beleidigung", date(2026, 5, 20), date(2026, 5, 20))
+    assert _snapshot(ctx, case_id) == before
+    with ctx.unit_of_work(writes=False) as session:
+        assert session.scalar(select(func.count()).select_from(StrafantragRow)) == 0
+    (failure,) = _failures(ctx)
+    assert (failure.case_id, failure.step, failure.element_name) == (case_id, "strafantrag", "Zählen")
