@@ -23,6 +23,7 @@ from engine.cases.step_failures import StepFailed, open_failures, retry_step
 from engine.deadlines.timer_sweep import sweep_timers
 from engine.kernel.errors import NotPermitted
 from engine.processes.deployment import deploy_process
+from engine.processes.migration import dry_run, migrate_cases
 from engine.store.failure_tables import StepFailure
 from engine.store.tables import Case, StrafantragRow
 from engine.strafantrag.periods import record_offence
@@ -183,3 +184,18 @@ def test_a_runaway_when_a_strafantrag_is_recorded_stores_nothing(ctx):
         assert session.scalar(select(func.count()).select_from(StrafantragRow)) == 0
     (failure,) = _failures(ctx)
     assert (failure.case_id, failure.step, failure.element_name) == (case_id, "strafantrag", "Zählen")
+
+
+def test_after_migration_to_a_fixed_version_the_sweep_fires_the_failed_timer(ctx, clock):
+    source = deploy_process(ctx, "test", COUNTING_TIMER_MODEL)
+    runaway = open_case(ctx, COUNSELLOR, {"anzahl": 1}, process_key="zaehlwecker").case_id
+    later = clock.now() + timedelta(hours=2)
+    assert sweep_timers(ctx, now=later).failed == [runaway]
+    fixed = COUNTING_TIMER_MODEL.replace(b"while n != 0:\n    n = n + 1\n", b"")
+    target = deploy_process(ctx, "test", fixed)
+    [check] = dry_run(ctx, source.version_id, target.version_id).movable
+    [moved] = migrate_cases(ctx, "paul", source.version_id, target.version_id, {runaway: check.lock_version})
+    assert moved.migrated
+    report = sweep_timers(ctx, now=later + timedelta(minutes=1))
+    assert (report.fired, report.failed) == (1, [])
+    assert list(open_tasks(ctx, runaway)) == ["danach"]
