@@ -20,7 +20,12 @@ from engine.processes.deployment import deploy_process
 from engine.staff.accounts import add_staff
 from engine.store.failure_tables import StepFailure
 from tests.conftest import COUNSELLOR
-from tests.integration.small_models import COUNTING_START_MODEL, COUNTING_TASK_MODEL, with_time_bound
+from tests.integration.small_models import (
+    COUNTING_INCIDENT_MODEL,
+    COUNTING_START_MODEL,
+    COUNTING_TASK_MODEL,
+    with_time_bound,
+)
 from tests.steps import open_tasks, task_id_for
 from tests.web.conftest import PASSWORD, ROLES, Auth, csrf_token
 from web.app import create_app
@@ -162,3 +167,19 @@ def test_a_runaway_at_case_opening_answers_with_a_clear_page(counting_app, ctx):
     (failure,) = _failures(ctx)
     assert f"Referenz {failure.reference}" in page and "»Zählen«" in page
     assert re.search(r'value="telefon"\s+checked', page)
+
+
+def test_a_runaway_after_neuer_vorfall_is_shown_on_the_case_page(counting_app, ctx):
+    with_time_bound(ctx, 0.2)
+    deploy_process(ctx, "test", COUNTING_INCIDENT_MODEL)
+    case_id = open_case(ctx, COUNSELLOR, {"anzahl": 1}, process_key="zaehlvorfall").case_id
+    anna = _signed_in(counting_app, "anna")
+    token = csrf_token(anna.get(f"/faelle/{case_id}").text)
+    response = anna.post(
+        f"/faelle/{case_id}/neuer-vorfall", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    page = _text(response)
+    (failure,) = _failures(ctx)
+    assert page.count(f"Referenz {failure.reference}") == 2  # the message and the Störung on the case page
+    assert "Der neue Vorfall wurde nicht erfasst" in page
