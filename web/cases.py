@@ -16,6 +16,7 @@ from engine.cases.incidents import report_incident
 from engine.cases.lifecycle import claim_task, next_task_for
 from engine.cases.notes import NoteInvalid, add_note
 from engine.cases.retention import set_legal_hold
+from engine.cases.step_failures import StepFailed, may_retry, retry_step
 from engine.kernel.errors import ConcurrentUpdate, DomainError, IncidentNotAccepted, ProcessNotDeployed
 from engine.person.blind_index import RouteInvalid
 from engine.person.intake import IntakeRoutes, open_case_for_person
@@ -54,6 +55,9 @@ def new_case() -> str | Response | tuple[str, int]:
     except (AnonymousCase, PersonInvalid, RouteInvalid) as refused:
         field = refused.facts.get("field") or "modus"
         return _new_case_page(channel, form, {field: refused.message(language())}, 422)
+    except StepFailed as failed:  # the model's first steps could not run: nothing was stored
+        flash(failed.message(language()), "error")
+        return _new_case_page(channel, form, {}, 422)
     shared_counts().clear()
     if mode == "anonym":
         flash(
@@ -88,7 +92,12 @@ def _case_page(case_id: int, offence_form: dict[str, str] | None = None) -> str 
     case = read_case_file(context, current_user.actor, case_id)
     today = context.clock.now().astimezone(BERLIN).date()
     return render_template(
-        "cases/case.html", case=case, today=today, offences=OFFENCES, offence_form=offence_form or {}
+        "cases/case.html",
+        case=case,
+        today=today,
+        offences=OFFENCES,
+        offence_form=offence_form or {},
+        may_retry=may_retry(current_user.actor),
     )
 
 
@@ -137,7 +146,7 @@ def new_incident(case_id: int) -> Response:
     context, actor = _context(), current_user.actor
     try:
         reported = report_incident(context, actor, case_id)
-    except (IncidentNotAccepted, ConcurrentUpdate) as refused:
+    except (IncidentNotAccepted, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return redirect(url_for("cases.case_page", case_id=case_id))
     shared_counts().clear()
@@ -147,6 +156,26 @@ def new_incident(case_id: int) -> Response:
     with contextlib.suppress(DomainError):
         claim_task(context, actor, reported.task_id)
     return redirect(url_for("tasks.task_page", task_id=reported.task_id))
+
+
+@blueprint.post("/faelle/<int:case_id>/stoerungen/<int:failure_id>/erneut")
+@requires_role("teamleitung", "prozessverantwortung")
+def retry_failed_step(case_id: int, failure_id: int) -> Response:
+    """Team leads and process owners release a failed step for another try (after the model was fixed)."""
+    failure = retry_step(_context(), current_user.actor, failure_id, case_id)
+    if failure.step == "timer":
+        flash(
+            gettext(
+                "Der Schritt wird bei der nächsten Fristenprüfung erneut versucht (spätestens in einer Minute)."
+            ),
+            "success",
+        )
+    else:
+        flash(
+            gettext("Die Störung ist als erledigt vermerkt; der Schritt kann erneut ausgeführt werden."),
+            "success",
+        )
+    return redirect(url_for("cases.case_page", case_id=failure.case_id or case_id))
 
 
 @blueprint.post("/faelle/<int:case_id>/strafantrag")
@@ -164,7 +193,7 @@ def add_offence(case_id: int) -> Response | tuple[str, int]:
             _date(form.get("kenntnis_tat"), required=False),
             offender,
         )
-    except (StrafantragInvalid, ConcurrentUpdate) as refused:
+    except (StrafantragInvalid, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return _case_page(case_id, offence_form=dict(form)), 422
     shared_counts().clear()
@@ -179,7 +208,7 @@ def add_offender(case_id: int, offence_id: int) -> Response | tuple[str, int]:
     try:
         known = _date(request.form.get("kenntnis_taeter"), required=True)
         offender_identified(_context(), current_user.actor, case_id, offence_id, known)
-    except (StrafantragInvalid, ConcurrentUpdate) as refused:
+    except (StrafantragInvalid, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return _case_page(case_id), 422
     shared_counts().clear()

@@ -21,6 +21,8 @@ ACTIONS = frozenset(
         "language_changed",
         "timer_fired",
         "timer_failed",
+        "step_failed",
+        "step_retried",
         "escalated",
         "reminded",
         "deadlines_tightened",

@@ -55,6 +55,7 @@ def _samples(app, ctx) -> dict[str, str]:
         "case_id": str(case_id),
         "task_id": task_id_for(ctx, case_id, "eingang"),
         "offence_id": "1",
+        "failure_id": "1",
         "offer_id": "1",
         "key": key,
         "version": "1",
