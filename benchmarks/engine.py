@@ -51,7 +51,9 @@ ACTOR = Actor("bench", frozenset({"beratung"}))
 VAULT_KEY = b"b" * 32
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # a Monday morning
 MEDIAN_10_LIMIT_MS = 3.0
-GROWTH_LIMIT = 1.5
+# Lotse's per-task growth from the smallest to the largest model, as a share of raw SpiffWorkflow's own
+# growth with save/load measured in the same run (an absolute bar of 1.5 flapped at 1.46-1.53 on 2 cores)
+GROWTH_VS_RAW_LIMIT = 0.3
 VS_RAW_LIMIT = 3.0
 
 
@@ -194,9 +196,8 @@ def _bars(results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
             "limit": MEDIAN_10_LIMIT_MS,
             "ok": medians["10"] <= MEDIAN_10_LIMIT_MS,
         }
-    if "10" in medians and "100" in medians:
-        growth = round(medians["100"] / medians["10"], 3)
-        bars["growth_100_vs_10"] = {"value": growth, "limit": GROWTH_LIMIT, "ok": growth <= GROWTH_LIMIT}
+    if len(medians) > 1:
+        bars["growth_vs_raw_save_load"] = _growth_bar(results)
     ratios = {
         size: round(medians[size] / result["raw_save_load"]["median_ms"], 3)
         for size, result in results.items()
@@ -217,6 +218,25 @@ def _bars(results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
         "ok": all(ratio <= VS_RAW_LIMIT for ratio in cold.values()),
     }
     return bars
+
+
+def _growth_bar(results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Per-task growth smallest → largest model, Lotse against raw save/load; the absolute figure is info."""
+    small, large = str(min(int(size) for size in results)), str(max(int(size) for size in results))
+
+    def growth(variant: str) -> float:
+        return results[large][variant]["median_ms"] / results[small][variant]["median_ms"]
+
+    lotse, raw = growth("lotse"), growth("raw_save_load")
+    share = round(lotse / raw, 3)
+    return {
+        "sizes": f"{large} vs {small}",
+        "lotse_growth": round(lotse, 3),
+        "raw_save_load_growth": round(raw, 3),
+        "value": share,
+        "limit": GROWTH_VS_RAW_LIMIT,
+        "ok": share <= GROWTH_VS_RAW_LIMIT,
+    }
 
 
 def _machine(cases: int) -> dict[str, Any]:
