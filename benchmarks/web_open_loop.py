@@ -7,8 +7,7 @@ queueing anywhere â€” in the client's pool, in gunicorn's backlog, on the CPU â€
 loop where clients / throughput hides it. Client processes split the rate (a sum of Poisson processes
 is one), so one Python process's GIL does not throttle the load.
 
-Pages are registered in ``PAGES`` by name: a function that picks the paths one page view fetches. The
-case search (issue 17) joins with one line there once its route exists.
+Pages are registered in ``PAGES`` by name: a function that picks the paths one page view fetches.
 """
 
 from __future__ import annotations
@@ -54,6 +53,8 @@ PAGES: dict[str, Callable[[random.Random, str, Targets], View]] = {
     # the case page with its diagram: the page, then the BPMN the viewer loads
     "case": lambda rng, role, targets: _case_view(rng.choice(list(targets.case_ids))),
     "task": lambda rng, role, targets: ([f"/aufgaben/{rng.choice(list(targets.task_ids))}"], {}),
+    # the case search by reference (the header's search box): one of the kept cases' references
+    "search": lambda rng, role, targets: ([f"/suche?q=2026-{rng.choice(list(targets.case_ids)):05d}"], {}),
 }
 
 
