@@ -149,6 +149,7 @@ def submit_task(
         raise FormInvalid(errors)
     # 2. the model code, outside any transaction; a failure is recorded and nothing of the step written
     seen = case.lock_version
+    ready_before = instance.ready_at_load
     where = FailedStep("task", case.process_version_id, case.id, seen)
     ready_before = instance.ready_at_load  # the tasks this step makes ready may stay with her (live_call)
 
