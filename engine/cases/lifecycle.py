@@ -151,7 +151,6 @@ def submit_task(
     seen = case.lock_version
     ready_before = instance.ready_at_load
     where = FailedStep("task", case.process_version_id, case.id, seen)
-    ready_before = instance.ready_at_load  # the tasks this step makes ready may stay with her (live_call)
 
     def step() -> None:
         instance.complete(task_id, checked)
