@@ -26,7 +26,7 @@ from engine.processes.review import (
     version_file,
 )
 from web.auth import requires_role
-from web.headers import editor_styles
+from web.headers import editor_styles, model_file, model_file_response
 from web.i18n import language
 
 blueprint = Blueprint("processes", __name__)
@@ -67,14 +67,12 @@ def overview() -> str:
 
 @blueprint.get("/prozesse/<key>/v<int:version>/<file_name>")
 @requires_role(PROCESS_OWNER)
+@model_file
 def download(key: str, version: int, file_name: str) -> Response:
-    """A file of a deployed version, to open in the Camunda Modeler or the editor here."""
+    """A file of a deployed version, to open in the Camunda Modeler or for the editor here (``?inline=1``,
+    kept for the editor's links: the editor fetches it as data, so it is a download all the same)."""
     data = version_file(_context(), current_user.actor, key, version, file_name)
-    response = Response(data, mimetype="application/xml")
-    if request.args.get("inline") != "1":
-        response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return model_file_response(data, file_name)
 
 
 @blueprint.get("/prozesse/<key>/bearbeiten")
