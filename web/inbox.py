@@ -19,7 +19,7 @@ from engine.deadlines.due_times import describe_due
 from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
 from engine.inbox.steps import process_steps
 from engine.kernel.actor import Actor
-from engine.kernel.errors import DomainError
+from engine.kernel.errors import DomainError, OutsideNeedToKnow
 from engine.staff.accounts import active_colleagues
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
@@ -322,6 +322,8 @@ def _after_action(wanted: InboxFilter) -> str | Response:
 def _act(action, *args) -> bool:
     try:
         action(current_app.extensions["lotse"], current_user.actor, *args)
+    except OutsideNeedToKnow:
+        raise  # 403 from the error handler: nothing about a task of a case the person may not see
     except DomainError as refused:
         flash(refused.message(language()), "error")
         return False

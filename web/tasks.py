@@ -20,6 +20,7 @@ from engine.kernel.errors import (
     DomainError,
     FormInvalid,
     NotFound,
+    OutsideNeedToKnow,
     TaskAlreadyCompleted,
     TaskCancelled,
     TaskClaimedByOther,
@@ -244,6 +245,8 @@ def keep_as_note(task_id: str) -> Response:
 def claim_and_open(task_id: str) -> Response:
     try:
         claim_task(_context(), current_user.actor, task_id)
+    except OutsideNeedToKnow:
+        raise  # 403 from the error handler: nothing about a task of a case the person may not see
     except DomainError as refused:
         flash(refused.message(language()), "error")
     return redirect(url_for("tasks.task_page", task_id=task_id))

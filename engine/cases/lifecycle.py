@@ -14,6 +14,7 @@ from engine.bpmn import forms
 from engine.bpmn.clock import clock_at
 from engine.bpmn.instance import Instance
 from engine.bpmn.tasks import FormSpec
+from engine.cases.need_to_know import require_case_access
 from engine.cases.task_outcomes import after_completion
 from engine.kernel import audit
 from engine.kernel.actor import Actor
@@ -115,7 +116,7 @@ def submit_task(
     now = now or ctx.clock.now()
     try:
         with ctx.unit_of_work() as session:
-            row, case = _open_task_and_case(session, task_id)
+            row, case = _open_task_and_case(session, actor, task_id)
             _check_may_work_on(actor, row)
             instance = load_instance(ctx, session, case)
             form = instance.form_for(task_id)
@@ -142,7 +143,7 @@ def submit_task(
 def claim_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | None = None) -> None:
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
-        row = _open_task(session, task_id)
+        row = _open_task(session, actor, task_id)
         if not (actor.is_team_lead or row.candidate_group in actor.groups or row.assignee == actor.username):
             raise NotPermitted("claim")
         claimed = session.execute(
@@ -161,7 +162,7 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | N
 def release_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | None = None) -> None:
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
-        row = _open_task(session, task_id)
+        row = _open_task(session, actor, task_id)
         if row.assignee != actor.username and not actor.is_team_lead:
             raise NotPermitted("release")
         session.execute(update(Task).where(Task.id == task_id, Task.status == "open").values(assignee=None))
@@ -209,7 +210,7 @@ def reassign_task(
     if not actor.is_team_lead:
         raise NotPermitted("reassign")
     with ctx.unit_of_work() as session:
-        row = _open_task(session, task_id)
+        row = _open_task(session, actor, task_id)
         if assignee is not None:
             _require_candidate(session, assignee, row.candidate_group)
         session.execute(
@@ -234,10 +235,13 @@ def _require_candidate(session: Session, username: str, group: str | None) -> No
         raise NotPermitted(f"assign to {username}: not in group {group}")
 
 
-def _open_task(session: Session, task_id: str) -> Task:
+def _open_task(session: Session, actor: Actor, task_id: str) -> Task:
+    """The task, if the actor may know of its case (else OutsideNeedToKnow, before a word about the task)
+    and it is still open."""
     row = session.get(Task, task_id)
     if row is None:
         raise NotFound("Aufgabe/Task", task_id)
+    require_case_access(session, actor, row.case_id)
     check_open(row)
     return row
 
@@ -281,12 +285,13 @@ _TASK_AND_CASE = (
 )
 
 
-def _open_task_and_case(session: Session, task_id: str) -> tuple[TaskFacts, CaseRecord]:
+def _open_task_and_case(session: Session, actor: Actor, task_id: str) -> tuple[TaskFacts, CaseRecord]:
     found = session.connection().execute(_TASK_AND_CASE, {"task_id": task_id}).first()
     if found is None:
         raise NotFound("Aufgabe/Task", task_id)
     split = len(_TASK_COLUMNS)
     row = TaskFacts(*found[:split])
+    require_case_access(session, actor, row.case_id)
     check_open(row)
     return row, record_from_row(found[split:])
 
