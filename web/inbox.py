@@ -20,6 +20,7 @@ from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, inbox_page, t
 from engine.inbox.steps import process_steps
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError, OutsideNeedToKnow
+from engine.kernel.numbers import whole_number
 from engine.staff.accounts import active_colleagues
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
@@ -33,7 +34,6 @@ FILTER_KEYS = ("tab", "risk", "step", "land", "due", "sort", "page")
 
 
 def _wanted(source) -> InboxFilter:
-    page = source.get("page", "1")
     return InboxFilter(
         tab=source.get("tab") or "mine",
         risk=source.get("risk") or None,
@@ -41,7 +41,7 @@ def _wanted(source) -> InboxFilter:
         land=source.get("land") or None,
         due=source.get("due") or None,
         sort=source.get("sort") or "due",
-        page=int(page) if page.isdigit() else 1,
+        page=whole_number(source.get("page"), 1) or 1,
     )
 
 

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from engine.bpmn.files import MAX_MODEL_BYTES, ModelError, ModelProblem
 from engine.kernel.errors import NotFound
+from engine.kernel.numbers import whole_number
 from engine.processes.internal_errors import InternalError
 from engine.processes.review import (
     PROCESS_OWNER,
@@ -247,7 +248,7 @@ def deploy(key: str) -> str | tuple[str, int] | Response:
     _allow_model_sized_requests()
     fragment = request.form.get("fragment") == "1"
     base = request.form.get("base_version", "")
-    reviewed_base = int(base) if base.isdigit() else None
+    reviewed_base = whole_number(base)
     context, actor = _context(), current_user.actor
     try:
         bpmn, dmn = _submitted()

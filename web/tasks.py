@@ -25,6 +25,7 @@ from engine.kernel.errors import (
     TaskCancelled,
     TaskClaimedByOther,
 )
+from engine.kernel.numbers import whole_number
 from engine.referrals.consent import SHAREABLE, Choice
 from engine.referrals.follow_up import FOLLOW_UP
 from engine.referrals.recording import STATUSES, ReferralInvalid
@@ -42,8 +43,8 @@ REFERRAL_TEXTS = {
     "follow_up": FOLLOW_UP,
     "shareable": SHAREABLE,
 }
-_CHOICE = re.compile(r"^ref-(\d+)$")
-_OUTCOME = re.compile(r"^outcome-(\d+)$")
+_CHOICE = re.compile(r"^ref-([0-9]{1,10})$")
+_OUTCOME = re.compile(r"^outcome-([0-9]{1,10})$")
 
 
 def _context():
@@ -77,9 +78,9 @@ def _referral_input() -> tuple[list[Choice], dict[int, str]]:
             )
         )
     outcomes = {
-        int(found.group(1)): value
+        number: value
         for name, value in request.form.items()
-        if (found := _OUTCOME.match(name)) and value
+        if (found := _OUTCOME.match(name)) and value and (number := whole_number(found.group(1))) is not None
     }
     return choices, outcomes
 
@@ -99,9 +100,9 @@ def _refinement(source: MultiDict, prefix: str = "") -> dict[str, Any]:
 def _chosen() -> list[tuple[int, str]]:
     """The panel's ``ref-<offer id>`` fields that name a choice: (offer id, status)."""
     return [
-        (int(found.group(1)), value)
+        (number, value)
         for name, value in request.form.items()
-        if value and (found := _CHOICE.match(name))
+        if value and (found := _CHOICE.match(name)) and (number := whole_number(found.group(1))) is not None
     ]
 
 
@@ -222,22 +223,22 @@ def _gone(
 @login_required
 def keep_as_note(task_id: str) -> Response:
     """Save what was typed into a task that someone else completed as a note on the case."""
-    case_id = request.form.get("case_id", "")
+    case_id = whole_number(request.form.get("case_id"))
     lines = [
         f"{key}: {value}"
         for key, value in request.form.items(multi=True)
         if key not in ("csrf_token", "case_id") and value
     ]
-    if not case_id.isdigit() or not lines:
+    if case_id is None or not lines:
         abort(400)
     header = gettext("Nicht übernommene Eingaben zur Aufgabe %(task)s:", task=task_id[:8])
     try:
-        add_note(_context(), current_user.actor, int(case_id), "\n".join([header, *lines]))
+        add_note(_context(), current_user.actor, case_id, "\n".join([header, *lines]))
     except (NoteInvalid, NotFound) as refused:  # the case is gone or the note empty: say so in the inbox
         flash(refused.message(language()), "error")
         return redirect(url_for("inbox.inbox"))
     flash(gettext("Ihre Eingaben wurden als Notiz am Fall gespeichert."), "success")
-    return redirect(url_for("cases.case_page", case_id=int(case_id)))
+    return redirect(url_for("cases.case_page", case_id=case_id))
 
 
 @blueprint.post("/aufgaben/<task_id>/uebernehmen-und-bearbeiten")
