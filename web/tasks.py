@@ -178,7 +178,18 @@ def referral_proposals(task_id: str) -> str | tuple[str, int, dict[str, str]]:
 def _lost(task_id: str, lost: DomainError) -> tuple[str, int] | Response:
     """The task went away before the submit: read its form (only now) to show what was typed."""
     found = form_of_task(_context(), current_user.actor, task_id)
-    return _gone(task_id, lost, _submitted(found.form), found.form, found.case_id)
+    typed = _submitted(found.form)
+    if _by_me(lost) and found.repeats_submission(typed):
+        flash(
+            gettext("Sie haben diese Aufgabe bereits erledigt; das doppelte Absenden wurde ignoriert."),
+            "info",
+        )
+        return redirect(url_for("inbox.inbox"))
+    return _gone(task_id, lost, typed, found.form, found.case_id)
+
+
+def _by_me(gone: DomainError) -> bool:
+    return isinstance(gone, TaskAlreadyCompleted) and gone.facts.get("by") == current_user.member.username
 
 
 def _invalid(
@@ -199,19 +210,20 @@ def _invalid(
 def _gone(
     task_id: str, gone: DomainError, typed: dict[str, Any], form: FormSpec | None, case_id: int | None
 ) -> tuple[str, int] | Response:
-    """The task changed under the person: say who and when, and keep what they typed."""
-    if isinstance(gone, TaskAlreadyCompleted) and gone.facts.get("by") == current_user.member.username:
-        flash(
-            gettext("Sie haben diese Aufgabe bereits erledigt; das doppelte Absenden wurde ignoriert."),
-            "info",
+    """The task changed under the person: say who and when, and keep what they typed. The person's own
+    earlier submit with other values (a second tab) is said as such, with the same offer."""
+    message = gone.message(language())
+    if _by_me(gone):
+        message = gettext(
+            "Sie haben diese Aufgabe bereits erledigt (etwa in einem anderen Fenster), mit anderen Eingaben "
+            "als diesen."
         )
-        return redirect(url_for("inbox.inbox"))
     typed = {
         key: value for key, value in typed.items() if key != "csrf_token" and value not in (None, "", [])
     }
     return render_template(
         "tasks/gone.html",
-        message=gone.message(language()),
+        message=message,
         typed=typed,
         form=form,
         case_id=case_id,
