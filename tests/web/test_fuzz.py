@@ -26,13 +26,13 @@ from engine.strafantrag.periods import record_offence
 from tests.conftest import TEAM_LEAD
 from tests.web.conftest import ROLES, Auth, csrf_token
 
-EXAMPLES = {"sqlite": 1000, "postgresql": 250}
+EXAMPLES = {"sqlite": 600, "postgresql": 150}
 PEOPLE = (None, *ROLES)
 STATUSES: Counter[tuple[str, int]] = Counter()  # (endpoint, status) of every answer, to see the views reached
 ARGUMENT = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 FIELD_NAME = re.compile(r'\sname="([^"]+)"')
 QUERY_NAMES = ("tab", "risk", "step", "land", "due", "sort", "page", "bedarf", "frau", "suche", "von", "nach")
-QUERY_NAMES += ("inline", "next", "q", "status", "kategorie")
+QUERY_NAMES += ("inline", "next", "q", "status", "kategorie", "typename", "__class__")
 HOSTILE = (
     "⁶",
     "٣",
