@@ -13,10 +13,10 @@ from werkzeug.serving import run_simple
 
 from engine.bpmn.files import ModelError
 from engine.kernel.context import EngineContext
-from engine.kernel.errors import DomainError
 from engine.kernel.settings import JobSettings, Settings
 from engine.store import schema
 from lotse.bench_commands import bench
+from lotse.user_commands import users
 from web.app import create_app
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / "workflows" / "bpmn"
@@ -129,66 +129,6 @@ def _deploy_file(bpmn: Path, dmn_files: dict[str, bytes], actor: str) -> str:
 # -- staff ------------------------------------------------------------------------------------
 
 
-@main.group()
-def users() -> None:
-    """Staff accounts."""
-
-
-@users.command("add")
-@click.argument("username")
-@click.option("--name", "display_name", required=True, help="Display name.")
-@click.option(
-    "--role",
-    "roles",
-    multiple=True,
-    required=True,
-    type=click.Choice(["beratung", "teamleitung", "prozessverantwortung", "administration"]),
-)
-@click.option("--email", default=None)
-@click.password_option(help="At least 12 characters.")
-@with_appcontext
-def users_add(
-    username: str, display_name: str, roles: tuple[str, ...], email: str | None, password: str
-) -> None:
-    """Add a staff member."""
-    from engine.staff.accounts import add_staff
-
-    try:
-        add_staff(_context(), "cli", username, display_name, password, list(roles), email)
-    except DomainError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"Added {username} ({', '.join(roles)}).")
-
-
-@users.command("password")
-@click.argument("username")
-@click.password_option(help="At least 12 characters.")
-@with_appcontext
-def users_password(username: str, password: str) -> None:
-    """Set a new password; every session of USERNAME ends."""
-    from engine.staff.accounts import change_password
-
-    try:
-        change_password(_context(), "cli", username, password)
-    except DomainError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"New password for {username}; their sessions have ended.")
-
-
-@users.command("deactivate")
-@click.argument("username")
-@with_appcontext
-def users_deactivate(username: str) -> None:
-    """Take away USERNAME's access: no more logins, and every session ends now."""
-    from engine.staff.accounts import deactivate_staff
-
-    try:
-        deactivate_staff(_context(), "cli", username)
-    except DomainError as error:
-        raise click.ClickException(str(error)) from error
-    click.echo(f"{username} is deactivated; their sessions have ended.")
-
-
 # -- demo, timers -----------------------------------------------------------------------------
 
 
@@ -298,3 +238,4 @@ def jobs_run_once(job: str, dry_run: bool) -> None:
 
 
 main.add_command(bench)
+main.add_command(users)

@@ -36,6 +36,12 @@ TEAM_LEAD = Actor("tara", frozenset({"teamleitung", "beratung"}))
 MONDAY_MORNING = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The second factor is on by default in Lotse; the suite signs in with passwords only unless a test
+    switches it on (``LOTSE_SECOND_FACTOR`` in the app's config), as the account tests do."""
+    os.environ.setdefault("LOTSE_SECOND_FACTOR", "off")
+
+
 def shipped_models() -> tuple[bytes, dict[str, bytes]]:
     bpmn = (WORKFLOWS / "fallbearbeitung.bpmn").read_bytes()
     dmn = {path.name: path.read_bytes() for path in WORKFLOWS.glob("*.dmn")}

@@ -119,6 +119,7 @@ MESSAGE_KINDS = {
     "reminder": lazy_gettext("Erinnerung"),
     "escalation": lazy_gettext("Eskalation"),
     "digest": lazy_gettext("Tagesübersicht"),
+    "account": lazy_gettext("Konto"),
 }
 
 

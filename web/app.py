@@ -36,6 +36,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         LOTSE_SECURE_COOKIES=settings.secure_cookies,
         LOTSE_RATE_LIMIT_STORAGE=settings.rate_limit_storage,
         LOTSE_LOGIN_RATE_LIMIT=settings.login_rate_limit,
+        LOTSE_SECOND_FACTOR=settings.second_factor,
+        LOTSE_CODE_RATE_LIMIT=settings.code_rate_limit,
         LOTSE_BASE_URL=base_url(),
         # The cookie carries the session's token; the server checks idle time and lifetime on every
         # request (web/staff_session.py), so the cookie itself lasts the lifetime and is not re-sent.
@@ -59,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(check_origin)  # before the CSRF token: a request from elsewhere gets a clear 403
     csrf.init_app(app)
     from web import (
+        absence,
         account,
         admin,
         auth,
@@ -70,8 +73,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         headers,
         i18n,
         inbox,
+        passwords,
         process_migration,
         processes,
+        second_factor,
+        staff_admin,
         status,
         tasks,
     )
@@ -81,6 +87,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     headers.init_app(app)
     auth.init_app(app)
+    app.before_request(second_factor.require_second_factor)  # after the session check in auth
+    app.register_blueprint(second_factor.blueprint)
     for area in (
         inbox,
         tasks,
@@ -89,6 +97,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         directory,
         admin,
         account,
+        absence,
+        staff_admin,
+        passwords,
         status,
         processes,
         process_migration,

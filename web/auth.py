@@ -86,6 +86,8 @@ def login() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]
             form.username.data,
             form.password.data,
             login_limit.client_digest(),
+            device=staff_session.device_of(request.user_agent.string),
+            address=login_limit.client_address(),
         )
     except LoginDelayed as delayed:
         return _wait(form, delayed.seconds, delayed.message(language()))
@@ -95,6 +97,8 @@ def login() -> str | Response | tuple[str, int] | tuple[str, int, dict[str, str]
     session.clear()
     login_user(SignedIn(signed_in.member, signed_in.token))
     session.permanent = True  # the cookie lasts as long as the session's absolute lifetime
+    if current_app.config["LOTSE_SECOND_FACTOR"]:
+        return redirect(url_for("second_factor.verify", next=request.args.get("next")))
     return redirect(safe_next(request.args.get("next")))
 
 

@@ -21,6 +21,7 @@ from engine.inbox.steps import process_steps
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError, OutsideNeedToKnow
 from engine.kernel.numbers import whole_number
+from engine.staff.absence import covered_tasks
 from engine.staff.accounts import active_colleagues
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
@@ -140,6 +141,7 @@ def _render(wanted: InboxFilter) -> str:
         colleagues = active_colleagues(connection) if actor.is_team_lead else []
     finally:
         connection.rollback()
+    covered = covered_tasks(context, actor.username, now) if actor.covering else []
     lang = language()
     chosen = page.filter
     query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
@@ -164,6 +166,7 @@ def _render(wanted: InboxFilter) -> str:
         previous_url=_with_query(here, {**query, "page": chosen.page - 1}) if chosen.page > 1 else None,
         next_url=_with_query(here, {**query, "page": chosen.page + 1}) if chosen.page < page.pages else None,
         query=query,
+        covered=covered,
     )
 
 

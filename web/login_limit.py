@@ -1,4 +1,5 @@
-"""The limit on login attempts per client address (``LOTSE_LOGIN_RATE_LIMIT``), counted with the ``limits``
+"""The limit on login attempts per client address (``LOTSE_LOGIN_RATE_LIMIT``) and on second-factor codes
+per person (``LOTSE_CODE_RATE_LIMIT``), counted with the ``limits``
 library in a storage every web process shares (``LOTSE_RATE_LIMIT_STORAGE``: ``memory://`` counts per
 process, ``redis://host:port`` across all of them)."""
 
@@ -22,9 +23,10 @@ log = logging.getLogger(__name__)
 class LoginLimit:
     """Attempts per client within moving windows (``20/minute;200/hour``)."""
 
-    def __init__(self, storage_uri: str, limits_text: str) -> None:
+    def __init__(self, storage_uri: str, limits_text: str, namespace: str = "login") -> None:
         self.limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
         self.items = parse_many(limits_text)
+        self.namespace = namespace
 
     def hit(self, client: str) -> int | None:
         """Count an attempt by this client; None if it is within the limit, else the seconds to wait.
@@ -32,8 +34,8 @@ class LoginLimit:
         and address in the database still hold) and the failure is logged."""
         try:
             for item in self.items:
-                if not self.limiter.hit(item, "login", client):
-                    reset = self.limiter.get_window_stats(item, "login", client).reset_time
+                if not self.limiter.hit(item, self.namespace, client):
+                    reset = self.limiter.get_window_stats(item, self.namespace, client).reset_time
                     return max(1, math.ceil(reset - time.time()))
         except Exception:  # the storage's own errors (redis connection …) differ by backend
             log.exception("login rate limit storage failed; attempt allowed")
@@ -63,7 +65,12 @@ def seconds_to_wait() -> int | None:
     return current_app.extensions["lotse_login_limit"].hit(client_digest())
 
 
+def seconds_to_wait_for_code(staff_id: int) -> int | None:
+    """Count a second-factor code attempt against the person's limit (``LOTSE_CODE_RATE_LIMIT``)."""
+    return current_app.extensions["lotse_code_limit"].hit(f"staff:{staff_id}")
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["lotse_login_limit"] = LoginLimit(
-        app.config["LOTSE_RATE_LIMIT_STORAGE"], app.config["LOTSE_LOGIN_RATE_LIMIT"]
-    )
+    storage = app.config["LOTSE_RATE_LIMIT_STORAGE"]
+    app.extensions["lotse_login_limit"] = LoginLimit(storage, app.config["LOTSE_LOGIN_RATE_LIMIT"])
+    app.extensions["lotse_code_limit"] = LoginLimit(storage, app.config["LOTSE_CODE_RATE_LIMIT"], "code")

@@ -8,32 +8,58 @@ from datetime import timedelta
 from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext
 from flask_login import UserMixin, current_user, logout_user
+from ua_parser import parse
 from werkzeug.wrappers import Response
 
 from engine.kernel.actor import Actor
+from engine.staff.cover import berlin_day, covered_by
 from engine.staff.member import StaffMember
 from engine.staff.sessions import ENDED, SessionLimits, check_session, expire_session, record_activity
 from web.request_scope import done_reading, reading, reads_again
 
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {"auth.login", "static", "passwords.forgotten", "passwords.reset", "passwords.invitation"}
+)
 
 
 class SignedIn(UserMixin):
     """The logged-in staff member, as Flask-Login wants it; its id is the session's token."""
 
-    def __init__(self, member: StaffMember, token: str) -> None:
+    def __init__(
+        self,
+        member: StaffMember,
+        token: str,
+        second_factor_done: bool = False,
+        enrolled: bool = False,
+        covering: frozenset[str] = frozenset(),
+    ) -> None:
         self.member = member
         self.token = token
+        self.covering = covering  # absent colleagues this person stands in for today
+        self.second_factor_done = second_factor_done  # the second factor was given in this session
+        self.enrolled = enrolled  # the person has a second factor set up
 
     def get_id(self) -> str:
         return self.token
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.member.username, self.member.roles)
+        return Actor(self.member.username, self.member.roles, self.covering)
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.member.roles & set(roles))
+
+
+def device_of(user_agent: str) -> str | None:
+    """What a person recognises of a browser: "Firefox 128, Windows" (``ua-parser``); never the raw string."""
+    if not user_agent:
+        return None
+    parsed = parse(user_agent[:1000])
+    browser = parsed.user_agent
+    system = parsed.os
+    parts = [" ".join(filter(None, (browser.family, browser.major))) if browser else None]
+    parts.append(system.family if system else None)
+    return ", ".join(part for part in parts if part) or None
 
 
 def limits() -> SessionLimits:
@@ -52,8 +78,11 @@ def load(token: str) -> SignedIn | None:
     ctx = current_app.extensions["lotse"]
     now = ctx.clock.now()
     connection = reading()
+    covering: frozenset[str] = frozenset()
     try:
         check = check_session(connection, token, limits(), now)
+        if check.member is not None and check.covers:
+            covering = covered_by(connection, check.member.username, berlin_day(now))
     finally:
         connection.rollback()
         if not reads_again():
@@ -63,7 +92,7 @@ def load(token: str) -> SignedIn | None:
         return None
     if check.stale and check.session_id is not None:
         record_activity(ctx, check.session_id, now)
-    return SignedIn(check.member, token)
+    return SignedIn(check.member, token, check.second_factor_done, check.enrolled, covering)
 
 
 def _reason(ended: str) -> str:

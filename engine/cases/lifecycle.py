@@ -30,6 +30,7 @@ from engine.kernel.errors import (
     TaskClaimedByOther,
 )
 from engine.processes.deployment import latest_version
+from engine.staff.cover import berlin_day, cover_of
 from engine.store.case_store import (
     RECORD_COLUMNS,
     CaseRecord,
@@ -212,6 +213,7 @@ def reassign_task(
     with ctx.unit_of_work() as session:
         row = _open_task(session, actor, task_id)
         if assignee is not None:
+            assignee = cover_of(session, assignee, berlin_day(now)) or assignee  # away: to the cover
             _require_candidate(session, assignee, row.candidate_group)
         session.execute(
             update(Task).where(Task.id == task_id, Task.status == "open").values(assignee=assignee)
@@ -297,7 +299,8 @@ def _open_task_and_case(session: Session, actor: Actor, task_id: str) -> tuple[T
 
 
 def _check_may_work_on(actor: Actor, row: TaskFacts) -> None:
-    if row.assignee and row.assignee != actor.username and not actor.is_team_lead:
+    mine = row.assignee == actor.username or row.assignee in actor.covering  # a cover works for the absent
+    if row.assignee and not mine and not actor.is_team_lead:
         raise TaskClaimedByOther(row.assignee)
     if not row.assignee and row.candidate_group not in actor.groups and not actor.is_team_lead:
         raise NotPermitted("complete")

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.calendar.business_calendar import BERLIN
 from engine.kernel import outbox
 from engine.kernel.context import EngineContext
+from engine.staff.cover import covered_by
 from engine.store.tables import Case, Staff, Task
 
 
@@ -56,13 +57,14 @@ def queue_digests(ctx: EngineContext, now: datetime | None = None) -> DigestRepo
         key = f"digest:{person.username}:{today.isoformat()}"
         with ctx.unit_of_work() as session:
             groups = person.roles.split()
+            whose = [person.username, *sorted(covered_by(session, person.username, today))]  # and the absent
             rows = session.execute(
                 select(Task.case_id, Case.reference, Task.due_at, Task.escalation, Case.escalated)
                 .join(Case, Case.id == Task.case_id)
                 .where(
                     Task.status == "open",
                     or_(
-                        Task.assignee == person.username,
+                        Task.assignee.in_(whose),
                         Task.assignee.is_(None) & Task.candidate_group.in_(groups),
                     ),
                     or_(Task.due_at < end_of_day, Task.escalation.is_(True), Case.escalated.is_(True)),

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.tasks import Effect, HumanTask
 from engine.kernel import audit, outbox
+from engine.staff.cover import berlin_day, cover_of
 from engine.store.tables import Case, Task
 
 if TYPE_CHECKING:
@@ -34,6 +35,7 @@ def carry_out(session: Session, case: CaseRecord, effect: Effect, now: datetime)
         )
     elif effect.kind == "erinnerung" and target is not None:
         assignee = session.scalar(select(Task.assignee).where(Task.id == target.id))
+        assignee = cover_of(session, assignee, berlin_day(now)) or assignee  # the cover while away
         recipient = f"staff:{assignee}" if assignee else f"group:{target.candidate_group or 'beratung'}"
         added = outbox.enqueue(
             session,

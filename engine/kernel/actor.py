@@ -13,6 +13,7 @@ class Actor:
 
     username: str
     groups: frozenset[str]
+    covering: frozenset[str] = frozenset()  # the absent colleagues this person stands in for today
 
     @property
     def is_team_lead(self) -> bool:

@@ -45,6 +45,19 @@ ACTIONS = frozenset(
         "handover_queued",
         "legal_hold_set",
         "legal_hold_released",
+        "second_factor_enrolled",
+        "second_factor_passed",
+        "second_factor_failed",
+        "second_factor_reset",
+        "recovery_code_used",
+        "staff_invited",
+        "staff_reactivated",
+        "roles_changed",
+        "password_reset_requested",
+        "password_reset",
+        "session_ended",
+        "absence_set",
+        "absence_ended",
     }
 )
 

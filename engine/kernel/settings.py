@@ -21,6 +21,7 @@ DEFAULT_SESSION_MINUTES = 30
 DEFAULT_SESSION_HOURS = 10  # a working day: the absolute lifetime of a signed-in session
 DEFAULT_RATE_LIMIT_STORAGE = "memory://"
 DEFAULT_LOGIN_RATE_LIMIT = "20/minute;200/hour"
+DEFAULT_CODE_RATE_LIMIT = "5/minute;30/hour"  # second-factor codes per person
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DEFAULT_SENDER = "lotse@localhost"
 
@@ -45,6 +46,8 @@ class Settings:
     rate_limit_storage: str = DEFAULT_RATE_LIMIT_STORAGE
     login_rate_limit: str = DEFAULT_LOGIN_RATE_LIMIT
     proxy_hops: int = 0
+    second_factor: bool = True
+    code_rate_limit: str = DEFAULT_CODE_RATE_LIMIT
 
     @classmethod
     def from_environment(cls, instance_path: Path) -> Settings:
@@ -63,6 +66,8 @@ class Settings:
             rate_limit_storage=os.environ.get("LOTSE_RATE_LIMIT_STORAGE") or DEFAULT_RATE_LIMIT_STORAGE,
             login_rate_limit=os.environ.get("LOTSE_LOGIN_RATE_LIMIT") or DEFAULT_LOGIN_RATE_LIMIT,
             proxy_hops=int(os.environ.get("LOTSE_PROXY_HOPS", "0")),
+            second_factor=_flag("LOTSE_SECOND_FACTOR") is not False,
+            code_rate_limit=os.environ.get("LOTSE_CODE_RATE_LIMIT") or DEFAULT_CODE_RATE_LIMIT,
         )
 
 

@@ -14,11 +14,11 @@ from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
 from engine.staff.member import StaffMember
+from engine.staff.password_policy import check_password
 from engine.staff.sessions import end_sessions_of
 from engine.store.tables import Staff
 
 ROLES = ("beratung", "teamleitung", "prozessverantwortung", "administration")
-MIN_PASSWORD_LENGTH = 12
 _hasher = PasswordHasher()
 
 
@@ -34,6 +34,14 @@ def password_matches(password_hash: str, password: str) -> bool:
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash was made with other argon2 parameters than the current ones."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except (InvalidHashError, ValueError):
         return False
 
 
@@ -57,14 +65,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     return password_matches(password_hash, password)
 
 
-def _check_password_length(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidStaff(
-            f"Das Passwort muss mindestens {MIN_PASSWORD_LENGTH} Zeichen haben.",
-            f"The password must have at least {MIN_PASSWORD_LENGTH} characters.",
-        )
-
-
 def add_staff(
     ctx: EngineContext,
     actor: str,
@@ -82,7 +82,7 @@ def add_staff(
             f"Unbekannte Rolle(n): {', '.join(unknown) or '-'}; erlaubt: {', '.join(ROLES)}.",
             f"Unknown role(s): {', '.join(unknown) or '-'}; allowed: {', '.join(ROLES)}.",
         )
-    _check_password_length(password)
+    check_password(password, (username, display_name, email))
     with ctx.unit_of_work() as session:
         if session.scalar(select(Staff.id).where(Staff.username == username)) is not None:
             raise InvalidStaff(f"{username} existiert bereits.", f"{username} already exists.")
@@ -153,9 +153,9 @@ def change_password(
 ) -> None:
     """Set a new password; every session of that person ends (a stolen cookie goes with the old password)."""
     now = now or ctx.clock.now()
-    _check_password_length(password)
     with ctx.unit_of_work() as session:
         staff = _staff_named(session, username)
+        check_password(password, (username, staff.display_name, staff.email))
         staff.password_hash = hash_password(password)
         ended = end_sessions_of(session, staff.id, "password_changed", now)
         audit.record(session, now, actor, "password_changed", None, f"{username}, {ended} sessions ended")

@@ -6,13 +6,13 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
 from engine.staff import login_throttle as throttle
-from engine.staff.accounts import member_of, verify_password
+from engine.staff.accounts import hash_password, member_of, needs_rehash, verify_password
 from engine.staff.member import StaffMember
 from engine.staff.sessions import open_session
 from engine.store.tables import Staff
@@ -45,10 +45,18 @@ class SignedIn:
 
 
 def log_in(
-    ctx: EngineContext, username: str, password: str, client: str | None = None, now: datetime | None = None
+    ctx: EngineContext,
+    username: str,
+    password: str,
+    client: str | None = None,
+    now: datetime | None = None,
+    device: str | None = None,
+    address: str | None = None,
 ) -> SignedIn:
     """Check a login and start a session. ``client`` is an opaque keyed digest of the client's address
-    (delays per address); the password is checked outside the write transaction (argon2 takes a while)."""
+    (delays per address); the password is checked outside the write transaction (argon2 takes a while).
+    ``device`` and ``address`` are kept with the session for the person's list of sessions. A hash made
+    with older argon2 parameters is replaced by one with the current parameters."""
     now = now or ctx.clock.now()
     account = throttle.account_key(username)
     keys = [account] if client is None else [account, throttle.address_key(client)]
@@ -64,7 +72,11 @@ def log_in(
             session.commit()
             raise LoginRefused("Benutzername oder Passwort ist falsch.", "Wrong username or password.")
         failed = throttle.forget(session, account)
-        token = open_session(session, staff.id, now)
+        token = open_session(session, staff.id, now, device, address)
+        values: dict[str, object] = {"last_login_at": now}
+        if needs_rehash(staff.password_hash):
+            values["password_hash"] = hash_password(password)
+        session.execute(update(Staff).where(Staff.id == staff.id).values(**values))
         audit.record(
             session, now, staff.username, "logged_in", None, f"after {failed} failures" if failed else None
         )

@@ -8,12 +8,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.calendar.business_calendar import BERLIN
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.staff.member import StaffMember
+from engine.store.account_tables import Absence
 from engine.store.session_tables import StaffSession
 from engine.store.tables import Staff
 
@@ -43,6 +45,9 @@ class SessionCheck:
     ended: str | None = None
     session_id: int | None = None
     stale: bool = False
+    second_factor_done: bool = False  # the second factor was given in this session
+    enrolled: bool = False  # the person has a second factor set up
+    covers: bool = False  # the person stands in for an absent colleague today
 
 
 def token_digest(token: str) -> str:
@@ -59,7 +64,9 @@ def start_session(ctx: EngineContext, staff_id: int, now: datetime | None = None
     return token
 
 
-def open_session(session: Session, staff_id: int, now: datetime) -> str:
+def open_session(
+    session: Session, staff_id: int, now: datetime, device: str | None = None, address: str | None = None
+) -> str:
     """Start a session in the caller's unit of work (login does so with its audit); returns the token.
     The person's sessions that started long ago (ended or run out by now) are deleted on the way."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -68,7 +75,12 @@ def open_session(session: Session, staff_id: int, now: datetime) -> str:
     )
     session.execute(
         insert(StaffSession).values(
-            token_hash=token_digest(token), staff_id=staff_id, started_at=now, last_seen_at=now
+            token_hash=token_digest(token),
+            staff_id=staff_id,
+            started_at=now,
+            last_seen_at=now,
+            device=device[:200] if device else None,
+            address=address[:64] if address else None,
         )
     )
     return token
@@ -80,12 +92,21 @@ CHECK = (
         StaffSession.started_at,
         StaffSession.last_seen_at,
         StaffSession.ended_at,
+        StaffSession.second_factor_at,
+        Staff.totp_enrolled_at,
         Staff.id,
         Staff.username,
         Staff.display_name,
         Staff.roles,
         Staff.language,
         Staff.active,
+        exists()
+        .where(
+            Absence.cover_id == Staff.id,
+            Absence.first_day <= bindparam("day"),
+            Absence.last_day >= bindparam("day"),
+        )
+        .label("covers"),
     )
     .join(Staff, Staff.id == StaffSession.staff_id)
     .where(StaffSession.token_hash == bindparam("digest"))
@@ -95,10 +116,12 @@ CHECK = (
 def check_session(connection: Connection, token: str, limits: SessionLimits, now: datetime) -> SessionCheck:
     """The staff member a session token signs in, read in one statement on the caller's connection, or
     why the session no longer counts. Writes nothing (see ``record_activity`` and ``expire_session``)."""
-    found = connection.execute(CHECK, {"digest": token_digest(token)}).first()
+    day = now.astimezone(BERLIN).date()
+    found = connection.execute(CHECK, {"digest": token_digest(token), "day": day}).first()
     if found is None:
         return SessionCheck(None, "unknown")
-    session_id, started, seen, ended_at, staff_id, username, display_name, roles, language, active = found
+    session_id, started, seen, ended_at, factor_at, enrolled_at, staff_id = found[:7]
+    username, display_name, roles, language, active, covers = found[7:]
     if ended_at is not None or not active:
         return SessionCheck(None, ENDED, session_id)
     if now - started >= limits.lifetime:
@@ -106,7 +129,15 @@ def check_session(connection: Connection, token: str, limits: SessionLimits, now
     if now - seen > limits.idle:
         return SessionCheck(None, "idle", session_id)
     member = StaffMember(staff_id, username, display_name, frozenset(roles.split()), language)
-    return SessionCheck(member, None, session_id, stale=now - seen >= SEEN_PRECISION)
+    return SessionCheck(
+        member,
+        None,
+        session_id,
+        stale=now - seen >= SEEN_PRECISION,
+        second_factor_done=factor_at is not None,
+        enrolled=enrolled_at is not None,
+        covers=bool(covers),
+    )
 
 
 def record_activity(ctx: EngineContext, session_id: int, now: datetime | None = None) -> None:

@@ -21,8 +21,11 @@ class StaffSession(Base):
     started_at: Mapped[datetime] = mapped_column(Instant)
     last_seen_at: Mapped[datetime] = mapped_column(Instant)
     ended_at: Mapped[datetime | None] = mapped_column(Instant)
-    # logout, deactivated, password_changed, idle, lifetime
+    # logout, deactivated, password_changed, idle, lifetime, ended_by_person, ended_by_admin, factor_reset
     end_reason: Mapped[str | None] = mapped_column(String(20))
+    second_factor_at: Mapped[datetime | None] = mapped_column(Instant)  # None: signed in by password only
+    device: Mapped[str | None] = mapped_column(String(200))  # browser and system, from the user agent
+    address: Mapped[str | None] = mapped_column(String(64))  # the client address the session started from
 
 
 class LoginThrottle(Base):

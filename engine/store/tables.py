@@ -248,6 +248,11 @@ class Staff(Base):
     language: Mapped[str] = mapped_column(String(5), default="de")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(Instant)
+    last_login_at: Mapped[datetime | None] = mapped_column(Instant)
+    # The TOTP secret, sealed by the vault and bound to the staff id; enrolled once confirmed with a code.
+    totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(Instant)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # the last time step used (no replay)
 
 
 class CaseNote(Base):

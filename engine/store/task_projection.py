@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn.instance import Instance
 from engine.bpmn.tasks import HumanTask
 from engine.deadlines.escalation import carry_out, escalate
+from engine.staff.cover import berlin_day, cover_of
 from engine.store.tables import Task
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ def sync_tasks(
         _refresh_task_facts(session, case)
     new = [task for task_id, task in ready.items() if task_id not in instance.ready_at_load]
     if new:
-        connection.execute(_INSERT_TASK, [_new_row(case, task, now) for task in new])
+        connection.execute(_INSERT_TASK, [_new_row(session, case, task, now) for task in new])
     restamped = [ready[task_id] for task_id in instance.restamped if task_id in ready]
     if restamped:
         connection.execute(
@@ -87,14 +88,18 @@ def sync_tasks(
     instance.ready_at_load = frozenset(ready)
 
 
-def _new_row(case: CaseRecord, task: HumanTask, now: datetime) -> dict[str, Any]:
+def _new_row(session: Session, case: CaseRecord, task: HumanTask, now: datetime) -> dict[str, Any]:
+    """A new open task; one the model assigns to an absent person goes to their cover."""
+    assignee = task.assignee
+    if assignee is not None:
+        assignee = cover_of(session, assignee, berlin_day(now)) or assignee
     return {
         "id": task.id,
         "case_id": case.id,
         "element_id": task.element_id,
         "title": task.title,
         "candidate_group": task.candidate_group,
-        "assignee": task.assignee,
+        "assignee": assignee,
         "due_at": task.due_at,
         "follow_up_at": task.follow_up_at,
         "priority": task.priority,

@@ -52,8 +52,11 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """Lotse on SQLite with the shipped models and the demo staff, on a free port of 127.0.0.1."""
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """Lotse on SQLite with the shipped models and the demo staff, on a free port of 127.0.0.1; a test
+    module's ``LIVE_SERVER_CONFIG`` (a dict) is added to the app's configuration."""
     for bundle in ("app.js", "diagram.js"):
         if not (BUNDLE / bundle).is_file():
             pytest.fail(
@@ -72,7 +75,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     bpmn, dmn = shipped_models()
     deploy_process(ctx, "test", bpmn, dmn)
     ensure_staff(ctx)
-    app = create_app({"INSTANCE_PATH": str(tmp), "LOTSE_CONTEXT": ctx})
+    extra = getattr(request.module, "LIVE_SERVER_CONFIG", {})
+    app = create_app({"INSTANCE_PATH": str(tmp), "LOTSE_CONTEXT": ctx, **extra})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="lotse-e2e-server", daemon=True)
     thread.start()

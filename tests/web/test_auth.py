@@ -13,7 +13,8 @@ from engine.store.tables import AuditEvent
 from tests.web.conftest import PASSWORD, csrf_token
 from web import page_frame
 
-PUBLIC = {"auth.login", "static"}
+# the login, static files, and the pages a single-use e-mail link opens (invitation, password reset)
+PUBLIC = {"auth.login", "static", "passwords.forgotten", "passwords.invitation", "passwords.reset"}
 
 
 def test_login_and_logout(client, auth):

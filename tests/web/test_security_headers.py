@@ -64,6 +64,10 @@ def _samples(app, ctx) -> dict[str, str]:
         "version": "1",
         "file_name": next(iter(json.loads(dmn))),
         "filename": "lotse.css",
+        "username": "ben",
+        "session_id": "999999",  # nobody's: ending it must not end the session the test runs in
+        "absence_id": "999999",
+        "token": "kein-gueltiger-link",
     }
 
 
