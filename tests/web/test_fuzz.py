@@ -1,6 +1,7 @@
-"""Fuzzing every route of ``app.url_map`` with every method, anonymously and in every role: URL parameters
-filled with existing ids and with junk, query parameters and form fields (the names of the real forms' fields
-and invented ones) with unicode digits, huge numbers, NUL bytes, very long strings. No answer may be >= 500.
+"""Fuzzing every route of ``app.url_map`` with every method, anonymously and in every role (and the second
+factor's pages with the second factor on): URL parameters filled with existing ids and with junk, query
+parameters and form fields (the names of the real forms' fields and invented ones) with unicode digits, huge
+numbers, NUL bytes, very long strings. No answer may be >= 500.
 
 A first pass sends every route one hostile request per person (so every route is reached whatever Hypothesis
 draws); then Hypothesis draws persons, routes and inputs at random (fewer examples on PostgreSQL)."""
@@ -26,6 +27,8 @@ from engine.store.tables import Case, ProcessVersion, Staff, Task
 from engine.strafantrag.periods import record_offence
 from tests.conftest import TEAM_LEAD
 from tests.web.conftest import PASSWORD, ROLES, Auth, csrf_token
+from web.app import create_app
+from web.second_factor import OPEN_BEFORE_SECOND_FACTOR
 
 EXAMPLES = {"sqlite": 500, "postgresql": 120}
 PEOPLE = (None, *ROLES)
@@ -36,6 +39,8 @@ QUERY_NAMES = ("tab", "risk", "step", "land", "due", "sort", "page", "bedarf", "
 QUERY_NAMES += ("inline", "next", "q", "status", "kategorie", "typename", "__class__")
 HOSTILE = (
     "⁶",
+    "⁶⁶⁶⁶⁶⁶",
+    "１２３４５６",
     "٣",
     "６",
     "²³",
@@ -131,7 +136,7 @@ class Person:
     def sign_in(self) -> None:
         if self.who is not None:
             Auth(self.client).login(self.who)
-        self.token = csrf_token(self.client.get("/login").get_data(as_text=True))
+        self.token = csrf_token(self.client.get("/login", follow_redirects=True).get_data(as_text=True))
 
     def send(self, endpoint: str, method: str, url: str, query: MultiDict, form: MultiDict, with_token: bool):
         if with_token and method != "GET":
@@ -239,3 +244,46 @@ def test_no_route_answers_500_to_anything(app, deployed):
     reached = {status for _, status in STATUSES}
     assert {200, 302, 400, 403, 404, 422} <= reached, STATUSES
     print(sorted(STATUSES.items()))
+
+
+def test_the_second_factor_pages_answer_no_500_either(app, deployed, tmp_path):
+    """With the second factor on (the suite runs without it): a session that gave only the password fuzzes
+    the pages it may reach, the enrolment's code field above all."""
+    guarded = create_app(
+        {
+            "TESTING": True,
+            "INSTANCE_PATH": tmp_path,
+            "LOTSE_CONTEXT": deployed,
+            "LOTSE_SECOND_FACTOR": True,
+            "LOTSE_CODE_RATE_LIMIT": "10000/minute",
+        }
+    )
+    people = [Person(guarded, None), Person(guarded, "anna")]
+    rules = [
+        (r.endpoint, m, r.rule)
+        for r in guarded.url_map.iter_rules()
+        for m in sorted(r.methods - {"HEAD", "OPTIONS"})
+    ]
+    rules = sorted(rule for rule in rules if rule[0] in OPEN_BEFORE_SECOND_FACTOR and rule[0] != "static")
+    names = st.sampled_from(["code", "language", "next", "code", "code"])
+    pairs = st.lists(st.tuples(names, junk_text), max_size=4).map(MultiDict)
+
+    @settings(
+        max_examples=EXAMPLES[deployed.db.dialect.name] // 5, deadline=None, database=None, derandomize=True
+    )
+    @given(data=st.data())
+    def probe(data) -> None:
+        person = data.draw(st.sampled_from(people), label="person")
+        endpoint, method, rule = data.draw(st.sampled_from(rules), label="rule")
+        form = data.draw(pairs, label="form")
+        query = data.draw(pairs, label="query")
+        person.send(endpoint, method, rule, query, form, with_token=True)
+
+    for code in HOSTILE:
+        for person in people:
+            for endpoint, method, rule in rules:
+                if method == "POST" and endpoint != "auth.logout":
+                    person.send(
+                        endpoint, method, rule, MultiDict(), MultiDict({"code": code}), with_token=True
+                    )
+    probe()
