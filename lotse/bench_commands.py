@@ -126,3 +126,18 @@ def bench_web(
         config=ServerConfig(worker_class, workers, threads),
     )
     click.echo(json.dumps(result, indent=2))
+
+
+@bench.command("search")
+@click.option("--cases", default=100_000, help="Generated cases (bulk inserts).")
+@click.option("--queries", default=200, help="Searches per variant (the first fifth, at most 20, warm up).")
+@click.option(
+    "--database-url",
+    default=None,
+    help="Measure on this (empty) database instead of a temporary PostgreSQL one.",
+)
+def bench_search(cases: int, queries: int, database_url: str | None) -> None:
+    """Finding a case by reference, phone number (blind index) and filters, against a primary-key lookup."""
+    from benchmarks.search import run
+
+    click.echo(json.dumps(run(cases=cases, queries=queries, database_url=database_url), indent=2))

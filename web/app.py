@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -74,8 +75,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         i18n,
         inbox,
         passwords,
+        person,
         process_migration,
         processes,
+        search,
         second_factor,
         staff_admin,
         status,
@@ -103,6 +106,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         status,
         processes,
         process_migration,
+        person,
+        search,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)
@@ -121,4 +126,5 @@ def _engine_context(app: Flask, settings: Settings) -> EngineContext:
         app.config["LOTSE_DATABASE_URL"],
         Vault(keys, active),
         BusinessCalendar(land=app.config.get("LOTSE_LAND", settings.land)),
+        index_key=base64.urlsafe_b64decode(settings.index_key) if settings.index_key else None,
     )

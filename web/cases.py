@@ -1,8 +1,9 @@
-"""Cases: take a new call or e-mail as an anonymous case, the case page, notes, the case's diagram."""
+"""Cases: take a new call or e-mail as an anonymous or confidential case, the case page, notes, the case's diagram."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from datetime import date
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -12,10 +13,14 @@ from flask_login import current_user, login_required
 from engine.calendar.business_calendar import BERLIN
 from engine.cases.case_file import case_bpmn, read_case_file
 from engine.cases.incidents import report_incident
-from engine.cases.lifecycle import claim_task, next_task_for, open_case
+from engine.cases.lifecycle import claim_task, next_task_for
 from engine.cases.notes import NoteInvalid, add_note
 from engine.cases.retention import set_legal_hold
+from engine.cases.step_failures import StepFailed, may_retry, retry_step
 from engine.kernel.errors import ConcurrentUpdate, DomainError, IncidentNotAccepted, ProcessNotDeployed
+from engine.person.blind_index import RouteInvalid
+from engine.person.intake import IntakeRoutes, open_case_for_person
+from engine.person.privacy import AnonymousCase, PersonInvalid
 from engine.strafantrag.periods import OFFENCES, StrafantragInvalid, offender_identified, record_offence
 from web.auth import requires_role
 from web.headers import model_file, model_file_response
@@ -34,25 +39,47 @@ def _context():
 @requires_role("beratung", "teamleitung")
 def new_case() -> str | Response | tuple[str, int]:
     if request.method == "GET":
-        return render_template("cases/new.html", channels=CHANNELS, chosen="telefon")
-    channel = request.form.get("kontaktkanal", "")
+        return _new_case_page("telefon", {"modus": "anonym"}, {})
+    form = request.form
+    channel = form.get("kontaktkanal", "")
     if channel not in CHANNELS:
         flash(gettext("Bitte wählen Sie, wie die Person Kontakt aufgenommen hat."), "error")
-        return render_template("cases/new.html", channels=CHANNELS, chosen=None), 422
+        return _new_case_page(None, form, {}, 422)
     context, actor = _context(), current_user.actor
+    mode = form.get("modus") or "anonym"  # nothing identifying unless the person agrees
+    routes = IntakeRoutes(form.get("telefon", ""), form.get("email", ""))
     try:
-        opened = open_case(context, actor, {"kontaktkanal": channel})
+        opened = open_case_for_person(context, actor, {"kontaktkanal": channel}, mode, routes)
     except ProcessNotDeployed as refused:
         flash(refused.message(language()), "error")
-        return render_template("cases/new.html", channels=CHANNELS, chosen=channel), 503
+        return _new_case_page(channel, form, {}, 503)
+    except (AnonymousCase, PersonInvalid, RouteInvalid) as refused:
+        field = refused.facts.get("field") or "modus"
+        return _new_case_page(channel, form, {field: refused.message(language())}, 422)
+    except StepFailed as failed:  # the model's first steps could not run: nothing was stored
+        flash(failed.message(language()), "error")
+        return _new_case_page(channel, form, {}, 422)
     shared_counts().clear()
-    flash(gettext("Fall %(reference)s angelegt – anonym, ohne Namen.", reference=opened.reference), "success")
+    if mode == "anonym":
+        flash(
+            gettext("Fall %(reference)s angelegt – anonym, ohne Namen.", reference=opened.reference),
+            "success",
+        )
+    else:
+        flash(gettext("Fall %(reference)s angelegt – vertraulich.", reference=opened.reference), "success")
     first = next_task_for(context, actor, opened.case_id)
     if first is None:
         return redirect(url_for("cases.case_page", case_id=opened.case_id))
     with contextlib.suppress(DomainError):  # someone else took it meanwhile; the task page says so
         claim_task(context, actor, first)
     return redirect(url_for("tasks.task_page", task_id=first))
+
+
+def _new_case_page(
+    chosen: str | None, values: Mapping[str, str], errors: dict[str, str], status: int = 200
+) -> tuple[str, int]:
+    page = render_template("cases/new.html", channels=CHANNELS, chosen=chosen, values=values, errors=errors)
+    return page, status
 
 
 @blueprint.get("/faelle/<int:case_id>")
@@ -66,7 +93,12 @@ def _case_page(case_id: int, offence_form: dict[str, str] | None = None) -> str 
     case = read_case_file(context, current_user.actor, case_id)
     today = context.clock.now().astimezone(BERLIN).date()
     return render_template(
-        "cases/case.html", case=case, today=today, offences=OFFENCES, offence_form=offence_form or {}
+        "cases/case.html",
+        case=case,
+        today=today,
+        offences=OFFENCES,
+        offence_form=offence_form or {},
+        may_retry=may_retry(current_user.actor),
     )
 
 
@@ -114,7 +146,7 @@ def new_incident(case_id: int) -> Response:
     context, actor = _context(), current_user.actor
     try:
         reported = report_incident(context, actor, case_id)
-    except (IncidentNotAccepted, ConcurrentUpdate) as refused:
+    except (IncidentNotAccepted, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return redirect(url_for("cases.case_page", case_id=case_id))
     shared_counts().clear()
@@ -124,6 +156,26 @@ def new_incident(case_id: int) -> Response:
     with contextlib.suppress(DomainError):
         claim_task(context, actor, reported.task_id)
     return redirect(url_for("tasks.task_page", task_id=reported.task_id))
+
+
+@blueprint.post("/faelle/<int:case_id>/stoerungen/<int:failure_id>/erneut")
+@requires_role("teamleitung", "prozessverantwortung")
+def retry_failed_step(case_id: int, failure_id: int) -> Response:
+    """Team leads and process owners release a failed step for another try (after the model was fixed)."""
+    failure = retry_step(_context(), current_user.actor, failure_id, case_id)
+    if failure.step == "timer":
+        flash(
+            gettext(
+                "Der Schritt wird bei der nächsten Fristenprüfung erneut versucht (spätestens in einer Minute)."
+            ),
+            "success",
+        )
+    else:
+        flash(
+            gettext("Die Störung ist als erledigt vermerkt; der Schritt kann erneut ausgeführt werden."),
+            "success",
+        )
+    return redirect(url_for("cases.case_page", case_id=failure.case_id or case_id))
 
 
 @blueprint.post("/faelle/<int:case_id>/strafantrag")
@@ -141,7 +193,7 @@ def add_offence(case_id: int) -> Response | tuple[str, int]:
             _date(form.get("kenntnis_tat"), required=False),
             offender,
         )
-    except (StrafantragInvalid, ConcurrentUpdate) as refused:
+    except (StrafantragInvalid, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return _case_page(case_id, offence_form=dict(form)), 422
     shared_counts().clear()
@@ -156,7 +208,7 @@ def add_offender(case_id: int, offence_id: int) -> Response | tuple[str, int]:
     try:
         known = _date(request.form.get("kenntnis_taeter"), required=True)
         offender_identified(_context(), current_user.actor, case_id, offence_id, known)
-    except (StrafantragInvalid, ConcurrentUpdate) as refused:
+    except (StrafantragInvalid, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return _case_page(case_id), 422
     shared_counts().clear()

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 from engine.bpmn.tasks import FormSpec
 from engine.cases.lifecycle import claim_task, submit_task
 from engine.cases.notes import NoteInvalid, add_note
+from engine.cases.step_failures import StepFailed
 from engine.cases.task_sheet import form_of_task, read_task_sheet
 from engine.directory.vocabulary import CATEGORIES, NEEDS
 from engine.kernel.errors import (
@@ -154,6 +155,8 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
         return _invalid(task_id, refused, typed)
     except STALE as lost:
         return _lost(task_id, lost)
+    except StepFailed as failed:
+        return _failed(task_id, failed, typed)
     shared_counts().clear()
     flash(gettext("„%(title)s“ ist erledigt.", title=done.title), "success")
     if done.next_task_id is not None:
@@ -205,6 +208,16 @@ def _invalid(
         return _render(sheet, raw, {}, messages), 422
     flash(gettext("Bitte prüfen Sie die markierten Felder."), "error")
     return _render(sheet, raw, messages), 422
+
+
+def _failed(task_id: str, failed: StepFailed, raw: dict[str, Any]) -> tuple[str, int] | Response:
+    """The model code behind the step could not run: nothing was stored. Say so with the reference,
+    and show the form again with what was typed."""
+    sheet, gone = _sheet_or_refusal(task_id, _refinement(request.form, "panel-"))
+    if gone is not None:
+        return _gone(task_id, gone, raw, None, gone.facts.get("case_id"))
+    flash(failed.message(language()), "error")
+    return _render(sheet, raw, {}), 422
 
 
 def _gone(

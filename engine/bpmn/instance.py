@@ -23,9 +23,10 @@ from engine.bpmn.dialect import (
     stamp,
     timer_due,
 )
-from engine.bpmn.errors import ExecutionError, TaskNotReady, first_line
+from engine.bpmn.errors import TaskNotReady, execution_error
 from engine.bpmn.parsing import ProcessSpec
 from engine.bpmn.tasks import CompletedStep, Effect, FormSpec, HumanTask
+from engine.sandbox.errors import SandboxError
 
 
 class Instance:
@@ -224,7 +225,26 @@ class Instance:
     def _guard(self, element_id: str | None, action: Callable[[], Any]) -> Any:
         try:
             return action()
-        except SpiffWorkflowException as error:
+        except (SpiffWorkflowException, SandboxError) as error:
             task = getattr(error, "task", None)
             where = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or element_id
-            raise ExecutionError(where, first_line(error)) from error
+            raise execution_error(where, error) from error
+
+
+class InstanceBefore:
+    """What an instance said before a step ran: its variables and completed steps.
+
+    The work done alongside a step (recording referrals) is written after the engine step but must see
+    the case as the person saw it when submitting; it reads only these two.
+    """
+
+    def __init__(self, instance: Instance) -> None:
+        self.process = instance.process
+        self._variables = instance.variables()
+        self._steps = instance.completed_steps()
+
+    def variables(self) -> dict[str, Any]:
+        return dict(self._variables)
+
+    def completed_steps(self) -> list[CompletedStep]:
+        return list(self._steps)

@@ -157,6 +157,16 @@ class ProcessSpec:
             self._forms[task_spec.name] = form
         return form
 
+    def element_name(self, element_id: str | None) -> str | None:
+        """The name the model gives an element (its id when it has none); None for no element."""
+        if element_id is None:
+            return None
+        for spec in [self.spec, *self.subprocess_specs.values()]:
+            for task_spec in spec.task_specs.values():
+                if getattr(task_spec, "bpmn_id", None) == element_id:
+                    return getattr(task_spec, "bpmn_name", None) or element_id
+        return element_id
+
     def user_tasks(self) -> list[tuple[str, str]]:
         """(element id, name) of every user or manual task, in document order of the specs."""
         specs = [self.spec, *self.subprocess_specs.values()]

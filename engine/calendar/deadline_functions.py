@@ -17,6 +17,31 @@ UNITS = ("arbeitstage", "arbeitsstunden", "kalenderstunden", "kalendertage")
 
 _END_OF_DAY = time(23, 59, 59)
 
+# The largest amount per unit a model may ask for: ten to fifteen years. Beyond it the helpers would compute
+# holidays year by year for centuries (``arbeitstage(10**9)`` ran for ever and filled memory, out of the
+# sandbox's reach because helper code is not model code) or overflow the date range.
+MAX_DAYS = 3650
+MAX_HOURS = MAX_DAYS * 24
+MAX_WORKING_HOURS = MAX_DAYS * 8
+MAXIMA = {
+    "arbeitstage": MAX_DAYS,
+    "kalendertage": MAX_DAYS,
+    "arbeitsstunden": MAX_WORKING_HOURS,
+    "kalenderstunden": MAX_HOURS,
+}
+
+
+def require_sane(amount: object, unit: str) -> None:
+    """Refuse an amount beyond the unit's maximum with a clear model error (a ValueError)."""
+    limit = MAXIMA.get(unit)
+    if limit is None or isinstance(amount, bool) or not isinstance(amount, int | float):
+        return  # an unknown unit or a non-number is refused where it is used, with its own message
+    if abs(amount) > limit:
+        shown = f"{amount:.3g}" if isinstance(amount, float) else str(amount)[:20]
+        raise ValueError(
+            f"{unit}({shown}): at most {limit} are allowed / {unit}({shown}): höchstens {limit} sind erlaubt"
+        )
+
 
 def expression_helpers(
     calendar: BusinessCalendar, now: Callable[[], datetime]
@@ -29,6 +54,7 @@ def expression_helpers(
         return moment.astimezone(calendar.tz)
 
     def later(moment: datetime, amount: float, unit: str) -> str:
+        require_sane(amount, unit)
         if unit == "arbeitstage":
             return calendar.add_working_days(moment, int(amount)).isoformat()
         if unit == "arbeitsstunden":

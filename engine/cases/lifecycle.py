@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn import forms
-from engine.bpmn.clock import clock_at
-from engine.bpmn.instance import Instance
+from engine.bpmn.instance import Instance, InstanceBefore
 from engine.bpmn.tasks import FormSpec
 from engine.cases.need_to_know import require_case_access
+from engine.cases.step_failures import FailedStep, run_model_code
 from engine.cases.task_outcomes import after_completion
 from engine.kernel import audit
 from engine.kernel.actor import Actor
@@ -59,18 +59,32 @@ def open_case(
     variables: Mapping[str, Any] | None = None,
     process_key: str = DEFAULT_PROCESS,
     now: datetime | None = None,
+    alongside: Callable[[Session, int], None] | None = None,
 ) -> OpenedCase:
-    """Start a new case on the latest version of the process; no name or identity is needed."""
+    """Start a new case on the latest version of the process; no name or identity is needed.
+
+    ``alongside`` records more about the new case (by its id) in the same transaction."""
     now = now or ctx.clock.now()
-    with ctx.unit_of_work() as session:
+    with ctx.unit_of_work(writes=False) as session:
         version = latest_version(session, process_key)
         if version is None:
             raise ProcessNotDeployed(process_key)
-        process = ctx.process(session, version.id)
-        with clock_at(now):
-            instance = ctx.runtime.start(process, dict(variables or {}))
-        case = insert_case(ctx, session, version.id, instance, now, actor.username)
-        audit.record(session, now, actor.username, "case_opened", case.id, f"v{version.version}")
+        version_id, version_number = version.id, version.version
+        process = ctx.process(session, version_id)
+    # the model code of the first steps runs before anything is written (no write lock while it runs)
+    instance = run_model_code(
+        ctx,
+        FailedStep("opening", version_id),
+        process,
+        lambda: ctx.runtime.start(process, dict(variables or {})),
+        actor.username,
+        now,
+    )
+    with ctx.unit_of_work() as session:
+        case = insert_case(ctx, session, version_id, instance, now, actor.username)
+        audit.record(session, now, actor.username, "case_opened", case.id, f"v{version_number}")
+        if alongside is not None:
+            alongside(session, case.id)
         session.commit()
     remember(ctx, case, instance)
     return OpenedCase(case.id, case.reference or "", case.lock_version)
@@ -113,32 +127,70 @@ def submit_task(
     alongside: StepAddition | None = None,
 ) -> Completed:
     """``complete_task`` for a submitted form: ``read`` takes the values against the task's own form, and
-    the answer names the task to go on with, all in one transaction (errors as in ``complete_task``)."""
+    the answer names the task to go on with (errors as in ``complete_task``, and StepFailed when the
+    model code fails). Evaluate, then write: the model code runs between a read and a short write
+    transaction that stores the step only if nobody changed the case meanwhile."""
     now = now or ctx.clock.now()
+    # 1. read (no write lock): the task, the case, its instance and the form's values
+    with ctx.unit_of_work(writes=False) as session:
+        row, case = _open_task_and_case(session, actor, task_id)
+        _check_may_work_on(actor, row)
+        instance = load_instance(ctx, session, case)
+        form = instance.form_for(task_id)
+        typed = dict(read(form))
+    if alongside is not None and row.element_id not in alongside.elements:
+        alongside = None  # nothing to do beside this step
+    values, before = typed, instance
+    if alongside is not None:
+        before = cast(Instance, InstanceBefore(instance))  # what the step's own work reads of the case
+        values = _rehearse(ctx, alongside, row, case, before, typed, now)
+    checked, errors = forms.validate(form, values)
+    if errors:
+        raise FormInvalid(errors)
+    # 2. the model code, outside any transaction; a failure is recorded and nothing of the step written
+    seen = case.lock_version
+    where = FailedStep("task", case.process_version_id, case.id, seen)
+
+    def step() -> None:
+        instance.complete(task_id, checked)
+        instance.advance()
+
+    run_model_code(ctx, where, instance.process, step, actor.username, now)
+    # 3. a short write: the step's own work, the new state if nobody changed the case meanwhile
     try:
         with ctx.unit_of_work() as session:
-            row, case = _open_task_and_case(session, actor, task_id)
-            _check_may_work_on(actor, row)
-            instance = load_instance(ctx, session, case)
-            form = instance.form_for(task_id)
-            values = dict(read(form))
-            if alongside is not None:
-                values = alongside(session, row, case, instance, values, now)
-            checked, errors = forms.validate(form, values)
-            if errors:
-                raise FormInvalid(errors)
-            with clock_at(now):
-                instance.complete(task_id, checked)
-                instance.advance()
+            _check_may_work_on(
+                actor, _open_task_and_case(session, actor, task_id)[0]
+            )  # not claimed meanwhile
+            if alongside is not None and alongside(session, row, case, before, typed, now) != values:
+                raise ConcurrentUpdate(case.reference)  # what the step's own work found changed meanwhile
             lock_version = update_case(ctx, session, case, instance, now, Completion(task_id, actor.username))
             audit.record(session, now, actor.username, "task_completed", case.id, row.element_id)
             after_completion(ctx, session, case.id, instance, row.element_id, task_id, actor.username, now)
             following = session.scalar(_next_task(actor), _next_task_parameters(actor, case.id))
             session.commit()
     except ConcurrentUpdate:
+        case.lock_version = seen
         raise _why_task_is_gone(ctx, task_id) from None
     remember(ctx, case, instance)
     return Completed(case.id, row.title, lock_version, following)
+
+
+def _rehearse(
+    ctx: EngineContext,
+    alongside: StepAddition,
+    row: TaskFacts,
+    case: CaseRecord,
+    instance: Instance,
+    typed: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    """The values the step's own work gives, found in a transaction that is rolled back (it runs no
+    model code); the write after the engine step does that work again and must find the same values."""
+    with ctx.unit_of_work() as session:
+        values = dict(alongside(session, row, case, instance, dict(typed), now))
+        session.rollback()
+    return values
 
 
 def claim_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | None = None) -> None:
@@ -275,9 +327,22 @@ class TaskFacts:
     completed_by: str | None
 
 
-StepAddition = Callable[
-    [Session, TaskFacts, CaseRecord, Instance, dict[str, Any], datetime], Mapping[str, Any]
-]
+class StepAddition(Protocol):
+    """A step's own work beside completing its task (recording referrals): written in the completing
+    transaction, returning the form values to validate. Called only for the elements it names."""
+
+    elements: frozenset[str]
+
+    def __call__(
+        self,
+        session: Session,
+        task: TaskFacts,
+        case: CaseRecord,
+        instance: Instance,
+        values: dict[str, Any],
+        now: datetime,
+    ) -> Mapping[str, Any]: ...
+
 
 _TASK_COLUMNS = [getattr(Task, f) for f in TaskFacts.__dataclass_fields__]
 _TASK_AND_CASE = (

@@ -18,6 +18,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import NotFound, NotPermitted
+from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow
 
 DEFAULT_RETENTION_MONTHS = 24
@@ -31,6 +32,9 @@ class PurgeReport:
     due: list[str] = field(default_factory=list)  # references that are (or would be) purged
     held: list[str] = field(default_factory=list)  # past retention, but under legal hold
     purged: list[str] = field(default_factory=list)
+
+
+ENDED = ("closed", "merged")  # a merged duplicate keeps its workflow state until its own period runs out
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -55,7 +59,7 @@ def purge_expired_cases(
     now = now or ctx.clock.now()
     report = PurgeReport(dry_run=dry_run, cutoff=months_before(now, months))
     expired = (
-        Case.status == "closed",
+        Case.status.in_(ENDED),
         Case.closed_at <= report.cutoff,
         Case.id.not_in(select(CasePurge.case_id)),
     )
@@ -86,7 +90,7 @@ def _purge_one(
             .where(
                 Case.id == case_id,
                 Case.lock_version == seen,
-                Case.status == "closed",
+                Case.status.in_(ENDED),
                 Case.closed_at <= cutoff,
                 Case.legal_hold.is_(False),
             )
@@ -97,6 +101,10 @@ def _purge_one(
         notes = session.scalar(select(func.count()).select_from(CaseNote).where(CaseNote.case_id == case_id))
         session.execute(delete(CaseNote).where(CaseNote.case_id == case_id))
         session.execute(update(OutboxMessage).where(OutboxMessage.case_id == case_id).values(sealed=None))
+        # the person: routes and particulars go; contacts keep channel, direction and time (statistics)
+        session.execute(delete(ContactRoute).where(ContactRoute.case_id == case_id))
+        session.execute(update(CasePerson).where(CasePerson.case_id == case_id).values(sealed=None))
+        session.execute(update(CaseContact).where(CaseContact.case_id == case_id).values(sealed=None))
         # assessments keep proposal, rule and result (statistics); their answers and reasons go
         session.execute(
             update(RiskAssessmentRow).where(RiskAssessmentRow.case_id == case_id).values(sealed=b"")

@@ -8,8 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from engine.bpmn.clock import clock_at
-from engine.bpmn.errors import ExecutionError
+from engine.cases.step_failures import FailedStep, StepFailed, run_model_code, stuck_timer_cases
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import ConcurrentUpdate
@@ -44,8 +43,10 @@ def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | N
     # A case that fired drops out of the query by itself (its next timer moved on), unless a further
     # timer of it is due as well: it may come round again, a few times at most. Only the cases left
     # behind are excluded by id, so the query stays small however many timers fire.
-    skip: set[int] = set()
+    with ctx.unit_of_work(writes=False) as session:
+        skip: set[int] = stuck_timer_cases(session)  # failed on the state they still have
     fired_per_case: dict[int, int] = {}
+    conflicts_per_case: dict[int, int] = {}
     while limit is None or report.fired < limit:
         outcome = _sweep_one(ctx, now, skip)
         if outcome is None:
@@ -58,6 +59,9 @@ def sweep_timers(ctx: EngineContext, now: datetime | None = None, limit: int | N
                 continue
         elif result == "conflict":
             report.conflicts += 1
+            conflicts_per_case[case_id] = conflicts_per_case.get(case_id, 0) + 1
+            if conflicts_per_case[case_id] < 2:
+                continue  # the case changed while its step ran: try once more on its new state
         elif result == "idle":
             report.idle += 1
         else:
@@ -96,6 +100,8 @@ def _anything_due(ctx: EngineContext, now: datetime) -> bool:
 
 
 def _due_case(ctx: EngineContext, session: Session, now: datetime, skip: set[int]) -> CaseRecord | None:
+    """The case whose timer is due first, read without any lock: the write after its engine step checks
+    the lock version, so two sweepers that pick the same case fire its timer once."""
     if not ctx.is_postgres:
         found = session.execute(_SQLITE_DUE, {"now": now, "skip": sorted(skip) or [0]}).first()
         return record_from_row(found) if found is not None else None
@@ -103,33 +109,31 @@ def _due_case(ctx: EngineContext, session: Session, now: datetime, skip: set[int
     query = select(*RECORD_COLUMNS).where(Case.status == literal_column("'open'"), Case.next_timer_at <= now)
     if skip:
         query = query.where(Case.id.not_in(skip))
-    query = query.order_by(Case.next_timer_at).limit(1)
-    if ctx.is_postgres:
-        query = query.with_for_update(skip_locked=True)
-    row = session.execute(query).first()
+    row = session.execute(query.order_by(Case.next_timer_at).limit(1)).first()
     return record_from_row(row) if row is not None else None
 
 
 def _sweep_one(ctx: EngineContext, now: datetime, skip: set[int]) -> tuple[int, str] | None:
-    with ctx.unit_of_work() as session:
+    """Evaluate, then write: read the case, run its engine step (model code) outside any transaction,
+    then store the result in a short write transaction if nobody changed the case meanwhile."""
+    with ctx.unit_of_work(writes=False) as session:
         case = _due_case(ctx, session, now, skip)
         if case is None:
             return None
         instance = load_instance(ctx, session, case)
-        try:
-            with clock_at(now):
-                fired = instance.advance()
-            if not fired:
-                return case.id, "idle"  # nothing was due after all: write nothing
+    where = FailedStep("timer", case.process_version_id, case.id, case.lock_version)
+    try:
+        fired = run_model_code(ctx, where, instance.process, instance.advance, "system", now)
+    except StepFailed:
+        return case.id, "failed"  # recorded once; the sweep leaves the case until it moves on or is retried
+    if not fired:
+        return case.id, "idle"  # nothing was due after all: write nothing
+    try:
+        with ctx.unit_of_work() as session:
             update_case(ctx, session, case, instance, now)
-        except ConcurrentUpdate:
-            return case.id, "conflict"
-        except ExecutionError as error:
-            session.rollback()
-            audit.record(session, now, "system", "timer_failed", case.id, (error.element_id or "")[:200])
+            audit.record(session, now, "system", "timer_fired", case.id)
             session.commit()
-            return case.id, "failed"
-        audit.record(session, now, "system", "timer_fired", case.id)
-        session.commit()
+    except ConcurrentUpdate:
+        return case.id, "conflict"
     remember(ctx, case, instance)
     return case.id, "fired"

@@ -19,6 +19,9 @@ from engine.deadlines.timer_sweep import sweep_timers
 from engine.directory.csv_exchange import load_seed
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
+from engine.person.contact_routes import add_route
+from engine.person.contacts_log import NewContact, log_contact
+from engine.person.privacy import change_mode
 from engine.staff.accounts import add_staff
 from engine.store.tables import Case, Staff, Task
 
@@ -43,7 +46,6 @@ DEMO_STAFF = (
 
 EINGANG = {
     "kontaktkanal": "telefon",
-    "anonym": True,
     "betroffen": "selbst",
     "land": "NW",
     "amt": "ehrenamt_bm",
@@ -131,6 +133,16 @@ class _Driver:
         return self.step("risikostufe_bestaetigen", {"risikostufe": level})
 
 
+def _reachable(ctx: EngineContext, case_id: int, at: datetime) -> None:
+    """One confidential demo case: a phone number and a code word to find it by, and a logged call."""
+    owner = Actor(DEMO_ACTOR, frozenset())
+    change_mode(ctx, owner, case_id, "vertraulich", now=at)
+    add_route(ctx, owner, case_id, "telefon", "0171 1234567", "mobil", now=at)
+    add_route(ctx, owner, case_id, "codewort", "Leuchtturm", now=at)
+    summary = "Rückruf vereinbart; Nachricht auf der Mailbox ist in Ordnung."
+    log_contact(ctx, owner, case_id, NewContact("anruf", "eingehend", at, 15, summary), now=at)
+
+
 def _create_cases(ctx: EngineContext) -> int:
     now = ctx.clock.now()
     days = lambda n: now - timedelta(days=n)  # noqa: E731
@@ -139,7 +151,8 @@ def _create_cases(ctx: EngineContext) -> int:
     _Driver(ctx, days(1)).step("eingang", {**EINGANG, "land": "SN"}).step(
         "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL["HOCH"]}
     )
-    _Driver(ctx, days(2)).assess("HOCH", {"land": "BE", "amt": "hauptamt_bm"})
+    confidential = _Driver(ctx, days(2)).assess("HOCH", {"land": "BE", "amt": "hauptamt_bm"})
+    _reachable(ctx, confidential.case_id, days(2))
     _Driver(ctx, days(0) - timedelta(hours=3)).assess(
         "HOCH", {"land": "NW", "vorfallarten": ["sachbeschaedigung_privat"]}
     )

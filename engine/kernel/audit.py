@@ -21,6 +21,8 @@ ACTIONS = frozenset(
         "language_changed",
         "timer_fired",
         "timer_failed",
+        "step_failed",
+        "step_retried",
         "escalated",
         "reminded",
         "deadlines_tightened",
@@ -58,6 +60,17 @@ ACTIONS = frozenset(
         "session_ended",
         "absence_set",
         "absence_ended",
+        "privacy_changed",
+        "person_updated",
+        "person_viewed",
+        "contact_route_added",
+        "contact_route_removed",
+        "contact_logged",
+        "case_searched",
+        "repeat_contact_found",
+        "case_linked",
+        "case_merged",
+        "case_merged_in",
     }
 )
 

@@ -66,6 +66,7 @@ class EngineContext:
     clock: Clock
     calendar_follower: CalendarFollower = field(init=False)
     calendar_check_seconds: float = CHECK_SECONDS
+    index_key: bytes = b""  # the blind index's key (engine.person.blind_index); empty: derived from the vault
     instances: InstanceCache = field(default_factory=InstanceCache)
     _processes: dict[int, ProcessSpec] = field(default_factory=dict)
     _process_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -119,6 +120,7 @@ def build_context(
     calendar: BusinessCalendar | None = None,
     clock: Clock | None = None,
     calendar_check_seconds: float = CHECK_SECONDS,
+    index_key: bytes | None = None,
     **engine_options: object,
 ) -> EngineContext:
     """The context of one process; its calendar's settings without a stored row are the defaults."""
@@ -133,4 +135,5 @@ def build_context(
         calendar=calendar,
         clock=clock or SystemClock(),
         calendar_check_seconds=calendar_check_seconds,
+        index_key=index_key or vault.derive_key(b"blind index"),
     )

@@ -8,6 +8,7 @@ each run (mail server, attempts, base URL, retention) is read when it runs.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from collections.abc import Callable
@@ -48,6 +49,7 @@ class Settings:
     proxy_hops: int = 0
     second_factor: bool = True
     code_rate_limit: str = DEFAULT_CODE_RATE_LIMIT
+    index_key: str = ""  # base64: the blind index's own key (phone numbers, e-mail addresses, code words)
 
     @classmethod
     def from_environment(cls, instance_path: Path) -> Settings:
@@ -68,6 +70,10 @@ class Settings:
             proxy_hops=int(os.environ.get("LOTSE_PROXY_HOPS", "0")),
             second_factor=_flag("LOTSE_SECOND_FACTOR") is not False,
             code_rate_limit=os.environ.get("LOTSE_CODE_RATE_LIMIT") or DEFAULT_CODE_RATE_LIMIT,
+            index_key=os.environ.get("LOTSE_INDEX_KEY")
+            or _local_secret(
+                instance_path / "index_key", lambda: base64.urlsafe_b64encode(os.urandom(32)).decode()
+            ),
         )
 
 

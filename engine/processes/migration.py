@@ -257,7 +257,8 @@ def _migrate_one(
     detail: str,
     now: datetime,
 ) -> CaseMigration:
-    with ctx.unit_of_work() as session:
+    # evaluate, then write: the moved instance's engine steps (model code) run outside any transaction
+    with ctx.unit_of_work(writes=False) as session:
         row = session.execute(select(*RECORD_COLUMNS).where(Case.id == case_id)).first()
         if row is None:
             return CaseMigration(case_id, "", False, None, (Refusal("not_found"),))
@@ -268,12 +269,13 @@ def _migrate_one(
         if case.lock_version != lock_version:
             return CaseMigration(case_id, reference, False, case.lock_version, (Refusal("stale"),))
         instance = load_instance(ctx, session, case)
-        kept_before = instance.ready_at_load
-        refusals = _move(diff, instance, now)
-        if refusals:
-            return CaseMigration(case_id, reference, False, case.lock_version, refusals)
+    kept_before = instance.ready_at_load
+    refusals = _move(diff, instance, now)
+    if refusals:
+        return CaseMigration(case_id, reference, False, case.lock_version, refusals)
+    with ctx.unit_of_work() as session:
         try:
-            new_lock = update_case(ctx, session, case, instance, now)
+            new_lock = update_case(ctx, session, case, instance, now)  # only if nobody changed the case
         except ConcurrentUpdate:
             return CaseMigration(case_id, reference, False, None, (Refusal("stale"),))
         connection = session.connection()

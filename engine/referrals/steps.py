@@ -7,6 +7,7 @@ updates their statuses and its answer ``hilfe_angekommen`` is derived from them 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,8 +27,20 @@ NACHFASSEN = "nachfassen"
 
 def referral_step(choices: Sequence[Choice], follow_up: Mapping[int, str], actor: Actor) -> StepAddition:
     """The work the referral steps do alongside completing their task (see ``engine.cases.complete_task``)."""
+    return ReferralStep(tuple(choices), dict(follow_up), actor)
 
-    def alongside(
+
+@dataclass(frozen=True)
+class ReferralStep:
+    """Referrals chosen at Vermittlung, outcomes given at Nachfassen; other steps have nothing to do here."""
+
+    choices: tuple[Choice, ...]
+    follow_up: dict[int, str]
+    actor: Actor
+    elements: frozenset[str] = frozenset({VERMITTLUNG, NACHFASSEN})
+
+    def __call__(
+        self,
         session: Session,
         task: TaskFacts,
         case: CaseRecord,
@@ -35,10 +48,8 @@ def referral_step(choices: Sequence[Choice], follow_up: Mapping[int, str], actor
         values: dict[str, Any],
         now: datetime,
     ) -> Mapping[str, Any]:
-        if task.element_id == VERMITTLUNG and choices:
-            return record_choices(session, task, case, instance, values, choices, actor, now)
+        if task.element_id == VERMITTLUNG and self.choices:
+            return record_choices(session, task, case, instance, values, self.choices, self.actor, now)
         if task.element_id == NACHFASSEN:
-            return settle(session, case, values, follow_up, actor, now)
+            return settle(session, case, values, self.follow_up, self.actor, now)
         return values
-
-    return alongside

@@ -8,13 +8,20 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, MetaData
 
-from engine.store import account_tables, referral_tables, session_tables, tables
+from engine.store import (
+    account_tables,
+    failure_tables,
+    person_tables,
+    referral_tables,
+    session_tables,
+    tables,
+)
 from engine.store.vault import Vault
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Every module that declares tables: importing them all here makes METADATA complete (Alembic's
 # autogenerate and the tests read it; tables.py does not import the others).
-TABLE_MODULES = (tables, referral_tables, session_tables, account_tables)
+TABLE_MODULES = (tables, referral_tables, session_tables, account_tables, person_tables, failure_tables)
 METADATA: MetaData = tables.Base.metadata
 
 

@@ -97,6 +97,10 @@ class Case(Base):
             postgresql_where=text("status = 'open'"),
         ),
         Index("ix_cases_status_risk", "status", "risk_level"),
+        # the case search: newest first, by Land or office type (migration 0014)
+        Index("ix_cases_opened_at", "opened_at"),
+        Index("ix_cases_land_opened", "land", "opened_at"),
+        Index("ix_cases_office_opened", "office_type", "opened_at"),
     )
 
 

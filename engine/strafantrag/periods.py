@@ -18,9 +18,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.clock import clock_at
+from engine.bpmn.errors import ExecutionError
 from engine.bpmn.instance import Instance
 from engine.calendar.business_calendar import BERLIN, BusinessCalendar
 from engine.cases.need_to_know import require_case_access
+from engine.cases.step_failures import FailedStep, StepFailed, record_failure
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -133,6 +135,7 @@ def record_offence(
     today = now.astimezone(BERLIN).date()
     _check(offence, learned_of_offence, learned_of_offender, today)
     assert learned_of_offence is not None
+    failed: tuple[ExecutionError, FailedStep] | None = None
     with ctx.unit_of_work() as session:
         require_case_access(session, actor, case_id)
         case = case_record(session, case_id)
@@ -157,8 +160,14 @@ def record_offence(
             )
         ).inserted_primary_key[0]
         audit.record(session, now, actor.username, "strafantrag_recorded", case_id, offence)
-        instance = _start_reminders(ctx, session, case, int(offence_id), period, today, now)
-        session.commit()
+        try:
+            instance = _start_reminders(ctx, session, case, int(offence_id), period, today, now)
+        except ExecutionError as error:  # the model's reminder steps failed: nothing is stored
+            failed = (error, FailedStep("strafantrag", case.process_version_id, case.id, case.lock_version))
+        else:
+            session.commit()
+    if failed is not None:
+        raise _step_failed(ctx, case.process_version_id, *failed, actor.username, now)
     if instance is not None:
         remember(ctx, case, instance)
     return int(offence_id)
@@ -175,6 +184,7 @@ def offender_identified(
     """The person has learned who the offender is: the period starts and so do its reminders."""
     now = now or ctx.clock.now()
     today = now.astimezone(BERLIN).date()
+    failed: tuple[ExecutionError, FailedStep] | None = None
     with ctx.unit_of_work() as session:
         require_case_access(session, actor, case_id)
         row = session.scalar(
@@ -198,8 +208,14 @@ def offender_identified(
         row.learned_of_offender = learned_of_offender
         row.deadline, row.moved_from, row.updated_at = period.deadline, period.moved_from, now
         audit.record(session, now, actor.username, "strafantrag_offender_known", case_id, row.offence)
-        instance = _start_reminders(ctx, session, case, offence_id, period, today, now)
-        session.commit()
+        try:
+            instance = _start_reminders(ctx, session, case, offence_id, period, today, now)
+        except ExecutionError as error:  # the model's reminder steps failed: nothing is stored
+            failed = (error, FailedStep("strafantrag", case.process_version_id, case.id, case.lock_version))
+        else:
+            session.commit()
+    if failed is not None:
+        raise _step_failed(ctx, case.process_version_id, *failed, actor.username, now)
     if instance is not None:
         remember(ctx, case, instance)
 
@@ -279,6 +295,15 @@ def _closed(reference: str) -> StrafantragInvalid:
         f"Fall {reference} ist abgeschlossen; Fristen werden dort nicht mehr nachgehalten.",
         f"Case {reference} is closed; deadlines are no longer followed up there.",
     )
+
+
+def _step_failed(
+    ctx: EngineContext, version_id: int, error: ExecutionError, where: FailedStep, actor: str, now: datetime
+) -> StepFailed:
+    """Record the failure once the transaction is gone (SQLite's write lock with it)."""
+    with ctx.unit_of_work(writes=False) as session:
+        name = ctx.process(session, version_id).element_name(error.element_id)
+    return record_failure(ctx, where, error, name, actor, now)
 
 
 def _start_reminders(

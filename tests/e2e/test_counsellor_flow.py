@@ -75,7 +75,6 @@ def fill_eingang(page: Page) -> None:
     """The required answers of the Eingang form, as the demo cases give them."""
     form = page.locator("#task-form")
     expect(form.locator("#f-kontaktkanal")).to_have_value("telefon")
-    expect(form.locator("#f-anonym")).to_be_checked()
     form.locator("#f-betroffen").select_option("selbst")
     form.locator("#f-land").select_option("NW")
     form.locator("#f-amt").select_option("ehrenamt_bm")

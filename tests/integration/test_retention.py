@@ -14,7 +14,12 @@ from engine.cases.notes import add_note
 from engine.cases.retention import months_before, purge_expired_cases, set_legal_hold
 from engine.kernel import outbox
 from engine.kernel.errors import NotPermitted
+from engine.person.contact_routes import add_route
+from engine.person.contacts_log import NewContact, log_contact
+from engine.person.merge import merge_case
+from engine.person.privacy import Particulars, change_mode, save_person
 from engine.processes.deployment import deploy_process
+from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.tables import AuditEvent, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow, Task
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 from tests.integration.small_models import GESPRAECH_MODEL
@@ -168,3 +173,27 @@ def test_purge_empties_a_dead_letter_of_the_case_and_keeps_its_record(ctx, cases
         rows = {row.case_id: row for row in session.scalars(select(OutboxMessage))}
     assert rows[expired].sealed is None and rows[expired].status == "dead"
     assert message_content(ctx, rows[held]).body == "Herr Beispiel aus Musterstadt"
+
+
+def test_purge_removes_the_persons_routes_particulars_and_contact_summaries(ctx, cases):
+    expired, _held, recent = cases
+    for case_id in (expired, recent):
+        change_mode(ctx, COUNSELLOR, case_id, "vertraulich", now=CLOSED)
+        add_route(ctx, COUNSELLOR, case_id, "telefon", "0171 1234567", now=CLOSED)
+        save_person(ctx, COUNSELLOR, case_id, "selbst", None, Particulars(name="Herr Beispiel"), now=CLOSED)
+        contact = NewContact("anruf", "eingehend", at=CLOSED, summary="Herr Beispiel ruft an")
+        log_contact(ctx, COUNSELLOR, case_id, contact, now=CLOSED)
+    purge_expired_cases(ctx, PAST_RETENTION)
+    assert _count(ctx, ContactRoute, ContactRoute.case_id == expired) == 0
+    assert _count(ctx, CasePerson, CasePerson.case_id == expired, CasePerson.sealed.is_not(None)) == 0
+    assert _count(ctx, CaseContact, CaseContact.case_id == expired, CaseContact.sealed.is_(None)) == 1
+    assert _count(ctx, ContactRoute, ContactRoute.case_id == recent) == 1, "the recent case keeps its routes"
+
+
+def test_a_merged_duplicate_is_purged_when_its_period_runs_out(ctx, cases):
+    _expired, _held, recent = cases
+    duplicate = open_case(ctx, COUNSELLOR, process_key="gespraech", now=CLOSED).case_id
+    merge_case(ctx, COUNSELLOR, duplicate, str(recent), now=CLOSED)
+    report = purge_expired_cases(ctx, PAST_RETENTION)
+    assert case_row(ctx, duplicate).reference in report.purged
+    assert case_row(ctx, duplicate).status == "merged"

@@ -59,6 +59,7 @@ def _samples(app, ctx) -> dict[str, str]:
         "case_id": str(case_id),
         "task_id": task_id_for(ctx, case_id, "eingang"),
         "offence_id": "1",
+        "failure_id": "1",
         "offer_id": "1",
         "key": key,
         "version": "1",
@@ -68,6 +69,8 @@ def _samples(app, ctx) -> dict[str, str]:
         "session_id": "999999",  # nobody's: ending it must not end the session the test runs in
         "absence_id": "999999",
         "token": "kein-gueltiger-link",
+        "reference": "2026-00001",
+        "route_id": "1",
     }
 
 

@@ -28,7 +28,7 @@ def test_task_page_renders_every_field_type_of_the_model(deployed, client, auth)
     assert 'type="checkbox" name="vorfallarten" value="bedrohung"' in page  # multi-select enum
     assert 'type="checkbox" id="f-einwilligung_dokumentation"' in page  # boolean
     assert '<input type="text" id="f-kurzbeschreibung"' in page or '<textarea id="f-kurzbeschreibung"' in page
-    assert re.search(r'id="f-anonym"[^>]*checked', page), "default value true ticks the checkbox"
+    assert 'id="f-anonym"' not in page, "anonym or vertraulich is chosen once, on the Neuer Fall page"
     assert f'href="/faelle/{case_id}"' in page  # the case beside the form
 
 
@@ -100,7 +100,8 @@ def test_submit_completes_and_leads_to_the_next_step_of_the_case(deployed, clien
 
 
 def test_a_submit_is_one_transaction_after_the_signed_in_person(deployed, client, auth):
-    """Reading the form, completing the task and finding the next one share one unit of work."""
+    """Evaluate, then write: one read (task, case, form), the engine step outside any transaction, then
+    one short write that stores the step and finds the next task."""
     _case_id, task_id = _case_at_eingang(deployed)
     auth.login()
     token = csrf_token(client.get(f"/aufgaben/{task_id}").get_data(as_text=True))
@@ -113,7 +114,7 @@ def test_a_submit_is_one_transaction_after_the_signed_in_person(deployed, client
     finally:
         event.remove(deployed.db.pool, "checkout", listener)
     assert response.status_code == 302 and response.headers["Location"].startswith("/aufgaben/")
-    assert len(checkouts) == 2  # the user loader's read, then the submit's one transaction
+    assert len(checkouts) == 3  # the user loader's read, the submit's read, then its one write
 
 
 def test_hoch_flow_ends_with_vermittlung_in_the_inbox(deployed, client, auth):

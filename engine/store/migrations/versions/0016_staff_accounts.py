@@ -18,7 +18,7 @@ from alembic import op
 from engine.store.database import UtcDateTime
 
 revision = "0016"
-down_revision = "0012"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
