@@ -159,9 +159,8 @@ def submit_task(
     # 3. a short write: the step's own work, the new state if nobody changed the case meanwhile
     try:
         with ctx.unit_of_work() as session:
-            _check_may_work_on(
-                actor, _open_task_and_case(session, actor, task_id)[0]
-            )  # not claimed meanwhile
+            again, _ = _open_task_and_case(session, actor, task_id)
+            _check_may_work_on(actor, again)  # not claimed meanwhile
             if alongside is not None and alongside(session, row, case, before, typed, now) != values:
                 raise ConcurrentUpdate(case.reference)  # what the step's own work found changed meanwhile
             lock_version = update_case(ctx, session, case, instance, now, Completion(task_id, actor.username))
