@@ -93,6 +93,7 @@ def _ground(app, ctx) -> Ground:
     add_staff(ctx, "test", "zora", "Zora", PASSWORD, ["beratung"])  # whom staff administration may hit
     with ctx.unit_of_work(writes=False) as session:
         cases = [str(i) for i in session.scalars(select(Case.id).order_by(Case.status.desc(), Case.id))]
+        references = [str(reference) for reference in session.scalars(select(Case.reference)) if reference]
         tasks = list(session.scalars(select(Task.id).order_by(Task.status.desc(), Task.id)))  # open first
         open_tasks = list(session.scalars(select(Task.id).where(Task.status == "open").order_by(Task.id)))
         offers = [str(i) for i in session.scalars(select(SupportOffer.id))]
@@ -116,12 +117,16 @@ def _ground(app, ctx) -> Ground:
         "session_id": ["999999"],
         "absence_id": ["999999"],
         "token": ["kein-gueltiger-link"],
+        "reference": references,
     }
     rules = sorted(
         (rule.endpoint, method, rule.rule)
         for rule in app.url_map.iter_rules()
         for method in rule.methods - {"HEAD", "OPTIONS"}
     )
+    for rule in app.url_map.iter_rules():  # a route added later is fuzzed too, its ids at least as "1"
+        for argument in rule.arguments:
+            existing.setdefault(argument, ["1"])
     return Ground(rules, existing, open_tasks)
 
 

@@ -61,3 +61,18 @@ def test_keeping_input_as_a_note_needs_a_plain_case_number(deployed, client, aut
     for written in ("⁶", "9" * 5000):
         data = {"csrf_token": token, "case_id": written, "Notiz": "x"}
         assert client.post(f"/aufgaben/{task_id}/eingaben-als-notiz", data=data).status_code == 400
+
+
+def test_a_contact_duration_in_superscript_or_huge_stays_at_its_field(deployed, client, auth):
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    auth.login("anna")
+    token = csrf_token(client.get(f"/faelle/{case_id}").get_data(as_text=True))
+    form = {"kanal": "anruf", "richtung": "eingehend", "zusammenfassung": "Rückfrage", "csrf_token": token}
+    for minutes in ("⁶", "٣", "9" * 5000):
+        refused = client.post(f"/faelle/{case_id}/kontakte", data={**form, "dauer": minutes})
+        assert refused.status_code == 422 and 'id="dauer-error"' in refused.get_data(as_text=True), minutes
+    logged = client.post(
+        f"/faelle/neu/zu-fall/{case_id}",
+        data={**form, "dauer": "⁶"},
+    )
+    assert logged.status_code == 302  # the intake's "log on the known case": the refusal is flashed
