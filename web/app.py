@@ -63,8 +63,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     from web import (
         absence,
+        access,
         account,
         admin,
+        appointments,
         auth,
         cases,
         deadlines,
@@ -106,6 +108,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         status,
         processes,
         process_migration,
+        access,
+        appointments,
         person,
         search,
     ):
@@ -113,6 +117,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(done_reading)
     app.jinja_env.globals["fixed_urls"] = fixed_urls
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["timedelta"] = timedelta
     app.context_processor(lambda: {"csrf_token": csrf_token})  # Flask-WTF puts its own in each context
     return app
 

@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.kernel.errors import CasePurged, NotFound, NotPermitted, OutsideNeedToKnow
+from web import access
 from web.i18n import language
 from web.origin import CrossOriginRequest
 
@@ -27,8 +28,12 @@ def _not_permitted(_error: Exception | None = None) -> tuple[str, int]:
     return _page(403, gettext("Kein Zugriff"), gettext("Diese Seite ist für Ihre Rolle nicht freigegeben."))
 
 
-def _outside_need_to_know(_error: OutsideNeedToKnow) -> tuple[str, int]:
-    """A case the person may not see: say why, rather than blaming the role."""
+def _outside_need_to_know(error: OutsideNeedToKnow) -> tuple[str, int]:
+    """A case the person may not see: a counsellor opening it is shown that it exists and her ways in
+    (``web.access``); otherwise say why, rather than blaming the role."""
+    case_id = error.facts.get("case_id")
+    if case_id is not None and request.method == "GET" and current_user.has_role(*access.COUNSELS):
+        return access.glimpse_page(case_id), 403
     return _page(
         403,
         gettext("Kein Zugriff auf diesen Fall"),

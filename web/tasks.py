@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from engine.bpmn.tasks import FormSpec
+from engine.cases.appointments import appointment_of
 from engine.cases.lifecycle import claim_task, submit_task
 from engine.cases.notes import NoteInvalid, add_note
 from engine.cases.step_failures import StepFailed
@@ -29,6 +30,7 @@ from engine.kernel.errors import (
 from engine.kernel.numbers import whole_number
 from engine.referrals.consent import SHAREABLE, Choice
 from engine.referrals.follow_up import FOLLOW_UP
+from engine.referrals.prevention import prevention_offers as ranked_prevention_offers
 from engine.referrals.recording import STATUSES, ReferralInvalid
 from engine.referrals.steps import referral_step
 from web.i18n import language
@@ -125,9 +127,18 @@ def _sheet_or_refusal(task_id: str, refinement: dict[str, Any]):
         return None, gone
 
 
+@blueprint.app_template_global()
+def prevention_offers(case_id: int) -> list:
+    """The directory's prevention offers on the prevention step (``tasks/_prevention.html``)."""
+    return ranked_prevention_offers(_context(), current_user.actor, case_id)
+
+
 @blueprint.get("/aufgaben/<task_id>")
 @login_required
-def task_page(task_id: str) -> str | tuple[str, int]:
+def task_page(task_id: str) -> str | tuple[str, int] | Response:
+    appointment_id = appointment_of(task_id)  # an agreed callback's task: its own page (web.appointments)
+    if appointment_id is not None:
+        return redirect(url_for("appointments.appointment_page", appointment_id=appointment_id))
     sheet, gone = _sheet_or_refusal(task_id, _refinement(request.args))
     if gone is not None:
         return render_template(

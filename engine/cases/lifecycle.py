@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from engine.bpmn import forms
 from engine.bpmn.instance import Instance, InstanceBefore
 from engine.bpmn.tasks import FormSpec
+from engine.cases.live_call import keep_following_steps
 from engine.cases.need_to_know import require_case_access
 from engine.cases.step_failures import FailedStep, run_model_code
 from engine.cases.task_outcomes import after_completion
@@ -149,6 +150,7 @@ def submit_task(
         raise FormInvalid(errors)
     # 2. the model code, outside any transaction; a failure is recorded and nothing of the step written
     seen = case.lock_version
+    ready_before = instance.ready_at_load
     where = FailedStep("task", case.process_version_id, case.id, seen)
 
     def step() -> None:
@@ -166,6 +168,8 @@ def submit_task(
             lock_version = update_case(ctx, session, case, instance, now, Completion(task_id, actor.username))
             audit.record(session, now, actor.username, "task_completed", case.id, row.element_id)
             after_completion(ctx, session, case.id, instance, row.element_id, task_id, actor.username, now)
+            new_tasks = instance.ready_at_load - ready_before
+            keep_following_steps(session, actor, case.id, row.assignee, new_tasks, now)
             following = session.scalar(_next_task(actor), _next_task_parameters(actor, case.id))
             session.commit()
     except ConcurrentUpdate:

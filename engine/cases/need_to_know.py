@@ -1,22 +1,27 @@
 """Need to know: the one place that decides which cases a staff member may see.
 
 Team leads see every case. Everyone else sees a case while they are its assignee or a candidate for one
-of its open, unclaimed tasks, and the cases they opened or worked on themselves. A cover sees the cases of
-the colleagues they stand in for, on the days of the absence only (``engine.staff.absence``).
+of its open, unclaimed tasks, the cases they opened or worked on themselves, and a case for which they hold
+a valid break-glass grant (``engine.cases.break_glass``: audited, with a reason, expiring). A cover sees the
+cases of the colleagues they stand in for, on the days of the absence only (``engine.staff.absence``).
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from engine.kernel.actor import Actor
+from engine.kernel.clock import SESSION_CLOCK, Clock
 from engine.kernel.errors import NotFound, OutsideNeedToKnow
+from engine.store.access_tables import BreakGlassGrant
 from engine.store.tables import Case, Task
 
 
-def visible_cases(actor: Actor) -> ColumnElement[bool]:
-    """A condition on ``Case`` that holds exactly for the cases ``actor`` may see."""
+def visible_cases(actor: Actor, now: datetime | None = None) -> ColumnElement[bool]:
+    """A condition on ``Case`` that holds exactly for the cases ``actor`` may see (grants valid at ``now``)."""
     if actor.is_team_lead:
         return true()
     involved = exists().where(
@@ -29,7 +34,10 @@ def visible_cases(actor: Actor) -> ColumnElement[bool]:
             else false(),
         ),
     )
-    return or_(_is_them(Case.opened_by, actor), involved)
+    conditions = [_is_them(Case.opened_by, actor), involved]
+    if now is not None:
+        conditions.append(_granted(actor, now))
+    return or_(*conditions)
 
 
 def _is_them(column: InstrumentedAttribute[str | None], actor: Actor) -> ColumnElement[bool]:
@@ -40,14 +48,35 @@ def _is_them(column: InstrumentedAttribute[str | None], actor: Actor) -> ColumnE
     return column.in_([actor.username, *sorted(actor.covering)])
 
 
-def visible_case_ids(actor: Actor) -> Select[tuple[int]]:
-    return select(Case.id).where(visible_cases(actor))
+def _granted(actor: Actor, now: datetime) -> ColumnElement[bool]:
+    return exists().where(
+        BreakGlassGrant.case_id == Case.id,
+        BreakGlassGrant.username == actor.username,
+        BreakGlassGrant.expires_at > now,
+    )
+
+
+def visible_case_ids(actor: Actor, now: datetime | None = None) -> Select[tuple[int]]:
+    return select(Case.id).where(visible_cases(actor, now))
+
+
+def session_now(session: Session) -> datetime | None:
+    """The engine clock's time, as the unit of work that opened ``session`` carries it."""
+    clock: Clock | None = session.info.get(SESSION_CLOCK)
+    return clock.now() if clock is not None else None
+
+
+def has_case_access(session: Session, actor: Actor, case_id: int) -> bool:
+    """Whether ``actor`` may see the case now (NotFound for an unknown case)."""
+    if session.scalar(select(Case.id).where(Case.id == case_id)) is None:
+        raise NotFound("Fall/Case", case_id)
+    condition = visible_cases(actor, session_now(session))
+    return bool(session.scalar(select(exists().where(Case.id == case_id, condition))))
 
 
 def require_case_access(session: Session, actor: Actor, case_id: int) -> None:
     """Raise NotFound for an unknown case and OutsideNeedToKnow for a case outside the actor's need to know."""
-    if session.scalar(select(Case.id).where(Case.id == case_id)) is None:
-        raise NotFound("Fall/Case", case_id)
-    allowed = session.scalar(select(exists().where(Case.id == case_id, visible_cases(actor))))
-    if not allowed:
-        raise OutsideNeedToKnow("view case")
+    if not has_case_access(session, actor, case_id):
+        refused = OutsideNeedToKnow("view case")
+        refused.facts["case_id"] = case_id
+        raise refused

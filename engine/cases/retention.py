@@ -1,7 +1,8 @@
-"""The retention purge: closed cases past the retention period lose all identifying content.
+"""The retention purge: closed (and discarded) cases past the retention period lose all identifying content.
 
-Gone: the workflow state (every process variable, including party data), the notes, and the bodies
-of messages about the case. Kept: the case row's projected statistical attributes, its task
+Gone: the workflow state (every process variable, including party data), the notes, the bodies
+of messages about the case, the notes of agreed appointments and the reasons for break-glass access and
+for discarding. Kept: the case row's projected statistical attributes, its task
 history (steps and times, no content) and the audit trail. A legal hold stops the purge.
 """
 
@@ -18,6 +19,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import NotFound, NotPermitted
+from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
 from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow
 
@@ -34,7 +36,9 @@ class PurgeReport:
     purged: list[str] = field(default_factory=list)
 
 
-ENDED = ("closed", "merged")  # a merged duplicate keeps its workflow state until its own period runs out
+# the statuses whose retention period runs from closed_at: a merged duplicate keeps its workflow state
+# until its own period runs out; a discarded case too
+ENDED = ("closed", "merged", "discarded")
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -109,6 +113,9 @@ def _purge_one(
         session.execute(
             update(RiskAssessmentRow).where(RiskAssessmentRow.case_id == case_id).values(sealed=b"")
         )
+        session.execute(update(Appointment).where(Appointment.case_id == case_id).values(note=None))
+        session.execute(update(BreakGlassGrant).where(BreakGlassGrant.case_id == case_id).values(reason=b""))
+        session.execute(update(CaseDiscard).where(CaseDiscard.case_id == case_id).values(reason=b""))
         try:
             session.execute(
                 insert(CasePurge).values(

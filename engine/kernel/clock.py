@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+SESSION_CLOCK = "lotse.clock"  # the key under which a unit of work's session carries the engine clock
+
 
 class NaiveTimeError(ValueError):
     """A datetime without a UTC offset was given where the engine needs an unambiguous instant."""

@@ -18,7 +18,7 @@ from engine.bpmn.runtime import Runtime
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.calendar.deadline_functions import expression_helpers
 from engine.calendar.settings_follower import CHECK_SECONDS, CalendarFollower
-from engine.kernel.clock import Clock, SystemClock
+from engine.kernel.clock import SESSION_CLOCK, Clock, SystemClock
 from engine.kernel.message_content import SESSION_VAULT
 from engine.sandbox.restricted import Sandbox
 from engine.store.database import make_engine, make_session_factory
@@ -83,10 +83,11 @@ class EngineContext:
         """One transaction: rolled back unless the use case commits it. Pass ``writes=False`` to only read.
 
         Starting one also keeps the calendar on the stored settings (asks at most every few seconds).
-        The session carries the vault, so what it writes to the outbox is sealed (``engine.kernel.outbox``).
+        The session carries the vault, so what it writes to the outbox is sealed (``engine.kernel.outbox``),
+        and the clock, so rules that depend on the time (a break-glass grant's expiry) read the engine's.
         """
         self.calendar_follower.follow(self.db)
-        session = self.session_factory(info={SESSION_VAULT: self.vault})
+        session = self.session_factory(info={SESSION_VAULT: self.vault, SESSION_CLOCK: self.clock})
         if writes and self.db.dialect.name == "sqlite":
             session.connection(execution_options={"lotse_writes": True})
         try:

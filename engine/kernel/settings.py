@@ -149,6 +149,11 @@ def retention_months(default: int) -> int:
     return int(os.environ.get("LOTSE_RETENTION_MONTHS", str(default)))
 
 
+def break_glass_hours(default: int = 8) -> float:
+    """``LOTSE_BREAK_GLASS_HOURS``: how long a break-glass access to a case lasts."""
+    return float(os.environ.get("LOTSE_BREAK_GLASS_HOURS", str(default)))
+
+
 def migration_database_url() -> str:
     """``LOTSE_DATABASE_URL`` for Alembic run on its own, without Lotse around it: it must be set."""
     return os.environ["LOTSE_DATABASE_URL"]

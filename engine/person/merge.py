@@ -16,6 +16,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.cases.appointments import move_appointments
 from engine.cases.need_to_know import require_case_access
 from engine.cases.notes import note_binding
 from engine.kernel import audit
@@ -101,6 +102,7 @@ def merge_case(
             if done is None:
                 raise
             return done
+        move_appointments(ctx, session, source_id, target_id)  # before the duplicate's open tasks end
         _retire(session, source_id, now)
         _move_content(ctx, session, source_id, target_id)
         _move_links(session, source_id, target_id, now, actor.username)

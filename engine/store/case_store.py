@@ -47,6 +47,7 @@ class CaseRecord:
     land: str | None
     office_type: str | None
     contact_channel: str | None
+    request_kind: str | None = None
 
 
 RECORD_COLUMNS = [getattr(Case, f.name) for f in fields(CaseRecord)]

@@ -19,6 +19,7 @@ CASE_PROJECTION: dict[str, str] = {
     "land": "land",
     "office_type": "amt",
     "contact_channel": "kontaktkanal",
+    "request_kind": "anliegen",  # "information" (not affected: information/prevention) or "beratung"
 }
 
 _ALLOWED: dict[str, frozenset[str] | None] = {
@@ -26,6 +27,7 @@ _ALLOWED: dict[str, frozenset[str] | None] = {
     "land": GERMAN_LANDS,
     "office_type": None,
     "contact_channel": None,
+    "request_kind": frozenset({"information", "beratung"}),
 }
 _CODE = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 

@@ -9,6 +9,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, MetaData
 
 from engine.store import (
+    access_tables,
     account_tables,
     failure_tables,
     person_tables,
@@ -21,7 +22,15 @@ from engine.store.vault import Vault
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Every module that declares tables: importing them all here makes METADATA complete (Alembic's
 # autogenerate and the tests read it; tables.py does not import the others).
-TABLE_MODULES = (tables, referral_tables, session_tables, account_tables, person_tables, failure_tables)
+TABLE_MODULES = (
+    tables,
+    referral_tables,
+    session_tables,
+    account_tables,
+    person_tables,
+    failure_tables,
+    access_tables,
+)
 METADATA: MetaData = tables.Base.metadata
 
 

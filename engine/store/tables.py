@@ -83,6 +83,7 @@ class Case(Base):
     land: Mapped[str | None] = mapped_column(String(4))
     office_type: Mapped[str | None] = mapped_column(String(40))
     contact_channel: Mapped[str | None] = mapped_column(String(40))
+    request_kind: Mapped[str | None] = mapped_column(String(20))  # "information" (migration 0017)
     opened_at: Mapped[datetime] = mapped_column(Instant)
     first_contact_at: Mapped[datetime | None] = mapped_column(Instant)
     closed_at: Mapped[datetime | None] = mapped_column(Instant)

@@ -135,12 +135,15 @@ def test_counsellor_takes_a_call_through_to_vermittlung(new_context, live_server
     log_in(ben, live_server, "ben")
     refused = ben.goto(eingang_url)
     assert refused is not None and refused.status == 403
-    expect(ben.locator("h1")).to_have_text("Kein Zugriff auf diesen Fall")
+    # (he sees that the case exists, who works on it, and his ways in: web.access)
+    expect(ben.locator("#outside-need-to-know")).to_contain_text("Kein Zugriff auf diesen Fall")
+    expect(ben.locator("#glimpse")).to_contain_text("Anna")
     expect(ben.locator("main")).to_contain_text("Teamleitung")
     expect(ben.locator("#task-form")).to_have_count(0)
     shoot(ben, artifacts, "05-ben-no-access-to-annas-claimed-eingang")
 
-    # Anna completes Eingang and is taken to the Risikoeinschätzung, which is open for the group.
+    # Anna completes Eingang and is taken to the Risikoeinschätzung, which stays hers during the call;
+    # she gives it back to the group, so a colleague may take it.
     fill_eingang(page)
     shoot(page, artifacts, "06-anna-eingang-filled")
     page.locator("#complete").click()
@@ -148,6 +151,11 @@ def test_counsellor_takes_a_call_through_to_vermittlung(new_context, live_server
     risiko_url = page.url
     expect(page.locator("p.flash.success")).to_contain_text("„Eingang erfassen“ ist erledigt.")
     expect(page.locator("aside.context")).to_contain_text("Nordrhein-Westfalen")
+    expect(page.locator("#release-task")).to_contain_text("Sie haben diese Aufgabe übernommen.")
+    page.locator("#release-task button").click()
+    expect(page.locator("p.flash.success")).to_contain_text("an die Gruppe zurückgegeben")
+    page.goto(risiko_url)
+    expect(page.locator("main")).to_contain_text("Noch niemand hat diese Aufgabe übernommen.")
 
     # Ben finds that task under "Meine Gruppen" (htmx tab), with its due time, and opens its form.
     ben.goto("/")

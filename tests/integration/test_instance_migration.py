@@ -80,7 +80,7 @@ def test_dry_run_and_bulk_migration_of_200_cases_at_mixed_steps(ctx: EngineConte
 
     assert report.added == ("sicherheitsgespraech",)
     assert set(report.removed) == {"praevention", *PRAEVENTION_CHAIN}
-    assert {"vermittlung", "risikostufe_gateway"} <= set(report.changed)
+    assert {"vermittlung", "vor_praevention"} <= set(report.changed)  # the gateway before the removed step
     assert len(report.movable) + len(report.refused) == 200
     refused = {check.case_id: check for check in report.refused}
     assert {where[case_id] for case_id in refused} == set(REFUSED_ON_TARGET)

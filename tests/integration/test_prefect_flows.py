@@ -49,7 +49,17 @@ def test_flows_run_the_jobs_and_deployments_register(lotse_database, tmp_path):
         with ThreadPoolExecutor(1) as thread:
             ids = thread.submit(_register_production, flows).result(timeout=300)
     flows._context = None
-    assert swept == {"fired": 1, "conflicts": 0, "failed": []} and again["fired"] == 0
+    assert (
+        swept
+        == {
+            "fired": 1,
+            "conflicts": 0,
+            "failed": [],
+            "appointments_reminded": [],
+            "appointments_escalated": [],
+        }
+        and again["fired"] == 0
+    )
     assert purge["dry_run"] is True and purge["due"] == []
     with ctx.unit_of_work(writes=False) as session:
         assert session.scalar(select(Task.element_id).where(Task.case_id == case_id)) == "danach"

@@ -112,6 +112,7 @@ def test_need_to_know(deployed, client, auth, app):
     assert refused.status_code == 403
     assert "Kein Zugriff auf diesen Fall" in refused.get_data(as_text=True)  # not "your role"
     assert "Need-to-know" in refused.get_data(as_text=True)
+    assert "Notfallzugriff" in refused.get_data(as_text=True)  # and her ways in (web.access)
     assert client.get(f"/faelle/{by_ben}/prozess.bpmn").status_code == 403
     token = csrf_token(client.get("/").get_data(as_text=True))
     assert (

@@ -78,4 +78,10 @@ def test_users_add_and_sweep(runner):
     )
     assert short.exit_code != 0 and "12" in short.output
     swept = runner.invoke(main, ["sweep"])
-    assert swept.exit_code == 0 and json.loads(swept.output) == {"fired": 0, "conflicts": 0, "failed": []}
+    assert swept.exit_code == 0 and json.loads(swept.output) == {
+        "fired": 0,
+        "conflicts": 0,
+        "failed": [],
+        "appointments_reminded": [],
+        "appointments_escalated": [],
+    }

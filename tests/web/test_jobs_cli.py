@@ -29,7 +29,13 @@ def _run(app, *args: str) -> dict:
 
 
 def test_sweep_digest_and_purge_dry_run(app):
-    assert _run(app, "sweep") == {"fired": 0, "conflicts": 0, "failed": []}
+    assert _run(app, "sweep") == {
+        "fired": 0,
+        "conflicts": 0,
+        "failed": [],
+        "appointments_reminded": [],
+        "appointments_escalated": [],
+    }
     assert _run(app, "digest")["queued"] == 0
     purge = _run(app, "purge", "--dry-run")
     assert purge["dry_run"] is True and purge["due"] == [] and purge["purged"] == []

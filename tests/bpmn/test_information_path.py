@@ -1,0 +1,42 @@
+"""The information/prevention path: a person who is not affected skips the risk questionnaire, is offered
+prevention material, and the case closes; the case is marked for the statistics."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from engine.cases.lifecycle import open_case
+from engine.demo.seed import EINGANG
+from engine.store.tables import Case
+from tests.bpmn.test_fallbearbeitung_paths import berlin, due, task_history
+from tests.conftest import COUNSELLOR
+from tests.steps import case_row, complete, open_tasks
+
+NOT_AFFECTED = {**EINGANG, "betroffen": "nicht_betroffen", "vorfallarten": ["kein_vorfall"]}
+
+
+def test_not_affected_skips_the_risk_questionnaire_offers_prevention_and_closes(deployed, clock):
+    case_id = open_case(deployed, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    complete(deployed, COUNSELLOR, case_id, "eingang", NOT_AFFECTED)
+    assert set(open_tasks(deployed, case_id)) == {"praevention"}  # no questionnaire, no confirmation
+    assert due(deployed, case_id) == {"praevention": berlin(2026, 6, 5, 16)}
+    row = case_row(deployed, case_id)
+    assert (row.risk_level, row.request_kind, row.status) == ("INFO", "information", "open")
+
+    complete(deployed, COUNSELLOR, case_id, "praevention", {"material": ["broschuere_sicherheit"]})
+    row = case_row(deployed, case_id)
+    assert (row.status, row.closed_at, row.next_timer_at) == ("closed", clock.now(), None)
+    assert task_history(deployed, case_id) == [("eingang", "completed"), ("praevention", "completed")]
+
+
+def test_statistics_count_information_requests_apart_from_affected_info_cases(deployed):
+    informed = open_case(deployed, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    complete(deployed, COUNSELLOR, informed, "eingang", NOT_AFFECTED)
+    affected = open_case(deployed, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    complete(deployed, COUNSELLOR, affected, "eingang", EINGANG)
+    assert "risikoeinschaetzung" in open_tasks(deployed, affected)  # the affected keep the questionnaire
+    with deployed.unit_of_work(writes=False) as session:
+        counted = session.execute(
+            select(Case.request_kind, func.count()).group_by(Case.request_kind).order_by(Case.request_kind)
+        ).all()
+    assert counted == [("beratung", 1), ("information", 1)]
