@@ -28,8 +28,9 @@ def _annas_case(ctx) -> tuple[str, str]:
 def _says_nothing(response) -> None:
     page = response.get_data(as_text=True)
     assert response.status_code == 403, (response.status_code, page[:300])
-    assert "Kein Zugriff auf diesen Fall" in page
-    assert "anna" not in page.lower() and "erledigt" not in page and "übernommen" not in page
+    assert "Kein Zugriff auf diesen Fall" in page  # the case's glimpse (who works on it), nothing of the task
+    assert "bereits" not in page and "erledigt" not in page and "übernommen" not in page
+    assert "01.06.2026" not in page  # not when either
 
 
 def test_claiming_or_releasing_a_task_of_a_case_outside_need_to_know_is_refused_silently(
