@@ -15,6 +15,7 @@ from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.context import EngineContext, build_context
 from engine.kernel.settings import Settings, base_url, instance_path_from_environment
 from engine.store.vault import Vault, parse_keyring
+from web import request_text, url_numbers
 from web.headers import secure_cookies
 from web.origin import check_origin
 from web.page_frame import csrf_token, fixed_urls
@@ -56,6 +57,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops, x_host=settings.proxy_hops
         )
     app.extensions["lotse"] = _engine_context(app, settings)
+    url_numbers.init_app(app)  # before any route is added
+    request_text.init_app(app)  # first: a request with NUL bytes or unnamed fields is refused as it is
     app.before_request(check_origin)  # before the CSRF token: a request from elsewhere gets a clear 403
     csrf.init_app(app)
     from web import (

@@ -23,6 +23,7 @@ from engine.person.intake import IntakeRoutes, open_case_for_person
 from engine.person.privacy import AnonymousCase, PersonInvalid
 from engine.strafantrag.periods import OFFENCES, StrafantragInvalid, offender_identified, record_offence
 from web.auth import requires_role
+from web.headers import model_file, model_file_response
 from web.i18n import language
 from web.task_counts import shared_counts
 
@@ -131,12 +132,11 @@ def legal_hold(case_id: int) -> Response:
 
 @blueprint.get("/faelle/<int:case_id>/prozess.bpmn")
 @login_required
+@model_file
 def case_diagram(case_id: int) -> Response:
     """The BPMN of the process version this case runs on, for the diagram on the case page."""
     xml = case_bpmn(_context(), current_user.actor, case_id)
-    response = Response(xml, mimetype="application/xml")
-    response.headers["Cache-Control"] = "private, max-age=300"
-    return response
+    return model_file_response(xml, "prozess.bpmn")
 
 
 @blueprint.post("/faelle/<int:case_id>/neuer-vorfall")

@@ -17,6 +17,7 @@ from engine.directory.offers import BOOL_FIELDS, FIELDS, LIST_FIELDS, OfferInval
 from engine.directory.search import search_offers
 from engine.directory.verification import mark_verified, needs_reverification, reverification_due
 from engine.directory.vocabulary import CATEGORIES, CONFIDENCE, INCIDENT_TYPES, NEEDS
+from engine.kernel.numbers import whole_number
 from web.auth import requires_role
 from web.i18n import language
 
@@ -116,9 +117,7 @@ def edit(offer_id: int) -> str | tuple[str, int] | Response:
     seen = request.form.get("version", "")
     try:
         data = parse_offer(typed)
-        changes = change_offer(
-            context, current_user.actor, offer_id, data, int(seen) if seen.isdigit() else -1
-        )
+        changes = change_offer(context, current_user.actor, offer_id, data, _seen_version(seen))
     except OfferInvalid as invalid:
         return _refused(typed, invalid, offer_id, found.version)
     except OfferChangedMeanwhile as stale:
@@ -226,3 +225,9 @@ def _uploaded_text() -> str | None:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
+
+
+def _seen_version(text: str) -> int:
+    """The version the form was made from; -1 (never current) when it is not a number."""
+    found = whole_number(text)
+    return -1 if found is None else found

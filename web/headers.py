@@ -29,6 +29,10 @@ CONTENT_SECURITY_POLICY = {
 # which set style attributes, and CodeMirror (dmn-js' expression editor), which adds <style> elements:
 # there inline styles are allowed. Scripts stay 'self' everywhere.
 EDITOR_POLICY = {**CONTENT_SECURITY_POLICY, "style-src": "'self' 'unsafe-inline'"}
+# A model file (BPMN, DMN) is data that process owners upload: it may carry an XHTML <script> element. It is
+# only ever fetched by the viewer and the editors, never shown as a document: served as a download, and should
+# a browser open it anyway, it may load nothing and runs sandboxed (no script, a unique origin).
+MODEL_FILE_POLICY = {"default-src": "'none'", "frame-ancestors": "'none'", "sandbox": ""}
 PERMISSIONS_POLICY = {"camera": "()", "microphone": "()", "geolocation": "()", "payment": "()"}
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
@@ -45,6 +49,21 @@ def editor_styles(view: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a model editor's page: it gets ``EDITOR_POLICY`` (inline styles, never inline script)."""
     view.talisman_view_options = {"content_security_policy": EDITOR_POLICY}  # type: ignore[attr-defined]
     return view
+
+
+def model_file(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that serves a model file: it gets ``MODEL_FILE_POLICY``."""
+    view.talisman_view_options = {"content_security_policy": MODEL_FILE_POLICY}  # type: ignore[attr-defined]
+    return view
+
+
+def model_file_response(data: bytes, file_name: str) -> Response:
+    """A model file as a download: never rendered by a browser as a page (it could carry script), still
+    readable by the viewer's and the editors' ``fetch``."""
+    response = Response(data, mimetype="application/xml")
+    response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def is_loopback(host: str) -> bool:

@@ -19,7 +19,8 @@ from engine.deadlines.due_times import describe_due
 from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
 from engine.inbox.steps import process_steps
 from engine.kernel.actor import Actor
-from engine.kernel.errors import DomainError
+from engine.kernel.errors import DomainError, OutsideNeedToKnow
+from engine.kernel.numbers import whole_number
 from engine.staff.absence import covered_tasks
 from engine.staff.accounts import active_colleagues
 from web.auth import requires_role
@@ -34,7 +35,6 @@ FILTER_KEYS = ("tab", "risk", "step", "land", "due", "sort", "page")
 
 
 def _wanted(source) -> InboxFilter:
-    page = source.get("page", "1")
     return InboxFilter(
         tab=source.get("tab") or "mine",
         risk=source.get("risk") or None,
@@ -42,7 +42,7 @@ def _wanted(source) -> InboxFilter:
         land=source.get("land") or None,
         due=source.get("due") or None,
         sort=source.get("sort") or "due",
-        page=int(page) if page.isdigit() else 1,
+        page=whole_number(source.get("page"), 1) or 1,
     )
 
 
@@ -325,6 +325,8 @@ def _after_action(wanted: InboxFilter) -> str | Response:
 def _act(action, *args) -> bool:
     try:
         action(current_app.extensions["lotse"], current_user.actor, *args)
+    except OutsideNeedToKnow:
+        raise  # 403 from the error handler: nothing about a task of a case the person may not see
     except DomainError as refused:
         flash(refused.message(language()), "error")
         return False

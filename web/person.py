@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 
 from engine.calendar.business_calendar import BERLIN
 from engine.kernel.errors import DomainError, OutsideNeedToKnow
+from engine.kernel.numbers import whole_number
 from engine.person.blind_index import RouteInvalid
 from engine.person.case_links import LinkInvalid, link_cases
 from engine.person.contact_routes import add_route, remove_route
@@ -204,13 +205,13 @@ def new_contact(form: Any) -> NewContact:
             ) from None
     minutes = None
     if form.get("dauer", "").strip():
-        if not form["dauer"].strip().isdigit():
+        minutes = whole_number(form["dauer"])
+        if minutes is None:
             raise ContactInvalid(
                 "Die Dauer ist eine ganze Zahl von Minuten.",
                 "The duration is a whole number of minutes.",
                 field="dauer",
             )
-        minutes = int(form["dauer"])
     return NewContact(
         form.get("kanal", ""), form.get("richtung", ""), at, minutes, form.get("zusammenfassung", "")
     )

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 
+from engine.kernel.numbers import whole_number
 from engine.processes.migration import MigrationNotPossible, dry_run, migrate_cases, migration_versions
 from engine.processes.migration_report import DryRun, VersionChoice
 from web.auth import requires_role
@@ -83,8 +84,7 @@ def _version_ids(values) -> tuple[int | None, int | None]:
 
 
 def _number(text: str | None) -> int | None:
-    text = (text or "").strip()
-    return int(text) if text.isdigit() and len(text) < 10 else None
+    return whole_number(text)
 
 
 def _chosen_cases(values: list[str]) -> dict[int, int] | None:

@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from engine.bpmn.files import MAX_MODEL_BYTES, ModelError, ModelProblem
 from engine.kernel.errors import NotFound
+from engine.kernel.numbers import whole_number
 from engine.processes.internal_errors import InternalError
 from engine.processes.review import (
     PROCESS_OWNER,
@@ -26,7 +27,7 @@ from engine.processes.review import (
     version_file,
 )
 from web.auth import requires_role
-from web.headers import editor_styles
+from web.headers import editor_styles, model_file, model_file_response
 from web.i18n import language
 
 blueprint = Blueprint("processes", __name__)
@@ -67,14 +68,12 @@ def overview() -> str:
 
 @blueprint.get("/prozesse/<key>/v<int:version>/<file_name>")
 @requires_role(PROCESS_OWNER)
+@model_file
 def download(key: str, version: int, file_name: str) -> Response:
-    """A file of a deployed version, to open in the Camunda Modeler or the editor here."""
+    """A file of a deployed version, to open in the Camunda Modeler or for the editor here (``?inline=1``,
+    kept for the editor's links: the editor fetches it as data, so it is a download all the same)."""
     data = version_file(_context(), current_user.actor, key, version, file_name)
-    response = Response(data, mimetype="application/xml")
-    if request.args.get("inline") != "1":
-        response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    response.headers["Cache-Control"] = "private, no-cache"
-    return response
+    return model_file_response(data, file_name)
 
 
 @blueprint.get("/prozesse/<key>/bearbeiten")
@@ -249,7 +248,7 @@ def deploy(key: str) -> str | tuple[str, int] | Response:
     _allow_model_sized_requests()
     fragment = request.form.get("fragment") == "1"
     base = request.form.get("base_version", "")
-    reviewed_base = int(base) if base.isdigit() else None
+    reviewed_base = whole_number(base)
     context, actor = _context(), current_user.actor
     try:
         bpmn, dmn = _submitted()

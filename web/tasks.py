@@ -22,10 +22,12 @@ from engine.kernel.errors import (
     DomainError,
     FormInvalid,
     NotFound,
+    OutsideNeedToKnow,
     TaskAlreadyCompleted,
     TaskCancelled,
     TaskClaimedByOther,
 )
+from engine.kernel.numbers import whole_number
 from engine.referrals.consent import SHAREABLE, Choice
 from engine.referrals.follow_up import FOLLOW_UP
 from engine.referrals.prevention import prevention_offers as ranked_prevention_offers
@@ -44,8 +46,8 @@ REFERRAL_TEXTS = {
     "follow_up": FOLLOW_UP,
     "shareable": SHAREABLE,
 }
-_CHOICE = re.compile(r"^ref-(\d+)$")
-_OUTCOME = re.compile(r"^outcome-(\d+)$")
+_CHOICE = re.compile(r"^ref-([0-9]{1,10})$")
+_OUTCOME = re.compile(r"^outcome-([0-9]{1,10})$")
 
 
 def _context():
@@ -79,9 +81,9 @@ def _referral_input() -> tuple[list[Choice], dict[int, str]]:
             )
         )
     outcomes = {
-        int(found.group(1)): value
+        number: value
         for name, value in request.form.items()
-        if (found := _OUTCOME.match(name)) and value
+        if (found := _OUTCOME.match(name)) and value and (number := whole_number(found.group(1))) is not None
     }
     return choices, outcomes
 
@@ -101,9 +103,9 @@ def _refinement(source: MultiDict, prefix: str = "") -> dict[str, Any]:
 def _chosen() -> list[tuple[int, str]]:
     """The panel's ``ref-<offer id>`` fields that name a choice: (offer id, status)."""
     return [
-        (int(found.group(1)), value)
+        (number, value)
         for name, value in request.form.items()
-        if value and (found := _CHOICE.match(name))
+        if value and (found := _CHOICE.match(name)) and (number := whole_number(found.group(1))) is not None
     ]
 
 
@@ -190,7 +192,18 @@ def referral_proposals(task_id: str) -> str | tuple[str, int, dict[str, str]]:
 def _lost(task_id: str, lost: DomainError) -> tuple[str, int] | Response:
     """The task went away before the submit: read its form (only now) to show what was typed."""
     found = form_of_task(_context(), current_user.actor, task_id)
-    return _gone(task_id, lost, _submitted(found.form), found.form, found.case_id)
+    typed = _submitted(found.form)
+    if _by_me(lost) and found.repeats_submission(typed):
+        flash(
+            gettext("Sie haben diese Aufgabe bereits erledigt; das doppelte Absenden wurde ignoriert."),
+            "info",
+        )
+        return redirect(url_for("inbox.inbox"))
+    return _gone(task_id, lost, typed, found.form, found.case_id)
+
+
+def _by_me(gone: DomainError) -> bool:
+    return isinstance(gone, TaskAlreadyCompleted) and gone.facts.get("by") == current_user.member.username
 
 
 def _invalid(
@@ -221,19 +234,20 @@ def _failed(task_id: str, failed: StepFailed, raw: dict[str, Any]) -> tuple[str,
 def _gone(
     task_id: str, gone: DomainError, typed: dict[str, Any], form: FormSpec | None, case_id: int | None
 ) -> tuple[str, int] | Response:
-    """The task changed under the person: say who and when, and keep what they typed."""
-    if isinstance(gone, TaskAlreadyCompleted) and gone.facts.get("by") == current_user.member.username:
-        flash(
-            gettext("Sie haben diese Aufgabe bereits erledigt; das doppelte Absenden wurde ignoriert."),
-            "info",
+    """The task changed under the person: say who and when, and keep what they typed. The person's own
+    earlier submit with other values (a second tab) is said as such, with the same offer."""
+    message = gone.message(language())
+    if _by_me(gone):
+        message = gettext(
+            "Sie haben diese Aufgabe bereits erledigt (etwa in einem anderen Fenster), mit anderen Eingaben "
+            "als diesen."
         )
-        return redirect(url_for("inbox.inbox"))
     typed = {
         key: value for key, value in typed.items() if key != "csrf_token" and value not in (None, "", [])
     }
     return render_template(
         "tasks/gone.html",
-        message=gone.message(language()),
+        message=message,
         typed=typed,
         form=form,
         case_id=case_id,
@@ -245,22 +259,22 @@ def _gone(
 @login_required
 def keep_as_note(task_id: str) -> Response:
     """Save what was typed into a task that someone else completed as a note on the case."""
-    case_id = request.form.get("case_id", "")
+    case_id = whole_number(request.form.get("case_id"))
     lines = [
         f"{key}: {value}"
         for key, value in request.form.items(multi=True)
         if key not in ("csrf_token", "case_id") and value
     ]
-    if not case_id.isdigit() or not lines:
+    if case_id is None or not lines:
         abort(400)
     header = gettext("Nicht übernommene Eingaben zur Aufgabe %(task)s:", task=task_id[:8])
     try:
-        add_note(_context(), current_user.actor, int(case_id), "\n".join([header, *lines]))
+        add_note(_context(), current_user.actor, case_id, "\n".join([header, *lines]))
     except (NoteInvalid, NotFound) as refused:  # the case is gone or the note empty: say so in the inbox
         flash(refused.message(language()), "error")
         return redirect(url_for("inbox.inbox"))
     flash(gettext("Ihre Eingaben wurden als Notiz am Fall gespeichert."), "success")
-    return redirect(url_for("cases.case_page", case_id=int(case_id)))
+    return redirect(url_for("cases.case_page", case_id=case_id))
 
 
 @blueprint.post("/aufgaben/<task_id>/uebernehmen-und-bearbeiten")
@@ -268,6 +282,8 @@ def keep_as_note(task_id: str) -> Response:
 def claim_and_open(task_id: str) -> Response:
     try:
         claim_task(_context(), current_user.actor, task_id)
+    except OutsideNeedToKnow:
+        raise  # 403 from the error handler: nothing about a task of a case the person may not see
     except DomainError as refused:
         flash(refused.message(language()), "error")
     return redirect(url_for("tasks.task_page", task_id=task_id))

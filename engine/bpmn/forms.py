@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from engine.bpmn.tasks import FieldSpec, FormSpec
+from engine.kernel.numbers import MAX_LONG, whole_number
 
 SUPPORTED_TYPES = frozenset({"string", "long", "boolean", "date", "enum"})
 RESERVED_NAMES = frozenset({"typename", "task_data", "data_objects"})
@@ -87,10 +88,10 @@ def _long(value: Any) -> int:
         raise _Invalid("Bitte eine ganze Zahl eingeben.", "Please enter a whole number.")
     if isinstance(value, int):
         return value
-    try:
-        return int(str(value).strip())
-    except ValueError as error:
-        raise _Invalid("Bitte eine ganze Zahl eingeben.", "Please enter a whole number.") from error
+    number = whole_number(str(value), -MAX_LONG, MAX_LONG)
+    if number is None:
+        raise _Invalid("Bitte eine ganze Zahl eingeben.", "Please enter a whole number.")
+    return number
 
 
 def _date(value: Any) -> str:

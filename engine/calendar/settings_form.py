@@ -17,10 +17,11 @@ from engine.calendar.settings import (
     problems,
 )
 from engine.kernel.errors import CalendarSettingsInvalid
+from engine.kernel.numbers import whole_number
 
 _SEPARATORS = re.compile(r"[\n\r,;]+")
-_DAY_MONTH = re.compile(r"(\d{1,2})\.(\d{1,2})\.?")
-_GERMAN_DATE = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})")
+_DAY_MONTH = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.?")
+_GERMAN_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
 
 
 def parse_calendar_form(
@@ -65,10 +66,11 @@ def _parse_time(text: str, name: str, german: str, english: str, found: Problems
 def _parse_weekdays(values: Iterable[str], found: Problems) -> frozenset[int]:
     days = set()
     for value in values:
-        if not value.isdigit() or int(value) > 6:
+        day = whole_number(value, 0, 6)
+        if day is None:
             found["weekdays"] = ("Öffnungstage: unbekannter Wochentag.", "Open weekdays: unknown weekday.")
             continue
-        days.add(int(value))
+        days.add(day)
     return frozenset(days)
 
 

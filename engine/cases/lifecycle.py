@@ -14,6 +14,7 @@ from engine.bpmn import forms
 from engine.bpmn.instance import Instance, InstanceBefore
 from engine.bpmn.tasks import FormSpec
 from engine.cases.live_call import keep_following_steps
+from engine.cases.need_to_know import require_case_access
 from engine.cases.step_failures import FailedStep, run_model_code
 from engine.cases.task_outcomes import after_completion
 from engine.kernel import audit
@@ -133,7 +134,7 @@ def submit_task(
     now = now or ctx.clock.now()
     # 1. read (no write lock): the task, the case, its instance and the form's values
     with ctx.unit_of_work(writes=False) as session:
-        row, case = _open_task_and_case(session, task_id)
+        row, case = _open_task_and_case(session, actor, task_id)
         _check_may_work_on(actor, row)
         instance = load_instance(ctx, session, case)
         form = instance.form_for(task_id)
@@ -160,7 +161,8 @@ def submit_task(
     # 3. a short write: the step's own work, the new state if nobody changed the case meanwhile
     try:
         with ctx.unit_of_work() as session:
-            _check_may_work_on(actor, _open_task_and_case(session, task_id)[0])  # not claimed meanwhile
+            again, _ = _open_task_and_case(session, actor, task_id)
+            _check_may_work_on(actor, again)  # not claimed meanwhile
             if alongside is not None and alongside(session, row, case, before, typed, now) != values:
                 raise ConcurrentUpdate(case.reference)  # what the step's own work found changed meanwhile
             lock_version = update_case(ctx, session, case, instance, now, Completion(task_id, actor.username))
@@ -197,7 +199,7 @@ def _rehearse(
 def claim_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | None = None) -> None:
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
-        row = _open_task(session, task_id)
+        row = _open_task(session, actor, task_id)
         if not (actor.is_team_lead or row.candidate_group in actor.groups or row.assignee == actor.username):
             raise NotPermitted("claim")
         claimed = session.execute(
@@ -216,7 +218,7 @@ def claim_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | N
 def release_task(ctx: EngineContext, actor: Actor, task_id: str, now: datetime | None = None) -> None:
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
-        row = _open_task(session, task_id)
+        row = _open_task(session, actor, task_id)
         if row.assignee != actor.username and not actor.is_team_lead:
             raise NotPermitted("release")
         session.execute(update(Task).where(Task.id == task_id, Task.status == "open").values(assignee=None))
@@ -264,7 +266,7 @@ def reassign_task(
     if not actor.is_team_lead:
         raise NotPermitted("reassign")
     with ctx.unit_of_work() as session:
-        row = _open_task(session, task_id)
+        row = _open_task(session, actor, task_id)
         if assignee is not None:
             assignee = cover_of(session, assignee, berlin_day(now)) or assignee  # away: to the cover
             _require_candidate(session, assignee, row.candidate_group)
@@ -290,10 +292,13 @@ def _require_candidate(session: Session, username: str, group: str | None) -> No
         raise NotPermitted(f"assign to {username}: not in group {group}")
 
 
-def _open_task(session: Session, task_id: str) -> Task:
+def _open_task(session: Session, actor: Actor, task_id: str) -> Task:
+    """The task, if the actor may know of its case (else OutsideNeedToKnow, before a word about the task)
+    and it is still open."""
     row = session.get(Task, task_id)
     if row is None:
         raise NotFound("Aufgabe/Task", task_id)
+    require_case_access(session, actor, row.case_id)
     check_open(row)
     return row
 
@@ -350,12 +355,13 @@ _TASK_AND_CASE = (
 )
 
 
-def _open_task_and_case(session: Session, task_id: str) -> tuple[TaskFacts, CaseRecord]:
+def _open_task_and_case(session: Session, actor: Actor, task_id: str) -> tuple[TaskFacts, CaseRecord]:
     found = session.connection().execute(_TASK_AND_CASE, {"task_id": task_id}).first()
     if found is None:
         raise NotFound("Aufgabe/Task", task_id)
     split = len(_TASK_COLUMNS)
     row = TaskFacts(*found[:split])
+    require_case_access(session, actor, row.case_id)
     check_open(row)
     return row, record_from_row(found[split:])
 

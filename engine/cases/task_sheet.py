@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from engine.bpmn import forms
 from engine.bpmn.errors import TaskNotReady
 from engine.bpmn.tasks import FormSpec
 from engine.cases.assessments import Answer, answers_of
@@ -110,6 +112,15 @@ class TaskForm:
     case_id: int
     title: str
     form: FormSpec
+    submitted: Mapping[str, Any] | None = None  # the form's values as completed; None while not completed
+
+    def repeats_submission(self, typed: Mapping[str, Any]) -> bool:
+        """Whether ``typed`` is what the completed task was submitted with (a double submit); False when a
+        value differs (e.g. a second tab of the same person) or the task was never completed."""
+        if self.submitted is None:
+            return False
+        checked, errors = forms.validate(self.form, typed)
+        return not errors and all(self.submitted.get(key) == value for key, value in checked.items())
 
 
 def form_of_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskForm:
@@ -128,4 +139,6 @@ def form_of_task(ctx: EngineContext, actor: Actor, task_id: str) -> TaskForm:
         form = instance.form_of_any(task_id)
         if form is None:
             raise NotFound("Aufgabe/Task", task_id)
-        return TaskForm(row.case_id, row.title, form)
+        done = next((step.data for step in instance.completed_steps() if step.id == task_id), None)
+        submitted = None if done is None else {f.id: done.get(f.id) for f in form.fields}
+        return TaskForm(row.case_id, row.title, form, submitted)

@@ -25,6 +25,9 @@ from engine.store.referral_tables import SupportOffer
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "workflows" / "verzeichnis" / "angebote.csv"
 MAX_BYTES = 2_000_000
+# A spreadsheet takes a cell starting with one of these for a formula (=HYPERLINK(…) in a note would be a
+# live link): such cells are written with a leading apostrophe, which the import takes off again.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Message = tuple[str, str]
 
 
@@ -81,8 +84,24 @@ def export_csv(ctx: EngineContext) -> str:
         writer.writerow([*FIELDS, "retired"])
         for row in rows:
             text = offer_text(data_of(row))
-            writer.writerow([*(text[name] for name in FIELDS), "ja" if row.retired_at else "nein"])
+            cells = [*(text[name] for name in FIELDS), "ja" if row.retired_at else "nein"]
+            writer.writerow([neutralised(cell) for cell in cells])
         return out.getvalue()
+
+
+def _formula_like(cell: str) -> bool:
+    """Starts like a formula, perhaps behind apostrophes (so that the apostrophe Lotse adds round-trips)."""
+    return cell.lstrip("'").startswith(FORMULA_STARTS)
+
+
+def neutralised(cell: str) -> str:
+    """A cell no spreadsheet runs as a formula: one apostrophe in front of a formula-like cell."""
+    return "'" + cell if _formula_like(cell) else cell
+
+
+def restored(cell: str) -> str:
+    """The cell ``neutralised`` wrote, as it was."""
+    return cell[1:] if cell.startswith("'") and _formula_like(cell) else cell
 
 
 def _records(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[Message]]:
@@ -109,7 +128,7 @@ def _records(text: str) -> tuple[list[tuple[int, dict[str, str]]], list[Message]
         for values in reader:
             if not any(value.strip() for value in values):
                 continue
-            record = dict(zip(header, values, strict=False))
+            record = dict(zip(header, map(restored, values), strict=False))
             if len(values) > len(header):
                 record["_too_many"] = "1"
             records.append((reader.line_num, record))
@@ -222,5 +241,5 @@ def csv_text(rows: list[dict[str, str]]) -> str:
     writer = csv.DictWriter(out, fieldnames=list(FIELDS), lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({name: row.get(name, "") for name in FIELDS})
+        writer.writerow({name: neutralised(row.get(name, "")) for name in FIELDS})
     return out.getvalue()

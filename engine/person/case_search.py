@@ -21,8 +21,8 @@ from engine.person import blind_index
 from engine.store.person_tables import CaseMerge, ContactRoute
 from engine.store.tables import Case, Task
 
-REFERENCE = re.compile(r"^(\d{4})-(\d{1,8})$")
-CASE_ID = re.compile(r"^\d{1,7}$")
+REFERENCE = re.compile(r"([0-9]{4})-([0-9]{1,8})")  # ASCII digits only (``\d`` takes every script's)
+CASE_ID = re.compile(r"[0-9]{1,7}")
 LIMIT = 50
 BY_REFERENCE, BY_ID, BY_FILTERS = "aktenzeichen", "id", "filter"
 
@@ -59,7 +59,7 @@ class SearchResult:
 
 
 def normalised_reference(text: str) -> str | None:
-    found = REFERENCE.match((text or "").strip())
+    found = REFERENCE.fullmatch((text or "").strip())
     return f"{found.group(1)}-{int(found.group(2)):05d}" if found else None
 
 
@@ -68,8 +68,8 @@ def case_id_for(session: Session, text: str) -> int | None:
     reference = normalised_reference(text)
     if reference is not None:
         return session.scalar(select(Case.id).where(Case.reference == reference))
-    if CASE_ID.match((text or "").strip()):
-        return session.scalar(select(Case.id).where(Case.id == int(text)))
+    if CASE_ID.fullmatch((text or "").strip()):
+        return session.scalar(select(Case.id).where(Case.id == int(text.strip())))
     return None
 
 
@@ -133,7 +133,7 @@ def _statement(ctx: EngineContext, query: CaseQuery) -> tuple[str, Select]:
     reference = normalised_reference(text)
     if reference is not None:
         kind, statement = BY_REFERENCE, statement.where(Case.reference == reference)
-    elif CASE_ID.match(text):
+    elif CASE_ID.fullmatch(text):
         kind, statement = BY_ID, statement.where(Case.id == int(text))
     elif text:
         kind = blind_index.guess_kind(text) or blind_index.CODE_WORD

@@ -15,6 +15,7 @@ from engine.kernel import audit, outbox
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
 from engine.kernel.message_content import session_vault
+from engine.kernel.numbers import whole_number
 from engine.staff import recovery_codes
 from engine.staff.accounts import InvalidStaff
 from engine.staff.sessions import end_sessions_of, token_digest
@@ -50,7 +51,7 @@ def _secret_of(session: Session, staff: Staff) -> str | None:
 def matching_step(secret: str, code: str, now: datetime, last_step: int | None) -> int | None:
     """The time step (within the drift) whose code this is and that was not used yet, or None."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if len(code) != 6 or whole_number(code, 0, 999_999) is None:  # six ASCII digits, nothing else
         return None
     totp = pyotp.TOTP(secret)
     current = totp.timecode(now)

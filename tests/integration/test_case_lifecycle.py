@@ -9,7 +9,13 @@ from sqlalchemy import func, select
 
 from engine.cases.lifecycle import claim_task, complete_task, open_case, release_task
 from engine.demo.seed import EINGANG as DEMO_EINGANG
-from engine.kernel.errors import FormInvalid, NotPermitted, TaskAlreadyCompleted, TaskClaimedByOther
+from engine.kernel.errors import (
+    FormInvalid,
+    NotPermitted,
+    OutsideNeedToKnow,
+    TaskAlreadyCompleted,
+    TaskClaimedByOther,
+)
 from engine.store.tables import AuditEvent, Case, Task
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR, TEAM_LEAD
 from tests.steps import case_row, complete, open_tasks, stored_variables, task_id_for
@@ -75,12 +81,20 @@ def test_claim_release_and_reassignment_rules(deployed):
     opened = open_case(deployed, COUNSELLOR)
     task_id = task_id_for(deployed, opened.case_id, "eingang")
     claim_task(deployed, COUNSELLOR, task_id)
-    with pytest.raises(TaskClaimedByOther):
-        claim_task(deployed, OTHER_COUNSELLOR, task_id)
-    with pytest.raises(TaskClaimedByOther):
+    for action in (claim_task, release_task):  # ben may not see anna's case: not a word about the task
+        with pytest.raises(OutsideNeedToKnow):
+            action(deployed, OTHER_COUNSELLOR, task_id)
+    with pytest.raises(OutsideNeedToKnow):
         complete_task(deployed, OTHER_COUNSELLOR, task_id, EINGANG)
+    by_ben = open_case(deployed, OTHER_COUNSELLOR)  # a case ben opened, its Eingang claimed by anna
+    bens_task = task_id_for(deployed, by_ben.case_id, "eingang")
+    claim_task(deployed, COUNSELLOR, bens_task)
+    with pytest.raises(TaskClaimedByOther):
+        claim_task(deployed, OTHER_COUNSELLOR, bens_task)
+    with pytest.raises(TaskClaimedByOther):
+        complete_task(deployed, OTHER_COUNSELLOR, bens_task, EINGANG)
     with pytest.raises(NotPermitted):
-        release_task(deployed, OTHER_COUNSELLOR, task_id)
+        release_task(deployed, OTHER_COUNSELLOR, bens_task)
     release_task(deployed, COUNSELLOR, task_id)
     claim_task(deployed, OTHER_COUNSELLOR, task_id)
     complete_task(deployed, TEAM_LEAD, task_id, EINGANG)  # team leads may step in

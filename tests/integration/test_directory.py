@@ -149,6 +149,35 @@ def test_csv_export_round_trips_and_the_preview_shows_changes_without_writing(ct
     assert count(ctx, SupportOfferChange) == history_before + 2
 
 
+def test_formula_cells_are_neutralised_in_the_export_and_round_trip_unchanged(ctx):
+    notes = '=HYPERLINK("https://example.org/x","Klick")'
+    risky = {
+        "notes": notes,
+        "phone": "+49 30 1234567",
+        "opening_hours": "-Mo geschlossen-",
+        "languages": "@deutsch",
+        "organisation": "'=schon mit Apostroph",
+        "name": "'Anführung' bleibt",
+    }
+    created = create_offer(ctx, TEAM_LEAD, parse_offer(entry(**risky)))
+    exported = export_csv(ctx)
+    row = next(row for row in csv.DictReader(io.StringIO(exported)) if row["key"] == "beratung_test")
+    assert row["notes"] == "'" + notes and row["phone"] == "'+49 30 1234567"
+    assert row["opening_hours"] == "'-Mo geschlossen-" and row["languages"] == "'@deutsch"
+    assert row["organisation"] == "''=schon mit Apostroph" and row["name"] == "'Anführung' bleibt"
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in exported.split(","))
+    assert preview_import(ctx, exported).count("unchanged") == count(ctx, SupportOffer)
+    apply_import(ctx, TEAM_LEAD, exported)
+    stored = read_offer(ctx, created)[0].data
+    assert (stored.notes, stored.phone, stored.organisation, stored.name) == (
+        notes,
+        "+49 30 1234567",
+        "'=schon mit Apostroph",
+        "'Anführung' bleibt",
+    )
+    assert export_csv(ctx) == exported
+
+
 def test_malformed_rows_give_per_row_errors_and_nothing_is_imported(ctx):
     load_seed(ctx)
     before = export_csv(ctx)

@@ -17,6 +17,7 @@ from engine.store.tables import AuditEvent, OutboxMessage, Staff
 from tests.web.conftest import Auth, csrf_token
 from web.app import create_app
 from web.second_factor import OPEN_BEFORE_SECOND_FACTOR
+from web.url_numbers import StrictInteger
 
 ENROL = "/anmeldung/einrichten"
 CODE = "/anmeldung/code"
@@ -136,8 +137,7 @@ def test_codes_are_rate_limited_per_person(app, deployed, tmp_path, clock):
 
 def _url(rule) -> str:
     values = {
-        name: 1 if rule._converters[name].__class__.__name__ == "IntegerConverter" else "x"
-        for name in rule.arguments
+        name: 1 if isinstance(rule._converters[name], StrictInteger) else "x" for name in rule.arguments
     }
     return rule.build(values, append_unknown=False)[1]
 
@@ -190,3 +190,12 @@ def test_the_second_factor_pages_speak_english_too(client, auth):
     assert wrong.status_code == 422 and "The code is wrong or was used already." in wrong.get_data(
         as_text=True
     )
+
+
+def test_a_code_in_superscript_or_other_digits_is_a_wrong_code(client, auth, clock):
+    _enrol(client, auth, clock)
+    _log_out(client)
+    auth.login()
+    for code in ("⁶⁶⁶⁶⁶⁶", "٣٣٣٣٣٣", "１２３４５６"):  # isdigit() says yes to all of them
+        assert _post_code(client, CODE, code).status_code == 401, code
+    assert client.get("/").headers["Location"].startswith(CODE)

@@ -20,6 +20,7 @@ from web.app import create_app
 from web.headers import development_server
 
 EDITORS = {"processes.edit_bpmn", "processes.edit_dmn"}  # inline styles (never scripts), see web.headers
+MODEL_FILES = {"cases.case_diagram", "processes.download"}  # nothing at all, sandboxed, see web.headers
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
 INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|\son[a-z]+\s*=|\sstyle\s*=|javascript:", re.IGNORECASE)
 
@@ -32,10 +33,13 @@ def _directives(response) -> dict[str, str]:
 def assert_protected(response, endpoint: str | None, where: str) -> None:
     """The headers every response carries; no-store on all but the static files."""
     csp = _directives(response)
-    assert csp.get("script-src") == "'self'" and csp.get("default-src") == "'self'", where
-    assert csp.get("frame-ancestors") == "'none'" and csp.get("object-src") == "'none'", where
+    if endpoint in MODEL_FILES:
+        assert csp == {"default-src": "'none'", "frame-ancestors": "'none'", "sandbox": ""}, where
+    else:
+        assert csp.get("script-src") == "'self'" and csp.get("default-src") == "'self'", where
+        assert csp.get("frame-ancestors") == "'none'" and csp.get("object-src") == "'none'", where
+        assert csp.get("script-src") == "'self'" and csp.get("style-src", "").startswith("'self'"), where
     assert "unsafe" not in response.headers["Content-Security-Policy"] or endpoint in EDITORS, where
-    assert csp.get("script-src") == "'self'" and csp.get("style-src", "").startswith("'self'"), where
     assert response.headers.get("X-Content-Type-Options") == "nosniff", where
     assert response.headers.get("Referrer-Policy") == "no-referrer", where
     assert response.headers.get("X-Frame-Options") == "DENY", where

@@ -214,3 +214,25 @@ def test_roles_without_the_candidate_group_cannot_open_or_complete(deployed, cli
         client.post(f"/aufgaben/{task_id}", data={"csrf_token": token, **{"land": "NW"}}).status_code == 403
     )
     assert task_id_for(deployed, case_id, "eingang") == task_id
+
+
+def test_a_second_tab_with_other_values_shows_them_back_with_the_note_offer(deployed, client, auth):
+    case_id, task_id = _case_at_eingang(deployed)
+    auth.login()
+    token = csrf_token(client.get(f"/aufgaben/{task_id}").get_data(as_text=True))  # two tabs, one form
+    assert submit_task(client, task_id, EINGANG, token).status_code == 302
+    typed = {**EINGANG, "kurzbeschreibung": "Im zweiten Fenster ergänzt"}
+    response = submit_task(client, task_id, typed, token)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Sie haben diese Aufgabe bereits erledigt (etwa in einem anderen Fenster)" in page
+    assert "ignoriert" not in page and "Im zweiten Fenster ergänzt" in page
+    assert stored_variables(deployed, case_id)["kurzbeschreibung"] == EINGANG["kurzbeschreibung"]
+    saved = client.post(
+        f"/aufgaben/{task_id}/eingaben-als-notiz",
+        data={"csrf_token": token, "case_id": str(case_id), "Kurzbeschreibung": "Im zweiten Fenster ergänzt"},
+    )
+    assert saved.status_code == 302
+    assert "Im zweiten Fenster ergänzt" in client.get(saved.headers["Location"]).get_data(as_text=True)
+    again = submit_task(client, task_id, EINGANG, token)  # the same values once more: still ignored
+    assert again.status_code == 302 and again.headers["Location"] == "/"
