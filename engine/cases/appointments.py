@@ -23,6 +23,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError, NotFound
+from engine.staff.cover import berlin_day, cover_of
 from engine.store.access_tables import Appointment
 from engine.store.tables import Case, Task
 
@@ -120,8 +121,10 @@ def agree_appointment(
                 created_at=now,
             )
         ).inserted_primary_key[0]
+        # a callback that falls into the person's absence is her cover's task (she stays its owner)
+        assignee = cover_of(session, actor.username, berlin_day(due_at)) or actor.username
         session.execute(
-            insert(Task).values(**_task_row(case, int(appointment_id), kind, channel, due_at, actor, now))
+            insert(Task).values(**_task_row(case, int(appointment_id), kind, channel, due_at, assignee, now))
         )
         audit.record(session, now, actor.username, "appointment_agreed", case_id, kind)
         session.commit()
@@ -235,7 +238,8 @@ def agenda(
         Appointment.status == "open", Appointment.due_at >= start, Appointment.due_at < end
     )
     if scope == "mine":
-        query = query.where(Appointment.owner == actor.username)
+        # hers, and those of the colleagues she stands in for today
+        query = query.where(Appointment.owner.in_({actor.username, *actor.covering}))
     else:
         query = query.where(visible_cases(actor, now))
     with ctx.unit_of_work(writes=False) as session:
@@ -303,7 +307,7 @@ def _checked(kind: str, channel: str, due_at: datetime | None, note: str, now: d
 
 
 def _task_row(
-    case: Case, appointment_id: int, kind: str, channel: str, due_at: datetime, actor: Actor, now: datetime
+    case: Case, appointment_id: int, kind: str, channel: str, due_at: datetime, assignee: str, now: datetime
 ) -> dict[str, object]:
     return {
         "id": task_id_of(appointment_id),
@@ -311,7 +315,7 @@ def _task_row(
         "element_id": f"lotse_{kind}",
         "title": title_of(kind, channel),
         "candidate_group": "beratung",
-        "assignee": actor.username,
+        "assignee": assignee,
         "due_at": due_at,
         "follow_up_at": None,
         "priority": TASK_PRIORITY,

@@ -18,6 +18,7 @@ from engine.cases.appointments import task_id_of, title_of
 from engine.kernel import audit, outbox
 from engine.kernel.actor import TEAM_LEAD
 from engine.kernel.context import EngineContext
+from engine.staff.cover import berlin_day, cover_of
 from engine.store.access_tables import Appointment
 from engine.store.tables import Case, Task
 
@@ -80,7 +81,7 @@ def _remind(session: Session, row: Appointment, now: datetime) -> None:
         now,
         dedupe_key=f"appointment-reminder:{row.id}:{row.due_at.isoformat()}",
         kind="reminder",
-        recipient=f"staff:{row.owner}",
+        recipient=f"staff:{cover_of(session, row.owner, berlin_day(now)) or row.owner}",  # the cover while away
         subject=f"Lotse: {title} in Fall {reference}",
         body=f"Fall {reference}: {title} ist vereinbart. Agenda: /termine · Fall: /faelle/{row.case_id}",
         case_id=row.case_id,

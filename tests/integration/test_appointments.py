@@ -158,3 +158,24 @@ def test_merging_the_case_moves_its_appointment_with_its_task(deployed):
         "open",
         case_row(deployed, target).reference,
     )
+
+
+def test_a_callback_that_falls_into_her_absence_goes_to_her_cover(deployed, clock):
+    from dataclasses import replace
+
+    from engine.staff.absence import set_absence
+    from engine.staff.accounts import add_staff
+
+    for username in ("anna", "ben"):
+        add_staff(deployed, "test", username, username.title(), "ein-gutes-passwort", ["beratung"])
+    set_absence(deployed, COUNSELLOR, "anna", "ben", TOMORROW, TOMORROW)
+    _case_id, appointment_id = _agreed(deployed)
+    task = _task(deployed, appointment_id)
+    assert (task.assignee, task.due_at) == ("ben", TOMORROW_1030)  # ben stands in for anna tomorrow
+    covering = replace(OTHER_COUNSELLOR, covering=frozenset({"anna"}))
+    assert [e.id for e in agenda(deployed, covering, TOMORROW, 1)] == [appointment_id]
+    assert agenda(deployed, OTHER_COUNSELLOR, TOMORROW, 1) == []  # only while he covers
+    clock.set(TOMORROW_1030 - timedelta(minutes=15))
+    assert sweep_appointments(deployed).reminded == [appointment_id]
+    [reminder] = _mails(deployed, "reminder")
+    assert reminder.recipient == "staff:ben"
