@@ -31,6 +31,7 @@ from engine.bpmn.analysis import (
 from engine.bpmn.files import ModelProblem
 from engine.bpmn.forms import is_reserved
 from engine.bpmn.parsing import ProcessSpec
+from engine.processes.task_groups import delivered_variables, task_group_problems
 from engine.sandbox.restricted import Mode, Sandbox, SandboxViolation
 from engine.sandbox.runaway import Finding, runaway_constructs
 from engine.sandbox.trial import TIME_LIMIT_SECONDS, Trial, try_code, try_expressions
@@ -56,7 +57,13 @@ def lint(process: ProcessSpec, sandbox: Sandbox, now: datetime) -> list[ModelPro
     problems = [
         *_user_task_problems(process),
         *_runaway_problems(runaways),
-        *_expression_problems(process, sandbox, now, {variable.name for variable in written}, seen),
+        *_expression_problems(
+            process,
+            sandbox,
+            now,
+            {variable.name for variable in written} | delivered_variables(process),
+            seen,
+        ),
         *_code_problems(tried, sandbox, now),
         *_gateway_problems(gateway_facts(process), _enum_options(process)),
         *_variable_problems(written, frozenset(sandbox.helpers)),
@@ -73,13 +80,7 @@ def _user_tasks(process: ProcessSpec) -> Iterator[tuple[str, object]]:
 
 def _user_task_problems(process: ProcessSpec) -> Iterator[ModelProblem]:
     for element, task_spec in _user_tasks(process):
-        extensions = getattr(task_spec, "extensions", None) or {}
-        if not (extensions.get("camunda:candidateGroups") or getattr(task_spec, "lane", None)):
-            yield ModelProblem(
-                element,
-                "The user task has no candidate group and lies in no lane.",
-                german="Die Benutzeraufgabe hat keine Kandidatengruppe und liegt in keiner Lane.",
-            )
+        yield from task_group_problems(element, task_spec)
         if hasattr(task_spec, "form") and not process.form_for(task_spec).fields:
             yield ModelProblem(
                 element,
