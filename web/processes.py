@@ -145,6 +145,14 @@ def _bpmn_name(name: str | None) -> str:
     return stem or "process.bpmn"
 
 
+def _sent_bpmn_name(key: str) -> str:
+    """The name of the BPMN file sent: as uploaded, as carried through the confirm form, else the key's."""
+    upload = request.files.get("bpmn")
+    return _bpmn_name(
+        (upload.filename if upload is not None else None) or request.form.get("bpmn_name") or f"{key}.bpmn"
+    )
+
+
 def _dmn_name(name: str | None) -> str:
     """A safe file name for a decision table (no folders, ends in .dmn)."""
     stem = PurePath((name or "").replace("\\", "/")).name
@@ -157,9 +165,7 @@ def _review(key: str | None) -> tuple[Review | None, ModelError | None]:
         bpmn, dmn = _submitted()
         if bpmn is None and not dmn:
             raise _nothing_sent()
-        _key, files = draft_files(
-            _context(), key, bpmn, dmn, _bpmn_name(request.form.get("bpmn_name") or f"{key}.bpmn")
-        )
+        _key, files = draft_files(_context(), key, bpmn, dmn, _sent_bpmn_name(key))
     except ModelError as refused:
         return None, refused
     return review_model(_context(), current_user.actor, files), None
@@ -264,9 +270,7 @@ def deploy(key: str) -> str | tuple[str, int] | Response:
         bpmn, dmn = _submitted()
         if bpmn is None and not dmn:
             raise _nothing_sent()
-        _key, files = draft_files(
-            context, key, bpmn, dmn, _bpmn_name(request.form.get("bpmn_name") or f"{key}.bpmn")
-        )
+        _key, files = draft_files(context, key, bpmn, dmn, _sent_bpmn_name(key))
         deployed = deploy_model(context, actor, files, reviewed_base, request.form.get("sha256") or None)
     except ModelError as refused:
         if fragment:

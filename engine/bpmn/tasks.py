@@ -26,6 +26,11 @@ class FieldSpec:
         return self.property("multiple") == "true"
 
     @property
+    def readonly(self) -> bool:
+        """Shown, never written by the form: a ``readonly`` property (Lotse) or constraint (Camunda)."""
+        return self.property("readonly") == "true" or any(name == "readonly" for name, _ in self.constraints)
+
+    @property
     def multiline(self) -> bool:
         return self.property("multiline") == "true"
 

@@ -24,7 +24,7 @@ from engine.processes.references import broken_references, unknown_decisions
 from engine.processes.rules import lint
 from engine.processes.supported_elements import unsupported_elements
 from engine.sandbox.restricted import SandboxViolation
-from engine.store.tables import Case, ProcessVersion
+from engine.store.tables import Case, ProcessVersion, Staff
 
 
 @dataclass(frozen=True)
@@ -143,7 +143,9 @@ def check_process(
                 )
             )
     problems.extend(_task_problems(process))
-    problems.extend(lint(process, sandbox, now or ctx.clock.now()))
+    with ctx.unit_of_work(writes=False) as session:
+        staff = frozenset(session.scalars(select(Staff.username).where(Staff.active.is_(True))).all())
+    problems.extend(lint(process, sandbox, now or ctx.clock.now(), staff))
     return problems
 
 

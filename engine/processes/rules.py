@@ -48,14 +48,17 @@ EXPECTED = {
 TRIED_KINDS = frozenset({"condition", "script", "dmn"})  # timers and task expressions: see below
 
 
-def lint(process: ProcessSpec, sandbox: Sandbox, now: datetime) -> list[ModelProblem]:
+def lint(
+    process: ProcessSpec, sandbox: Sandbox, now: datetime, staff: frozenset[str] = frozenset()
+) -> list[ModelProblem]:
+    """Every rule's problems; ``staff``: the usernames of active staff (a task may name one as assignee)."""
     written = written_variables(process)
     pieces = [code for code in model_code(process) if _compiles(sandbox, code.source, code.mode)]
     runaways = {code: runaway_constructs(code.source, code.mode, sandbox.limits) for code in pieces}
     seen = {(code.element_id, code.source) for code, found in runaways.items() if found}
     tried = [code for code in pieces if code.kind in TRIED_KINDS and not runaways[code]]
     problems = [
-        *_user_task_problems(process),
+        *_user_task_problems(process, staff),
         *_runaway_problems(runaways),
         *_expression_problems(
             process,
@@ -78,9 +81,9 @@ def _user_tasks(process: ProcessSpec) -> Iterator[tuple[str, object]]:
                 yield task_spec.bpmn_id, task_spec
 
 
-def _user_task_problems(process: ProcessSpec) -> Iterator[ModelProblem]:
+def _user_task_problems(process: ProcessSpec, staff: frozenset[str]) -> Iterator[ModelProblem]:
     for element, task_spec in _user_tasks(process):
-        yield from task_group_problems(element, task_spec)
+        yield from task_group_problems(element, task_spec, staff)
         if hasattr(task_spec, "form") and not process.form_for(task_spec).fields:
             yield ModelProblem(
                 element,

@@ -1,7 +1,8 @@
 """Who a user task goes to: a staff group (candidate group or lane), checked against the groups staff have.
 
 Lotse hands tasks to groups, and its staff groups are its roles. A task that names only a person
-(``camunda:assignee``, the Camunda Modeler's habit) is refused with the group to add; a candidate group
+(``camunda:assignee``, the Camunda Modeler's habit) goes to that person when they are active staff,
+else it is refused with the group to add; a candidate group
 or lane that no staff member can have is a warning listing the groups that exist. Variables that Lotse
 sets by delivering a message (a new incident, a Strafantrag period) count as set for the lint rules.
 """
@@ -23,20 +24,23 @@ from engine.strafantrag.periods import RESULT_VARIABLE as STRAFANTRAG_VARIABLE
 DELIVERED_VARIABLES = {INCIDENT_MESSAGE: INCIDENT_VARIABLE, STRAFANTRAG_MESSAGE: STRAFANTRAG_VARIABLE}
 
 
-def task_group_problems(element: str, task_spec: Any) -> Iterator[ModelProblem]:
+def task_group_problems(element: str, task_spec: Any, staff: frozenset[str]) -> Iterator[ModelProblem]:
     extensions = getattr(task_spec, "extensions", None) or {}
     group = extensions.get("camunda:candidateGroups") or getattr(task_spec, "lane", None)
     groups = ", ".join(ROLES)
     if not group:
-        assignee = extensions.get("camunda:assignee") or extensions.get("camunda:candidateUsers")
-        if assignee:
+        assignee = extensions.get("camunda:assignee")
+        if assignee in staff:
+            return  # the task goes to this staff member (and team leads see it)
+        named = assignee or extensions.get("camunda:candidateUsers")
+        if named:
             yield ModelProblem(
                 element,
-                f"The user task names only the person {assignee!r} (camunda:assignee or candidateUsers); "
-                f"Lotse hands tasks to staff groups: add camunda:candidateGroups with one of: {groups}.",
-                german=f"Die Benutzeraufgabe nennt nur die Person {assignee!r} (camunda:assignee oder "
-                "candidateUsers); Lotse gibt Aufgaben an Gruppen von Mitarbeitenden: Bitte ergänzen Sie "
-                f"camunda:candidateGroups mit einer dieser Gruppen: {groups}.",
+                f"The user task names only the person {named!r} (camunda:assignee or candidateUsers), who "
+                f"is no active staff member of Lotse: add camunda:candidateGroups with one of: {groups}.",
+                german=f"Die Benutzeraufgabe nennt nur die Person {named!r} (camunda:assignee oder "
+                "candidateUsers), die keine aktive Mitarbeiterin und kein aktiver Mitarbeiter von Lotse ist: "
+                f"Bitte ergänzen Sie camunda:candidateGroups mit einer dieser Gruppen: {groups}.",
             )
             return
         yield ModelProblem(
