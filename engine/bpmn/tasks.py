@@ -34,6 +34,14 @@ class FieldSpec:
     def multiline(self) -> bool:
         return self.property("multiline") == "true"
 
+    def label_in(self, language: str) -> str:
+        """The label in the person's language: a ``label_en`` property (English), else the model's label."""
+        return (self.property(f"label_{language}") if language != "de" else None) or self.label
+
+    def option_in(self, option: str, name: str, language: str) -> str:
+        """An enum value's name in the person's language (property ``label_en.<value id>``)."""
+        return (self.property(f"label_{language}.{option}") if language != "de" else None) or name
+
     def property(self, name: str) -> str | None:
         return next((value for key, value in self.properties if key == name), None)
 

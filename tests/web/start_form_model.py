@@ -9,11 +9,13 @@ START_FORM_MODEL = b"""<?xml version="1.0" encoding="UTF-8"?>
     <bpmn:startEvent id="anfrage">
       <bpmn:extensionElements><camunda:formData>
         <camunda:formField id="teilnehmende" label="Zahl der Teilnehmenden" type="long">
+          <camunda:properties><camunda:property id="label_en" value="Number of participants"/></camunda:properties>
           <camunda:validation>
             <camunda:constraint name="required"/><camunda:constraint name="min" config="1"/>
           </camunda:validation>
         </camunda:formField>
         <camunda:formField id="format" label="Format" type="enum">
+          <camunda:properties><camunda:property id="label_en.vor_ort" value="On site"/></camunda:properties>
           <camunda:validation><camunda:constraint name="required"/></camunda:validation>
           <camunda:value id="vor_ort" name="Vor Ort"/>
           <camunda:value id="online" name="Online"/>

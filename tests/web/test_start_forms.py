@@ -49,3 +49,13 @@ def test_a_start_form_is_validated_at_the_field_and_its_values_start_the_case(de
     with deployed.unit_of_work(writes=False) as session:  # the case's variables, as the engine stored them
         data = load_instance(deployed, session, case_record(session, case.id)).workflow.data
     assert data["teilnehmende"] == 12 and data["format"] == "online" and "programm" not in data
+
+
+def test_the_english_interface_shows_the_models_english_labels_and_values(deployed, client, auth):
+    deploy_process(deployed, "paul", START_FORM_MODEL)
+    auth.login()
+    token = csrf_token(client.get("/faelle/neu").get_data(as_text=True))
+    client.post("/sprache", data={"csrf_token": token, "language": "en"})
+    page = client.get("/faelle/neu?prozess=schulung").get_data(as_text=True)
+    assert "Number of participants" in page and "On site" in page
+    assert "Zahl der Teilnehmenden" not in page and "Online" in page  # no English given: the model's text
