@@ -71,6 +71,8 @@ class HumanTask:
     follow_up_at: datetime | None
     priority: int
     escalation: bool
+    title_en: str | None = None  # the model's English texts (camunda:properties name_en, documentation_en)
+    instructions_en: str | None = None
 
 
 @dataclass(frozen=True)

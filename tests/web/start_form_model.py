@@ -26,7 +26,13 @@ START_FORM_MODEL = b"""<?xml version="1.0" encoding="UTF-8"?>
       </camunda:formData></bpmn:extensionElements>
     </bpmn:startEvent>
     <bpmn:userTask id="schulung_planen" name="Schulung planen" camunda:candidateGroups="beratung">
-      <bpmn:extensionElements><camunda:formData>
+      <bpmn:documentation>Termin mit der Gruppe abstimmen.</bpmn:documentation>
+      <bpmn:extensionElements>
+        <camunda:properties>
+          <camunda:property name="name_en" value="Plan the training"/>
+          <camunda:property name="documentation_en" value="Agree a date with the group."/>
+        </camunda:properties>
+        <camunda:formData>
         <camunda:formField id="termin" label="Termin" type="date"/>
       </camunda:formData></bpmn:extensionElements>
     </bpmn:userTask>

@@ -59,3 +59,17 @@ def test_the_english_interface_shows_the_models_english_labels_and_values(deploy
     page = client.get("/faelle/neu?prozess=schulung").get_data(as_text=True)
     assert "Number of participants" in page and "On site" in page
     assert "Zahl der Teilnehmenden" not in page and "Online" in page  # no English given: the model's text
+    token = csrf_token(page)
+    opened = client.post(
+        "/faelle/neu",
+        data={
+            "csrf_token": token,
+            "prozess": "schulung",
+            "kontaktkanal": "telefon",
+            "teilnehmende": "3",
+            "format": "vor_ort",
+        },
+    )
+    task_page = client.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "<h1>Plan the training</h1>" in task_page and "Agree a date with the group." in task_page
+    assert "Schulung planen" not in task_page
