@@ -22,6 +22,7 @@ from engine.processes.decision_habits import decision_habits
 from engine.processes.internal_errors import refused_when_unexpected
 from engine.processes.references import broken_references, unknown_decisions
 from engine.processes.rules import lint
+from engine.processes.start_form_rules import start_form_problems
 from engine.processes.supported_elements import unsupported_elements
 from engine.sandbox.restricted import SandboxViolation
 from engine.store.tables import Case, ProcessVersion, Staff
@@ -93,6 +94,7 @@ def examine(
         *unknown_decisions(root, list(dmn_roots.values())),
         *habits.problems,
         *decisions,
+        *start_form_problems(root),
     ]
     try:
         process = parse_process(bpmn_xml, dmn_xmls, bpmn_name)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lxml import etree
 from sqlalchemy import func, select
 
 from engine.bpmn.files import parse_model_xml
-from engine.bpmn.tasks import FieldSpec, FormSpec
+from engine.bpmn.tasks import FormSpec
 from engine.cases.lifecycle import DEFAULT_PROCESS
 from engine.kernel.context import EngineContext
-from engine.processes.supported_elements import BPMN, CAMUNDA, executable_processes
+from engine.processes.start_form_rules import start_form_of
 from engine.store.tables import ProcessVersion
 
 
@@ -51,33 +50,4 @@ def startable_processes(ctx: EngineContext) -> list[StartableProcess]:
 
 def start_form(bpmn_xml: bytes) -> FormSpec | None:
     """The form of the process's plain start event; None when staff cannot start it."""
-    root = parse_model_xml(bpmn_xml, "process.bpmn")
-    for process in executable_processes(root):
-        for event in process.iterfind(f"{BPMN}startEvent"):
-            if any(child.tag.endswith("EventDefinition") for child in event):
-                continue
-            fields = event.iterfind(f"{BPMN}extensionElements/{CAMUNDA}formData/{CAMUNDA}formField")
-            return FormSpec(tuple(_field(field) for field in fields))
-    return None
-
-
-def _field(xml: etree._Element) -> FieldSpec:
-    kind = xml.get("type") or "string"
-    return FieldSpec(
-        id=xml.get("id") or "",
-        type=kind,
-        label=xml.get("label") or xml.get("id") or "",
-        default=xml.get("defaultValue"),
-        options=tuple(
-            (value.get("id") or "", value.get("name") or value.get("id") or "")
-            for value in xml.iterfind(f"{CAMUNDA}value")
-        ),
-        constraints=tuple(
-            (constraint.get("name") or "", constraint.get("config"))
-            for constraint in xml.iterfind(f"{CAMUNDA}validation/{CAMUNDA}constraint")
-        ),
-        properties=tuple(
-            (prop.get("id") or prop.get("name") or "", prop.get("value"))
-            for prop in xml.iterfind(f"{CAMUNDA}properties/{CAMUNDA}property")
-        ),
-    )
+    return start_form_of(parse_model_xml(bpmn_xml, "process.bpmn"))

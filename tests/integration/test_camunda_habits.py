@@ -127,3 +127,17 @@ def test_an_assignee_who_is_active_staff_gets_the_task(ctx):
     with ctx.unit_of_work(writes=False) as session:
         [task] = session.scalars(select(Task).where(Task.case_id == opened.case_id)).all()
     assert task.element_id == "antrag_pruefen" and task.assignee == "anna"
+
+
+def test_a_start_form_field_of_an_unsupported_type_is_refused(ctx):
+    from tests.web.start_form_model import START_FORM_MODEL
+
+    bpmn = START_FORM_MODEL.replace(
+        b'id="programm" label="Programm" type="string"', b'id="programm" type="file"'
+    )
+    review = review_model(ctx, OWNER, ModelFiles(bpmn, {}, "schulung.bpmn"))
+    assert [p.german for p in review.errors] == [
+        "Startformular: Das Feld 'programm' hat den nicht unterstützten Typ 'file' "
+        "(möglich: string, long, boolean, date, enum)."
+    ]
+    assert review_model(ctx, OWNER, ModelFiles(START_FORM_MODEL, {}, "schulung.bpmn")).deployable
