@@ -42,6 +42,28 @@ EXPECTED: dict[str, tuple[str, str | tuple[str, str] | None]] = {
     "dmn_1_5": ("refused", "einstufung.dmn"),
     "dmn_literal_expression": ("refused", "einstufung.dmn"),
     "dmn_without_decision": ("refused", "einstufung.dmn"),
+    # Camunda Modeler habits: refused naming the element, saying what to write instead (FIXES)
+    "juel_condition": ("refused", "volljaehrig_weiter"),
+    "cron_cycle": ("refused", "regelmaessig_erinnern"),
+    "iso_timer_unquoted": ("refused", "fuenf_minuten_warten"),
+    "assignee_only": ("refused", "antrag_pruefen"),
+    "lane_unknown_group": ("deployed", None),  # with a warning listing the staff groups
+    "dmn_hit_policy_first": ("refused", "einstufen"),
+    "dmn_feel_range": ("refused", "einstufen"),
+}
+# case -> (file, text in it, what the refusal says to write instead, the file with that written)
+FIXES: dict[str, tuple[str, str, str, str]] = {
+    "juel_condition": ("volljaehrig.bpmn", "${alter &gt;= 18}", "alter >= 18", "alter &gt;= 18"),
+    "cron_cycle": ("erinnerung.bpmn", "0/5 0/1 * 1/1 * ?", "'R/PT5S'", "'R/PT5S'"),
+    "iso_timer_unquoted": ("wartezeit.bpmn", ">PT5M<", "'PT5M'", ">'PT5M'<"),
+    "assignee_only": (
+        "antrag.bpmn",
+        'camunda:assignee="demo"',
+        "camunda:candidateGroups",
+        'camunda:candidateGroups="beratung"',
+    ),
+    "dmn_hit_policy_first": ("einstufung_tabelle.dmn", 'hitPolicy="FIRST"', "UNIQUE", 'hitPolicy="UNIQUE"'),
+    "dmn_feel_range": ("einstufung_tabelle.dmn", "[3..10]", "3 <= ? <= 10", "3 &lt;= ? &lt;= 10"),
 }
 REFUSED = sorted(case for case, (outcome, _) in EXPECTED.items() if outcome == "refused")
 

@@ -10,10 +10,12 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext
 from flask_login import current_user, login_required
 
+from engine.bpmn.forms import validate as validate_form
+from engine.bpmn.tasks import FormSpec
 from engine.calendar.business_calendar import BERLIN
 from engine.cases.case_file import case_bpmn, read_case_file
 from engine.cases.incidents import report_incident
-from engine.cases.lifecycle import claim_task, next_task_for
+from engine.cases.lifecycle import DEFAULT_PROCESS, claim_task, next_task_for
 from engine.cases.notes import NoteInvalid, add_note
 from engine.cases.retention import set_legal_hold
 from engine.cases.step_failures import StepFailed, may_retry, retry_step
@@ -21,6 +23,7 @@ from engine.kernel.errors import ConcurrentUpdate, DomainError, IncidentNotAccep
 from engine.person.blind_index import RouteInvalid
 from engine.person.intake import IntakeRoutes, open_case_for_person
 from engine.person.privacy import AnonymousCase, PersonInvalid
+from engine.processes.start_forms import StartableProcess, startable_processes
 from engine.strafantrag.periods import OFFENCES, StrafantragInvalid, offender_identified, record_offence
 from web.auth import requires_role
 from web.headers import model_file, model_file_response
@@ -38,27 +41,37 @@ def _context():
 @blueprint.route("/faelle/neu", methods=["GET", "POST"])
 @requires_role("beratung", "teamleitung")
 def new_case() -> str | Response | tuple[str, int]:
+    processes = startable_processes(_context())
     if request.method == "GET":
-        return _new_case_page("telefon", {"modus": "anonym"}, {})
+        chosen = _chosen_process(processes, request.args.get("prozess"))
+        return _new_case_page("telefon", {"modus": "anonym"}, {}, processes=processes, process=chosen)
     form = request.form
+    process = _chosen_process(processes, form.get("prozess"))
     channel = form.get("kontaktkanal", "")
     if channel not in CHANNELS:
         flash(gettext("Bitte wählen Sie, wie die Person Kontakt aufgenommen hat."), "error")
-        return _new_case_page(None, form, {}, 422)
+        return _new_case_page(None, form, {}, 422, processes, process)
+    start_values, invalid = validate_form(process.form if process else FormSpec(), form)
+    if invalid:
+        messages = {key: pair[0 if language() == "de" else 1] for key, pair in invalid.items()}
+        return _new_case_page(channel, form, messages, 422, processes, process)
     context, actor = _context(), current_user.actor
     mode = form.get("modus") or "anonym"  # nothing identifying unless the person agrees
     routes = IntakeRoutes(form.get("telefon", ""), form.get("email", ""))
+    key = process.key if process else DEFAULT_PROCESS
     try:
-        opened = open_case_for_person(context, actor, {"kontaktkanal": channel}, mode, routes)
+        opened = open_case_for_person(
+            context, actor, {**start_values, "kontaktkanal": channel}, mode, routes, process_key=key
+        )
     except ProcessNotDeployed as refused:
         flash(refused.message(language()), "error")
-        return _new_case_page(channel, form, {}, 503)
+        return _new_case_page(channel, form, {}, 503, processes, process)
     except (AnonymousCase, PersonInvalid, RouteInvalid) as refused:
         field = refused.facts.get("field") or "modus"
-        return _new_case_page(channel, form, {field: refused.message(language())}, 422)
+        return _new_case_page(channel, form, {field: refused.message(language())}, 422, processes, process)
     except StepFailed as failed:  # the model's first steps could not run: nothing was stored
         flash(failed.message(language()), "error")
-        return _new_case_page(channel, form, {}, 422)
+        return _new_case_page(channel, form, {}, 422, processes, process)
     shared_counts().clear()
     if mode == "anonym":
         flash(
@@ -75,10 +88,29 @@ def new_case() -> str | Response | tuple[str, int]:
     return redirect(url_for("tasks.task_page", task_id=first))
 
 
+def _chosen_process(processes: list[StartableProcess], key: str | None) -> StartableProcess | None:
+    """The process asked for, else the built-in one (else the first that can be started)."""
+    by_key = {process.key: process for process in processes}
+    return by_key.get(key or "") or by_key.get(DEFAULT_PROCESS) or (processes[0] if processes else None)
+
+
 def _new_case_page(
-    chosen: str | None, values: Mapping[str, str], errors: dict[str, str], status: int = 200
+    chosen: str | None,
+    values: Mapping[str, str],
+    errors: dict[str, str],
+    status: int = 200,
+    processes: list[StartableProcess] | None = None,
+    process: StartableProcess | None = None,
 ) -> tuple[str, int]:
-    page = render_template("cases/new.html", channels=CHANNELS, chosen=chosen, values=values, errors=errors)
+    page = render_template(
+        "cases/new.html",
+        channels=CHANNELS,
+        chosen=chosen,
+        values=values,
+        errors=errors,
+        processes=processes or [],
+        process=process,
+    )
     return page, status
 
 

@@ -137,6 +137,21 @@ def _decoded(text: str) -> bytes:
         ) from error
 
 
+def _bpmn_name(name: str | None) -> str:
+    """A safe name for the uploaded BPMN file, shown in messages about the file as a whole."""
+    stem = PurePath((name or "").replace("\\", "/")).name
+    stem = "".join(c for c in stem if c.isalnum() or c in "-_.")[:80]
+    return stem or "process.bpmn"
+
+
+def _sent_bpmn_name(key: str) -> str:
+    """The name of the BPMN file sent: as uploaded, as carried through the confirm form, else the key's."""
+    upload = request.files.get("bpmn")
+    return _bpmn_name(
+        (upload.filename if upload is not None else None) or request.form.get("bpmn_name") or f"{key}.bpmn"
+    )
+
+
 def _dmn_name(name: str | None) -> str:
     """A safe file name for a decision table (no folders, ends in .dmn)."""
     stem = PurePath((name or "").replace("\\", "/")).name
@@ -149,7 +164,7 @@ def _review(key: str | None) -> tuple[Review | None, ModelError | None]:
         bpmn, dmn = _submitted()
         if bpmn is None and not dmn:
             raise _nothing_sent()
-        _key, files = draft_files(_context(), key, bpmn, dmn)
+        _key, files = draft_files(_context(), key, bpmn, dmn, _sent_bpmn_name(key))
     except ModelError as refused:
         return None, refused
     return review_model(_context(), current_user.actor, files), None
@@ -224,7 +239,7 @@ def upload() -> str | tuple[str, int] | Response:
         (data, {}) if not sent.filename.lower().endswith(".dmn") else (None, {_dmn_name(sent.filename): data})
     )
     try:
-        _key, files = draft_files(_context(), key, bpmn, dmn)
+        _key, files = draft_files(_context(), key, bpmn, dmn, _bpmn_name(sent.filename))
     except NotFound:
         flash(gettext("Bitte wählen Sie den Prozess, zu dem die Entscheidungstabelle gehört."), "error")
         return redirect(url_for("processes.overview"))
@@ -233,7 +248,7 @@ def upload() -> str | tuple[str, int] | Response:
         return render_template("processes/upload.html", fragment=fragment, file_name=sent.filename), status
     found = review_model(_context(), current_user.actor, files)
     if bpmn is not None:
-        carry = {"bpmn_base64": base64.b64encode(bpmn).decode("ascii")}
+        carry = {"bpmn_base64": base64.b64encode(bpmn).decode("ascii"), "bpmn_name": files.bpmn_name}
     else:
         name, xml = next(iter(dmn.items()))
         carry = {"dmn_name": name, "dmn_base64": base64.b64encode(xml).decode("ascii")}
@@ -254,7 +269,7 @@ def deploy(key: str) -> str | tuple[str, int] | Response:
         bpmn, dmn = _submitted()
         if bpmn is None and not dmn:
             raise _nothing_sent()
-        _key, files = draft_files(context, key, bpmn, dmn)
+        _key, files = draft_files(context, key, bpmn, dmn, _sent_bpmn_name(key))
         deployed = deploy_model(context, actor, files, reviewed_base, request.form.get("sha256") or None)
     except ModelError as refused:
         if fragment:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.defaults import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     DurationTimerEventDefinition,
@@ -209,3 +210,12 @@ def _assigned_names(script: str) -> list[str]:
         node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
     ]
     return list(dict.fromkeys(names))
+
+
+def caught_messages(process: ProcessSpec) -> set[str]:
+    """The names of the messages the model's events wait for."""
+    return {
+        definition.name
+        for task_spec in _all_task_specs(process)
+        if isinstance(definition := getattr(task_spec, "event_definition", None), MessageEventDefinition)
+    }

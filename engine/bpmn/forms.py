@@ -36,7 +36,7 @@ def validate(form: FormSpec, raw: Mapping[str, Any]) -> tuple[dict[str, Any], di
     values: dict[str, Any] = {}
     errors: dict[str, Message] = {}
     for spec in form.fields:
-        if spec.property("readonly") == "true":
+        if spec.readonly:
             continue
         try:
             value = _convert(spec, raw.get(spec.id))

@@ -217,6 +217,8 @@ class Instance:
             follow_up_at=parse_instant(stamped.get("follow_up")),
             priority=int(stamped.get("priority", 50)),
             escalation=ext.get(ESCALATION_PROPERTY) == "true",
+            title_en=ext.get("name_en"),
+            instructions_en=ext.get("documentation_en"),
         )
 
     def evaluate(self, task: Any, source: str) -> Any:

@@ -178,17 +178,26 @@ class ProcessSpec:
         ]
 
 
-def parse_process(bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes] | None = None) -> ProcessSpec:
+def parse_process(
+    bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes] | None = None, bpmn_name: str = "process.bpmn"
+) -> ProcessSpec:
     """Parse one BPMN file (with its DMN files) into a ProcessSpec, or raise ModelError."""
     parser = _LotseParser()
     try:
         for name, xml in (dmn_xmls or {}).items():
             parser.add_dmn_xml(parse_model_xml(xml, name), filename=name)
-        parser.add_bpmn_xml(parse_model_xml(bpmn_xml, "process.bpmn"), filename="process.bpmn")
+        parser.add_bpmn_xml(parse_model_xml(bpmn_xml, bpmn_name), filename=bpmn_name)
         process_ids = parser.get_process_ids()
         if len(process_ids) != 1:
             raise ModelError(
-                [ModelProblem(None, f"Expected exactly one executable process, found {len(process_ids)}.")]
+                [
+                    ModelProblem(
+                        None,
+                        f"{bpmn_name}: expected exactly one executable process, found {len(process_ids)}.",
+                        german=f"{bpmn_name}: Erwartet wird genau ein ausführbarer Prozess, gefunden: "
+                        f"{len(process_ids)}.",
+                    )
+                ]
             )
         process_id = process_ids[0]
         spec = parser.get_spec(process_id)

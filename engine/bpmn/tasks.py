@@ -26,8 +26,21 @@ class FieldSpec:
         return self.property("multiple") == "true"
 
     @property
+    def readonly(self) -> bool:
+        """Shown, never written by the form: a ``readonly`` property (Lotse) or constraint (Camunda)."""
+        return self.property("readonly") == "true" or any(name == "readonly" for name, _ in self.constraints)
+
+    @property
     def multiline(self) -> bool:
         return self.property("multiline") == "true"
+
+    def label_in(self, language: str) -> str:
+        """The label in the person's language: a ``label_en`` property (English), else the model's label."""
+        return (self.property(f"label_{language}") if language != "de" else None) or self.label
+
+    def option_in(self, option: str, name: str, language: str) -> str:
+        """An enum value's name in the person's language (property ``label_en.<value id>``)."""
+        return (self.property(f"label_{language}.{option}") if language != "de" else None) or name
 
     def property(self, name: str) -> str | None:
         return next((value for key, value in self.properties if key == name), None)
@@ -58,6 +71,8 @@ class HumanTask:
     follow_up_at: datetime | None
     priority: int
     escalation: bool
+    title_en: str | None = None  # the model's English texts (camunda:properties name_en, documentation_en)
+    instructions_en: str | None = None
 
 
 @dataclass(frozen=True)

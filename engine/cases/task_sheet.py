@@ -41,6 +41,14 @@ class TaskSheet:
     initial: dict[str, Any]
     earlier: tuple[tuple[str, tuple[Answer, ...]], ...]  # (step title, answers), newest first
     referrals: ReferralPanel | None = None  # proposals at Vermittlung, referrals to settle at Nachfassen
+    title_en: str | None = None  # the model's English title and instructions, where it gives them
+    instructions_en: str | None = None
+
+    def title_in(self, language: str) -> str:
+        return (self.title_en if language == "en" else None) or self.title
+
+    def instructions_in(self, language: str) -> str | None:
+        return (self.instructions_en if language == "en" else None) or self.instructions
 
 
 def read_task_sheet(
@@ -69,7 +77,7 @@ def read_task_sheet(
         instance = load_instance(ctx, session, record)
         try:
             form = instance.form_for(task_id)
-            instructions = next((t.instructions for t in instance.human_tasks() if t.id == task_id), None)
+            human = next((t for t in instance.human_tasks() if t.id == task_id), None)
         except TaskNotReady:
             raise NotFound("Aufgabe/Task", task_id) from None
         finally:
@@ -83,7 +91,7 @@ def read_task_sheet(
         task_id=task_id,
         element_id=row.element_id,
         title=row.title,
-        instructions=instructions,
+        instructions=human.instructions if human else None,
         candidate_group=row.candidate_group,
         assignee=row.assignee,
         due_at=row.due_at,
@@ -98,6 +106,8 @@ def read_task_sheet(
         },
         earlier=tuple((step.title, answers_of(step)) for step in reversed(steps)),
         referrals=panel,
+        title_en=human.title_en if human else None,
+        instructions_en=human.instructions_en if human else None,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.lifecycle import OpenedCase, open_case
+from engine.cases.lifecycle import DEFAULT_PROCESS, OpenedCase, open_case
 from engine.cases.need_to_know import visible_cases
 from engine.kernel import audit
 from engine.kernel.actor import Actor
@@ -50,6 +50,7 @@ def open_case_for_person(
     mode: str,
     routes: IntakeRoutes,
     now: datetime | None = None,
+    process_key: str = DEFAULT_PROCESS,
 ) -> OpenedCase:
     """Open a case with the person's choice; a confidential case keeps the routes typed at intake, all in
     one transaction. Everything is checked first (PersonInvalid, RouteInvalid, AnonymousCase: no case)."""
@@ -66,7 +67,7 @@ def open_case_for_person(
         if normalised:
             audit.record(session, now, actor.username, "contact_route_added", case_id, "intake")
 
-    return open_case(ctx, actor, variables, now=now, alongside=record_person)
+    return open_case(ctx, actor, variables, process_key, now=now, alongside=record_person)
 
 
 def known_cases(

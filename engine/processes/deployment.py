@@ -17,12 +17,15 @@ from engine.bpmn.forms import SUPPORTED_TYPES, is_reserved
 from engine.bpmn.parsing import ProcessSpec, decision_table_problems, parse_process
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
+from engine.processes.camunda_habits import camunda_habits
+from engine.processes.decision_habits import decision_habits
 from engine.processes.internal_errors import refused_when_unexpected
 from engine.processes.references import broken_references, unknown_decisions
 from engine.processes.rules import lint
+from engine.processes.start_form_rules import start_form_problems
 from engine.processes.supported_elements import unsupported_elements
 from engine.sandbox.restricted import SandboxViolation
-from engine.store.tables import Case, ProcessVersion
+from engine.store.tables import Case, ProcessVersion, Staff
 
 
 @dataclass(frozen=True)
@@ -62,31 +65,47 @@ def latest_version(session: Session, key: str) -> ProcessVersion | None:
 
 
 def examine(
-    ctx: EngineContext, bpmn_xml: bytes, dmn_xmls: Mapping[str, bytes], now: datetime
+    ctx: EngineContext,
+    bpmn_xml: bytes,
+    dmn_xmls: Mapping[str, bytes],
+    now: datetime,
+    bpmn_name: str = "process.bpmn",
 ) -> tuple[ProcessSpec | None, list[ModelProblem]]:
     """Read, parse and check a model: the process (None when it cannot be parsed) and every problem found.
 
     Element kinds Lotse cannot run and broken references are read from the file before SpiffWorkflow
     parses it (its parser and serializer fail on some of them, or report something else); when it
-    cannot parse the model at all, those are the problems shown.
+    cannot parse the model at all, those are the problems shown. Camunda habits (JUEL, cron, FEEL) are
+    refused with what to write instead; what the parser or the sandbox says about the same elements is
+    left out. File-level messages name ``bpmn_name``, the file as uploaded.
     """
     try:
-        root = parse_model_xml(bpmn_xml, "process.bpmn")
+        root = parse_model_xml(bpmn_xml, bpmn_name)
         dmn_roots = {name: parse_model_xml(xml, name) for name, xml in dmn_xmls.items()}
     except ModelError as refused:
         return None, list(refused.problems)
+    habits = camunda_habits(root)
+    decisions = decision_habits(dmn_roots, root)
+    covered = habits.covered | {problem.element_id for problem in decisions if problem.element_id}
     found = [
         *(problem for name, dmn in dmn_roots.items() for problem in decision_table_problems(dmn, name)),
         *unsupported_elements(root),
         *broken_references(root),
         *unknown_decisions(root, list(dmn_roots.values())),
+        *habits.problems,
+        *decisions,
+        *start_form_problems(root),
     ]
     try:
-        process = parse_process(bpmn_xml, dmn_xmls)
+        process = parse_process(bpmn_xml, dmn_xmls, bpmn_name)
     except ModelError as refused:
         return None, found or list(refused.problems)
     named = {problem.element_id for problem in found}
-    found.extend(check_process(ctx, process, now))
+    found.extend(
+        problem
+        for problem in check_process(ctx, process, now)
+        if (problem.element_id or "").split(" / ")[0] not in covered
+    )
     found.extend(problem for problem in _storage_problems(ctx, process) if problem.element_id not in named)
     return process, found
 
@@ -126,7 +145,9 @@ def check_process(
                 )
             )
     problems.extend(_task_problems(process))
-    problems.extend(lint(process, sandbox, now or ctx.clock.now()))
+    with ctx.unit_of_work(writes=False) as session:
+        staff = frozenset(session.scalars(select(Staff.username).where(Staff.active.is_(True))).all())
+    problems.extend(lint(process, sandbox, now or ctx.clock.now(), staff))
     return problems
 
 
@@ -176,6 +197,7 @@ def deploy_process(
     bpmn_xml: bytes,
     dmn_xmls: Mapping[str, bytes] | None = None,
     now: datetime | None = None,
+    bpmn_name: str = "process.bpmn",
 ) -> Deployment:
     """Deploy a model as a new version; the content of the newest version again is a no-op, that of an older
     one becomes a new version (a rollback). Raises ModelError (``InternalError`` when the failure is not the
@@ -194,7 +216,7 @@ def deploy_process(
             newest = latest_version(session, earlier.key)
             if newest is not None and newest.sha256 == sha:
                 return Deployment(newest.id, newest.key, newest.version, created=False)
-        process, found = examine(ctx, bpmn_xml, dmn_xmls, now)
+        process, found = examine(ctx, bpmn_xml, dmn_xmls, now, bpmn_name)
         if process is None or blocking(found):
             raise ModelError(blocking(found) or found)
         number = session.scalar(

@@ -44,6 +44,7 @@ class ModelFiles:
 
     bpmn: bytes
     dmn: dict[str, bytes] = field(default_factory=dict)
+    bpmn_name: str = "process.bpmn"  # the file as uploaded, for messages about the file as a whole
 
 
 @dataclass(frozen=True)
@@ -199,18 +200,19 @@ def version_file(ctx: EngineContext, actor: Actor, key: str, version: int, file_
     raise NotFound("Datei/File", file_name)
 
 
-def process_key_of(bpmn: bytes) -> str:
+def process_key_of(bpmn: bytes, bpmn_name: str = "process.bpmn") -> str:
     """The id of the executable process in a BPMN file (refusing hostile or foreign XML)."""
-    root = parse_model_xml(bpmn, "process.bpmn")
+    root = parse_model_xml(bpmn, bpmn_name)
     processes = [process.get("id") for process in executable_processes(root)]
     if not root.tag.startswith(f"{{{BPMN_NS}}}") or len(processes) != 1:
         raise ModelError(
             [
                 ModelProblem(
                     None,
-                    f"Expected a BPMN file with exactly one executable process, found {len(processes)}.",
-                    german="Erwartet wird eine BPMN-Datei mit genau einem ausführbaren Prozess, "
-                    f"gefunden: {len(processes)}.",
+                    f"{bpmn_name}: expected a BPMN file with exactly one executable process, found "
+                    f"{len(processes)}.",
+                    german=f"{bpmn_name}: Erwartet wird eine BPMN-Datei mit genau einem ausführbaren "
+                    f"Prozess, gefunden: {len(processes)}.",
                 )
             ]
         )
@@ -255,14 +257,15 @@ def draft_files(
     key: str | None,
     bpmn: bytes | None = None,
     dmn: Mapping[str, bytes] | None = None,
+    bpmn_name: str = "process.bpmn",
 ) -> tuple[str, ModelFiles]:
     """The files a deployment would take: the latest version's, with the given ones put in their place.
 
     A new BPMN names its process itself. A DMN file replaces the stored file that holds the same
     decisions (the Camunda Modeler may have saved it under another name), else it is added.
     """
-    key = process_key_of(bpmn) if bpmn is not None else key
-    for name, data in [("process.bpmn", bpmn), *(dmn or {}).items()]:
+    key = process_key_of(bpmn, bpmn_name) if bpmn is not None else key
+    for name, data in [(bpmn_name, bpmn), *(dmn or {}).items()]:
         _require_utf8(name, data)
     if not key:
         raise ModelError(
@@ -288,7 +291,8 @@ def draft_files(
         for stored in replaced:
             del files[stored]
         files[replaced[0] if replaced else name] = xml
-    return key, ModelFiles(bpmn if bpmn is not None else base.bpmn, files)  # type: ignore[union-attr]
+    name = bpmn_name if bpmn is not None else f"{key}.bpmn"
+    return key, ModelFiles(bpmn if bpmn is not None else base.bpmn, files, name)  # type: ignore[union-attr]
 
 
 def review_model(ctx: EngineContext, actor: Actor, files: ModelFiles, now: datetime | None = None) -> Review:
@@ -306,7 +310,7 @@ def review_model(ctx: EngineContext, actor: Actor, files: ModelFiles, now: datet
 
 
 def _review(ctx: EngineContext, files: ModelFiles, sha: str, now: datetime) -> Review:
-    process, found = examine(ctx, files.bpmn, files.dmn, now)
+    process, found = examine(ctx, files.bpmn, files.dmn, now, files.bpmn_name)
     problems = tuple(found)
     if process is None:
         return Review(None, sha, problems, None, None, False)
@@ -340,7 +344,7 @@ def deploy_model(
     _require_owner(actor)
     if reviewed_sha256 is not None and reviewed_sha256 != content_hash(files.bpmn, files.dmn):
         raise DraftChanged()
-    key = process_key_of(files.bpmn)
+    key = process_key_of(files.bpmn, files.bpmn_name)
     with ctx.unit_of_work(writes=False) as session:
         base = latest_version(session, key)
         if (
@@ -349,4 +353,4 @@ def deploy_model(
             and base.sha256 != content_hash(files.bpmn, files.dmn)
         ):
             raise DeployedMeanwhile(key, base.version, base.deployed_by)
-    return deploy_process(ctx, actor.username, files.bpmn, files.dmn, now)
+    return deploy_process(ctx, actor.username, files.bpmn, files.dmn, now, files.bpmn_name)

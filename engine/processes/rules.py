@@ -31,6 +31,7 @@ from engine.bpmn.analysis import (
 from engine.bpmn.files import ModelProblem
 from engine.bpmn.forms import is_reserved
 from engine.bpmn.parsing import ProcessSpec
+from engine.processes.task_groups import delivered_variables, task_group_problems
 from engine.sandbox.restricted import Mode, Sandbox, SandboxViolation
 from engine.sandbox.runaway import Finding, runaway_constructs
 from engine.sandbox.trial import TIME_LIMIT_SECONDS, Trial, try_code, try_expressions
@@ -47,16 +48,25 @@ EXPECTED = {
 TRIED_KINDS = frozenset({"condition", "script", "dmn"})  # timers and task expressions: see below
 
 
-def lint(process: ProcessSpec, sandbox: Sandbox, now: datetime) -> list[ModelProblem]:
+def lint(
+    process: ProcessSpec, sandbox: Sandbox, now: datetime, staff: frozenset[str] = frozenset()
+) -> list[ModelProblem]:
+    """Every rule's problems; ``staff``: the usernames of active staff (a task may name one as assignee)."""
     written = written_variables(process)
     pieces = [code for code in model_code(process) if _compiles(sandbox, code.source, code.mode)]
     runaways = {code: runaway_constructs(code.source, code.mode, sandbox.limits) for code in pieces}
     seen = {(code.element_id, code.source) for code, found in runaways.items() if found}
     tried = [code for code in pieces if code.kind in TRIED_KINDS and not runaways[code]]
     problems = [
-        *_user_task_problems(process),
+        *_user_task_problems(process, staff),
         *_runaway_problems(runaways),
-        *_expression_problems(process, sandbox, now, {variable.name for variable in written}, seen),
+        *_expression_problems(
+            process,
+            sandbox,
+            now,
+            {variable.name for variable in written} | delivered_variables(process),
+            seen,
+        ),
         *_code_problems(tried, sandbox, now),
         *_gateway_problems(gateway_facts(process), _enum_options(process)),
         *_variable_problems(written, frozenset(sandbox.helpers)),
@@ -71,15 +81,9 @@ def _user_tasks(process: ProcessSpec) -> Iterator[tuple[str, object]]:
                 yield task_spec.bpmn_id, task_spec
 
 
-def _user_task_problems(process: ProcessSpec) -> Iterator[ModelProblem]:
+def _user_task_problems(process: ProcessSpec, staff: frozenset[str]) -> Iterator[ModelProblem]:
     for element, task_spec in _user_tasks(process):
-        extensions = getattr(task_spec, "extensions", None) or {}
-        if not (extensions.get("camunda:candidateGroups") or getattr(task_spec, "lane", None)):
-            yield ModelProblem(
-                element,
-                "The user task has no candidate group and lies in no lane.",
-                german="Die Benutzeraufgabe hat keine Kandidatengruppe und liegt in keiner Lane.",
-            )
+        yield from task_group_problems(element, task_spec, staff)
         if hasattr(task_spec, "form") and not process.form_for(task_spec).fields:
             yield ModelProblem(
                 element,
