@@ -69,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         deadlines,
         directory,
         errors,
+        evidence,
         formatting,
         headers,
         i18n,
@@ -109,6 +110,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         appointments,
         person,
         search,
+        evidence,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)

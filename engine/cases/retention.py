@@ -20,6 +20,7 @@ from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import NotFound, NotPermitted
 from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
+from engine.store.evidence_tables import EvidenceItem
 from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow
 
@@ -116,6 +117,12 @@ def _purge_one(
         session.execute(update(Appointment).where(Appointment.case_id == case_id).values(note=None))
         session.execute(update(BreakGlassGrant).where(BreakGlassGrant.case_id == case_id).values(reason=b""))
         session.execute(update(CaseDiscard).where(CaseDiscard.case_id == case_id).values(reason=b""))
+        # evidence keeps its type, size and date (statistics); the file, preview and details go
+        session.execute(
+            update(EvidenceItem)
+            .where(EvidenceItem.case_id == case_id)
+            .values(content=None, preview=None, details=None)
+        )
         try:
             session.execute(
                 insert(CasePurge).values(

@@ -80,6 +80,8 @@ ACTIONS = frozenset(
         "case_linked",
         "case_merged",
         "case_merged_in",
+        "evidence_added",
+        "evidence_downloaded",
     }
 )
 

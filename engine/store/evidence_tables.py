@@ -1,0 +1,30 @@
+"""Evidence attached to a case (migration 0019).
+
+``evidence_items``: one stored file per row. The file, its preview and everything the counsellor noted
+about it (original name, SHA-256, platform, URL, profile, times, description) are sealed by the vault,
+bound to the case (``evidence:{case_id}``); only the detected media type, the size and who added it when
+stay in clear (none of them identifies the person).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.store.tables import Base, Instant
+
+
+class EvidenceItem(Base):
+    __tablename__ = "evidence_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime] = mapped_column(Instant)
+    added_by: Mapped[str] = mapped_column(String(100))
+    media_type: Mapped[str] = mapped_column(String(100))  # detected from the content, never the name
+    size: Mapped[int] = mapped_column(Integer)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed; None once purged or erased
+    preview: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed re-encoded PNG thumbnail (images)
+    details: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed JSON: name, sha256, metadata

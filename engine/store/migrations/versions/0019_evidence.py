@@ -1,0 +1,40 @@
+"""Evidence attached to a case (``engine.store.evidence_tables``).
+
+Revision ID: 0019
+Revises: 0017
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from engine.store.database import UtcDateTime
+
+revision = "0019"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "evidence_items",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("added_at", UtcDateTime(), nullable=False),
+        sa.Column("added_by", sa.String(100), nullable=False),
+        sa.Column("media_type", sa.String(100), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=True),
+        sa.Column("preview", sa.LargeBinary(), nullable=True),
+        sa.Column("details", sa.LargeBinary(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name="fk_evidence_items_case_id_cases", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_evidence_items"),
+    )
+    op.create_index("ix_evidence_items_case_id", "evidence_items", ["case_id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_evidence_items_case_id", table_name="evidence_items")
+    op.drop_table("evidence_items")
