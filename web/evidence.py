@@ -21,6 +21,7 @@ from flask_login import current_user, login_required
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.calendar.business_calendar import BERLIN
+from engine.evidence.dossier import produce_dossier
 from engine.evidence.items import (
     EvidenceDetails,
     attach_evidence,
@@ -122,6 +123,23 @@ def preview(case_id: int, item_id: int) -> Response:
     """The re-encoded thumbnail (a plain PNG made by Lotse, not the uploaded bytes)."""
     response = Response(
         evidence_preview(_context(), current_user.actor, case_id, item_id), mimetype="image/png"
+    )
+    _lock_down(response)
+    return response
+
+
+@blueprint.get("/faelle/<int:case_id>/beweisdossier.pdf")
+@requires_role(*COUNSELS)
+@_file_policy
+def dossier(case_id: int) -> Response:
+    """The evidence dossier for the person (generated now, audited); always a download."""
+    made = produce_dossier(_context(), current_user.actor, case_id, language())
+    response = send_file(
+        BytesIO(made.data),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=made.file_name,
+        max_age=0,
     )
     _lock_down(response)
     return response

@@ -82,6 +82,7 @@ ACTIONS = frozenset(
         "case_merged_in",
         "evidence_added",
         "evidence_downloaded",
+        "dossier_generated",
     }
 )
 

@@ -14,6 +14,7 @@ from engine.store.evidence_tables import EvidenceItem
 from engine.store.tables import AuditEvent
 from tests import evidence_files as files
 from tests.conftest import COUNSELLOR
+from tests.pdf_text import pdf_text
 from tests.web.conftest import Auth, csrf_token
 
 METADATA = {
@@ -129,3 +130,37 @@ def test_a_colleague_outside_the_need_to_know_cannot_download(deployed, app, cli
     Auth(other).login("ben")
     assert other.get(f"/faelle/{case_id}/beweise/{item_id}/datei").status_code in (403, 404)
     assert other.get(f"/faelle/{case_id}/beweise/{item_id}/vorschau.png").status_code in (403, 404)
+
+
+def test_the_dossier_pdf_names_each_file_hash_and_the_strafantrag_dates_and_is_audited(
+    deployed, client, auth
+):
+    case_id = open_case(deployed, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    auth.login("anna")
+    shot = files.screenshot_png()
+    assert _attach(client, case_id, shot, "bildschirmfoto.png").status_code == 302
+    assert _attach(client, case_id, files.pdf(), "anzeige.pdf", profil="Ümläut-Konto ✓").status_code == 302
+    token = csrf_token(client.get(f"/faelle/{case_id}").get_data(as_text=True))
+    offence = {
+        "delikt": "beleidigung",
+        "kenntnis_tat": "2026-05-30",
+        "taeter_unbekannt": "1",
+        "csrf_token": token,
+    }
+    assert client.post(f"/faelle/{case_id}/strafantrag", data=offence).status_code == 302
+    made = client.get(f"/faelle/{case_id}/beweisdossier.pdf")
+    assert made.status_code == 200 and made.data.startswith(b"%PDF")
+    assert made.headers["Content-Disposition"].startswith("attachment")
+    text = pdf_text(made.data)
+    assert hashlib.sha256(shot).hexdigest() in text.replace("\n", "")
+    assert hashlib.sha256(files.pdf()).hexdigest() in text.replace("\n", "")
+    assert "@drohkonto" in text and "Ümläut-Konto" in text and "30.05.2026" in text
+    with deployed.unit_of_work(writes=False) as session:
+        assert (
+            session.scalar(
+                select(AuditEvent.detail).where(
+                    AuditEvent.action == "dossier_generated", AuditEvent.case_id == case_id
+                )
+            )
+            == "2 items"
+        )
