@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         appointments,
         auth,
         cases,
+        consents,
         deadlines,
         directory,
         errors,
@@ -111,6 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         person,
         search,
         evidence,
+        consents,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)

@@ -22,6 +22,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine.calendar.business_calendar import BERLIN
 from engine.evidence.dossier import produce_dossier
+from engine.evidence.dossier_handover import DossierNotSent, send_dossier
 from engine.evidence.items import (
     EvidenceDetails,
     attach_evidence,
@@ -143,6 +144,22 @@ def dossier(case_id: int) -> Response:
     )
     _lock_down(response)
     return response
+
+
+@blueprint.post("/faelle/<int:case_id>/beweisdossier/senden")
+@requires_role(*COUNSELS)
+def send(case_id: int) -> Response:
+    """Queue the dossier for the police, HateAid or a Meldestelle: refused unless the consent stands."""
+    form = request.form
+    try:
+        send_dossier(
+            _context(), current_user.actor, case_id, form.get("empfaenger", ""), form.get("adresse", "")
+        )
+    except DossierNotSent as refused:
+        flash(refused.message(language()), "error")
+    else:
+        flash(gettext("Das Dossier wird gesendet (mit Einwilligung der Person)."), "success")
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#beweise")
 
 
 def _lock_down(response: Response) -> None:

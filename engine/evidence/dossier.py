@@ -70,7 +70,7 @@ def _render(case: CaseFile, items: list[Evidence], author: str, now: datetime, l
         pdf.fact("SHA-256", item.sha256)
         pdf.fact("Art" if de else "Type", f"{item.media_type}, {item.size} Bytes")
         pdf.fact("Angehängt" if de else "Attached", f"{_when(item.added_at)} ({item.added_by})")
-        for label, value in _item_facts(item, de):
+        for label, value in item_facts(item, de):
             pdf.fact(label, value)
     if not items:
         pdf.line("Keine Beweisstücke." if de else "No evidence.")
@@ -93,7 +93,7 @@ def _answer(options: tuple[tuple[str, str], ...], value: object) -> str:
     return ", ".join(labels.get(str(item), str(item)) for item in values)
 
 
-def _item_facts(item: Evidence, de: bool) -> list[tuple[str, str]]:
+def item_facts(item: Evidence, de: bool) -> list[tuple[str, str]]:
     details = item.details
     facts = [
         ("Plattform" if de else "Platform", details.platform),

@@ -83,6 +83,9 @@ ACTIONS = frozenset(
         "evidence_added",
         "evidence_downloaded",
         "dossier_generated",
+        "dossier_sent",
+        "consent_recorded",
+        "consent_withdrawn",
     }
 )
 

@@ -28,3 +28,22 @@ class EvidenceItem(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed; None once purged or erased
     preview: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed re-encoded PNG thumbnail (images)
     details: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed JSON: name, sha256, metadata
+
+
+class ConsentRecord(Base):
+    """A consent as a fact: to what (``subject``, for a handover or dossier also the recipient), which
+    version of the consent text was shown, when and by which channel; withdrawn later or not. Subjects,
+    recipients (kinds of bodies, never a person) and channels are codes and stay in clear."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    subject: Mapped[str] = mapped_column(String(30))  # dokumentation, weitergabe, dossier
+    recipient: Mapped[str | None] = mapped_column(String(30))  # polizei, hateaid, meldestelle
+    text_version: Mapped[str] = mapped_column(String(30))
+    channel: Mapped[str] = mapped_column(String(20))
+    given_at: Mapped[datetime] = mapped_column(Instant)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(Instant)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100))

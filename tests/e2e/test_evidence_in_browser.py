@@ -27,7 +27,9 @@ expect.set_options(timeout=TIMEOUT_MS)
 ANNA = Actor("anna", frozenset({"beratung"}))
 
 
-def test_counsellor_attaches_a_screenshot_and_the_dossier_names_its_hash(live_server: LiveServer, new_context):
+def test_counsellor_attaches_a_screenshot_and_the_dossier_names_its_hash(
+    live_server: LiveServer, new_context
+):
     opened = open_case(live_server.ctx, ANNA, {"kontaktkanal": "telefon"})
     claim_task(live_server.ctx, ANNA, task_id_for(live_server.ctx, opened.case_id, "eingang"))
     context, watch = new_context()

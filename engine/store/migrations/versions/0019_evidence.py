@@ -1,4 +1,4 @@
-"""Evidence attached to a case (``engine.store.evidence_tables``).
+"""Evidence attached to a case and consents as facts (``engine.store.evidence_tables``).
 
 Revision ID: 0019
 Revises: 0017
@@ -33,8 +33,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_evidence_items"),
     )
     op.create_index("ix_evidence_items_case_id", "evidence_items", ["case_id"])
+    op.create_table(
+        "consent_records",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("subject", sa.String(30), nullable=False),
+        sa.Column("recipient", sa.String(30), nullable=True),
+        sa.Column("text_version", sa.String(30), nullable=False),
+        sa.Column("channel", sa.String(20), nullable=False),
+        sa.Column("given_at", UtcDateTime(), nullable=False),
+        sa.Column("recorded_by", sa.String(100), nullable=False),
+        sa.Column("withdrawn_at", UtcDateTime(), nullable=True),
+        sa.Column("withdrawn_by", sa.String(100), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name="fk_consent_records_case_id_cases", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_consent_records"),
+    )
+    op.create_index("ix_consent_records_case_id", "consent_records", ["case_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_consent_records_case_id", table_name="consent_records")
+    op.drop_table("consent_records")
     op.drop_index("ix_evidence_items_case_id", table_name="evidence_items")
     op.drop_table("evidence_items")
