@@ -79,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         person,
         process_migration,
         processes,
+        rights,
         search,
         second_factor,
         staff_admin,
@@ -113,6 +114,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         search,
         evidence,
         consents,
+        rights,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)
