@@ -86,6 +86,8 @@ ACTIONS = frozenset(
         "dossier_sent",
         "consent_recorded",
         "consent_withdrawn",
+        "erasure_requested",
+        "erasure_confirmed",
     }
 )
 

@@ -47,3 +47,19 @@ class ConsentRecord(Base):
     recorded_by: Mapped[str] = mapped_column(String(100))
     withdrawn_at: Mapped[datetime | None] = mapped_column(Instant)
     withdrawn_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class ErasureRequest(Base):
+    """An erasure on the person's request (Art. 17): asked by one team lead with a sealed reason (bound to
+    the case), carried out only when a second team lead confirms; the reason goes with the content."""
+
+    __tablename__ = "erasure_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    requested_at: Mapped[datetime] = mapped_column(Instant)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed; None once the case is emptied
+    status: Mapped[str] = mapped_column(String(16))  # pending, done, withdrawn
+    confirmed_at: Mapped[datetime | None] = mapped_column(Instant)
+    confirmed_by: Mapped[str | None] = mapped_column(String(100))

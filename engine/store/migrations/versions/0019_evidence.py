@@ -1,4 +1,4 @@
-"""Evidence attached to a case and consents as facts (``engine.store.evidence_tables``).
+"""Evidence attached to a case, consents as facts and erasure requests (``engine.store.evidence_tables``).
 
 Revision ID: 0019
 Revises: 0017
@@ -51,9 +51,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_consent_records"),
     )
     op.create_index("ix_consent_records_case_id", "consent_records", ["case_id"])
+    op.create_table(
+        "erasure_requests",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("requested_at", UtcDateTime(), nullable=False),
+        sa.Column("requested_by", sa.String(100), nullable=False),
+        sa.Column("reason", sa.LargeBinary(), nullable=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("confirmed_at", UtcDateTime(), nullable=True),
+        sa.Column("confirmed_by", sa.String(100), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name="fk_erasure_requests_case_id_cases", ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_erasure_requests"),
+    )
+    op.create_index("ix_erasure_requests_case_id", "erasure_requests", ["case_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_erasure_requests_case_id", table_name="erasure_requests")
+    op.drop_table("erasure_requests")
     op.drop_index("ix_consent_records_case_id", table_name="consent_records")
     op.drop_table("consent_records")
     op.drop_index("ix_evidence_items_case_id", table_name="evidence_items")
