@@ -7,8 +7,9 @@ import zipfile
 from datetime import UTC, datetime
 from io import BytesIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from engine.cases.discard import discard_case
 from engine.cases.lifecycle import open_case
 from engine.cases.notes import add_note
 from engine.evidence.items import EvidenceDetails, attach_evidence
@@ -16,10 +17,11 @@ from engine.person.contact_routes import add_route
 from engine.person.contacts_log import NewContact, log_contact
 from engine.person.privacy import Particulars, change_mode, save_person
 from engine.referrals.consent_records import record_consent
-from engine.store.tables import AuditEvent
+from engine.staff.accounts import add_staff
+from engine.store.tables import AuditEvent, CaseNote
 from tests import evidence_files as files
-from tests.conftest import COUNSELLOR
-from tests.web.conftest import Auth, csrf_token
+from tests.conftest import COUNSELLOR, TEAM_LEAD
+from tests.web.conftest import PASSWORD, Auth, csrf_token
 
 
 def _case_with_everything(ctx, marker: str, phone: str) -> tuple[int, bytes]:
@@ -72,3 +74,27 @@ def test_the_export_holds_every_item_of_the_case_and_nothing_of_another(deployed
     assert "<script" not in summary
     with deployed.unit_of_work(writes=False) as session:
         assert session.scalar(select(AuditEvent.actor).where(AuditEvent.action == "exported")) == "tara"
+
+
+def test_erasure_through_the_case_page_needs_a_second_team_lead(deployed, app, client, auth):
+    add_staff(deployed, "test", "theo", "Theo", PASSWORD, ["teamleitung", "beratung"])
+    case_id = open_case(deployed, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    add_note(deployed, COUNSELLOR, case_id, "Notiz vor der Löschung")
+    discard_case(deployed, TEAM_LEAD, case_id, "versehentlich angelegt")
+    auth.login("tara")
+    page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    asked = client.post(
+        f"/faelle/{case_id}/loeschung", data={"grund": "Anfrage per Brief", "csrf_token": csrf_token(page)}
+    )
+    page = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert 'id="pending-erasure"' in page and "Anfrage per Brief" in page and "zweite Teamleitung" in page
+    client.post(f"/faelle/{case_id}/loeschung/bestaetigen", data={"csrf_token": csrf_token(page)})
+    with deployed.unit_of_work(writes=False) as session:
+        assert session.scalar(select(func.count()).select_from(CaseNote)) == 1, "the requester cannot confirm"
+    second = app.test_client()
+    Auth(second).login("theo")
+    page = second.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert "Löschung bestätigen" in page
+    second.post(f"/faelle/{case_id}/loeschung/bestaetigen", data={"csrf_token": csrf_token(page)})
+    with deployed.unit_of_work(writes=False) as session:
+        assert session.scalar(select(func.count()).select_from(CaseNote)) == 0
