@@ -32,11 +32,13 @@ from engine.evidence.items import (
 )
 from engine.evidence.screening import MAX_BYTES, EvidenceRefused
 from web.auth import requires_role
+from web.headers import CONTENT_SECURITY_POLICY
 from web.i18n import language
 
 blueprint = Blueprint("evidence", __name__)
 COUNSELS = ("beratung", "teamleitung")
-FILE_POLICY = "default-src 'none'; sandbox"  # an opened file may neither run script nor load anything
+# the page policy plus ``sandbox``: a stored file opened in the browser runs in an opaque origin without script
+FILE_POLICY = {**CONTENT_SECURITY_POLICY, "sandbox": ""}
 
 
 def _file_policy(view):
