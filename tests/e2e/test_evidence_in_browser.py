@@ -37,7 +37,7 @@ def test_counsellor_attaches_a_screenshot_and_the_dossier_names_its_hash(
     log_in(page, live_server, "anna")
     page.goto(f"/faelle/{opened.case_id}")
     shot = page.screenshot()  # a real screenshot, as the person would send one
-    page.locator("#beweise ~ details summary").click()
+    page.locator("summary", has_text="Beweisstück anhängen").click()
     page.locator("#beweis-datei").set_input_files(
         {"name": "drohung.png", "mimeType": "image/png", "buffer": shot}
     )
