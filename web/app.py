@@ -69,9 +69,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         appointments,
         auth,
         cases,
+        consents,
         deadlines,
         directory,
         errors,
+        evidence,
         formatting,
         headers,
         i18n,
@@ -80,6 +82,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         person,
         process_migration,
         processes,
+        rights,
         search,
         second_factor,
         staff_admin,
@@ -112,6 +115,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         appointments,
         person,
         search,
+        evidence,
+        consents,
+        rights,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)

@@ -12,7 +12,7 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.kernel import audit
@@ -20,6 +20,7 @@ from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import NotFound, NotPermitted
 from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
+from engine.store.evidence_tables import ErasureRequest, EvidenceItem
 from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow
 
@@ -88,6 +89,23 @@ def _purge_one(
     ctx: EngineContext, case_id: int, seen: int, cutoff: datetime, now: datetime, months: int, actor: str
 ) -> bool:
     """One case, one transaction; nothing happens if the case changed or got a hold since it was read."""
+    return empty_case(
+        ctx, case_id, seen, now, actor, months, f"retention:{months}m", Case.closed_at <= cutoff
+    )
+
+
+def empty_case(
+    ctx: EngineContext,
+    case_id: int,
+    seen: int,
+    now: datetime,
+    actor: str,
+    months: int,
+    label: str,
+    *conditions: ColumnElement[bool],
+) -> bool:
+    """Empty an ended case's content exactly as the purge does (also for an erasure on request, Art. 17):
+    False if the case changed, is not ended, is under legal hold or was emptied already."""
     with ctx.unit_of_work() as session:
         emptied = session.execute(
             update(Case)
@@ -95,8 +113,8 @@ def _purge_one(
                 Case.id == case_id,
                 Case.lock_version == seen,
                 Case.status.in_(ENDED),
-                Case.closed_at <= cutoff,
                 Case.legal_hold.is_(False),
+                *conditions,
             )
             .values(state=PURGED_STATE, lock_version=seen + 1, next_timer_at=None, updated_at=now)
         ).rowcount
@@ -116,6 +134,13 @@ def _purge_one(
         session.execute(update(Appointment).where(Appointment.case_id == case_id).values(note=None))
         session.execute(update(BreakGlassGrant).where(BreakGlassGrant.case_id == case_id).values(reason=b""))
         session.execute(update(CaseDiscard).where(CaseDiscard.case_id == case_id).values(reason=b""))
+        # evidence keeps its type, size and date (statistics); the file, preview and details go
+        session.execute(
+            update(EvidenceItem)
+            .where(EvidenceItem.case_id == case_id)
+            .values(content=None, preview=None, details=None)
+        )
+        session.execute(update(ErasureRequest).where(ErasureRequest.case_id == case_id).values(reason=None))
         try:
             session.execute(
                 insert(CasePurge).values(
@@ -128,7 +153,7 @@ def _purge_one(
             )
         except IntegrityError:  # purged by another runner in the meantime
             return False
-        audit.record(session, now, actor, "deleted", case_id, f"retention:{months}m")
+        audit.record(session, now, actor, "deleted", case_id, label)
         session.commit()
     ctx.instances.take(case_id, seen)  # forget a cached live instance of the case
     return True

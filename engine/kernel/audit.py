@@ -80,6 +80,14 @@ ACTIONS = frozenset(
         "case_linked",
         "case_merged",
         "case_merged_in",
+        "evidence_added",
+        "evidence_downloaded",
+        "dossier_generated",
+        "dossier_sent",
+        "consent_recorded",
+        "consent_withdrawn",
+        "erasure_requested",
+        "erasure_confirmed",
     }
 )
 

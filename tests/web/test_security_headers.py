@@ -71,6 +71,9 @@ def _samples(app, ctx) -> dict[str, str]:
         "token": "kein-gueltiger-link",
         "reference": "2026-00001",
         "route_id": "1",
+        "appointment_id": "999999",
+        "item_id": "1",
+        "consent_id": "1",
     }
 
 
