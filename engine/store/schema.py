@@ -15,6 +15,7 @@ from engine.store import (
     person_tables,
     referral_tables,
     session_tables,
+    statistics_tables,
     tables,
 )
 from engine.store.vault import Vault
@@ -30,6 +31,7 @@ TABLE_MODULES = (
     person_tables,
     failure_tables,
     access_tables,
+    statistics_tables,
 )
 METADATA: MetaData = tables.Base.metadata
 
