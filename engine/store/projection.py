@@ -51,7 +51,11 @@ def projected_attributes(variables: Mapping[str, Any]) -> dict[str, str]:
 
 def _codes(value: Any) -> Any:
     """A multiple choice (a list of codes) as one space-separated value within the column's 200 characters."""
-    if isinstance(value, list | tuple) and value and all(isinstance(v, str) and _CODE.match(v) for v in value):
+    if (
+        isinstance(value, list | tuple)
+        and value
+        and all(isinstance(v, str) and _CODE.match(v) for v in value)
+    ):
         joined = " ".join(sorted(set(value)))
         return joined if len(joined) <= 200 else None
     return value
