@@ -80,6 +80,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         search,
         second_factor,
         staff_admin,
+        statistics,
         status,
         tasks,
     )
@@ -109,6 +110,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         appointments,
         person,
         search,
+        statistics,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)
