@@ -66,8 +66,8 @@ def build(session: Session) -> None:
     session.add(version)
     session.flush()
     police, victims = (
-        _offer(session, "polizei_nw", "polizei"),
-        _offer(session, "opferberatung", "opferberatung"),
+        _offer(session, "stat_polizei", "polizei"),
+        _offer(session, "stat_opferberatung", "opferberatung"),
     )
     hoch = []
     for n in range(6):
