@@ -16,6 +16,17 @@ branch_labels = None
 depends_on = None
 
 
+INDEXES = {
+    "ix_cases_closed_at": ("cases", ["closed_at"]),
+    "ix_referrals_created_at": ("referrals", ["created_at"]),
+    "ix_case_contacts_at": ("case_contacts", ["at"]),
+    "ix_tasks_due_at": ("tasks", ["due_at"]),
+    "ix_risk_assessments_assessed_at": ("risk_assessments", ["assessed_at"]),
+    "ix_strafantraege_recorded_at": ("strafantraege", ["recorded_at"]),
+    "ix_audit_events_action_at": ("audit_events", ["action", "at"]),
+}
+
+
 def upgrade() -> None:
     op.add_column("cases", sa.Column("incident_types", sa.String(200), nullable=True))
     op.add_column("cases", sa.Column("incident_channel", sa.String(40), nullable=True))
@@ -31,9 +42,13 @@ def upgrade() -> None:
     op.create_index(
         "ix_statistics_snapshots_month", "statistics_snapshots", ["month", "figure", "key"], unique=True
     )
+    for name, (table, columns) in INDEXES.items():
+        op.create_index(name, table, columns)
 
 
 def downgrade() -> None:
+    for name, (table, _) in INDEXES.items():
+        op.drop_index(name, table_name=table)
     op.drop_index("ix_statistics_snapshots_month", table_name="statistics_snapshots")
     op.drop_table("statistics_snapshots")
     with op.batch_alter_table("cases") as batch:
