@@ -56,12 +56,19 @@ def purge_flow(dry_run: bool = False) -> dict[str, Any]:
     return run_job("purge", _ctx(), dry_run=dry_run)
 
 
+@flow(name="lotse-statistics", persist_result=False)
+def statistics_flow() -> dict[str, Any]:
+    """Snapshot the counts of every month that ended (reports for it read the snapshot from then on)."""
+    return run_job("statistics", _ctx())
+
+
 # name, flow, entrypoint, schedule, concurrency
 SCHEDULE = (
     ("sweep", sweep_flow, "sweep_flow", Interval(60), ONE_AT_A_TIME),
     ("outbox", outbox_flow, "outbox_flow", Interval(60), ONE_AT_A_TIME),
     ("digest", digest_flow, "digest_flow", Cron("45 8 * * 1-5", timezone=BERLIN), ONE_AT_A_TIME),
     ("purge", purge_flow, "purge_flow", Cron("30 2 * * *", timezone=BERLIN), ONE_AT_A_TIME),
+    ("statistics", statistics_flow, "statistics_flow", Cron("15 1 * * *", timezone=BERLIN), ONE_AT_A_TIME),
 )
 
 

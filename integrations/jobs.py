@@ -18,10 +18,11 @@ from engine.deadlines.timer_sweep import sweep_timers
 from engine.kernel.context import EngineContext, build_context
 from engine.kernel.outbox import MAX_ATTEMPTS, deliver_outbox
 from engine.kernel.settings import JobSettings, SmtpSettings, base_url, mail_max_attempts, retention_months
+from engine.statistics.snapshots import take_snapshots
 from engine.store.vault import Vault, parse_keyring
 from integrations.smtp_mail import SmtpMailSender
 
-JOBS = ("sweep", "outbox", "digest", "purge")
+JOBS = ("sweep", "outbox", "digest", "purge", "statistics")
 
 
 def context_from_environment() -> EngineContext:
@@ -86,9 +87,14 @@ def _purge(ctx: EngineContext, now: datetime, dry_run: bool) -> dict[str, Any]:
     }
 
 
+def _statistics(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]:
+    return {"months": take_snapshots(ctx, now)}
+
+
 _RUNNERS: dict[str, Callable[[EngineContext, datetime, bool], dict[str, Any]]] = {
     "sweep": _sweep,
     "outbox": _outbox,
     "digest": _digest,
     "purge": _purge,
+    "statistics": _statistics,
 }

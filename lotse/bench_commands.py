@@ -141,3 +141,17 @@ def bench_search(cases: int, queries: int, database_url: str | None) -> None:
     from benchmarks.search import run
 
     click.echo(json.dumps(run(cases=cases, queries=queries, database_url=database_url), indent=2))
+
+
+@bench.command("statistics")
+@click.option("--cases", default=100_000, help="Generated cases of one year (bulk inserts).")
+@click.option(
+    "--database-url",
+    default=None,
+    help="Measure on this (empty) database instead of a temporary PostgreSQL one.",
+)
+def bench_statistics(cases: int, database_url: str | None) -> None:
+    """The year report with disclosure control over 100,000 cases, against one plain GROUP BY count."""
+    from benchmarks.statistics import run
+
+    click.echo(json.dumps(run(cases=cases, database_url=database_url), indent=2))

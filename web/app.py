@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         search,
         second_factor,
         staff_admin,
+        statistics,
         status,
         tasks,
     )
@@ -118,6 +119,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         evidence,
         consents,
         rights,
+        statistics,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)

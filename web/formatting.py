@@ -73,6 +73,7 @@ GROUP_LABELS = {
     "teamleitung": lazy_gettext("Teamleitung"),
     "prozessverantwortung": lazy_gettext("Prozessverantwortung"),
     "administration": lazy_gettext("Administration"),
+    "berichte": lazy_gettext("Berichte (nur lesen)"),
 }
 
 

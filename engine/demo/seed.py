@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from engine.cases.lifecycle import complete_task, open_case
 from engine.deadlines.timer_sweep import sweep_timers
+from engine.demo.statistics_history import seed_history
 from engine.directory.csv_exchange import load_seed
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -42,6 +43,7 @@ DEMO_STAFF = (
     DemoStaff("tara", "Tara Lehmann (Teamleitung)", ("teamleitung", "beratung")),
     DemoStaff("paul", "Paul Roth (Prozessverantwortung)", ("prozessverantwortung",)),
     DemoStaff("ada", "Ada Vogel (Administration)", ("administration",)),
+    DemoStaff("rita", "Rita Sommer (Berichte)", ("berichte",)),
 )
 
 EINGANG = {
@@ -98,7 +100,13 @@ def load_demo(ctx: EngineContext) -> dict[str, Any]:
             select(func.count()).select_from(Case).where(Case.opened_by == DEMO_ACTOR)
         )
     cases = 0 if demo_cases else _create_cases(ctx)
-    return {"staff_created": staff, "cases_created": cases, "offers_created": offers}
+    months = seed_history(ctx, ctx.clock.now())
+    return {
+        "staff_created": staff,
+        "cases_created": cases,
+        "offers_created": offers,
+        "statistics_months": months,
+    }
 
 
 class _Driver:

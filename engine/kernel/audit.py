@@ -40,6 +40,8 @@ ACTIONS = frozenset(
         "password_changed",
         "staff_deactivated",
         "exported",
+        "statistics_viewed",
+        "statistics_exported",
         "deleted",
         "directory_changed",
         "referred",

@@ -149,6 +149,11 @@ def retention_months(default: int) -> int:
     return int(os.environ.get("LOTSE_RETENTION_MONTHS", str(default)))
 
 
+def statistics_threshold(default: int) -> int:
+    """``LOTSE_STATISTICS_THRESHOLD``: the smallest count statistics publish (disclosure control, at least 2)."""
+    return max(2, int(os.environ.get("LOTSE_STATISTICS_THRESHOLD", str(default))))
+
+
 def break_glass_hours(default: int = 8) -> float:
     """``LOTSE_BREAK_GLASS_HOURS``: how long a break-glass access to a case lasts."""
     return float(os.environ.get("LOTSE_BREAK_GLASS_HOURS", str(default)))

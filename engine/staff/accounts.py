@@ -18,7 +18,7 @@ from engine.staff.password_policy import check_password
 from engine.staff.sessions import end_sessions_of
 from engine.store.tables import Staff
 
-ROLES = ("beratung", "teamleitung", "prozessverantwortung", "administration")
+ROLES = ("beratung", "teamleitung", "prozessverantwortung", "administration", "berichte")
 _hasher = PasswordHasher()
 
 

@@ -48,6 +48,8 @@ class CaseRecord:
     office_type: str | None
     contact_channel: str | None
     request_kind: str | None = None
+    incident_types: str | None = None
+    incident_channel: str | None = None
 
 
 RECORD_COLUMNS = [getattr(Case, f.name) for f in fields(CaseRecord)]

@@ -20,6 +20,8 @@ CASE_PROJECTION: dict[str, str] = {
     "office_type": "amt",
     "contact_channel": "kontaktkanal",
     "request_kind": "anliegen",  # "information" (not affected: information/prevention) or "beratung"
+    "incident_types": "vorfallarten",  # a multiple choice: its codes, space-separated
+    "incident_channel": "vorfallkanal",
 }
 
 _ALLOWED: dict[str, frozenset[str] | None] = {
@@ -28,17 +30,32 @@ _ALLOWED: dict[str, frozenset[str] | None] = {
     "office_type": None,
     "contact_channel": None,
     "request_kind": frozenset({"information", "beratung"}),
+    "incident_types": None,
+    "incident_channel": None,
 }
 _CODE = re.compile(r"^[A-Za-z0-9_]{1,40}$")
+_CODES = re.compile(r"^[A-Za-z0-9_]{1,40}( [A-Za-z0-9_]{1,40})*$")
 
 
 def projected_attributes(variables: Mapping[str, Any]) -> dict[str, str]:
     """The case columns to set from these variables; unknown or non-code values are left out."""
     columns: dict[str, str] = {}
     for column, variable in CASE_PROJECTION.items():
-        value = variables.get(variable)
-        if isinstance(value, str) and _CODE.match(value):
+        value = _codes(variables.get(variable))
+        if isinstance(value, str) and (_CODES if column == "incident_types" else _CODE).match(value):
             allowed = _ALLOWED[column]
             if allowed is None or value in allowed:
                 columns[column] = value
     return columns
+
+
+def _codes(value: Any) -> Any:
+    """A multiple choice (a list of codes) as one space-separated value within the column's 200 characters."""
+    if (
+        isinstance(value, list | tuple)
+        and value
+        and all(isinstance(v, str) and _CODE.match(v) for v in value)
+    ):
+        joined = " ".join(sorted(set(value)))
+        return joined if len(joined) <= 200 else None
+    return value

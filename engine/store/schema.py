@@ -16,6 +16,7 @@ from engine.store import (
     person_tables,
     referral_tables,
     session_tables,
+    statistics_tables,
     tables,
 )
 from engine.store.vault import Vault
@@ -32,6 +33,7 @@ TABLE_MODULES = (
     failure_tables,
     access_tables,
     evidence_tables,
+    statistics_tables,
 )
 METADATA: MetaData = tables.Base.metadata
 

@@ -84,6 +84,8 @@ class Case(Base):
     office_type: Mapped[str | None] = mapped_column(String(40))
     contact_channel: Mapped[str | None] = mapped_column(String(40))
     request_kind: Mapped[str | None] = mapped_column(String(20))  # "information" (migration 0017)
+    incident_types: Mapped[str | None] = mapped_column(String(200))  # codes, space-separated (migration 0020)
+    incident_channel: Mapped[str | None] = mapped_column(String(40))  # (migration 0020)
     opened_at: Mapped[datetime] = mapped_column(Instant)
     first_contact_at: Mapped[datetime | None] = mapped_column(Instant)
     closed_at: Mapped[datetime | None] = mapped_column(Instant)

@@ -45,6 +45,7 @@ def test_flows_run_the_jobs_and_deployments_register(lotse_database, tmp_path):
         swept = flows.sweep_flow()
         again = flows.sweep_flow()
         purge = flows.purge_flow(dry_run=True)
+        snapshots = flows.statistics_flow()
         # in a thread of its own: an event loop left running by another test must not matter here
         with ThreadPoolExecutor(1) as thread:
             ids = thread.submit(_register_production, flows).result(timeout=300)
@@ -61,14 +62,16 @@ def test_flows_run_the_jobs_and_deployments_register(lotse_database, tmp_path):
         and again["fired"] == 0
     )
     assert purge["dry_run"] is True and purge["due"] == []
+    assert set(snapshots) == {"months"}  # every month from the first case up to last month, once
     with ctx.unit_of_work(writes=False) as session:
         assert session.scalar(select(Task.element_id).where(Task.case_id == case_id)) == "danach"
-    assert ids["count"] == 4
+    assert ids["count"] == 5
     assert ids["schedules"] == {
         "sweep": "interval 60.0",
         "outbox": "interval 60.0",
         "digest": "cron 45 8 * * 1-5 Europe/Berlin",
         "purge": "cron 30 2 * * * Europe/Berlin",
+        "statistics": "cron 15 1 * * * Europe/Berlin",
     }
     assert set(ids["limits"].values()) == {(1, "CANCEL_NEW")}
     assert set(ids["pools"].values()) == {"lotse-test"}

@@ -34,3 +34,19 @@ def test_every_demo_case_and_task_page_renders(deployed, app):
     page = counsellor.get("/?tab=groups").get_data(as_text=True)
     for link in re.findall(r'href="(/(?:faelle|aufgaben)/[^"]+)"', page):
         assert counsellor.get(link).status_code == 200, link
+
+
+def test_demo_statistics_show_eighteen_months_of_snapshots(deployed, app):
+    result = load_demo(deployed)
+    assert result["statistics_months"] == 18 and load_demo(deployed)["statistics_months"] == 0
+    lead = app.test_client()
+    Auth(lead).login("tara", PASSWORD)
+    now = deployed.clock.now()  # June 2026 in the tests: December 2024 to May 2026 are snapshots
+    assert now.year == 2026 and now.month == 6
+    page = lead.get("/statistik?art=frei&von=2024-12-01&bis=2026-05-31").get_data(as_text=True)
+    assert "Daten aus monatlichen Momentaufnahmen." in page
+    trend = re.search(r'<table id="table-faelle".*?</table>', page, re.S).group(0)
+    opened = [int(n) for n in re.findall(r'<th scope="row">20\d\d-\d\d</th><td>(\d+)</td>', trend)]
+    assert len(opened) == 18 and min(opened) >= 5
+    land = re.search(r'<table id="table-land".*?</table>', page, re.S).group(0)
+    assert re.search(r'<th scope="row">NW</th><td>(\d+)</td>', land)

@@ -53,7 +53,7 @@ def test_only_administrators_see_the_staff(client, auth, admin):
     assert client.get(LIST).status_code == 403
     page = admin.get(LIST).get_data(as_text=True)
     assert "Tara" in page and "<td>Teamleitung, Beratung</td>" in page and "nicht eingerichtet" in page
-    assert page.count('type="checkbox" name="roles"') == 4  # every role is offered for an invitation
+    assert page.count('type="checkbox" name="roles"') == 5  # every role is offered for an invitation
 
 
 def test_an_invitation_sets_the_password_once(app, admin, deployed, clock):

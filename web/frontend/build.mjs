@@ -16,6 +16,7 @@ await esbuild.build({
     // The editors are separate bundles: only the process owners' editor pages load them.
     modeler: here('src/modeler.js'),
     'dmn-editor': here('src/dmn-editor.js'),
+    statistics: here('src/statistics.js'),
   },
   outdir,
   bundle: true,

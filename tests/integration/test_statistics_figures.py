@@ -1,0 +1,85 @@
+"""Every statistics figure on a hand-built data set with known answers (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.kernel.context import EngineContext
+from engine.statistics.counting import count_span
+from engine.statistics.period import month, month_of
+from engine.statistics.report import build_report
+from tests.integration import statistics_data
+
+MARCH = {
+    "faelle_eroeffnet": {"": 9},
+    "faelle_abgeschlossen": {"": 2},
+    "kontakte": {"anruf": 5, "email": 2},
+    "anliegen": {"beratung": 8, "information": 1},
+    "betroffen": {"selbst": 6, "familie": 2, "nicht_betroffen": 1},
+    "land": {"NW": 7, "HB": 2},
+    "amt": {"buergermeister_hauptamt": 6, "kandidat": 2, "rat": 1},
+    "kontaktkanal": {"telefon": 7, "email": 2},
+    "vorfallkanal": {"social_media": 6, "email": 2, "unbekannt": 1},
+    "vorfallarten": {"beleidigung": 8, "bedrohung": 6, "kein_vorfall": 1},
+    "risikostufe": {"HOCH": 6, "NIEDRIG": 2, "INFO": 1},
+    "risiko_entscheidung": {"HOCH|ja": 2, "HOCH|nein": 4},
+    "vermittlung_kategorie_land": {"polizei|NW": 6, "opferberatung|NW": 1},
+    "vermittlung_warm": {"ja": 3, "nein": 4},
+    "vermittlung_ergebnis": {"helped": 4, "reached": 2, "not_helped": 1},
+    "strafantrag_verfolgt": {"gestellt": 2, "offen": 1},
+    "strafantrag_fristende": {"gestellt": 1},
+    "fristen_schritt": {"vermittlung|eingehalten": 5, "vermittlung|verpasst": 1},
+    "eskalationen_schritt": {"eskalation_vermittlung": 1},
+    "zeit_erste_vermittlung": {f"HOCH|{h:.1f}": 1 for h in (1, 2, 3, 4, 5, 7)},
+    "zeit_erster_kontakt": {"NIEDRIG|0.5": 2},
+}
+
+
+@pytest.fixture
+def data(ctx: EngineContext) -> EngineContext:
+    with ctx.unit_of_work() as session:
+        statistics_data.build(session)
+        session.commit()
+    return ctx
+
+
+def test_each_figure_of_march_has_its_known_count(data: EngineContext) -> None:
+    with data.unit_of_work(writes=False) as session:
+        counts = count_span(session, data.calendar, month_of("2026-03"))
+    assert {figure: dict(by_key) for figure, by_key in counts.items() if by_key} == MARCH
+
+
+def test_february_counts_only_its_own_case_and_contact(data: EngineContext) -> None:
+    with data.unit_of_work(writes=False) as session:
+        counts = count_span(session, data.calendar, month_of("2026-02"))
+    assert counts["faelle_eroeffnet"] == {"": 1}
+    assert counts["kontakte"] == {"anruf": 1}
+    assert sum(counts["faelle_abgeschlossen"].values()) == 0
+
+
+def test_published_report_hides_small_cells_and_their_complements(data: EngineContext) -> None:
+    with data.unit_of_work(writes=False) as session:
+        report = build_report(session, data.calendar, month(2026, 3))
+    assert report.block("land").rows == [("HB", ["x"]), ("NW", ["x"]), ("Summe", ["9"])]
+    # rare office types are grouped first (kandidat 2 + rat 1 = 3), still below 5: hidden with its complement
+    assert report.block("amt").rows == [
+        ("buergermeister hauptamt", ["x"]),
+        ("weitere Ämter (zusammengefasst)", ["x"]),
+        ("Summe", ["9"]),
+    ]
+    assert report.block("zeit_erste_vermittlung").rows == [("HOCH", ["6", "3.0", "7.0"])]
+    assert report.block("zeit_erster_kontakt").rows == [("NIEDRIG", ["x", "x", "x"])]
+    assert report.block("faelle").rows == [("2026-03", ["9", "x"]), ("Summe", ["9", "x"])]
+    assert report.sources == [("2026-03", "live")]
+
+
+def test_internal_report_shows_every_count(data: EngineContext) -> None:
+    with data.unit_of_work(writes=False) as session:
+        report = build_report(session, data.calendar, month(2026, 3), internal=True)
+    assert report.block("land").rows == [("HB", ["2"]), ("NW", ["7"]), ("Summe", ["9"])]
+    assert report.block("zeit_erster_kontakt").rows == [("NIEDRIG", ["2", "0.5", "0.5"])]
+    assert report.block("vermittlung_kategorie_land").rows == [
+        ("opferberatung", ["1", "1"]),
+        ("polizei", ["6", "6"]),
+        ("Summe", ["7", "7"]),
+    ]

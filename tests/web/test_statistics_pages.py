@@ -1,0 +1,96 @@
+"""/statistik: team leads and the reporting role; internal figures on screen only; exports always suppressed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from engine.staff.accounts import add_staff
+from engine.store.tables import AuditEvent
+from tests.integration import statistics_data
+from tests.web.conftest import PASSWORD
+
+MARCH = "/statistik?art=monat&jahr=2026&nummer=3"
+
+
+@pytest.fixture
+def data(app, deployed):
+    add_staff(deployed, "test", "rita", "Rita", PASSWORD, ["berichte"])
+    with deployed.unit_of_work() as session:
+        statistics_data.build(session)
+        session.commit()
+    return deployed
+
+
+def _land_table(page: str) -> str:
+    found = re.search(r'<table id="table-land".*?</table>', page, re.S)
+    assert found
+    return found.group(0)
+
+
+def _small_counts(cells: list[object]) -> list[object]:
+    return [cell for cell in cells if str(cell).strip().isdigit() and 0 < int(str(cell)) < 5]
+
+
+def test_team_lead_sees_the_month_with_small_cells_hidden(client, auth, data) -> None:
+    auth.login("tara")
+    page = client.get(MARCH).get_data(as_text=True)
+    land = _land_table(page)
+    assert "<td>x</td>" in land and "<td>9</td>" in land and "<td>7</td>" not in land
+    assert "Live-Daten aus den Fällen." in page and "Keine Zahl unter 5" in page
+    assert 'src="/static/dist/statistics.js"' in page and "<script>" not in page
+
+
+def test_internal_figures_for_team_leads_only_and_marked(client, auth, data) -> None:
+    auth.login("tara")
+    page = client.get(MARCH + "&intern=1").get_data(as_text=True)
+    assert "<td>7</td>" in _land_table(page) and "intern" in page
+    client.post("/logout", data={})
+    auth.login("rita")
+    page = client.get(MARCH + "&intern=1").get_data(as_text=True)
+    assert "<td>7</td>" not in _land_table(page) and "<td>x</td>" in _land_table(page)
+
+
+def test_counsellors_may_not_open_statistics(client, auth, data) -> None:
+    auth.login("anna")
+    assert client.get(MARCH).status_code == 403
+    assert client.get("/statistik/export.xlsx?art=jahr&jahr=2026").status_code == 403
+
+
+def test_a_wrong_period_is_named_at_its_field(client, auth, data) -> None:
+    auth.login("rita")
+    response = client.get("/statistik?art=monat&jahr=2026&nummer=13")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="nummer-error"' in page and "Bitte eine Zahl von 1 bis 12 angeben." in page
+
+
+def test_exports_never_hold_an_internal_figure(client, auth, data) -> None:
+    auth.login("tara")
+    query = "art=monat&jahr=2026&nummer=3&intern=1"
+    book = load_workbook(io.BytesIO(client.get(f"/statistik/export.xlsx?{query}").data))
+    cells = [cell for sheet in book for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "Fälle nach Land" in cells and _small_counts(cells) == []
+    assert any("Keine Zahl unter 5" in str(cell) for cell in cells)
+    text = client.get(f"/statistik/export.csv?{query}").data.decode("utf-8-sig")
+    rows = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
+    assert (
+        rows[rows.index("Land") : rows.index("Land") + 2] == ["Land", "Anzahl"] and _small_counts(rows) == []
+    )
+    pdf = client.get(f"/statistik/export.pdf?{query}").data
+    assert pdf.startswith(b"%PDF")
+    words = subprocess.run(
+        ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
+    assert "Keine Zahl unter 5" in words and "Fälle nach Land" in words
+    with data.unit_of_work(writes=False) as session:
+        exported = session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "statistics_exported")
+        ).all()
+    assert sorted(detail.split()[-1] for detail in exported) == ["csv", "pdf", "xlsx"]
