@@ -38,6 +38,8 @@ CASE_DATA: dict[str, Any] = {
     "privatsphaere_exponiert": False,
     "nachstellung": False,
     "kein_vorfall": False,
+    "betroffen": "selbst",
+    "anliegen": "beratung",
     "angst_selbsteinschaetzung": 6,
     "vermittlung_menge": 3,
     "vermittlung_einheit": "arbeitstage",
