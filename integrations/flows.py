@@ -56,12 +56,19 @@ def purge_flow(dry_run: bool = False) -> dict[str, Any]:
     return run_job("purge", _ctx(), dry_run=dry_run)
 
 
+@flow(name="lotse-mail-intake", persist_result=False)
+def mail_intake_flow() -> dict[str, Any]:
+    """Take new e-mail from the configured IMAP mailboxes (nothing when none is configured)."""
+    return run_job("mail-intake", _ctx())
+
+
 # name, flow, entrypoint, schedule, concurrency
 SCHEDULE = (
     ("sweep", sweep_flow, "sweep_flow", Interval(60), ONE_AT_A_TIME),
     ("outbox", outbox_flow, "outbox_flow", Interval(60), ONE_AT_A_TIME),
     ("digest", digest_flow, "digest_flow", Cron("45 8 * * 1-5", timezone=BERLIN), ONE_AT_A_TIME),
     ("purge", purge_flow, "purge_flow", Cron("30 2 * * *", timezone=BERLIN), ONE_AT_A_TIME),
+    ("mail-intake", mail_intake_flow, "mail_intake_flow", Interval(60), ONE_AT_A_TIME),
 )
 
 

@@ -12,6 +12,7 @@ from engine.store.tables import AuditEvent
 ACTIONS = frozenset(
     {
         "case_opened",
+        "message_received",
         "case_viewed",
         "task_completed",
         "task_claimed",

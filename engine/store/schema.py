@@ -11,6 +11,7 @@ from sqlalchemy import Engine, MetaData
 from engine.store import (
     access_tables,
     account_tables,
+    channel_tables,
     failure_tables,
     person_tables,
     referral_tables,
@@ -30,6 +31,7 @@ TABLE_MODULES = (
     person_tables,
     failure_tables,
     access_tables,
+    channel_tables,
 )
 METADATA: MetaData = tables.Base.metadata
 

@@ -63,12 +63,13 @@ def test_flows_run_the_jobs_and_deployments_register(lotse_database, tmp_path):
     assert purge["dry_run"] is True and purge["due"] == []
     with ctx.unit_of_work(writes=False) as session:
         assert session.scalar(select(Task.element_id).where(Task.case_id == case_id)) == "danach"
-    assert ids["count"] == 4
+    assert ids["count"] == 5
     assert ids["schedules"] == {
         "sweep": "interval 60.0",
         "outbox": "interval 60.0",
         "digest": "cron 45 8 * * 1-5 Europe/Berlin",
         "purge": "cron 30 2 * * * Europe/Berlin",
+        "mail-intake": "interval 60.0",
     }
     assert set(ids["limits"].values()) == {(1, "CANCEL_NEW")}
     assert set(ids["pools"].values()) == {"lotse-test"}

@@ -1,0 +1,52 @@
+"""Inbound messages from the service's channels and the mailboxes' high-water marks (migration 0018).
+
+* ``mailbox_marks``: per IMAP mailbox (host, user, folder) the UIDVALIDITY and the highest UID taken; it
+  moves in the same transaction that stores a message, so a killed run resumes where it stopped.
+* ``inbound_messages``: one row per message taken, unique by its place in the mailbox and by an
+  idempotency key (the Message-ID, or the SHA-256 of the raw message without one). Headers, bodies and
+  attachments are one sealed JSON document, the raw message sealed beside it with its SHA-256 in clear
+  (evidence); a refused message keeps only why it was refused.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.store.tables import Base, Instant
+
+
+class MailboxMark(Base):
+    __tablename__ = "mailbox_marks"
+
+    mailbox: Mapped[str] = mapped_column(String(300), primary_key=True)
+    uid_validity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # email, portal, api
+    mailbox: Mapped[str | None] = mapped_column(String(300))
+    uid_validity: Mapped[int | None] = mapped_column(BigInteger)
+    uid: Mapped[int | None] = mapped_column(BigInteger)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 hex
+    received_at: Mapped[datetime] = mapped_column(Instant)
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))  # of the raw message
+    status: Mapped[str] = mapped_column(String(16))  # triage, case, refused, discarded
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
+    matched_by: Mapped[str | None] = mapped_column(String(16))  # thread, token
+    refusal: Mapped[str | None] = mapped_column(String(40))  # too_large, too_many_attachments
+    attachment_count: Mapped[int] = mapped_column(Integer, default=0)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # headers, bodies, attachments (JSON)
+    sealed_raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # the message as received
+
+    __table_args__ = (
+        UniqueConstraint("mailbox", "uid_validity", "uid", name="uq_inbound_messages_place"),
+        Index("ix_inbound_messages_status", "status", "received_at"),
+    )

@@ -1,0 +1,59 @@
+"""Inbound messages and the IMAP mailboxes' high-water marks (``engine.store.channel_tables``).
+
+Revision ID: 0018
+Revises: 0017
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from engine.store.database import UtcDateTime
+
+revision = "0018"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "mailbox_marks",
+        sa.Column("mailbox", sa.String(300), nullable=False),
+        sa.Column("uid_validity", sa.BigInteger(), nullable=False),
+        sa.Column("last_uid", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("mailbox", name="pk_mailbox_marks"),
+    )
+    op.create_table(
+        "inbound_messages",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("mailbox", sa.String(300), nullable=True),
+        sa.Column("uid_validity", sa.BigInteger(), nullable=True),
+        sa.Column("uid", sa.BigInteger(), nullable=True),
+        sa.Column("idempotency_key", sa.String(64), nullable=False),
+        sa.Column("received_at", UtcDateTime(), nullable=False),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(64), nullable=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=True),
+        sa.Column("matched_by", sa.String(16), nullable=True),
+        sa.Column("refusal", sa.String(40), nullable=True),
+        sa.Column("attachment_count", sa.Integer(), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=True),
+        sa.Column("sealed_raw", sa.LargeBinary(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name="fk_inbound_messages_case_id_cases", ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_inbound_messages"),
+        sa.UniqueConstraint("idempotency_key", name="uq_inbound_messages_idempotency_key"),
+        sa.UniqueConstraint("mailbox", "uid_validity", "uid", name="uq_inbound_messages_place"),
+    )
+    op.create_index("ix_inbound_messages_case_id", "inbound_messages", ["case_id"])
+    op.create_index("ix_inbound_messages_status", "inbound_messages", ["status", "received_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_inbound_messages_status", table_name="inbound_messages")
+    op.drop_index("ix_inbound_messages_case_id", table_name="inbound_messages")
+    op.drop_table("inbound_messages")
+    op.drop_table("mailbox_marks")
