@@ -13,6 +13,9 @@ ACTIONS = frozenset(
     {
         "case_opened",
         "message_received",
+        "message_viewed",
+        "message_to_case",
+        "message_discarded",
         "case_viewed",
         "task_completed",
         "task_claimed",

@@ -45,6 +45,9 @@ class InboundMessage(Base):
     attachment_count: Mapped[int] = mapped_column(Integer, default=0)
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # headers, bodies, attachments (JSON)
     sealed_raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # the message as received
+    handled_at: Mapped[datetime | None] = mapped_column(Instant)  # triaged: onto a case or discarded
+    handled_by: Mapped[str | None] = mapped_column(String(100))
+    discard_reason: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed
 
     __table_args__ = (
         UniqueConstraint("mailbox", "uid_validity", "uid", name="uq_inbound_messages_place"),

@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import zipfile
+from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
@@ -254,3 +255,38 @@ def test_500_messages_two_overlapping_runs_and_a_killed_one_take_each_exactly_on
         distinct = session.scalar(select(func.count(func.distinct(InboundMessage.uid))))
     assert (total, distinct) == (MESSAGES, MESSAGES)  # 0 duplicates, 0 lost
     assert sorted(r.uid for r in _rows(ctx)) == list(range(1, MESSAGES + 1))
+
+
+def test_triage_open_a_case_add_to_a_case_or_discard_with_a_reason(deployed, dovecot):
+    from engine.channels.triage import (
+        TriageRefused,
+        add_message_to_case,
+        discard_message,
+        open_case_from_message,
+        purge_discarded,
+        read_message,
+        triage_queue,
+    )
+    from tests.conftest import OTHER_COUNSELLOR
+
+    ctx = deployed
+    dovecot.append(*[_mail(f"Anfrage {n}", Message_ID=f"<t{n}@example.org>") for n in range(3)])
+    _run(ctx, dovecot)
+    first, second, third = triage_queue(ctx, COUNSELLOR)
+    assert first.subject == "Anfrage 0" and first.sender == "Maria Muster <maria@example.org>"
+
+    opened = open_case_from_message(ctx, COUNSELLOR, first.id)
+    with pytest.raises(TriageRefused):  # a colleague who was a moment too late
+        open_case_from_message(ctx, OTHER_COUNSELLOR, first.id)
+    assert read_message(ctx, COUNSELLOR, first.id).case_id == opened.case_id
+
+    assert add_message_to_case(ctx, COUNSELLOR, second.id, opened.reference) == opened.case_id
+    with pytest.raises(TriageRefused) as blank:
+        discard_message(ctx, COUNSELLOR, third.id, "   ")
+    assert blank.value.field == "reason"
+    discard_message(ctx, COUNSELLOR, third.id, "Werbung")
+    assert triage_queue(ctx, COUNSELLOR) == []
+    assert purge_discarded(ctx, ctx.clock.now()) == 0
+    assert purge_discarded(ctx, ctx.clock.now() + timedelta(days=31)) == 1
+    statuses = [(r.status, r.case_id) for r in _rows(ctx)]
+    assert statuses == [("case", opened.case_id), ("case", opened.case_id)]

@@ -41,6 +41,9 @@ def upgrade() -> None:
         sa.Column("attachment_count", sa.Integer(), nullable=False),
         sa.Column("sealed", sa.LargeBinary(), nullable=True),
         sa.Column("sealed_raw", sa.LargeBinary(), nullable=True),
+        sa.Column("handled_at", UtcDateTime(), nullable=True),
+        sa.Column("handled_by", sa.String(100), nullable=True),
+        sa.Column("discard_reason", sa.LargeBinary(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"], ["cases.id"], name="fk_inbound_messages_case_id_cases", ondelete="SET NULL"
         ),
