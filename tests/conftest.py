@@ -20,6 +20,7 @@ from engine.processes.deployment import deploy_process
 from engine.store import schema
 from engine.store.tables import Base
 from engine.store.vault import Vault
+from tests import dovecot_server
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows" / "bpmn"
@@ -134,3 +135,16 @@ def deployed(ctx: EngineContext) -> EngineContext:
     bpmn, dmn = shipped_models()
     deploy_process(ctx, "test", bpmn, dmn)
     return ctx
+
+
+# -- a real IMAP server (Debian's Dovecot) for the mail intake ----------------------------------
+
+
+@pytest.fixture
+def dovecot():
+    if not dovecot_server.DOVECOT.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Dovecot (/usr/sbin/dovecot) is missing in CI; .ci/run installs dovecot-imapd")
+        pytest.skip("Dovecot (/usr/sbin/dovecot) is not installed; apt-get install dovecot-imapd")
+    with dovecot_server.running_dovecot() as server:
+        yield server

@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         appointments,
         auth,
         cases,
+        channels,
         deadlines,
         directory,
         errors,
@@ -109,6 +110,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         appointments,
         person,
         search,
+        channels,
     ):
         app.register_blueprint(area.blueprint)
     app.teardown_appcontext(done_reading)

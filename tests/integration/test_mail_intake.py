@@ -26,18 +26,7 @@ from engine.store.channel_tables import InboundMessage
 from engine.store.tables import Task
 from integrations.imap_mail import ImapMailbox
 from tests.conftest import COUNSELLOR, ROOT
-from tests.dovecot_server import DOVECOT, running_dovecot
 from tests.steps import open_tasks
-
-
-@pytest.fixture
-def dovecot():
-    if not DOVECOT.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Dovecot (/usr/sbin/dovecot) is missing in CI; .ci/run installs dovecot-imapd")
-        pytest.skip("Dovecot (/usr/sbin/dovecot) is not installed; apt-get install dovecot-imapd")
-    with running_dovecot() as server:
-        yield server
 
 
 def _settings(server) -> ImapSettings:
