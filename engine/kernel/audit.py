@@ -16,6 +16,7 @@ ACTIONS = frozenset(
         "message_viewed",
         "message_to_case",
         "message_discarded",
+        "reply_written",
         "case_viewed",
         "task_completed",
         "task_claimed",

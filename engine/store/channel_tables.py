@@ -53,3 +53,18 @@ class InboundMessage(Base):
         UniqueConstraint("mailbox", "uid_validity", "uid", name="uq_inbound_messages_place"),
         Index("ix_inbound_messages_status", "status", "received_at"),
     )
+
+
+class SentReply(Base):
+    """A counsellor's answer to the person: kept sealed for the conversation (the outbox drops its copy
+    once sent); its delivery state is the outbox row's."""
+
+    __tablename__ = "sent_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(16))  # email, postfach
+    author: Mapped[str] = mapped_column(String(100))
+    written_at: Mapped[datetime] = mapped_column(Instant)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # subject and body, bound to the case

@@ -53,9 +53,29 @@ def upgrade() -> None:
     )
     op.create_index("ix_inbound_messages_case_id", "inbound_messages", ["case_id"])
     op.create_index("ix_inbound_messages_status", "inbound_messages", ["status", "received_at"])
+    op.create_table(
+        "sent_replies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("outbox_id", sa.Integer(), nullable=True),
+        sa.Column("channel", sa.String(16), nullable=False),
+        sa.Column("author", sa.String(100), nullable=False),
+        sa.Column("written_at", UtcDateTime(), nullable=False),
+        sa.Column("sealed", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name="fk_sent_replies_case_id_cases", ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["outbox_id"], ["outbox.id"], name="fk_sent_replies_outbox_id_outbox", ondelete="SET NULL"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_sent_replies"),
+    )
+    op.create_index("ix_sent_replies_case_id", "sent_replies", ["case_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_sent_replies_case_id", table_name="sent_replies")
+    op.drop_table("sent_replies")
     op.drop_index("ix_inbound_messages_status", table_name="inbound_messages")
     op.drop_index("ix_inbound_messages_case_id", table_name="inbound_messages")
     op.drop_table("inbound_messages")
