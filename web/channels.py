@@ -6,6 +6,13 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext
 from flask_login import current_user
 
+from engine.channels.replies import (
+    ReplyRefused,
+    case_conversation,
+    case_of_message_task,
+    messages_read,
+    send_reply,
+)
 from engine.channels.triage import (
     TriageRefused,
     add_message_to_case,
@@ -15,6 +22,7 @@ from engine.channels.triage import (
     refused_messages,
     triage_queue,
 )
+from engine.kernel.settings import SmtpSettings
 from web.auth import requires_role
 from web.i18n import language
 from web.task_counts import shared_counts
@@ -86,3 +94,39 @@ def discard(message_id: int) -> str | Response | tuple[str, int]:
 @requires_role("administration")
 def refused() -> str:
     return render_template("channels/refused.html", entries=refused_messages(_context(), current_user.actor))
+
+
+@blueprint.app_template_global()
+def conversation_of(case_id: int) -> list:
+    """The case page's conversation (``cases/_conversation.html``)."""
+    mail_configured = SmtpSettings.from_environment() is not None
+    return case_conversation(_context(), current_user.actor, case_id, mail_configured)
+
+
+@blueprint.post("/faelle/<int:case_id>/antwort")
+@requires_role(*COUNSELS)
+def reply(case_id: int) -> Response:
+    try:
+        send_reply(_context(), current_user.actor, case_id, request.form.get("nachricht", ""))
+    except ReplyRefused as refused:
+        flash(refused.message(language()), "error")
+        session_keep = request.form.get("nachricht", "")
+        return redirect(
+            url_for("cases.case_page", case_id=case_id, antwort=session_keep[:2000]) + "#nachrichten"
+        )
+    shared_counts().clear()
+    flash(gettext("Die Antwort steht im Postausgang."), "success")
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#nachrichten")
+
+
+@blueprint.post("/faelle/<int:case_id>/nachrichten-gelesen")
+@requires_role(*COUNSELS)
+def read(case_id: int) -> Response:
+    messages_read(_context(), current_user.actor, case_id)
+    shared_counts().clear()
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#nachrichten")
+
+
+def new_message_case(task_id: str) -> int | None:
+    """For the task page: the case of a "Neue Nachricht" task (None for every other task)."""
+    return case_of_message_task(_context(), task_id)

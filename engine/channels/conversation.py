@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.channels.mail_reading import ReadMail
@@ -80,3 +80,19 @@ def note_new_message(session: Session, case_id: int, message_id: int, now: datet
         )
     )
     return task_id
+
+
+def mark_messages_read(session: Session, case_id: int, username: str, now: datetime) -> int:
+    """Complete the case's open "Neue Nachricht" tasks (read or answered); returns how many."""
+    done = session.execute(
+        update(Task)
+        .where(Task.case_id == case_id, Task.status == "open", Task.id.like(f"{TASK_PREFIX}%"))
+        .values(status="completed", completed_at=now, completed_by=username)
+    ).rowcount
+    return int(done or 0)
+
+
+def message_of(task_id: str) -> int | None:
+    """The inbound message behind a "Neue Nachricht" task id, or None for any other task."""
+    rest = task_id[len(TASK_PREFIX) :] if task_id.startswith(TASK_PREFIX) else ""
+    return int(rest) if rest.isdigit() else None

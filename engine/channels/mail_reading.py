@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
+from html import unescape
 from typing import Any
 
 import nh3
@@ -118,6 +119,11 @@ def sanitise_html(html: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
+
+
+def text_of_html(html: str) -> str:
+    """The words of a sanitised HTML body, for places that show plain text only."""
+    return unescape(nh3.clean(html, tags=set(), clean_content_tags={"script", "style"})) if html else ""
 
 
 def _header(message: Message, name: str) -> str:

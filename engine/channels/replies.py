@@ -18,7 +18,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.cases.need_to_know import require_case_access
+from engine.channels.conversation import mark_messages_read, message_of
 from engine.channels.mail_intake import open_document
+from engine.channels.mail_reading import text_of_html
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -99,9 +101,20 @@ def send_reply(ctx: EngineContext, actor: Actor, case_id: int, body: str, now: d
         session.execute(
             SentReply.__table__.update().where(SentReply.id == reply_id).values(outbox_id=outbox_id)
         )
+        mark_messages_read(session, case_id, actor.username, now)
         audit.record(session, now, actor.username, "reply_written", case_id, "email")
         session.commit()
     return reply_id
+
+
+def messages_read(ctx: EngineContext, actor: Actor, case_id: int, now: datetime | None = None) -> int:
+    """The counsellor has read the new messages: their tasks leave the inbox."""
+    now = now or ctx.clock.now()
+    with ctx.unit_of_work() as session:
+        require_case_access(session, actor, case_id)
+        done = mark_messages_read(session, case_id, actor.username, now)
+        session.commit()
+    return done
 
 
 def case_conversation(
@@ -131,7 +144,8 @@ def case_conversation(
 def _incoming(ctx: EngineContext, row: InboundMessage) -> ConversationEntry:
     document = open_document(ctx, row)
     return ConversationEntry(
-        "in", row.received_at, document.get("subject", ""), document.get("text", ""), document.get("from", ""),
+        "in", row.received_at, document.get("subject", ""),
+        document.get("text") or text_of_html(document.get("html", "")), document.get("from", ""),
         "received", "",
     )  # fmt: skip
 
@@ -164,3 +178,12 @@ def _subject(theirs: str, reference: str) -> str:
     base = base if base.lower().startswith("re:") else f"Re: {base}"
     token = f"[Lotse {reference}]"
     return base if token in base else f"{base} {token}"
+
+
+def case_of_message_task(ctx: EngineContext, task_id: str) -> int | None:
+    """The case a "Neue Nachricht" task belongs to; None for any other task id."""
+    message_id = message_of(task_id)
+    if message_id is None:
+        return None
+    with ctx.unit_of_work(writes=False) as session:
+        return session.scalar(select(InboundMessage.case_id).where(InboundMessage.id == message_id))

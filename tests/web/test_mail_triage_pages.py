@@ -63,3 +63,40 @@ def test_refused_messages_are_listed_for_administrators_only(deployed, client, a
     auth.login("ada")
     page = client.get("/verwaltung/abgewiesen").get_data(as_text=True)
     assert "zu groß" in page and "Groß" not in page  # no content, only the facts
+
+
+def test_the_case_page_shows_the_conversation_a_reply_waits_for_sending_and_a_new_message_task_leads_there(
+    deployed, client, auth, dovecot, monkeypatch
+):
+    monkeypatch.delenv("LOTSE_SMTP_HOST", raising=False)
+    dovecot.append(_html_mail("Drohung", "<c1@example.org>"))
+    _intake(deployed, dovecot)
+    auth.login("anna")
+    first = client.get("/posteingang/1").get_data(as_text=True)
+    case_url = client.post("/posteingang/1/fall", data={"csrf_token": csrf_token(first)}).headers["Location"]
+    page = client.get(case_url).get_data(as_text=True)
+    assert 'id="conversation"' in page and "Drohbrief" in page
+    empty = client.post(f"{case_url}/antwort", data={"csrf_token": csrf_token(page), "nachricht": " "})
+    assert "Bitte eine Nachricht schreiben." in client.get(empty.headers["Location"]).get_data(as_text=True)
+    sent = client.post(
+        f"{case_url}/antwort", data={"csrf_token": csrf_token(page), "nachricht": "Wir melden uns."}
+    )
+    page = client.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "Wir melden uns." in page and "wartet auf Versand (kein Mailserver eingerichtet)" in page
+    assert "übergeben" not in page.split('id="conversation"', 1)[1].split("</ol>", 1)[0]
+
+    reference = case_url.rsplit("/", 1)[1]
+    dovecot.append(_html_mail(f"Nachtrag [Lotse {_reference(deployed, int(reference))}]", "<c2@example.org>"))
+    _intake(deployed, dovecot)
+    assert "Neue Nachricht" in client.get("/?tab=groups").get_data(as_text=True)  # the case step is unclaimed
+    assert client.get("/aufgaben/nachricht-2").headers["Location"] == f"{case_url}#nachrichten"
+    page = client.get(case_url).get_data(as_text=True)
+    client.post(f"{case_url}/nachrichten-gelesen", data={"csrf_token": csrf_token(page)})
+    assert "Neue Nachricht" not in client.get("/?tab=groups").get_data(as_text=True)
+
+
+def _reference(ctx, case_id: int) -> str:
+    from engine.store.tables import Case
+
+    with ctx.unit_of_work(writes=False) as session:
+        return session.get(Case, case_id).reference
