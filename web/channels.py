@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, flash, redirect, render_temp
 from flask_babel import gettext
 from flask_login import current_user
 
+from engine.channels.pending_mail import pending_mail
 from engine.channels.replies import (
     ReplyRefused,
     case_conversation,
@@ -130,3 +131,9 @@ def read(case_id: int) -> Response:
 def new_message_case(task_id: str) -> int | None:
     """For the task page: the case of a "Neue Nachricht" task (None for every other task)."""
     return case_of_message_task(_context(), task_id)
+
+
+@blueprint.app_template_global()
+def pending_outbox() -> list:
+    """The Postausgang page's messages that wait to be sent (``admin/_pending_mail.html``)."""
+    return pending_mail(_context(), SmtpSettings.from_environment() is not None)

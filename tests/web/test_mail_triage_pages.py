@@ -100,3 +100,22 @@ def _reference(ctx, case_id: int) -> str:
 
     with ctx.unit_of_work(writes=False) as session:
         return session.get(Case, case_id).reference
+
+
+def test_the_outbox_page_lists_what_waits_to_be_sent_and_why(deployed, client, auth, monkeypatch):
+    from engine.cases.lifecycle import open_case
+    from engine.kernel.outbox import enqueue
+    from tests.conftest import COUNSELLOR
+
+    monkeypatch.delenv("LOTSE_SMTP_HOST", raising=False)
+    case_id = open_case(deployed, COUNSELLOR, {"kontaktkanal": "email"}).case_id
+    with deployed.unit_of_work() as session:
+        enqueue(
+            session, deployed.clock.now(), dedupe_key=f"antwort:{case_id}:9", kind="antwort",
+            recipient=f"person:{case_id}", subject="Re", body="Text", case_id=case_id, to="maria@example.org",
+        )  # fmt: skip
+        session.commit()
+    auth.login("ada")
+    page = client.get("/verwaltung/postausgang").get_data(as_text=True)
+    assert 'id="pending-mail"' in page and "kein Mailserver eingerichtet" in page
+    assert "die Person des Falls" in page and "maria@example.org" not in page
