@@ -37,17 +37,10 @@ def pending_mail(ctx: EngineContext, mail_configured: bool, limit: int = 200) ->
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
             .limit(limit)
         ).all()  # fmt: skip
-    return [
-        PendingMail(
-            r.id,
-            r.kind,
-            r.recipient,
-            r.case_id,
-            r.attempts,
-            r.created_at,
-            r.next_attempt_at,
-            "no_mail_server" if not mail_configured else "retrying" if r.attempts else "queued",
-            r.last_error,
-        )  # fmt: skip
-        for r in rows
-    ]
+    return [PendingMail(*r[:7], why=_why(mail_configured, r.attempts), last_error=r.last_error) for r in rows]
+
+
+def _why(mail_configured: bool, attempts: int) -> str:
+    if not mail_configured:
+        return "no_mail_server"
+    return "retrying" if attempts else "queued"
