@@ -76,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         inbox,
         passwords,
         person,
+        portal,
         process_migration,
         processes,
         search,
@@ -111,8 +112,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         person,
         search,
         channels,
+        portal,
     ):
         app.register_blueprint(area.blueprint)
+    csrf.exempt(
+        portal.blueprint
+    )  # no cookie before submit: rate limits, honeypot and the Origin check instead
+    portal.init_app(app)
     app.teardown_appcontext(done_reading)
     app.jinja_env.globals["fixed_urls"] = fixed_urls
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -70,6 +70,8 @@ def send_reply(ctx: EngineContext, actor: Actor, case_id: int, body: str, now: d
         case = session.get(Case, case_id)
         assert case is not None
         latest = _latest_incoming(session, case_id)
+        if latest is not None and latest.channel == "portal":
+            return _post_to_mailbox(ctx, session, actor, case_id, body, now)
         document = open_document(ctx, latest) if latest is not None else {}
         address = parseaddr(document.get("from", ""))[1]
         if "@" not in address:
@@ -117,6 +119,24 @@ def messages_read(ctx: EngineContext, actor: Actor, case_id: int, now: datetime 
     return done
 
 
+def _post_to_mailbox(
+    ctx: EngineContext, session: Session, actor: Actor, case_id: int, body: str, now: datetime
+) -> int:
+    """An answer to the anonymous mailbox: nothing leaves Lotse; the person reads it at /kontakt/postfach."""
+    sealed = ctx.vault.seal(json.dumps({"subject": "", "body": body}).encode(), reply_binding(case_id))
+    reply_id = int(
+        session.execute(
+            insert(SentReply).values(
+                case_id=case_id, channel="postfach", author=actor.username, written_at=now, sealed=sealed
+            )
+        ).inserted_primary_key[0]
+    )
+    mark_messages_read(session, case_id, actor.username, now)
+    audit.record(session, now, actor.username, "reply_written", case_id, "postfach")
+    session.commit()
+    return reply_id
+
+
 def case_conversation(
     ctx: EngineContext, actor: Actor, case_id: int, mail_configured: bool = True
 ) -> list[ConversationEntry]:
@@ -132,7 +152,11 @@ def case_conversation(
     entries = [_incoming(ctx, row) for row in incoming]
     for reply, status, attempts, last_error in outgoing:
         content = json.loads(ctx.vault.open(reply.sealed, reply_binding(case_id)))
-        state, why = _delivery(status, attempts or 0, last_error, mail_configured)
+        state, why = (
+            ("posted", "")
+            if reply.channel == "postfach"
+            else _delivery(status, attempts or 0, last_error, mail_configured)
+        )
         entries.append(
             ConversationEntry(
                 "out", reply.written_at, content["subject"], content["body"], reply.author, state, why
@@ -167,7 +191,7 @@ def _delivery(
 def _latest_incoming(session: Session, case_id: int) -> InboundMessage | None:
     return session.scalars(
         select(InboundMessage)
-        .where(InboundMessage.case_id == case_id, InboundMessage.channel == "email")
+        .where(InboundMessage.case_id == case_id, InboundMessage.channel.in_(("email", "portal")))
         .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
         .limit(1)
     ).first()

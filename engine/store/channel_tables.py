@@ -68,3 +68,17 @@ class SentReply(Base):
     author: Mapped[str] = mapped_column(String(100))
     written_at: Mapped[datetime] = mapped_column(Instant)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)  # subject and body, bound to the case
+
+
+class PortalMailbox(Base):
+    """The anonymous mailbox of one contact through ``/kontakt``: a long random case code (its first part a
+    lookup id in clear, the rest only as an argon2 hash) and the person's passphrase (argon2)."""
+
+    __tablename__ = "portal_mailboxes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    lookup: Mapped[str] = mapped_column(String(16), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(200))
+    passphrase_hash: Mapped[str] = mapped_column(String(200))
+    first_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(Instant)

@@ -71,9 +71,27 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_sent_replies"),
     )
     op.create_index("ix_sent_replies_case_id", "sent_replies", ["case_id"])
+    op.create_table(
+        "portal_mailboxes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lookup", sa.String(16), nullable=False),
+        sa.Column("code_hash", sa.String(200), nullable=False),
+        sa.Column("passphrase_hash", sa.String(200), nullable=False),
+        sa.Column("first_message_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["first_message_id"],
+            ["inbound_messages.id"],
+            name="fk_portal_mailboxes_first_message_id_inbound_messages",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_portal_mailboxes"),
+        sa.UniqueConstraint("lookup", name="uq_portal_mailboxes_lookup"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("portal_mailboxes")
     op.drop_index("ix_sent_replies_case_id", table_name="sent_replies")
     op.drop_table("sent_replies")
     op.drop_index("ix_inbound_messages_status", table_name="inbound_messages")
