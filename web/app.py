@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         headers,
         i18n,
         inbox,
+        intake_api,
         passwords,
         person,
         portal,
@@ -113,11 +114,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         search,
         channels,
         portal,
+        intake_api,
     ):
         app.register_blueprint(area.blueprint)
-    csrf.exempt(
-        portal.blueprint
-    )  # no cookie before submit: rate limits, honeypot and the Origin check instead
+    # no cookie before submit on the public pages (rate limits, honeypot and the Origin check instead);
+    # the intake API is signed by the portal
+    csrf.exempt(portal.blueprint)
+    csrf.exempt(intake_api.blueprint)
     portal.init_app(app)
     app.teardown_appcontext(done_reading)
     app.jinja_env.globals["fixed_urls"] = fixed_urls

@@ -84,7 +84,7 @@ def submit_contact(
         "attachments": [],
     }
     with ctx.unit_of_work() as session:
-        message_id = _insert_message(ctx, session, document, now, "triage", None)
+        message_id = insert_portal_message(ctx, session, document, now, "triage", None)
         session.execute(
             insert(PortalMailbox).values(
                 lookup=code[:LOOKUP_CHARS],
@@ -99,12 +99,21 @@ def submit_contact(
     return Submitted("-".join(code[i : i + 4] for i in range(0, len(code), 4)))
 
 
-def _insert_message(ctx, session, document: dict, now: datetime, status: str, case_id: int | None) -> int:
+def insert_portal_message(
+    ctx: EngineContext,
+    session,
+    document: dict,
+    now: datetime,
+    status: str,
+    case_id: int | None,
+    channel: str = "portal",
+) -> int:
+    """A sealed inbound message from the public side (its key random: there is no Message-ID)."""
     key = hashlib.sha256(b"portal:" + secrets.token_bytes(32)).hexdigest()
     return int(
         session.execute(
             insert(InboundMessage).values(
-                channel="portal", idempotency_key=key, received_at=now, size=len(document["text"].encode()),
+                channel=channel, idempotency_key=key, received_at=now, size=len(document["text"].encode()),
                 status=status, case_id=case_id, attachment_count=0,
                 sealed=ctx.vault.seal(json.dumps(document).encode(), content_binding(key)),
             )
@@ -187,7 +196,9 @@ def write_back(ctx: EngineContext, mailbox_id: int, text: str, now: datetime | N
             select(InboundMessage.case_id).where(InboundMessage.id == mailbox.first_message_id)
         )
         document = {"subject": "Postfach", "from": "", "text": text, "html": "", "attachments": []}
-        message_id = _insert_message(ctx, session, document, now, "case" if case_id else "triage", case_id)
+        message_id = insert_portal_message(
+            ctx, session, document, now, "case" if case_id else "triage", case_id
+        )
         if case_id is not None:
             note_new_message(session, case_id, message_id, now)
         audit.record(session, now, ACTOR, "message_received", case_id, "portal")

@@ -177,6 +177,12 @@ def imap_accounts() -> list[ImapSettings]:
     return [found for prefix in prefixes if (found := ImapSettings.from_environment(prefix)) is not None]
 
 
+def portal_secrets() -> dict[str, str]:
+    """``LOTSE_PORTAL_SECRETS``: ``portal:secret`` pairs (comma-separated) for the intake API's signatures."""
+    pairs = (entry.partition(":") for entry in os.environ.get("LOTSE_PORTAL_SECRETS", "").split(","))
+    return {name.strip(): secret.strip() for name, _, secret in pairs if name.strip() and secret.strip()}
+
+
 def mail_max_attempts(default: int) -> int:
     """``LOTSE_MAIL_MAX_ATTEMPTS``: delivery attempts before an e-mail is given up on."""
     return int(os.environ.get("LOTSE_MAIL_MAX_ATTEMPTS", str(default)))

@@ -82,3 +82,19 @@ class PortalMailbox(Base):
     passphrase_hash: Mapped[str] = mapped_column(String(200))
     first_message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(Instant)
+
+
+class ApiIntakeRequest(Base):
+    """A portal's intake request (``POST /api/intake``): idempotent by (portal, request id); a signature is
+    accepted once (replays refused)."""
+
+    __tablename__ = "api_intake_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    portal: Mapped[str] = mapped_column(String(50))
+    request_id: Mapped[str] = mapped_column(String(100))
+    signature_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("inbound_messages.id", ondelete="CASCADE"))
+    received_at: Mapped[datetime] = mapped_column(Instant)
+
+    __table_args__ = (UniqueConstraint("portal", "request_id", name="uq_api_intake_requests_request"),)

@@ -88,9 +88,28 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_portal_mailboxes"),
         sa.UniqueConstraint("lookup", name="uq_portal_mailboxes_lookup"),
     )
+    op.create_table(
+        "api_intake_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("portal", sa.String(50), nullable=False),
+        sa.Column("request_id", sa.String(100), nullable=False),
+        sa.Column("signature_digest", sa.String(64), nullable=False),
+        sa.Column("message_id", sa.Integer(), nullable=False),
+        sa.Column("received_at", UtcDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["message_id"],
+            ["inbound_messages.id"],
+            name="fk_api_intake_requests_message_id_inbound_messages",
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_api_intake_requests"),
+        sa.UniqueConstraint("signature_digest", name="uq_api_intake_requests_signature_digest"),
+        sa.UniqueConstraint("portal", "request_id", name="uq_api_intake_requests_request"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("api_intake_requests")
     op.drop_table("portal_mailboxes")
     op.drop_index("ix_sent_replies_case_id", table_name="sent_replies")
     op.drop_table("sent_replies")
