@@ -13,6 +13,7 @@ from typing import Any
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.cases.retention import DEFAULT_RETENTION_MONTHS, purge_expired_cases
 from engine.channels.mail_intake import Limits, take_mail
+from engine.channels.triage import purge_discarded
 from engine.deadlines.appointment_sweep import sweep_appointments
 from engine.deadlines.digest import queue_digests
 from engine.deadlines.timer_sweep import sweep_timers
@@ -92,6 +93,7 @@ def _purge(ctx: EngineContext, now: datetime, dry_run: bool) -> dict[str, Any]:
         "due": report.due,
         "held": report.held,
         "purged": report.purged,
+        "discarded_mail_deleted": 0 if dry_run else purge_discarded(ctx, now),
     }
 
 
