@@ -116,7 +116,7 @@ def reply(case_id: int) -> Response:
             url_for("cases.case_page", case_id=case_id, antwort=session_keep[:2000]) + "#nachrichten"
         )
     shared_counts().clear()
-    flash(gettext("Die Antwort steht im Postausgang."), "success")
+    flash(gettext("Die Antwort ist gespeichert; der Verlauf zeigt, ob sie versandt ist."), "success")
     return redirect(url_for("cases.case_page", case_id=case_id) + "#nachrichten")
 
 
