@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from benchmarks import dovecot_server
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.actor import Actor
 from engine.kernel.clock import ManualClock
@@ -20,7 +21,6 @@ from engine.processes.deployment import deploy_process
 from engine.store import schema
 from engine.store.tables import Base
 from engine.store.vault import Vault
-from tests import dovecot_server
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows" / "bpmn"

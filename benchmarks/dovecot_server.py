@@ -1,4 +1,4 @@
-"""A real IMAP server for the tests: Debian's Dovecot with a throw-away configuration on a free port.
+"""A real IMAP server for the tests and `lotse bench intake`: Debian's Dovecot with a throw-away configuration.
 
 Plain IMAP on 127.0.0.1 (no TLS), one user with a passwd-file, Maildir under a temporary folder. Run as
 root, Dovecot drops to its own ``dovecot``/``dovenull`` users, so the mail folder belongs to ``dovecot``.
