@@ -1,6 +1,6 @@
 """Taking e-mail from an IMAP mailbox exactly once: onto the case it answers, or into triage.
 
-Each message is stored in its own transaction together with the mailbox's high-water mark; the row is
+Messages are stored in small batches, each in one transaction together with the mailbox's high-water mark; the row is
 unique by its place (mailbox, UIDVALIDITY, UID) and by an idempotency key (the Message-ID, or the raw
 message's SHA-256). Two runs at once both try a message and one of them finds it taken; a run killed
 mid-way leaves every stored message and the mark that goes with it, and the next run resumes after it.
@@ -27,6 +27,7 @@ from engine.store.channel_tables import InboundMessage, MailboxMark
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 DEFAULT_MAX_ATTACHMENTS = 20
+BATCH = 25  # messages per transaction (a batch is stored whole or, when it collides, one by one)
 ACTOR = "system:mail-intake"
 
 
@@ -72,21 +73,22 @@ def take_mail(
     uid_validity = reader.open()
     after = _mark(ctx, reader.name, uid_validity)
     taken_uids: list[int] = []
-    for uid, size in reader.pending(after):
-        if size > limits.max_bytes:
-            stored = _store(
-                ctx, reader.name, uid_validity, uid, _refusal(reader.name, uid_validity, uid, size), now
-            )
-        else:
-            stored = _store(ctx, reader.name, uid_validity, uid, _arrival(reader.fetch(uid), limits), now)
-        if stored is None:
-            report.already_taken += 1
-            continue
-        taken_uids.append(uid)
-        report.taken.append(stored.id)
-        report.refused += stored.status == "refused"
-        report.to_cases += stored.status == "case"
-        report.to_triage += stored.status == "triage"
+    pending = reader.pending(after)
+    for start in range(0, len(pending), BATCH):
+        arrivals = [
+            (uid, _refusal(reader.name, uid_validity, uid, size) if size > limits.max_bytes
+             else _arrival(reader.fetch(uid), limits))
+            for uid, size in pending[start : start + BATCH]
+        ]  # fmt: skip
+        for uid, stored in _store_batch(ctx, reader.name, uid_validity, arrivals, now):
+            if stored is None:
+                report.already_taken += 1
+                continue
+            taken_uids.append(uid)
+            report.taken.append(stored.id)
+            report.refused += stored.status == "refused"
+            report.to_cases += stored.status == "case"
+            report.to_triage += stored.status == "triage"
     if taken_uids:
         reader.mark_taken(taken_uids)
     return report
@@ -134,6 +136,24 @@ def content_binding(key: str) -> bytes:
 
 def raw_binding(key: str) -> bytes:
     return f"inbound-raw:{key}".encode()
+
+
+def _store_batch(
+    ctx: EngineContext, mailbox: str, uid_validity: int, arrivals: list[tuple[int, _Arrival]], now: datetime
+) -> list[tuple[int, _Stored | None]]:
+    """Store a batch in one transaction with the mark at its last UID; if any of it was taken meanwhile,
+    message by message instead (each with its own transaction), so nothing is stored twice."""
+    try:
+        with ctx.unit_of_work() as session:
+            stored = [
+                (uid, _insert(ctx, session, mailbox, uid_validity, uid, arrival, now))
+                for uid, arrival in arrivals
+            ]
+            _advance(session, mailbox, arrivals[-1][0])
+            session.commit()
+            return list(stored)
+    except IntegrityError:
+        return [(uid, _store(ctx, mailbox, uid_validity, uid, arrival, now)) for uid, arrival in arrivals]
 
 
 def _store(

@@ -92,15 +92,16 @@ def message_ids(value: str) -> tuple[str, ...]:
 
 
 def _read(message: EmailMessage) -> ReadMail:
-    references = message_ids(_header(message, "In-Reply-To")) + message_ids(_header(message, "References"))
-    ids = message_ids(_header(message, "Message-ID"))
+    raw = {name.lower(): str(value) for name, value in message.raw_items()}  # ids need no header parsing
+    references = message_ids(raw.get("in-reply-to", "")) + message_ids(raw.get("references", ""))
+    ids = message_ids(raw.get("message-id", ""))
     return ReadMail(
         message_id=ids[0] if ids else None,
         in_reply_to=references,
         subject=_header(message, "Subject"),
         sender=_header(message, "From"),
         recipients=_header(message, "To"),
-        date=_header(message, "Date"),
+        date=raw.get("date", "").strip(),
         text=_body(message, "plain"),
         html=sanitise_html(_body(message, "html")),
         attachments=tuple(_attachments(message)),
