@@ -62,6 +62,12 @@ def statistics_flow() -> dict[str, Any]:
     return run_job("statistics", _ctx())
 
 
+@flow(name="lotse-mail-intake", persist_result=False)
+def mail_intake_flow() -> dict[str, Any]:
+    """Take new e-mail from the configured IMAP mailboxes (nothing when none is configured)."""
+    return run_job("mail-intake", _ctx())
+
+
 # name, flow, entrypoint, schedule, concurrency
 SCHEDULE = (
     ("sweep", sweep_flow, "sweep_flow", Interval(60), ONE_AT_A_TIME),
@@ -69,6 +75,7 @@ SCHEDULE = (
     ("digest", digest_flow, "digest_flow", Cron("45 8 * * 1-5", timezone=BERLIN), ONE_AT_A_TIME),
     ("purge", purge_flow, "purge_flow", Cron("30 2 * * *", timezone=BERLIN), ONE_AT_A_TIME),
     ("statistics", statistics_flow, "statistics_flow", Cron("15 1 * * *", timezone=BERLIN), ONE_AT_A_TIME),
+    ("mail-intake", mail_intake_flow, "mail_intake_flow", Interval(60), ONE_AT_A_TIME),
 )
 
 

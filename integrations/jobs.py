@@ -12,17 +12,27 @@ from typing import Any
 
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.cases.retention import DEFAULT_RETENTION_MONTHS, purge_expired_cases
+from engine.channels.mail_intake import Limits, take_mail
+from engine.channels.triage import purge_discarded
 from engine.deadlines.appointment_sweep import sweep_appointments
 from engine.deadlines.digest import queue_digests
 from engine.deadlines.timer_sweep import sweep_timers
 from engine.kernel.context import EngineContext, build_context
 from engine.kernel.outbox import MAX_ATTEMPTS, deliver_outbox
-from engine.kernel.settings import JobSettings, SmtpSettings, base_url, mail_max_attempts, retention_months
+from engine.kernel.settings import (
+    JobSettings,
+    SmtpSettings,
+    base_url,
+    imap_accounts,
+    mail_max_attempts,
+    retention_months,
+)
 from engine.statistics.snapshots import take_snapshots
 from engine.store.vault import Vault, parse_keyring
+from integrations.imap_mail import ImapMailbox
 from integrations.smtp_mail import SmtpMailSender
 
-JOBS = ("sweep", "outbox", "digest", "purge", "statistics")
+JOBS = ("sweep", "outbox", "digest", "purge", "statistics", "mail-intake")
 
 
 def context_from_environment() -> EngineContext:
@@ -84,11 +94,30 @@ def _purge(ctx: EngineContext, now: datetime, dry_run: bool) -> dict[str, Any]:
         "due": report.due,
         "held": report.held,
         "purged": report.purged,
+        "discarded_mail_deleted": 0 if dry_run else purge_discarded(ctx, now),
     }
 
 
 def _statistics(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]:
     return {"months": take_snapshots(ctx, now)}
+
+
+def _mail_intake(ctx: EngineContext, now: datetime, _dry_run: bool) -> dict[str, Any]:
+    accounts = imap_accounts()
+    if not accounts:
+        return {"skipped": "no mailbox configured (LOTSE_IMAP_HOST)"}
+    totals = {"taken": 0, "to_cases": 0, "to_triage": 0, "refused": 0, "already_taken": 0}
+    for account in accounts:
+        limits = Limits(account.max_bytes, account.max_attachments)
+        for folder in account.folders:
+            with ImapMailbox(account, folder) as mailbox:
+                report = take_mail(ctx, mailbox, now, limits)
+            totals["taken"] += len(report.taken)
+            totals["to_cases"] += report.to_cases
+            totals["to_triage"] += report.to_triage
+            totals["refused"] += report.refused
+            totals["already_taken"] += report.already_taken
+    return totals
 
 
 _RUNNERS: dict[str, Callable[[EngineContext, datetime, bool], dict[str, Any]]] = {
@@ -97,4 +126,5 @@ _RUNNERS: dict[str, Callable[[EngineContext, datetime, bool], dict[str, Any]]] =
     "digest": _digest,
     "purge": _purge,
     "statistics": _statistics,
+    "mail-intake": _mail_intake,
 }

@@ -26,6 +26,9 @@ class SmtpMailSender:
         message["Subject"] = mail.subject
         message["Message-ID"] = mail.message_id
         message["Date"] = formatdate(localtime=False)
+        if mail.in_reply_to:
+            message["In-Reply-To"] = mail.in_reply_to
+            message["References"] = mail.in_reply_to
         message.set_content(mail.body)
         try:
             with smtplib.SMTP(self.settings.host, self.settings.port, timeout=self.settings.timeout) as smtp:

@@ -41,6 +41,15 @@ def bench_deadlines(cases: int, weeks: int, seed: int, counsellors: int, skip_id
     click.echo(json.dumps(result, indent=2))
 
 
+@bench.command("intake")
+@click.option("--messages", default=1000, help="Messages appended to a throw-away Dovecot mailbox.")
+def bench_intake(messages: int) -> None:
+    """Mail intake (IMAP to intake tasks) in messages/s against imaplib fetch+parse alone (bar: >= 50 %)."""
+    from benchmarks.intake import run
+
+    click.echo(json.dumps(run(messages=messages), indent=2))
+
+
 @bench.command("referrals")
 @click.option("--offers", default=5000, help="Generated directory entries (plus the seed).")
 @click.option(

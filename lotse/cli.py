@@ -236,11 +236,12 @@ def jobs_deploy(work_pool: str) -> None:
 
 
 @jobs.command("run-once")
-@click.argument("job", type=click.Choice(["sweep", "outbox", "digest", "purge", "statistics"]))
+@click.argument("job", type=click.Choice(["sweep", "outbox", "digest", "purge", "statistics", "mail-intake"]))
 @click.option("--dry-run", is_flag=True, help="purge: only list what would be purged.")
 @with_appcontext
 def jobs_run_once(job: str, dry_run: bool) -> None:
-    """Run JOB once now: sweep (due timers), outbox (e-mail), digest (daily), purge (retention), statistics (monthly snapshots)."""
+    """Run JOB once now: sweep (due timers), outbox (e-mail), digest (daily), purge (retention),
+    statistics (monthly snapshots), mail-intake (new e-mail from the LOTSE_IMAP_* mailboxes)."""
     from integrations.jobs import run_job
 
     click.echo(json.dumps(run_job(job, _context(), dry_run=dry_run)))

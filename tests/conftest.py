@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from benchmarks import dovecot_server
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.actor import Actor
 from engine.kernel.clock import ManualClock
@@ -134,3 +135,16 @@ def deployed(ctx: EngineContext) -> EngineContext:
     bpmn, dmn = shipped_models()
     deploy_process(ctx, "test", bpmn, dmn)
     return ctx
+
+
+# -- a real IMAP server (Debian's Dovecot) for the mail intake ----------------------------------
+
+
+@pytest.fixture
+def dovecot():
+    if not dovecot_server.DOVECOT.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Dovecot (/usr/sbin/dovecot) is missing in CI; .ci/run installs dovecot-imapd")
+        pytest.skip("Dovecot (/usr/sbin/dovecot) is not installed; apt-get install dovecot-imapd")
+    with dovecot_server.running_dovecot() as server:
+        yield server

@@ -116,6 +116,7 @@ def _listed(settings: CalendarSettings, year: int) -> list[ListedDay]:
 
 
 MESSAGE_KINDS = {
+    "antwort": lazy_gettext("Antwort an die Person"),
     "reminder": lazy_gettext("Erinnerung"),
     "escalation": lazy_gettext("Eskalation"),
     "digest": lazy_gettext("Tagesübersicht"),

@@ -70,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         auth,
         cases,
         consents,
+        channels,
         deadlines,
         directory,
         errors,
@@ -78,8 +79,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         headers,
         i18n,
         inbox,
+        intake_api,
         passwords,
         person,
+        portal,
         process_migration,
         processes,
         rights,
@@ -120,8 +123,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         consents,
         rights,
         statistics,
+        channels,
+        portal,
+        intake_api,
     ):
         app.register_blueprint(area.blueprint)
+    # no cookie before submit on the public pages (rate limits, honeypot and the Origin check instead);
+    # the intake API is signed by the portal
+    csrf.exempt(portal.blueprint)
+    csrf.exempt(intake_api.blueprint)
+    portal.init_app(app)
     app.teardown_appcontext(done_reading)
     app.jinja_env.globals["fixed_urls"] = fixed_urls
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -33,6 +33,7 @@ from engine.referrals.follow_up import FOLLOW_UP
 from engine.referrals.prevention import prevention_offers as ranked_prevention_offers
 from engine.referrals.recording import STATUSES, ReferralInvalid
 from engine.referrals.steps import referral_step
+from web.channels import new_message_case
 from web.i18n import language
 from web.task_counts import shared_counts
 
@@ -139,6 +140,8 @@ def task_page(task_id: str) -> str | tuple[str, int] | Response:
     appointment_id = appointment_of(task_id)  # an agreed callback's task: its own page (web.appointments)
     if appointment_id is not None:
         return redirect(url_for("appointments.appointment_page", appointment_id=appointment_id))
+    if (case_id := new_message_case(task_id)) is not None:  # "Neue Nachricht": the case's conversation
+        return redirect(url_for("cases.case_page", case_id=case_id) + "#nachrichten")
     sheet, gone = _sheet_or_refusal(task_id, _refinement(request.args))
     if gone is not None:
         return render_template(

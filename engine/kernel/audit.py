@@ -12,6 +12,11 @@ from engine.store.tables import AuditEvent
 ACTIONS = frozenset(
     {
         "case_opened",
+        "message_received",
+        "message_viewed",
+        "message_to_case",
+        "message_discarded",
+        "reply_written",
         "case_viewed",
         "task_completed",
         "task_claimed",

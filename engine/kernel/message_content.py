@@ -23,6 +23,8 @@ SESSION_VAULT = "lotse.vault"  # the key under which a unit of work's session ca
 class MessageContent:
     subject: str
     body: str
+    to: str = ""  # a person's address, sealed here and never in the row (recipient ``person:CASE``)
+    in_reply_to: str = ""  # the Message-ID this answers (threading headers)
 
 
 def message_binding(message_id: int, recipient: str) -> bytes:
@@ -31,14 +33,19 @@ def message_binding(message_id: int, recipient: str) -> bytes:
 
 
 def seal_content(vault: Vault, message_id: int, recipient: str, content: MessageContent) -> bytes:
-    plaintext = json.dumps({"subject": content.subject, "body": content.body}, ensure_ascii=False)
+    fields = {"subject": content.subject, "body": content.body}
+    if content.to or content.in_reply_to:
+        fields.update(to=content.to, in_reply_to=content.in_reply_to)
+    plaintext = json.dumps(fields, ensure_ascii=False)
     return vault.seal(plaintext.encode(), message_binding(message_id, recipient))
 
 
 def open_content(vault: Vault, message_id: int, recipient: str, sealed: bytes) -> MessageContent:
     """The clear subject and body (VaultError if the key is unknown or the content not this message's)."""
     fields = json.loads(vault.open(sealed, message_binding(message_id, recipient)))
-    return MessageContent(fields["subject"], fields["body"])
+    return MessageContent(
+        fields["subject"], fields["body"], fields.get("to", ""), fields.get("in_reply_to", "")
+    )
 
 
 def session_vault(session: Session) -> Vault:

@@ -49,8 +49,12 @@ def enqueue(
     subject: str,
     body: str,
     case_id: int | None = None,
+    to: str = "",
+    in_reply_to: str = "",
 ) -> bool:
     """Add a message unless one with the same dedupe key exists; True if added.
+
+    ``to`` (with recipient ``person:CASE``) is a person's address, sealed with the content, never in clear.
 
     Its subject and body are sealed with the vault of the session's unit of work, bound to the new row.
     """
@@ -69,7 +73,7 @@ def enqueue(
     )
     session.add(message)
     session.flush()  # the row id is part of the binding
-    content = MessageContent(subject, body)
+    content = MessageContent(subject, body, to, in_reply_to)
     message.sealed = seal_content(session_vault(session), message.id, recipient, content)
     session.flush()
     return True
@@ -86,6 +90,7 @@ class Mail:
     recipients: tuple[str, ...]
     subject: str
     body: str
+    in_reply_to: str = ""  # threading: the Message-ID this answers (also sent as References)
 
 
 class DeliveryFailed(Exception):
@@ -154,7 +159,11 @@ def deliver_outbox(
         if claim is None:
             report.skipped += 1
             continue
-        recipients = _addresses(ctx, claim.recipient)
+        recipients = (
+            _person_address(ctx, claim)
+            if claim.recipient.startswith("person:")
+            else _addresses(ctx, claim.recipient)
+        )
         if not recipients:
             _settle(
                 ctx, claim, now, "dead", "Keine E-Mail-Adresse für / no e-mail address for " + claim.recipient
@@ -168,6 +177,7 @@ def deliver_outbox(
                 recipients,
                 content.subject,
                 absolute_links(content.body, base_url),
+                content.in_reply_to,
             )
             sender.send(mail)
         except DeliveryFailed as failure:
@@ -242,6 +252,15 @@ def _settle(ctx: EngineContext, claim: _Claim, now: datetime, status: str, error
             .values(**values)
         )
         session.commit()
+
+
+def _person_address(ctx: EngineContext, claim: _Claim) -> tuple[str, ...]:
+    """A person's address lives only in the sealed content (``enqueue(..., to=...)``)."""
+    try:
+        to = _opened(ctx, claim).to
+    except DeliveryFailed:
+        return ()
+    return (to,) if "@" in to else ()
 
 
 def _addresses(ctx: EngineContext, recipient: str) -> tuple[str, ...]:

@@ -134,6 +134,55 @@ class SmtpSettings:
         )
 
 
+@dataclass(frozen=True)
+class ImapSettings:
+    """One IMAP account the mail intake reads (``LOTSE_IMAP_*``); several folders possible."""
+
+    host: str
+    port: int = 993
+    tls: bool = True
+    user: str = ""
+    password: str = ""
+    folders: tuple[str, ...] = ("INBOX",)
+    timeout: float = 60.0
+    max_bytes: int = 25 * 1024 * 1024
+    max_attachments: int = 20
+
+    @classmethod
+    def from_environment(cls, prefix: str = "LOTSE_IMAP") -> ImapSettings | None:
+        """``LOTSE_IMAP_HOST`` (none: the intake is off), ``_PORT``, ``_TLS`` (on), ``_USER``, ``_PASSWORD``,
+        ``_FOLDER`` (comma-separated, default INBOX), ``_MAX_BYTES``, ``_MAX_ATTACHMENTS``."""
+        host = os.environ.get(f"{prefix}_HOST", "").strip()
+        if not host:
+            return None
+        tls = _flag(f"{prefix}_TLS") is not False
+        folders = tuple(
+            f.strip() for f in os.environ.get(f"{prefix}_FOLDER", "INBOX").split(",") if f.strip()
+        )
+        return cls(
+            host=host,
+            port=int(os.environ.get(f"{prefix}_PORT", "993" if tls else "143")),
+            tls=tls,
+            user=os.environ.get(f"{prefix}_USER", ""),
+            password=os.environ.get(f"{prefix}_PASSWORD", ""),
+            folders=folders or ("INBOX",),
+            max_bytes=int(os.environ.get(f"{prefix}_MAX_BYTES", str(cls.max_bytes))),
+            max_attachments=int(os.environ.get(f"{prefix}_MAX_ATTACHMENTS", str(cls.max_attachments))),
+        )
+
+
+def imap_accounts() -> list[ImapSettings]:
+    """Every configured mailbox: ``LOTSE_IMAP_*``, then ``LOTSE_IMAP2_*`` … ``LOTSE_IMAP9_*``."""
+    prefixes = ["LOTSE_IMAP"] + [f"LOTSE_IMAP{n}" for n in range(2, 10)]
+    return [found for prefix in prefixes if (found := ImapSettings.from_environment(prefix)) is not None]
+
+
+def portal_secrets() -> dict[str, str]:
+    """``LOTSE_PORTAL_SECRETS``: ``portal:secret`` pairs (comma-separated) for the intake API's signatures."""
+    pairs = (entry.partition(":") for entry in os.environ.get("LOTSE_PORTAL_SECRETS", "").split(","))
+    return {name.strip(): secret.strip() for name, _, secret in pairs if name.strip() and secret.strip()}
+
+
 def mail_max_attempts(default: int) -> int:
     """``LOTSE_MAIL_MAX_ATTEMPTS``: delivery attempts before an e-mail is given up on."""
     return int(os.environ.get("LOTSE_MAIL_MAX_ATTEMPTS", str(default)))

@@ -12,6 +12,7 @@ from engine.store import (
     access_tables,
     account_tables,
     evidence_tables,
+    channel_tables,
     failure_tables,
     person_tables,
     referral_tables,
@@ -34,6 +35,7 @@ TABLE_MODULES = (
     access_tables,
     evidence_tables,
     statistics_tables,
+    channel_tables,
 )
 METADATA: MetaData = tables.Base.metadata
 

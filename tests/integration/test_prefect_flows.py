@@ -72,6 +72,7 @@ def test_flows_run_the_jobs_and_deployments_register(lotse_database, tmp_path):
         "digest": "cron 45 8 * * 1-5 Europe/Berlin",
         "purge": "cron 30 2 * * * Europe/Berlin",
         "statistics": "cron 15 1 * * * Europe/Berlin",
+        "mail-intake": "interval 60.0",
     }
     assert set(ids["limits"].values()) == {(1, "CANCEL_NEW")}
     assert set(ids["pools"].values()) == {"lotse-test"}

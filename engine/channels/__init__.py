@@ -1,0 +1,1 @@
+"""The service's channels: inbound e-mail (IMAP), taken exactly once, onto a case or into triage."""

@@ -1,0 +1,258 @@
+"""Taking e-mail from an IMAP mailbox exactly once: onto the case it answers, or into triage.
+
+Messages are stored in small batches, each in one transaction together with the mailbox's high-water mark; the row is
+unique by its place (mailbox, UIDVALIDITY, UID) and by an idempotency key (the Message-ID, or the raw
+message's SHA-256). Two runs at once both try a message and one of them finds it taken; a run killed
+mid-way leaves every stored message and the mark that goes with it, and the next run resumes after it.
+A run stops at the first message it could not store, so the mark never passes a message nobody took.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from engine.channels.conversation import case_of_reply, note_new_message
+from engine.channels.mail_reading import ReadMail, read_mail
+from engine.kernel import audit
+from engine.kernel.context import EngineContext
+from engine.store.channel_tables import InboundMessage, MailboxMark
+
+DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+DEFAULT_MAX_ATTACHMENTS = 20
+BATCH = 25  # messages per transaction (a batch is stored whole or, when it collides, one by one)
+ACTOR = "system:mail-intake"
+
+
+class MailboxReader(Protocol):
+    """The port an IMAP adapter implements (``integrations.imap_mail``)."""
+
+    name: str  # host, user and folder: what the high-water mark is kept under
+
+    def open(self) -> int:
+        """Select the folder; returns its UIDVALIDITY."""
+
+    def pending(self, after_uid: int) -> list[tuple[int, int]]:
+        """(UID, size in bytes) of every message above ``after_uid``, ascending."""
+
+    def fetch(self, uid: int) -> bytes:
+        """The raw message."""
+
+    def mark_taken(self, uids: list[int]) -> None:
+        """Flag the messages as taken by Lotse (the mark is what counts; the flag is for people)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = DEFAULT_MAX_BYTES
+    max_attachments: int = DEFAULT_MAX_ATTACHMENTS
+
+
+@dataclass
+class IntakeReport:
+    taken: list[int] = field(default_factory=list)  # inbound message ids
+    to_cases: int = 0
+    to_triage: int = 0
+    refused: int = 0
+    already_taken: int = 0
+
+
+def take_mail(
+    ctx: EngineContext, reader: MailboxReader, now: datetime | None = None, limits: Limits = Limits()
+) -> IntakeReport:
+    """Take every new message of one mailbox."""
+    now = now or ctx.clock.now()
+    report = IntakeReport()
+    uid_validity = reader.open()
+    after = _mark(ctx, reader.name, uid_validity)
+    taken_uids: list[int] = []
+    pending = reader.pending(after)
+    for start in range(0, len(pending), BATCH):
+        arrivals = [
+            (uid, _refusal(reader.name, uid_validity, uid, size) if size > limits.max_bytes
+             else _arrival(reader.fetch(uid), limits))
+            for uid, size in pending[start : start + BATCH]
+        ]  # fmt: skip
+        for uid, stored in _store_batch(ctx, reader.name, uid_validity, arrivals, now):
+            if stored is None:
+                report.already_taken += 1
+                continue
+            taken_uids.append(uid)
+            report.taken.append(stored.id)
+            report.refused += stored.status == "refused"
+            report.to_cases += stored.status == "case"
+            report.to_triage += stored.status == "triage"
+    if taken_uids:
+        reader.mark_taken(taken_uids)
+    return report
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    key: str
+    size: int
+    raw: bytes | None
+    mail: ReadMail | None
+    refusal: str | None
+
+
+@dataclass(frozen=True)
+class _Stored:
+    id: int
+    status: str
+
+
+def idempotency_key(raw: bytes, message_id: str | None) -> str:
+    basis = b"mid:" + message_id.encode("utf-8", "replace") if message_id else b"raw:" + raw
+    return hashlib.sha256(basis).hexdigest()
+
+
+def _arrival(raw: bytes, limits: Limits) -> _Arrival:
+    mail = read_mail(raw)
+    key = idempotency_key(raw, mail.message_id)
+    if len(raw) > limits.max_bytes:
+        return _Arrival(key, len(raw), None, None, "too_large")
+    if len(mail.attachments) > limits.max_attachments:
+        return _Arrival(key, len(raw), None, None, "too_many_attachments")
+    return _Arrival(key, len(raw), raw, mail, None)
+
+
+def _refusal(mailbox: str, uid_validity: int, uid: int, size: int) -> _Arrival:
+    """A message too large to download: refused by its size alone, keyed by its place."""
+    key = hashlib.sha256(f"place:{mailbox}:{uid_validity}:{uid}".encode()).hexdigest()
+    return _Arrival(key, size, None, None, "too_large")
+
+
+def content_binding(key: str) -> bytes:
+    return f"inbound:{key}".encode()
+
+
+def raw_binding(key: str) -> bytes:
+    return f"inbound-raw:{key}".encode()
+
+
+def _store_batch(
+    ctx: EngineContext, mailbox: str, uid_validity: int, arrivals: list[tuple[int, _Arrival]], now: datetime
+) -> list[tuple[int, _Stored | None]]:
+    """Store a batch in one transaction with the mark at its last UID; if any of it was taken meanwhile,
+    message by message instead (each with its own transaction), so nothing is stored twice."""
+    try:
+        with ctx.unit_of_work() as session:
+            stored = [
+                (uid, _insert(ctx, session, mailbox, uid_validity, uid, arrival, now))
+                for uid, arrival in arrivals
+            ]
+            _advance(session, mailbox, arrivals[-1][0])
+            session.commit()
+            return list(stored)
+    except IntegrityError:
+        return [(uid, _store(ctx, mailbox, uid_validity, uid, arrival, now)) for uid, arrival in arrivals]
+
+
+def _store(
+    ctx: EngineContext, mailbox: str, uid_validity: int, uid: int, arrival: _Arrival, now: datetime
+) -> _Stored | None:
+    """Store one message and move the mark in one transaction; None when someone took it already."""
+    try:
+        with ctx.unit_of_work() as session:
+            stored = _insert(ctx, session, mailbox, uid_validity, uid, arrival, now)
+            _advance(session, mailbox, uid)
+            session.commit()
+            return stored
+    except IntegrityError:
+        with ctx.unit_of_work() as session:
+            _advance(session, mailbox, uid)
+            session.commit()
+        return None
+
+
+def _insert(
+    ctx: EngineContext,
+    session: Session,
+    mailbox: str,
+    uid_validity: int,
+    uid: int,
+    arrival: _Arrival,
+    now: datetime,
+) -> _Stored:
+    mail = arrival.mail
+    case_id, matched_by = case_of_reply(session, mail) if mail is not None else (None, None)
+    status = "refused" if arrival.refusal else "case" if case_id is not None else "triage"
+    values = {
+        "channel": "email",
+        "mailbox": mailbox,
+        "uid_validity": uid_validity,
+        "uid": uid,
+        "idempotency_key": arrival.key,
+        "received_at": now,
+        "size": arrival.size,
+        "sha256": hashlib.sha256(arrival.raw).hexdigest() if arrival.raw is not None else None,
+        "status": status,
+        "case_id": case_id,
+        "matched_by": matched_by,
+        "refusal": arrival.refusal,
+        "attachment_count": len(mail.attachments) if mail is not None else 0,
+        "sealed": _seal_document(ctx, arrival) if mail is not None else None,
+        "sealed_raw": ctx.vault.seal(arrival.raw, raw_binding(arrival.key))
+        if arrival.raw is not None
+        else None,
+    }
+    message_id = int(session.execute(insert(InboundMessage).values(**values)).inserted_primary_key[0])
+    if case_id is not None:
+        note_new_message(session, case_id, message_id, now)
+    audit.record(session, now, ACTOR, "message_received", case_id, status)
+    return _Stored(message_id, status)
+
+
+def _seal_document(ctx: EngineContext, arrival: _Arrival) -> bytes:
+    assert arrival.mail is not None
+    document = arrival.mail.document()
+    document["attachment_data"] = [a.data.hex() for a in arrival.mail.attachments]
+    return ctx.vault.seal(json.dumps(document).encode(), content_binding(arrival.key))
+
+
+def open_document(ctx: EngineContext, row: InboundMessage) -> dict:
+    """The sealed headers, bodies and attachments of a stored message."""
+    if row.sealed is None:
+        return {}
+    return json.loads(ctx.vault.open(row.sealed, content_binding(row.idempotency_key)))
+
+
+def _mark(ctx: EngineContext, mailbox: str, uid_validity: int) -> int:
+    """The highest UID taken from this mailbox; a new UIDVALIDITY starts over (the keys stop repeats)."""
+    with ctx.unit_of_work() as session:
+        row = session.get(MailboxMark, mailbox)
+        if row is not None and row.uid_validity == uid_validity:
+            return int(row.last_uid)
+        try:
+            if row is None:
+                session.execute(
+                    insert(MailboxMark).values(mailbox=mailbox, uid_validity=uid_validity, last_uid=0)
+                )
+            else:
+                session.execute(
+                    update(MailboxMark)
+                    .where(MailboxMark.mailbox == mailbox)
+                    .values(uid_validity=uid_validity, last_uid=0)
+                )
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            found = session.scalar(select(MailboxMark.last_uid).where(MailboxMark.mailbox == mailbox))
+            return int(found or 0)
+    return 0
+
+
+def _advance(session: Session, mailbox: str, uid: int) -> None:
+    session.execute(
+        update(MailboxMark)
+        .where(MailboxMark.mailbox == mailbox, MailboxMark.last_uid < uid)
+        .values(last_uid=uid)
+    )

@@ -1,0 +1,139 @@
+"""E-Mail sichten (/posteingang): messages that belong to no case yet, and the refused ones for administrators."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from engine.channels.pending_mail import pending_mail
+from engine.channels.replies import (
+    ReplyRefused,
+    case_conversation,
+    case_of_message_task,
+    messages_read,
+    send_reply,
+)
+from engine.channels.triage import (
+    TriageRefused,
+    add_message_to_case,
+    discard_message,
+    open_case_from_message,
+    read_message,
+    refused_messages,
+    triage_queue,
+)
+from engine.kernel.settings import SmtpSettings
+from web.auth import requires_role
+from web.i18n import language
+from web.task_counts import shared_counts
+
+blueprint = Blueprint("channels", __name__)
+COUNSELS = ("beratung", "teamleitung")
+
+
+def _context():
+    return current_app.extensions["lotse"]
+
+
+@blueprint.get("/posteingang")
+@requires_role(*COUNSELS)
+def queue() -> str:
+    return render_template("channels/queue.html", entries=triage_queue(_context(), current_user.actor))
+
+
+@blueprint.get("/posteingang/<int:message_id>")
+@requires_role(*COUNSELS)
+def message_page(message_id: int) -> str:
+    return _message(message_id, {}, {})
+
+
+def _message(message_id: int, errors: dict[str, str], form: dict[str, str]) -> str:
+    view = read_message(_context(), current_user.actor, message_id)
+    return render_template("channels/message.html", view=view, errors=errors, form=form)
+
+
+@blueprint.post("/posteingang/<int:message_id>/fall")
+@requires_role(*COUNSELS)
+def open_case(message_id: int) -> str | Response | tuple[str, int]:
+    try:
+        opened = open_case_from_message(_context(), current_user.actor, message_id)
+    except TriageRefused as refused:
+        return _message(message_id, {refused.field: refused.message(language())}, {}), 409
+    shared_counts().clear()
+    flash(
+        gettext("Fall %(reference)s eröffnet; die Nachricht liegt im Fall.", reference=opened.reference),
+        "success",
+    )
+    return redirect(url_for("cases.case_page", case_id=opened.case_id))
+
+
+@blueprint.post("/posteingang/<int:message_id>/zuordnen")
+@requires_role(*COUNSELS)
+def add_to_case(message_id: int) -> str | Response | tuple[str, int]:
+    reference = request.form.get("aktenzeichen", "")
+    try:
+        case_id = add_message_to_case(_context(), current_user.actor, message_id, reference)
+    except TriageRefused as refused:
+        return _message(message_id, {refused.field: refused.message(language())}, dict(request.form)), 422
+    flash(gettext("Die Nachricht wurde dem Fall zugeordnet."), "success")
+    return redirect(url_for("cases.case_page", case_id=case_id))
+
+
+@blueprint.post("/posteingang/<int:message_id>/verwerfen")
+@requires_role(*COUNSELS)
+def discard(message_id: int) -> str | Response | tuple[str, int]:
+    try:
+        discard_message(_context(), current_user.actor, message_id, request.form.get("grund", ""))
+    except TriageRefused as refused:
+        return _message(message_id, {refused.field: refused.message(language())}, dict(request.form)), 422
+    flash(gettext("Die Nachricht wurde verworfen."), "success")
+    return redirect(url_for("channels.queue"))
+
+
+@blueprint.get("/verwaltung/abgewiesen")
+@requires_role("administration")
+def refused() -> str:
+    return render_template("channels/refused.html", entries=refused_messages(_context(), current_user.actor))
+
+
+@blueprint.app_template_global()
+def conversation_of(case_id: int) -> list:
+    """The case page's conversation (``cases/_conversation.html``)."""
+    mail_configured = SmtpSettings.from_environment() is not None
+    return case_conversation(_context(), current_user.actor, case_id, mail_configured)
+
+
+@blueprint.post("/faelle/<int:case_id>/antwort")
+@requires_role(*COUNSELS)
+def reply(case_id: int) -> Response:
+    try:
+        send_reply(_context(), current_user.actor, case_id, request.form.get("nachricht", ""))
+    except ReplyRefused as refused:
+        flash(refused.message(language()), "error")
+        session_keep = request.form.get("nachricht", "")
+        return redirect(
+            url_for("cases.case_page", case_id=case_id, antwort=session_keep[:2000]) + "#nachrichten"
+        )
+    shared_counts().clear()
+    flash(gettext("Die Antwort ist gespeichert; der Verlauf zeigt, ob sie versandt ist."), "success")
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#nachrichten")
+
+
+@blueprint.post("/faelle/<int:case_id>/nachrichten-gelesen")
+@requires_role(*COUNSELS)
+def read(case_id: int) -> Response:
+    messages_read(_context(), current_user.actor, case_id)
+    shared_counts().clear()
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#nachrichten")
+
+
+def new_message_case(task_id: str) -> int | None:
+    """For the task page: the case of a "Neue Nachricht" task (None for every other task)."""
+    return case_of_message_task(_context(), task_id)
+
+
+@blueprint.app_template_global()
+def pending_outbox() -> list:
+    """The Postausgang page's messages that wait to be sent (``admin/_pending_mail.html``)."""
+    return pending_mail(_context(), SmtpSettings.from_environment() is not None)
