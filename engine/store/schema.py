@@ -11,8 +11,8 @@ from sqlalchemy import Engine, MetaData
 from engine.store import (
     access_tables,
     account_tables,
-    evidence_tables,
     channel_tables,
+    evidence_tables,
     failure_tables,
     person_tables,
     referral_tables,

@@ -61,7 +61,7 @@ def test_demo_is_idempotent_and_prints_logins(runner):
     first = runner.invoke(main, ["demo"])
     second = runner.invoke(main, ["demo"])
     assert first.exit_code == 0, first.output
-    assert "Demo cases created: 12; staff created: 5." in first.output
+    assert "Demo cases created: 12; staff created: 6." in first.output
     assert "Demo cases created: 0; staff created: 0." in second.output
     assert "lotse-demo-2026" in second.output and "tara" in second.output
 

@@ -74,6 +74,8 @@ def _samples(app, ctx) -> dict[str, str]:
         "appointment_id": "999999",
         "item_id": "1",
         "consent_id": "1",
+        "form": "csv",
+        "message_id": "1",
     }
 
 

@@ -1,6 +1,6 @@
 """Inbound messages and the IMAP mailboxes' high-water marks (``engine.store.channel_tables``).
 
-Revision ID: 0018
+Revision ID: 0021
 Revises: 0017
 """
 
