@@ -111,6 +111,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         search,
     ):
         app.register_blueprint(area.blueprint)
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     app.teardown_appcontext(done_reading)
     app.jinja_env.globals["fixed_urls"] = fixed_urls
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -25,7 +25,7 @@ from engine.staff.accounts import active_colleagues
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
 from web.i18n import language
-from web.page_frame import csrf_token, fixed_urls
+from web.page_frame import csrf_token, fixed_urls, is_fragment_request
 from web.request_scope import reading
 from web.task_counts import shared_counts
 
@@ -146,7 +146,7 @@ def _render(wanted: InboxFilter) -> str:
     chosen = page.filter
     query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
     here = fixed_urls()["inbox.inbox"]
-    template = "inbox/_list.html" if request.headers.get("HX-Request") else "inbox/inbox.html"
+    template = "inbox/_list.html" if is_fragment_request() else "inbox/inbox.html"
     rows, assignees = _rows_html(page.rows, actor, colleagues, context.calendar, now, lang)
     return render_template(
         template,
@@ -316,7 +316,7 @@ inbox.reuses_reading = True  # type: ignore[attr-defined]  # the page reads wher
 
 
 def _after_action(wanted: InboxFilter) -> str | Response:
-    if request.headers.get("HX-Request"):
+    if is_fragment_request():
         return _render(wanted)
     query = {key: getattr(wanted, key) for key in FILTER_KEYS if getattr(wanted, key)}
     return redirect(url_for("inbox.inbox", **query))

@@ -273,3 +273,23 @@ def test_team_lead_reassigns_with_the_row_field_and_picks_from_one_list_per_grou
     fields[f"assignee-{second}"] = ""  # back to the group
     client.post(_formaction(page, second, "Zuweisen"), data=fields)
     assert open_tasks(deployed, second_case)["eingang"].assignee is None
+
+
+def test_back_to_an_address_htmx_pushed_gets_the_whole_page(deployed, client, auth):
+    auth.login("anna")
+    fragment = client.get("/?tab=groups", headers={"HX-Request": "true"})
+    assert "<header" not in fragment.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"]
+    restored = client.get(
+        "/?tab=groups", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    ).get_data(as_text=True)
+    assert "<header" in restored and 'aria-selected="true" data-tab="groups"' in restored
+    assert "HX-Request" in client.get("/").headers["Vary"]
+
+
+def test_favicon_is_served_on_every_page(client, auth):
+    assert client.get("/favicon.ico").status_code == 200
+    auth.login("anna")
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype.startswith("image/")
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
