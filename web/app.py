@@ -15,6 +15,7 @@ from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.context import EngineContext, build_context
 from engine.kernel.settings import Settings, base_url, instance_path_from_environment
 from engine.store.vault import Vault, parse_keyring
+from web import acute_alert
 from web.headers import secure_cookies
 from web.origin import check_origin
 from web.page_frame import csrf_token, fixed_urls
@@ -111,6 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         search,
     ):
         app.register_blueprint(area.blueprint)
+    acute_alert.init_app(app)
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     app.teardown_appcontext(done_reading)
     app.jinja_env.globals["fixed_urls"] = fixed_urls
