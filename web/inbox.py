@@ -16,7 +16,7 @@ from engine.calendar.business_calendar import BusinessCalendar
 from engine.calendar.laender import LAENDER
 from engine.cases.lifecycle import claim_task, reassign_task, release_task
 from engine.deadlines.due_times import describe_due
-from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
+from engine.inbox.query import ACUTE, RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
 from engine.inbox.steps import process_steps
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError
@@ -254,7 +254,7 @@ def _rows_html(
     parts = []
     for row in rows:
         task_id = escape(row.task_id)
-        due = describe_due(calendar, row.due_at, now)
+        due = describe_due(calendar, row.due_at, now, clock_time=row.risk_level == ACUTE)
         case_note = escalated if row.case_escalated else ""
         if row.priority >= 80:
             priority = f'<br><span class="muted">{t["priority"]} {row.priority}</span>'

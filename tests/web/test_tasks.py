@@ -133,7 +133,7 @@ def test_hoch_flow_ends_with_vermittlung_in_the_inbox(deployed, client, auth):
     row = inbox[inbox.index(f'data-task="{vermittlung}"') :]
     row = row[: row.index("</tr>")]
     assert "Vermitteln (Lotsenfunktion)" in row and "HOCH" in row
-    assert re.search(r'class="due (ok|soon)"[^>]*>fällig in \d+ (Std\.|Min\.|Arbeitstag)', row)
+    assert re.search(r'class="due (ok|soon)"[^>]*>fällig in \d+ (Arbeitsstd\.|Min\.|Arbeitstag)', row)
     assert case_row(deployed, case_id).risk_level == "HOCH"
 
 
