@@ -63,3 +63,31 @@ def test_every_page_finds_its_favicon(new_context, live_server) -> None:
         assert response.status == 200, f"{path}: {response.status}"
         assert response.headers["content-type"].startswith("image/")
     assert_no_outside_traffic_or_script_errors(watch)
+
+
+def test_skip_link_and_focus_after_opening_a_case_and_after_a_refused_submit(
+    new_context, live_server
+) -> None:
+    context, watch = new_context()
+    page = context.new_page()
+    log_in(page, live_server, "anna")
+    page.keyboard.press("Tab")
+    skip = page.locator("a.skip-link")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_visible()
+    skip.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
+
+    open_new_phone_case(page, live_server)
+    first = page.locator("#task-form div.field").first.locator("input, select, textarea").first
+    expect(first).to_be_focused()
+
+    page.locator("#complete").click()  # nothing filled in: refused
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    link = summary.get_by_role("link").first
+    target = link.get_attribute("href")
+    assert target and target.startswith("#f-")
+    link.click()
+    expect(page).to_have_url(f"{page.url.split('#')[0]}{target}")
+    assert_no_outside_traffic_or_script_errors(watch)
