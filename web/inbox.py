@@ -306,9 +306,19 @@ def _options(colleagues: list[tuple[str, str, frozenset[str]]], group: str | Non
     )
 
 
+# Where people who take no cases start: their own work, not an empty task list.
+START_PAGES = (("prozessverantwortung", "processes.overview"), ("administration", "staff_admin.staff_list"))
+WORKS_ON_TASKS = frozenset({"beratung", "teamleitung"})
+
+
 @blueprint.get("/")
 @login_required
-def inbox() -> str:
+def inbox() -> str | Response:
+    groups = current_user.actor.groups
+    if not groups & WORKS_ON_TASKS:
+        for role, endpoint in START_PAGES:
+            if role in groups:
+                return redirect(url_for(endpoint))
     return _render(_wanted(request.args))
 
 

@@ -336,3 +336,12 @@ def test_an_unclaimed_akut_task_is_announced_in_every_header_until_claimed(deplo
     for task_id in [task.id for task in open_tasks(deployed, acute).values()]:
         claim_task(deployed, OTHER_COUNSELLOR, task_id)
     assert 'id="acute-alert"' not in client.get("/").get_data(as_text=True)
+
+
+def test_process_owners_and_administrators_start_on_their_own_page(client, auth):
+    auth.login("paul")
+    assert client.get("/").headers.get("Location") == "/prozesse"
+    auth.login("ada")
+    assert client.get("/").headers.get("Location") == "/verwaltung/mitarbeitende"
+    auth.login("anna")
+    assert client.get("/").status_code == 200
