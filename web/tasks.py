@@ -31,6 +31,7 @@ from engine.referrals.follow_up import FOLLOW_UP
 from engine.referrals.prevention import prevention_offers as ranked_prevention_offers
 from engine.referrals.recording import STATUSES, ReferralInvalid
 from engine.referrals.steps import referral_step
+from web.formatting import who
 from web.i18n import language
 from web.task_counts import shared_counts
 
@@ -140,7 +141,7 @@ def task_page(task_id: str) -> str | tuple[str, int] | Response:
     sheet, gone = _sheet_or_refusal(task_id, _refinement(request.args))
     if gone is not None:
         return render_template(
-            "tasks/gone.html", message=gone.message(language()), typed=None, case_id=gone.facts.get("case_id")
+            "tasks/gone.html", message=_said_with_names(gone), typed=None, case_id=gone.facts.get("case_id")
         ), 409
     return _render(sheet, sheet.initial, {})
 
@@ -180,7 +181,7 @@ def referral_proposals(task_id: str) -> str | tuple[str, int, dict[str, str]]:
     the refine form with the panel's fields): the choices made so far come back as they were."""
     sheet, gone = _sheet_or_refusal(task_id, _refinement(request.form))
     if gone is not None:  # keep the panel with its choices; say so next to the refine form
-        html = render_template("tasks/_referrals_gone.html", message=gone.message(language()))
+        html = render_template("tasks/_referrals_gone.html", message=_said_with_names(gone))
         return html, 200, {"HX-Retarget": "#referral-refine", "HX-Reswap": "afterend"}
     if sheet.referrals is None or sheet.referrals.step != "vermittlung":
         abort(404)
@@ -233,7 +234,7 @@ def _gone(
     }
     return render_template(
         "tasks/gone.html",
-        message=gone.message(language()),
+        message=_said_with_names(gone),
         typed=typed,
         form=form,
         case_id=case_id,
@@ -271,3 +272,10 @@ def claim_and_open(task_id: str) -> Response:
     except DomainError as refused:
         flash(refused.message(language()), "error")
     return redirect(url_for("tasks.task_page", task_id=task_id))
+
+
+def _said_with_names(gone: DomainError) -> str:
+    """The refusal in the person's language, naming the colleague who completed the task, not their login."""
+    if isinstance(gone, TaskAlreadyCompleted) and gone.facts.get("by"):
+        gone = TaskAlreadyCompleted(who(gone.facts["by"]), gone.facts.get("at"))
+    return gone.message(language())
