@@ -15,7 +15,7 @@ from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.context import EngineContext, build_context
 from engine.kernel.settings import Settings, base_url, instance_path_from_environment
 from engine.store.vault import Vault, parse_keyring
-from web import request_text, url_numbers
+from web import acute_alert, request_text, url_numbers
 from web.headers import secure_cookies
 from web.origin import check_origin
 from web.page_frame import csrf_token, fixed_urls
@@ -133,6 +133,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     csrf.exempt(portal.blueprint)
     csrf.exempt(intake_api.blueprint)
     portal.init_app(app)
+    acute_alert.init_app(app)
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     app.teardown_appcontext(done_reading)
     app.jinja_env.globals["fixed_urls"] = fixed_urls
     app.jinja_env.globals["csrf_token"] = csrf_token

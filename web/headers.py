@@ -40,8 +40,9 @@ LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 def _no_store(response: Response) -> Response:
     """Pages and files that may show case data are never kept by a browser or a proxy; the static
     assets (styles, the script bundle) are public and may be cached."""
-    if request.endpoint != "static":
+    if request.endpoint not in ("static", "favicon"):
         response.headers["Cache-Control"] = "no-store"
+        response.vary.add("HX-Request")  # htmx gets a fragment where the address alone gives a page
     return response
 
 

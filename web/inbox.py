@@ -16,7 +16,7 @@ from engine.calendar.business_calendar import BusinessCalendar
 from engine.calendar.laender import LAENDER
 from engine.cases.lifecycle import claim_task, reassign_task, release_task
 from engine.deadlines.due_times import describe_due
-from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
+from engine.inbox.query import ACUTE, RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
 from engine.inbox.steps import process_steps
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError, OutsideNeedToKnow
@@ -26,7 +26,7 @@ from engine.staff.accounts import active_colleagues
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
 from web.i18n import language
-from web.page_frame import csrf_token, fixed_urls
+from web.page_frame import csrf_token, fixed_urls, is_fragment_request
 from web.request_scope import reading
 from web.task_counts import shared_counts
 
@@ -146,7 +146,7 @@ def _render(wanted: InboxFilter) -> str:
     chosen = page.filter
     query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
     here = fixed_urls()["inbox.inbox"]
-    template = "inbox/_list.html" if request.headers.get("HX-Request") else "inbox/inbox.html"
+    template = "inbox/_list.html" if is_fragment_request() else "inbox/inbox.html"
     rows, assignees = _rows_html(page.rows, actor, colleagues, context.calendar, now, lang)
     return render_template(
         template,
@@ -254,7 +254,7 @@ def _rows_html(
     parts = []
     for row in rows:
         task_id = escape(row.task_id)
-        due = describe_due(calendar, row.due_at, now)
+        due = describe_due(calendar, row.due_at, now, clock_time=row.risk_level == ACUTE)
         case_note = escalated if row.case_escalated else ""
         if row.priority >= 80:
             priority = f'<br><span class="muted">{t["priority"]} {row.priority}</span>'
@@ -306,9 +306,19 @@ def _options(colleagues: list[tuple[str, str, frozenset[str]]], group: str | Non
     )
 
 
+# Where people who take no cases start: their own work, not an empty task list.
+START_PAGES = (("prozessverantwortung", "processes.overview"), ("administration", "staff_admin.staff_list"))
+WORKS_ON_TASKS = frozenset({"beratung", "teamleitung"})
+
+
 @blueprint.get("/")
 @login_required
-def inbox() -> str:
+def inbox() -> str | Response:
+    groups = current_user.actor.groups
+    if not groups & WORKS_ON_TASKS:
+        for role, endpoint in START_PAGES:
+            if role in groups:
+                return redirect(url_for(endpoint))
     return _render(_wanted(request.args))
 
 
@@ -316,7 +326,7 @@ inbox.reuses_reading = True  # type: ignore[attr-defined]  # the page reads wher
 
 
 def _after_action(wanted: InboxFilter) -> str | Response:
-    if request.headers.get("HX-Request"):
+    if is_fragment_request():
         return _render(wanted)
     query = {key: getattr(wanted, key) for key in FILTER_KEYS if getattr(wanted, key)}
     return redirect(url_for("inbox.inbox", **query))

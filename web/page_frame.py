@@ -48,3 +48,9 @@ def fixed_urls() -> FixedUrls:
     if found is None:
         found = known[root] = FixedUrls()
     return found
+
+
+def is_fragment_request() -> bool:
+    """Whether htmx asks for a part of a page; a history restore (Back to an address htmx pushed, not in
+    its cache) wants the whole page, header and navigation included."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")

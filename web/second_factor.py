@@ -26,7 +26,14 @@ blueprint = Blueprint("second_factor", __name__)
 
 # What a session that has only given the password may open (and switch the interface's language).
 OPEN_BEFORE_SECOND_FACTOR = frozenset(
-    {"second_factor.verify", "second_factor.enrol", "auth.logout", "account.set_language", "static"}
+    {
+        "second_factor.verify",
+        "second_factor.enrol",
+        "auth.logout",
+        "account.set_language",
+        "static",
+        "favicon",
+    }
 )
 
 

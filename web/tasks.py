@@ -34,6 +34,7 @@ from engine.referrals.prevention import prevention_offers as ranked_prevention_o
 from engine.referrals.recording import STATUSES, ReferralInvalid
 from engine.referrals.steps import referral_step
 from web.channels import new_message_case
+from web.formatting import who
 from web.i18n import language
 from web.task_counts import shared_counts
 
@@ -145,7 +146,7 @@ def task_page(task_id: str) -> str | tuple[str, int] | Response:
     sheet, gone = _sheet_or_refusal(task_id, _refinement(request.args))
     if gone is not None:
         return render_template(
-            "tasks/gone.html", message=gone.message(language()), typed=None, case_id=gone.facts.get("case_id")
+            "tasks/gone.html", message=_said_with_names(gone), typed=None, case_id=gone.facts.get("case_id")
         ), 409
     return _render(sheet, sheet.initial, {})
 
@@ -185,7 +186,7 @@ def referral_proposals(task_id: str) -> str | tuple[str, int, dict[str, str]]:
     the refine form with the panel's fields): the choices made so far come back as they were."""
     sheet, gone = _sheet_or_refusal(task_id, _refinement(request.form))
     if gone is not None:  # keep the panel with its choices; say so next to the refine form
-        html = render_template("tasks/_referrals_gone.html", message=gone.message(language()))
+        html = render_template("tasks/_referrals_gone.html", message=_said_with_names(gone))
         return html, 200, {"HX-Retarget": "#referral-refine", "HX-Reswap": "afterend"}
     if sheet.referrals is None or sheet.referrals.step != "vermittlung":
         abort(404)
@@ -239,7 +240,7 @@ def _gone(
 ) -> tuple[str, int] | Response:
     """The task changed under the person: say who and when, and keep what they typed. The person's own
     earlier submit with other values (a second tab) is said as such, with the same offer."""
-    message = gone.message(language())
+    message = _said_with_names(gone)
     if _by_me(gone):
         message = gettext(
             "Sie haben diese Aufgabe bereits erledigt (etwa in einem anderen Fenster), mit anderen Eingaben "
@@ -290,3 +291,10 @@ def claim_and_open(task_id: str) -> Response:
     except DomainError as refused:
         flash(refused.message(language()), "error")
     return redirect(url_for("tasks.task_page", task_id=task_id))
+
+
+def _said_with_names(gone: DomainError) -> str:
+    """The refusal in the person's language, naming the colleague who completed the task, not their login."""
+    if isinstance(gone, TaskAlreadyCompleted) and gone.facts.get("by"):
+        gone = TaskAlreadyCompleted(who(gone.facts["by"]), gone.facts.get("at"))
+    return gone.message(language())

@@ -82,6 +82,10 @@ class Instance:
     def form_for(self, task_id: str) -> FormSpec:
         return self.process.form_for(self._ready_task(task_id).task_spec)
 
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        """The variables a READY user task sees (its own scope, also inside an event sub-process)."""
+        return dict(self._ready_task(task_id).data)
+
     def form_of_any(self, task_id: str) -> FormSpec | None:
         """The form of a user task in any state; None when the instance has no such task."""
         try:

@@ -15,6 +15,7 @@ from engine.bpmn.instance import Instance, InstanceBefore
 from engine.bpmn.tasks import FormSpec
 from engine.cases.live_call import keep_following_steps
 from engine.cases.need_to_know import require_case_access
+from engine.cases.risk_override import override_errors
 from engine.cases.step_failures import FailedStep, run_model_code
 from engine.cases.task_outcomes import after_completion
 from engine.kernel import audit
@@ -146,6 +147,7 @@ def submit_task(
         before = cast(Instance, InstanceBefore(instance))  # what the step's own work reads of the case
         values = _rehearse(ctx, alongside, row, case, before, typed, now)
     checked, errors = forms.validate(form, values)
+    errors.update(override_errors(row.element_id, instance.task_data(task_id), checked, errors))
     if errors:
         raise FormInvalid(errors)
     # 2. the model code, outside any transaction; a failure is recorded and nothing of the step written

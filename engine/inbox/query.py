@@ -14,6 +14,7 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     false,
     func,
     literal_column,
@@ -31,6 +32,7 @@ TABS = ("mine", "groups", "overdue", "all")
 DUE_WINDOWS = ("overdue", "today", "3days", "none")
 SORTS = ("due", "priority")
 RISK_LEVELS = ("AKUT", "HOCH", "MITTEL", "NIEDRIG", "INFO")
+ACUTE = "AKUT"  # pinned first in every tab and sort
 PER_PAGE = 25
 MAX_PAGE = 10_000
 
@@ -300,14 +302,20 @@ def _chosen(actor: Actor, wanted: InboxFilter) -> Select:
     reach = limit if first else bindparam("reach")
     if wanted.tab == "overdue" and not actor.is_team_lead and actor.groups:
         parts = [
-            _filtered(select(Task.id, Task.due_at, Task.priority), actor, replace(wanted, tab=tab))
+            _filtered(
+                select(Task.id, Task.due_at, Task.priority, Task.case_risk_level),
+                actor,
+                replace(wanted, tab=tab),
+            )
             .where(Task.due_at < bindparam("now"))
             .order_by(*_order(wanted.sort))
             .limit(reach)
             .subquery()
             for tab in ("mine", "groups")
         ]
-        merged = union_all(*(select(part.c.id, part.c.due_at, part.c.priority) for part in parts)).subquery()
+        merged = union_all(
+            *(select(part.c.id, part.c.due_at, part.c.priority, part.c.case_risk_level) for part in parts)
+        ).subquery()
         chosen = select(merged.c.id).order_by(*_order(wanted.sort, merged.c)).limit(limit)
     else:
         chosen = _filtered(select(Task.id), actor, wanted).order_by(*_order(wanted.sort)).limit(limit)
@@ -376,8 +384,10 @@ def _end_of_day(now: datetime, calendar: BusinessCalendar) -> datetime:
 
 
 def _order(sort: str, columns: Any = Task) -> tuple[ColumnElement, ...]:
-    """The list's order over ``columns`` (the task table, or a subquery with its id, due_at, priority)."""
+    """The list's order over ``columns`` (the task table, or a subquery with its id, due_at, priority and
+    case_risk_level): tasks of AKUT cases first in every sort, then by the chosen sort."""
+    acute = case((columns.case_risk_level == ACUTE, 0), else_=1)
     due = columns.due_at.asc().nulls_last()
     if sort == "priority":
-        return (columns.priority.desc(), due, columns.id)
-    return (due, columns.priority.desc(), columns.id)
+        return (acute, columns.priority.desc(), due, columns.id)
+    return (acute, due, columns.priority.desc(), columns.id)

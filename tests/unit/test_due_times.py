@@ -17,7 +17,13 @@ MONDAY_10 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 10:00 Berlin
     ("due", "now", "german", "english", "state"),
     [
         (MONDAY_10 + timedelta(minutes=30), MONDAY_10, "fällig in 30 Min.", "due in 30 min", "soon"),
-        (MONDAY_10 + timedelta(hours=3), MONDAY_10, "fällig in 3 Std.", "due in 3 h", "ok"),
+        (
+            MONDAY_10 + timedelta(hours=3),
+            MONDAY_10,
+            "fällig in 3 Arbeitsstd.",
+            "due in 3 working hours",
+            "ok",
+        ),
         # Monday 10:00 → Wednesday 16:00: 6 + 7 + 7 = 20 office hours = 2 working days
         (
             MONDAY_10 + timedelta(days=2, hours=6),
@@ -26,7 +32,13 @@ MONDAY_10 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 10:00 Berlin
             "due in 2 working days",
             "ok",
         ),
-        (MONDAY_10, MONDAY_10 + timedelta(hours=1), "seit 1 Std. überfällig", "overdue by 1 h", "overdue"),
+        (
+            MONDAY_10,
+            MONDAY_10 + timedelta(hours=1),
+            "seit 1 Arbeitsstd. überfällig",
+            "overdue by 1 working hour",
+            "overdue",
+        ),
         # Friday 10:00: 6 + 7 + 7 + 1 = 21 office hours; Fronleichnam (Thursday 4 June 2026) does not count in NW
         (
             MONDAY_10,
@@ -42,13 +54,21 @@ MONDAY_10 = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)  # 10:00 Berlin
             "overdue by 1 working day",
             "overdue",
         ),
-        # Saturday night, due Sunday noon: no office hours in between, so calendar time is told
+        # Saturday night, due Sunday noon: no office hours in between, so due when the office opens
         (
             datetime(2026, 6, 7, 10, 0, tzinfo=UTC),
             datetime(2026, 6, 6, 20, 0, tzinfo=UTC),
-            "fällig in 14 Std.",
-            "due in 14 h",
+            "fällig bei Dienstbeginn",
+            "due when the office opens",
             "soon",
+        ),
+        # due yesterday 16:00 (closing), now 07:00 before opening: no clock hours are counted
+        (
+            datetime(2026, 6, 1, 14, 0, tzinfo=UTC),
+            datetime(2026, 6, 2, 5, 0, tzinfo=UTC),
+            "überfällig seit Dienstschluss",
+            "overdue since the office closed",
+            "overdue",
         ),
     ],
 )
@@ -59,3 +79,12 @@ def test_describe_due(due, now, german, english, state):
 
 def test_no_due_time():
     assert describe_due(CAL, None, MONDAY_10).text("de") == "keine Frist"
+
+
+def test_calendar_time_deadlines_are_told_in_clock_time_and_say_so():
+    akut = describe_due(
+        CAL, datetime(2026, 6, 7, 10, 0, tzinfo=UTC), datetime(2026, 6, 6, 20, 0, tzinfo=UTC), True
+    )
+    assert (akut.german, akut.english) == ("fällig in 14 Std. (Uhrzeit)", "due in 14 h (clock time)")
+    late = describe_due(CAL, MONDAY_10, MONDAY_10 + timedelta(days=2, hours=1), clock_time=True)
+    assert late.german == "seit 2 Kalendertagen (Uhrzeit) überfällig" and late.state == "overdue"

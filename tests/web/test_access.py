@@ -26,7 +26,7 @@ def test_each_role_restricted_route_refuses_the_other_roles(app, deployed):
     for username, roles in ROLES.items():
         client = app.test_client()
         Auth(client).login(username)
-        token = csrf_token(client.get("/").get_data(as_text=True))
+        token = csrf_token(client.get("/status").get_data(as_text=True))
         for rule, allowed in restricted:
             if set(roles) & allowed:
                 continue
@@ -60,7 +60,7 @@ def test_english_per_user_setting(client, auth):
 
 def test_errors_in_english_for_english_users(deployed, client, auth):
     auth.login("paul")
-    token = csrf_token(client.get("/").get_data(as_text=True))
+    token = csrf_token(client.get("/prozesse").get_data(as_text=True))
     client.post("/sprache", data={"csrf_token": token, "language": "en"})
     response = client.get("/faelle/neu")
     assert response.status_code == 403 and "No access" in response.get_data(as_text=True)

@@ -126,7 +126,11 @@ def test_no_weekday_is_refused_at_the_weekdays(client, auth):
 def test_messages_in_english_for_english_users(client, auth):
     auth.login("ada")
     client.post(
-        "/sprache", data={"csrf_token": csrf_token(client.get("/").get_data(as_text=True)), "language": "en"}
+        "/sprache",
+        data={
+            "csrf_token": csrf_token(client.get("/verwaltung/kalender").get_data(as_text=True)),
+            "language": "en",
+        },
     )
     page = client.get(URL).get_data(as_text=True)
     assert "Calendar" in page and "Corpus Christi" in page and "Closure day" in page
@@ -139,9 +143,9 @@ def test_messages_in_english_for_english_users(client, auth):
 def test_other_roles_are_refused(deployed, client, auth, username):
     auth.login(username)
     assert client.get(URL).status_code == 403
-    token = csrf_token(client.get("/").get_data(as_text=True))
+    token = csrf_token(client.get("/status").get_data(as_text=True))
     assert client.post(URL, data={**FORM, "land": "BY", "csrf_token": token}).status_code == 403
-    assert 'href="/verwaltung/kalender"' not in client.get("/").get_data(as_text=True)
+    assert 'href="/verwaltung/kalender"' not in client.get("/status").get_data(as_text=True)
     assert current_calendar_settings(deployed).revision == 0
 
 
@@ -155,7 +159,7 @@ def test_a_post_without_csrf_token_stores_nothing(deployed, client, auth):
 def test_administrators_reach_the_page_with_the_demo_data_loaded(deployed, client, auth):
     load_demo(deployed)
     auth.login("ada")
-    assert 'href="/verwaltung/kalender"' in client.get("/").get_data(as_text=True)
+    assert 'href="/verwaltung/kalender"' in client.get("/verwaltung/kalender").get_data(as_text=True)
     assert client.get(URL).status_code == 200
     assert save(client, closures="2026-06-02").status_code == 302
     assert not deployed.calendar.is_working_day(date(2026, 6, 2))

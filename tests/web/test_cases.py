@@ -133,3 +133,33 @@ def test_need_to_know(deployed, client, auth, app):
     paul = app.test_client()
     Auth(paul).login("paul")
     assert paul.get(f"/faelle/{group_case}").status_code == 403
+
+
+def test_overriding_the_proposed_risk_level_needs_a_reason(deployed, client, auth):
+    from engine.kernel.errors import FormInvalid
+    from tests.web.conftest import submit_task
+
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    complete(deployed, COUNSELLOR, case_id, "eingang", EINGANG)
+    complete(
+        deployed, COUNSELLOR, case_id, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL["HOCH"]}
+    )
+    task_id = task_id_for(deployed, case_id, "risikostufe_bestaetigen")
+    auth.login()
+    client.post(
+        f"/aufgaben/{task_id}/uebernehmen",
+        data={"csrf_token": csrf_token(client.get("/").get_data(as_text=True))},
+    )
+    refused = submit_task(client, task_id, {"risikostufe": "NIEDRIG", "abweichung_begruendung": "  "})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422, refused.status_code
+    assert "Sie weichen vom Vorschlag HOCH ab" in page
+    assert "risikostufe_bestaetigen" in open_tasks(deployed, case_id)  # nothing changed
+    try:
+        complete(deployed, COUNSELLOR, case_id, "risikostufe_bestaetigen", {"risikostufe": "MITTEL"})
+    except FormInvalid as invalid:
+        assert "abweichung_begruendung" in invalid.errors
+    else:
+        raise AssertionError("a changed level without a reason was accepted")
+    complete(deployed, COUNSELLOR, case_id, "risikostufe_bestaetigen", {"risikostufe": "HOCH"})  # as proposed
+    assert "risikostufe_bestaetigen" not in open_tasks(deployed, case_id)

@@ -26,7 +26,7 @@ def test_board_lists_overdue_and_soon_due_by_counsellor(deployed, client, auth, 
     assert listed.index(task_id_for(deployed, first, "eingang")) < listed.index(
         task_id_for(deployed, second, "eingang")
     )
-    assert "seit 1 Std. überfällig" in listed and "fällig in 2 Std." in listed
+    assert "seit 1 Arbeitsstd. überfällig" in listed and "fällig in 2 Arbeitsstd." in listed
 
 
 def test_board_is_for_team_leads_only(client, auth):

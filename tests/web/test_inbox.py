@@ -54,7 +54,7 @@ def test_due_time_in_working_time_and_overdue_tab(deployed, client, auth, clock)
     case_id = open_case(deployed, COUNSELLOR).case_id  # Eingang due in 2 working hours
     auth.login()
     page = client.get("/?tab=groups").get_data(as_text=True)
-    assert "fällig in 2 Std." in page
+    assert "fällig in 2 Arbeitsstd." in page
     # Friday 10:00; due was Monday 12:00; Thursday 4 June 2026 is Fronleichnam (NW): 19 office hours
     clock.set(clock.now() + timedelta(days=4))
     auth.login()  # four days later: the session has long ended
@@ -273,3 +273,75 @@ def test_team_lead_reassigns_with_the_row_field_and_picks_from_one_list_per_grou
     fields[f"assignee-{second}"] = ""  # back to the group
     client.post(_formaction(page, second, "Zuweisen"), data=fields)
     assert open_tasks(deployed, second_case)["eingang"].assignee is None
+
+
+def test_back_to_an_address_htmx_pushed_gets_the_whole_page(deployed, client, auth):
+    auth.login("anna")
+    fragment = client.get("/?tab=groups", headers={"HX-Request": "true"})
+    assert "<header" not in fragment.get_data(as_text=True)
+    assert "HX-Request" in fragment.headers["Vary"]
+    restored = client.get(
+        "/?tab=groups", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    ).get_data(as_text=True)
+    assert "<header" in restored and 'aria-selected="true" data-tab="groups"' in restored
+    assert "HX-Request" in client.get("/").headers["Vary"]
+
+
+def test_favicon_is_served_on_every_page(client, auth):
+    assert client.get("/favicon.ico").status_code == 200
+    auth.login("anna")
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype.startswith("image/")
+    assert 'rel="icon"' in client.get("/").get_data(as_text=True)
+
+
+def test_akut_tasks_are_pinned_first_in_every_tab_and_sort(deployed, client, auth):
+    older = [_case_at(deployed, "MITTEL") for _ in range(3)]
+    clock = deployed.clock
+    for case_id in older:  # overdue, due long before the AKUT case's task
+        with deployed.unit_of_work() as session:
+            from engine.store.tables import Task
+
+            for task in session.query(Task).filter(Task.case_id == case_id, Task.status == "open"):
+                task.due_at = clock.now() - timedelta(days=3)
+            session.commit()
+    acute = _case_at(deployed, "AKUT")
+    acute_tasks = set(open_tasks(deployed, acute))
+    auth.login("anna")
+    for query in (
+        "tab=mine",
+        "tab=groups",
+        "tab=overdue",
+        "tab=mine&sort=priority",
+        "tab=groups&sort=priority",
+    ):
+        page = client.get(f"/?{query}").get_data(as_text=True)
+        rows = re.findall(r'<tr data-task="[^"]+" data-step="([^"]+)">\s*<td><a href="/faelle/(\d+)"', page)
+        if any(int(case_id) == acute for _, case_id in rows):
+            assert int(rows[0][1]) == acute, (query, rows)
+    groups = client.get("/?tab=groups").get_data(as_text=True)
+    assert acute_tasks and all(f'href="/faelle/{case_id}"' in groups for case_id in (*older, acute))
+    acute_row = groups[groups.index(f'href="/faelle/{acute}"') :]
+    assert "(Uhrzeit)" in acute_row[: acute_row.index("</tr>")]  # AKUT deadlines run in calendar time
+    assert "(Uhrzeit)" not in groups[: groups.index(f'href="/faelle/{acute}"')]
+
+
+def test_an_unclaimed_akut_task_is_announced_in_every_header_until_claimed(deployed, client, auth):
+    auth.login("anna")
+    assert 'id="acute-alert"' not in client.get("/faelle/neu").get_data(as_text=True)
+    acute = _case_at(deployed, "AKUT")
+    for path in ("/", "/faelle/neu", "/termine"):
+        page = client.get(path).get_data(as_text=True)
+        assert 'id="acute-alert"' in page and "AKUT-Falls wartet auf Übernahme" in page, path
+    for task_id in [task.id for task in open_tasks(deployed, acute).values()]:
+        claim_task(deployed, OTHER_COUNSELLOR, task_id)
+    assert 'id="acute-alert"' not in client.get("/").get_data(as_text=True)
+
+
+def test_process_owners_and_administrators_start_on_their_own_page(client, auth):
+    auth.login("paul")
+    assert client.get("/").headers.get("Location") == "/prozesse"
+    auth.login("ada")
+    assert client.get("/").headers.get("Location") == "/verwaltung/mitarbeitende"
+    auth.login("anna")
+    assert client.get("/").status_code == 200

@@ -104,7 +104,7 @@ def test_bad_choices_are_refused_with_a_message_and_nothing_changes(deployed, cl
 def test_english_page_and_messages(deployed, client, auth):
     _movable, _second, _refused, target = _cases_and_target(deployed)
     auth.login("paul")
-    token = csrf_token(client.get("/").get_data(as_text=True))
+    token = csrf_token(client.get("/prozesse").get_data(as_text=True))
     client.post("/sprache", data={"csrf_token": token, "language": "en"})
     page = client.get(URL, query_string={"von": 1, "nach": target}).get_data(as_text=True)
     assert "Can move: 2" in page and "Cannot move: 1" in page
@@ -118,11 +118,11 @@ def test_only_process_owners_may_migrate(deployed, client, auth):
     for username in ("anna", "tara", "ada"):
         auth.login(username)
         assert client.get(URL, query_string={"von": 1, "nach": target}).status_code == 403
-        token = csrf_token(client.get("/").get_data(as_text=True))
+        token = csrf_token(client.get("/status").get_data(as_text=True))
         response = client.post(
             URL, data={"csrf_token": token, "von": "1", "nach": str(target), "faelle": [f"{movable}:4"]}
         )
         assert response.status_code == 403
-        assert "Migration" not in client.get("/").get_data(as_text=True).split("</nav>")[0]
+        assert "Migration" not in client.get("/status").get_data(as_text=True).split("</nav>")[0]
         client.post("/logout", data={"csrf_token": token})
     assert _versions(deployed)[movable] == 1

@@ -121,7 +121,7 @@ def test_roles_and_csrf(deployed, app, client, auth, case_id):
     assert missing.status_code == 400
     owner = app.test_client()
     Auth(owner).login("paul")
-    token = csrf_token(owner.get("/").get_data(as_text=True))
+    token = csrf_token(owner.get("/prozesse").get_data(as_text=True))
     refused = owner.post(
         f"/faelle/{case_id}/strafantrag",
         data={

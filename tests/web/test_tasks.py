@@ -133,7 +133,7 @@ def test_hoch_flow_ends_with_vermittlung_in_the_inbox(deployed, client, auth):
     row = inbox[inbox.index(f'data-task="{vermittlung}"') :]
     row = row[: row.index("</tr>")]
     assert "Vermitteln (Lotsenfunktion)" in row and "HOCH" in row
-    assert re.search(r'class="due (ok|soon)"[^>]*>fällig in \d+ (Std\.|Min\.|Arbeitstag)', row)
+    assert re.search(r'class="due (ok|soon)"[^>]*>fällig in \d+ (Arbeitsstd\.|Min\.|Arbeitstag)', row)
     assert case_row(deployed, case_id).risk_level == "HOCH"
 
 
@@ -146,7 +146,7 @@ def test_someone_else_completed_the_task_meanwhile(deployed, client, auth, secon
     response = submit_task(second_client, task_id, typed, token)
     page = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "Diese Aufgabe wurde bereits von anna am 01.06.2026 10:00 erledigt." in page
+    assert "Diese Aufgabe wurde bereits von Anna am 01.06.2026 10:00 erledigt." in page
     assert "Bens Notizen zum Anruf" in page  # nothing typed is silently lost
     assert stored_variables(deployed, case_id)["kurzbeschreibung"] == EINGANG["kurzbeschreibung"]
     saved = second_client.post(
@@ -164,7 +164,7 @@ def test_stale_tab_after_the_case_moved_on_says_so(deployed, client, auth):
     auth.login()
     response = client.get(f"/aufgaben/{task_id}")
     assert response.status_code == 409
-    assert "bereits von anna" in response.get_data(as_text=True)
+    assert "bereits von Anna am" in response.get_data(as_text=True)
 
 
 def test_double_submit_is_ignored_with_a_note(deployed, client, auth):
@@ -209,7 +209,7 @@ def test_roles_without_the_candidate_group_cannot_open_or_complete(deployed, cli
     case_id, task_id = _case_at_eingang(deployed)
     auth.login("paul")  # Prozessverantwortung: not a counsellor, no need to know
     assert client.get(f"/aufgaben/{task_id}").status_code == 403
-    token = csrf_token(client.get("/").get_data(as_text=True))
+    token = csrf_token(client.get("/prozesse").get_data(as_text=True))
     assert (
         client.post(f"/aufgaben/{task_id}", data={"csrf_token": token, **{"land": "NW"}}).status_code == 403
     )

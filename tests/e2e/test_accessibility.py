@@ -1,0 +1,69 @@
+"""Issue 23, item 20: axe-core (from npm, web/frontend/node_modules) finds no serious or critical
+violation on any page any role reaches from its navigation, nor on a case page and a task page."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+try:
+    from playwright.sync_api import Page, expect
+except ImportError:  # the browser fixture says how to install it; here only collection must not break
+    if os.environ.get("CI"):
+        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
+    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
+
+from tests.e2e.conftest import ROOT, TIMEOUT_MS
+from tests.e2e.test_counsellor_flow import log_in, open_new_phone_case
+
+pytestmark = pytest.mark.e2e
+expect.set_options(timeout=TIMEOUT_MS)
+AXE = ROOT / "web" / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+ROLES = ("anna", "tara", "paul", "ada")
+SEVERE = ("serious", "critical")
+
+
+def _axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `make frontend` (npm ci installs axe-core)", pytrace=False)
+    return Path(AXE).read_text(encoding="utf-8")
+
+
+def _violations(page: Page, source: str) -> list[str]:
+    """Serious and critical axe-core violations of the page as it is shown."""
+    page.add_script_tag(content=source)  # Playwright injects it through the DevTools protocol, past the CSP
+    found = page.evaluate("async () => (await window.axe.run(document)).violations")
+    return [
+        f"{page.url} {item['id']} ({item['impact']}): {[node['target'] for node in item['nodes']][:3]}"
+        for item in found
+        if item["impact"] in SEVERE
+    ]
+
+
+def _pages_of(page: Page) -> list[str]:
+    """The addresses the person's header navigation offers."""
+    hrefs = page.locator("header nav a").evaluate_all("links => links.map(link => link.href)")
+    return list(dict.fromkeys(hrefs))
+
+
+def test_no_serious_or_critical_axe_violation_on_any_page_of_any_role(browser, live_server) -> None:
+    source = _axe_source()
+    problems: list[str] = []
+    for username in ROLES:
+        context = browser.new_context(base_url=live_server.url, locale="de-DE", bypass_csp=True)
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        log_in(page, live_server, username)
+        targets = _pages_of(page)
+        if username == "anna":
+            task_url = open_new_phone_case(page, live_server)
+            case_link = page.locator("a[href^='/faelle/']").first.get_attribute("href")
+            targets += [task_url, f"{live_server.url}{case_link}"]
+        for target in targets:
+            page.goto(target)
+            page.wait_for_load_state("networkidle")
+            problems += _violations(page, source)
+        context.close()
+    assert problems == [], "\n".join(problems)

@@ -1,0 +1,41 @@
+"""Issue 23, item 18: every page a counsellor uses fits a 390-px-wide phone without horizontal scrolling."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture says how to install it; here only collection must not break
+    if os.environ.get("CI"):
+        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
+    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
+
+from tests.e2e.conftest import TIMEOUT_MS
+from tests.e2e.test_counsellor_flow import log_in, open_new_phone_case
+
+pytestmark = pytest.mark.e2e
+expect.set_options(timeout=TIMEOUT_MS)
+PHONE = {"width": 390, "height": 844}
+
+
+def test_pages_fit_a_390_px_phone(new_context, live_server) -> None:
+    context, _ = new_context()
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    log_in(page, live_server, "tara")
+    task_url = open_new_phone_case(page, live_server)
+    case_url = live_server.url + page.locator(
+        "main a[href^='/faelle/']:not([href='/faelle/neu'])"
+    ).first.get_attribute("href")
+    too_wide = []
+    for url in (f"{live_server.url}/?tab=all", f"{live_server.url}/faelle/neu", task_url, case_url):
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        header = page.evaluate("document.querySelector('header').getBoundingClientRect().height")
+        if width > PHONE["width"] or header > 200:
+            too_wide.append(f"{url}: {width} px wide, header {header} px")
+    assert too_wide == [], too_wide
