@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from engine.cases.break_glass import break_glass
 from engine.cases.lifecycle import claim_task, open_case, release_task
 from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
-from engine.kernel.errors import TaskClaimedByOther
+from engine.kernel.errors import OutsideNeedToKnow, TaskClaimedByOther
 from engine.store.tables import AuditEvent
 from tests.conftest import COUNSELLOR, OTHER_COUNSELLOR, TEAM_LEAD
 from tests.steps import complete, open_tasks
@@ -25,7 +26,10 @@ def test_a_colleague_cannot_claim_the_risk_assessment_mid_call(deployed):
     complete(deployed, COUNSELLOR, case_id, "eingang", EINGANG)
     assessment = open_tasks(deployed, case_id)["risikoeinschaetzung"]
     assert assessment.assignee == "anna"
-    with pytest.raises(TaskClaimedByOther) as refused:
+    with pytest.raises(OutsideNeedToKnow):  # ben has no part in the case: refused before anything is said
+        claim_task(deployed, OTHER_COUNSELLOR, assessment.id)
+    break_glass(deployed, OTHER_COUNSELLOR, case_id, "Die Person ruft ihn direkt an")
+    with pytest.raises(TaskClaimedByOther) as refused:  # with access, the step is still hers
         claim_task(deployed, OTHER_COUNSELLOR, assessment.id)
     assert "anna" in refused.value.message("de")
     complete(deployed, COUNSELLOR, case_id, "risikoeinschaetzung", RISIKO_NEUTRAL)  # her submit goes through

@@ -65,7 +65,7 @@ def test_flows_run_the_jobs_and_deployments_register(lotse_database, tmp_path):
     assert set(snapshots) == {"months"}  # every month from the first case up to last month, once
     with ctx.unit_of_work(writes=False) as session:
         assert session.scalar(select(Task.element_id).where(Task.case_id == case_id)) == "danach"
-    assert ids["count"] == 5
+    assert ids["count"] == 6
     assert ids["schedules"] == {
         "sweep": "interval 60.0",
         "outbox": "interval 60.0",
