@@ -188,7 +188,7 @@ def test_counsellor_takes_a_call_through_to_vermittlung(new_context, live_server
     shoot(ben, artifacts, "09-ben-already-completed-by-anna")
     reopened = ben.goto(risiko_url)
     assert reopened is not None and reopened.status == 409
-    expect(ben.locator("#gone-message")).to_contain_text("bereits von anna am")
+    expect(ben.locator("#gone-message")).to_contain_text("bereits von Anna Berger (Beratung) am")
     expect(ben.locator("#task-form")).to_have_count(0)
 
     # The decision table proposes HOCH; Anna confirms it and the Vermittlung is open.
