@@ -6,7 +6,7 @@ from flask import Flask
 from flask_login import current_user
 
 from engine.inbox.acute import unclaimed_acute
-from web.request_scope import reading
+from web.request_scope import done_reading, reading, reads_again
 
 
 def acute_alert() -> int:
@@ -18,6 +18,8 @@ def acute_alert() -> int:
         return unclaimed_acute(connection, current_user.actor)
     finally:
         connection.rollback()
+        if not reads_again():
+            done_reading()  # a page whose use case takes its own connection never holds two
 
 
 def init_app(app: Flask) -> None:

@@ -26,4 +26,6 @@ AFTER_PURGE: dict[str, str] = {
     "step_failures": "kept: which step failed, the kind and short detail of the error (engine.cases.step_failures)",
     "case_links": "kept: the link between two case ids",
     "case_merges": "kept: which case was merged into which",
+    "inbound_messages": "channel, size, times and the raw message's SHA-256; sealed content and raw message emptied",
+    "sent_replies": "who and when; the sealed subject and body emptied",
 }

@@ -20,6 +20,7 @@ from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import NotFound, NotPermitted
 from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
+from engine.store.channel_tables import InboundMessage, SentReply
 from engine.store.evidence_tables import ErasureRequest, EvidenceItem
 from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow
@@ -141,6 +142,13 @@ def empty_case(
             .values(content=None, preview=None, details=None)
         )
         session.execute(update(ErasureRequest).where(ErasureRequest.case_id == case_id).values(reason=None))
+        # the conversation keeps channel, size, times and the raw message's hash; its content goes
+        session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.case_id == case_id)
+            .values(sealed=None, sealed_raw=None, discard_reason=None)
+        )
+        session.execute(update(SentReply).where(SentReply.case_id == case_id).values(sealed=b""))
         try:
             session.execute(
                 insert(CasePurge).values(

@@ -52,7 +52,7 @@ def test_inbox_part_reports_open_loop_pages_and_bars(tiny_bench_database, tmp_pa
         for measured in inbox["open_loop"][page].values():
             assert measured["errors"] == 0 and measured["count"] > 0
             assert 0 < measured["median_ms"] <= measured["p95_ms"]
-    assert set(inbox["pages"]) == {"login", "case", "task"}
+    assert set(inbox["pages"]) == {"login", "case", "task", "search"}
     for figures in inbox["pages"].values():
         assert figures["single_client"]["errors"] == 0 and figures["single_client"]["count"] > 0
         assert figures["open_loop_50_per_s"]["errors"] == 0

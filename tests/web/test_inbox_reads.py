@@ -50,8 +50,9 @@ def test_a_page_is_one_connection_and_three_statements(deployed, client, auth):
         with _counting(deployed) as seen:
             response = client.get(path)
         assert response.status_code == 200
-        # the signed-in person; the counts with the filtered total and the process version; the rows
-        assert dict(seen) == {"statements": 3, "checkouts": 1}, path
+        # the signed-in person; the counts with the filtered total and the process version; the rows;
+        # the header's AKUT alert
+        assert dict(seen) == {"statements": 4, "checkouts": 1}, path
     client.post("/logout", data={"csrf_token": _token(client)})
     auth.login("tara")
     with _counting(deployed) as seen:
