@@ -342,7 +342,7 @@ def test_only_process_owners_may_see_edit_or_deploy(deployed, app):
     for username in ("anna", "tara", "ada"):
         client = app.test_client()
         Auth(client).login(username)
-        token = csrf_token(client.get("/").get_data(as_text=True))
+        token = csrf_token(client.get("/status").get_data(as_text=True))
         assert client.get("/prozesse").status_code == 403
         assert client.get(f"/prozesse/{KEY}/bearbeiten").status_code == 403
         assert client.get(f"/prozesse/{KEY}/v1/{KEY}.bpmn").status_code == 403
