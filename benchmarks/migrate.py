@@ -316,7 +316,7 @@ def run(cases: int = 10_000, postgres: bool = False) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="lotse-bench-migrate-") as folder:
         report = {"sqlite": _run(f"sqlite:///{Path(folder) / 'migrate.db'}", cases)}
     if postgres:
-        with _postgres_database() as url:
+        with throwaway_postgres("lotse_bench_migrate") as url:
             report["postgresql"] = _run(url, cases)
     report["bar"] = {
         "dry_run_sqlite_cases_per_second": DRY_RUN_BAR,
@@ -327,8 +327,9 @@ def run(cases: int = 10_000, postgres: bool = False) -> dict[str, Any]:
 
 
 @contextmanager
-def _postgres_database() -> Iterator[str]:
-    name = f"lotse_bench_migrate_{uuid.uuid4().hex[:8]}"
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database for one bench run, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))

@@ -9,21 +9,19 @@ the same run is the plain primary-key lookup of one case.
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, select, text
 
+from benchmarks.migrate import throwaway_postgres
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.calendar.laender import GERMAN_LANDS
 from engine.kernel.actor import Actor
@@ -41,9 +39,6 @@ from engine.store.vault import Vault
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows" / "bpmn"
 P95_LIMIT_MS = 20.0
-POSTGRES_ADMIN_URL = os.environ.get(
-    "LOTSE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 COUNSELLOR = Actor("anna", frozenset({"beratung"}))
 OFFICES = (
     "hauptamt_bm",
@@ -72,22 +67,8 @@ def run(cases: int = 100_000, queries: int = 200, database_url: str | None = Non
     """The report; on a temporary PostgreSQL database unless ``database_url`` names an empty one."""
     if database_url is not None:
         return _run(database_url, cases, queries)
-    with _postgres_database() as url:
+    with throwaway_postgres("lotse_bench_search") as url:
         return _run(url, cases, queries)
-
-
-@contextmanager
-def _postgres_database() -> Iterator[str]:
-    name = f"lotse_bench_search_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _run(url: str, cases: int, queries: int) -> dict[str, Any]:
