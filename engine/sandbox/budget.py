@@ -24,6 +24,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from engine.sandbox import fair_share
 from engine.sandbox.errors import Bound, ModelCodeBreach, mebibytes
 
 __all__ = [
@@ -66,7 +67,7 @@ DEFAULT_LIMITS = Limits()
 class Budget:
     """The bounds of one running evaluation; see the module docstring."""
 
-    __slots__ = ("baseline", "breach", "due", "limits", "started")
+    __slots__ = ("baseline", "breach", "due", "limits", "sharing", "started", "watched")
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS, namespace: dict[str, Any] | None = None) -> None:
         """A budget starting now; with a namespace of model code, its ticks there charge this budget."""
@@ -75,6 +76,8 @@ class Budget:
         self.baseline: int | None = None  # resident bytes at the first check: too dear per evaluation
         self.breach: ModelCodeBreach | None = None
         self.due = self.started + CHECK_INTERVAL
+        self.watched = namespace is not None  # model code, whose evaluation ends with close()
+        self.sharing = False  # whether this evaluation holds a claim on a fair share of the processor
         if namespace is not None:
             namespace[TICK] = self.tick
 
@@ -89,6 +92,9 @@ class Budget:
         if self.breach is not None:
             raise self.breach
         now = _monotonic()
+        if now - self.started > fair_share.LONG and self.watched and not self.sharing:
+            self.sharing = True
+            fair_share.claim()
         if now - self.started > self.limits.seconds:
             self.fail("time", self.limits.seconds)
         if self._growth(0) > self.limits.memory:
@@ -126,6 +132,12 @@ class Budget:
         """At the end of an evaluation: raise the breach even if model code caught it."""
         if self.breach is not None:
             raise self.breach
+
+    def close(self) -> None:
+        """The evaluation ended, however it ended: give back the fair share it may have claimed."""
+        if self.sharing:
+            self.sharing = False
+            fair_share.release()
 
     def _growth(self, extra: int) -> int:
         resident = resident_bytes()

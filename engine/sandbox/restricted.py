@@ -275,6 +275,10 @@ def _run(compiled: Compiled, namespace: dict[str, Any], limits: Limits) -> Any:
         if budget is not None and budget.breach is not None and error is not budget.breach:
             raise budget.breach from error
         raise
+    finally:
+        ended = budget or running(namespace)
+        if ended is not None:
+            ended.close()
     if budget is None and TICK in namespace:
         budget = running(namespace)
     if budget is not None:
