@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 import threading
 
-__all__ = ["FAIR_INTERVAL", "LONG", "claim", "release", "claims"]
+__all__ = ["FAIR_INTERVAL", "LONG", "claim", "claims", "release"]
 
 LONG = 0.005  # seconds of wall time after which an evaluation counts as long
 FAIR_INTERVAL = 0.0002  # seconds: the switch interval while a long evaluation runs

@@ -36,7 +36,9 @@ def test_a_runaway_runs_with_a_short_interval_and_gives_it_back_at_its_breach() 
     sandbox = Sandbox({"look": lambda: seen.append(sys.getswitchinterval()) or True}, LIMITS)
     with pytest.raises(ModelCodeBreach):
         sandbox.execute("n = 0\nwhile n >= 0:\n    n = n + 1\n    look()", {})
-    assert min(seen) == pytest.approx(fair_share.FAIR_INTERVAL) and min(seen) < before  # once it ran long, the interval was short
+    assert (
+        min(seen) == pytest.approx(fair_share.FAIR_INTERVAL) and min(seen) < before
+    )  # once it ran long, the interval was short
     assert seen[0] == before  # and not before
     assert sys.getswitchinterval() == before and fair_share.claims() == 0
 
