@@ -12,6 +12,7 @@ from flask_wtf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.calendar.business_calendar import BusinessCalendar
+from engine.cases.need_to_know import forget_grants, remember_grants_for_a_request
 from engine.kernel.context import EngineContext, build_context
 from engine.kernel.settings import Settings, base_url, instance_path_from_environment
 from engine.store.vault import Vault, parse_keyring
@@ -136,6 +137,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     acute_alert.init_app(app)
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     app.teardown_appcontext(done_reading)
+    app.before_request(remember_grants_for_a_request)  # need to know asked once per case and request
+    app.teardown_request(forget_grants)
     app.jinja_env.globals["fixed_urls"] = fixed_urls
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["timedelta"] = timedelta

@@ -8,6 +8,7 @@ cases of the colleagues they stand in for, on the days of the absence only (``en
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, exists, false, or_, select, true
@@ -66,12 +67,32 @@ def session_now(session: Session) -> datetime | None:
     return clock.now() if clock is not None else None
 
 
+# Access granted during one request (a page asks for each of its panels): asked once, remembered until the
+# request ends. Only grants are remembered; a refusal is asked again.
+_granted_in_request: ContextVar[set[tuple[Actor, int]] | None] = ContextVar("lotse_granted", default=None)
+
+
+def remember_grants_for_a_request() -> None:
+    """From now until :func:`forget_grants` (the web calls both around each request)."""
+    _granted_in_request.set(set())
+
+
+def forget_grants(_error: BaseException | None = None) -> None:
+    _granted_in_request.set(None)
+
+
 def has_case_access(session: Session, actor: Actor, case_id: int) -> bool:
     """Whether ``actor`` may see the case now (NotFound for an unknown case)."""
-    if session.scalar(select(Case.id).where(Case.id == case_id)) is None:
-        raise NotFound("Fall/Case", case_id)
+    granted = _granted_in_request.get()
+    if granted is not None and (actor, case_id) in granted:
+        return True
     condition = visible_cases(actor, session_now(session))
-    return bool(session.scalar(select(exists().where(Case.id == case_id, condition))))
+    row = session.execute(select(Case.id, condition.label("visible")).where(Case.id == case_id)).first()
+    if row is None:
+        raise NotFound("Fall/Case", case_id)
+    if row.visible and granted is not None:
+        granted.add((actor, case_id))
+    return bool(row.visible)
 
 
 def require_case_access(session: Session, actor: Actor, case_id: int) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -42,10 +43,36 @@ def make_engine(url: str, **options: Any) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_immediate_sqlite)
         return engine
-    options.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **options)
     event.listen(engine, "connect", _configure_postgresql)
+    event.listen(engine.pool, "checkin", _note_idle)
+    event.listen(
+        engine.pool, "checkout", lambda connection, record, _proxy: _ping_if_idle(engine, connection, record)
+    )
     return engine
+
+
+# A connection given back to the pool less than this many seconds ago is handed out again without a ping.
+# SQLAlchemy's pool_pre_ping asks the server on every checkout: a case page checks out about ten times, and
+# each ping is a round trip. A connection idle for longer (the server may have restarted meanwhile) is
+# pinged, and a dead one is replaced before anyone uses it.
+PING_AFTER_IDLE = 5.0
+
+
+def _note_idle(_dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(engine: Engine, dbapi_connection: Any, record: Any) -> None:
+    since = record.info.get("idle_since")
+    if since is not None and time.monotonic() - since < PING_AFTER_IDLE:
+        return
+    try:
+        alive = engine.dialect.do_ping(dbapi_connection)
+    except engine.dialect.loaded_dbapi.Error as error:
+        raise exc.DisconnectionError(str(error)) from error
+    if not alive:
+        raise exc.DisconnectionError("the database did not answer the ping")
 
 
 # psycopg prepares a statement after its fifth execution on a connection and keeps the last 100; the
