@@ -81,7 +81,8 @@ def _ping_if_idle(engine: Engine, dbapi_connection: Any, record: Any) -> None:
 PREPARED_PER_CONNECTION = 300
 
 
-def _configure_postgresql(dbapi_connection: Any, _record: Any) -> None:
+def _configure_postgresql(dbapi_connection: Any, record: Any) -> None:
+    record.info["idle_since"] = time.monotonic()  # a connection just opened needs no ping
     if hasattr(dbapi_connection, "prepared_max"):  # psycopg 3 (psycopg2 prepares nothing)
         dbapi_connection.prepared_max = PREPARED_PER_CONNECTION
 
