@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
 
 from engine.store import database
 from engine.store.database import make_engine
@@ -58,7 +59,7 @@ def test_a_killed_connection_with_a_fresh_checkin_fails_once_and_is_then_replace
     try:
         first = _backend(engine)
         _terminate(first)
-        with pytest.raises(Exception):
+        with pytest.raises(OperationalError):
             _backend(engine)
         assert _backend(engine) != first
     finally:
