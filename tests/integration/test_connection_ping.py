@@ -40,7 +40,9 @@ def test_a_connection_back_a_moment_ago_is_not_pinged(postgres_url, monkeypatch)
     engine = make_engine(postgres_url, pool_size=1, max_overflow=0)
     pings = []
     real_ping = engine.dialect.do_ping
-    monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection))
+    monkeypatch.setattr(
+        engine.dialect, "do_ping", lambda connection: pings.append(1) or real_ping(connection)
+    )
     try:
         for _ in range(5):
             _backend(engine)
