@@ -18,10 +18,6 @@ from engine.sandbox.restricted import Sandbox
 LIMITS = Limits(seconds=0.2, memory=64 * 2**20)
 
 
-def _sandbox() -> Sandbox:
-    return Sandbox({}, LIMITS)
-
-
 def test_a_short_evaluation_leaves_the_switch_interval_alone() -> None:
     before = sys.getswitchinterval()
     seen = []
@@ -45,10 +41,12 @@ def test_a_runaway_runs_with_a_short_interval_and_gives_it_back_at_its_breach() 
 
 def test_a_long_evaluation_that_ends_normally_gives_the_interval_back() -> None:
     before = sys.getswitchinterval()
-    sandbox = _sandbox()
+    seen: list[float] = []
+    sandbox = Sandbox({"look": lambda: seen.append(sys.getswitchinterval())}, Limits(seconds=30, memory=2**26))
     context: dict = {}
-    sandbox.execute("t = 0\nfor i in range(300000):\n    t = t + i", context)
-    assert context["t"] == sum(range(300000))
+    sandbox.execute("t = 0\nfor i in range(200000):\n    t = t + i\nlook()", context)
+    assert context["t"] == sum(range(200000))
+    assert seen == [pytest.approx(fair_share.FAIR_INTERVAL)]  # it ran long enough to share
     assert sys.getswitchinterval() == before and fair_share.claims() == 0
 
 
