@@ -42,7 +42,9 @@ def test_a_runaway_runs_with_a_short_interval_and_gives_it_back_at_its_breach() 
 def test_a_long_evaluation_that_ends_normally_gives_the_interval_back() -> None:
     before = sys.getswitchinterval()
     seen: list[float] = []
-    sandbox = Sandbox({"look": lambda: seen.append(sys.getswitchinterval())}, Limits(seconds=30, memory=2**26))
+    sandbox = Sandbox(
+        {"look": lambda: seen.append(sys.getswitchinterval())}, Limits(seconds=30, memory=2**26)
+    )
     context: dict = {}
     sandbox.execute("t = 0\nfor i in range(200000):\n    t = t + i\nlook()", context)
     assert context["t"] == sum(range(200000))
