@@ -85,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         portal,
         process_migration,
         processes,
+        reply_templates,
         rights,
         search,
         second_factor,
@@ -124,6 +125,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         rights,
         statistics,
         channels,
+        reply_templates,
         portal,
         intake_api,
     ):

@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.channels.conversation import case_of_reply, note_new_message
+from engine.channels.conversation import case_of_reply, note_new_message, referral_of_reply
 from engine.channels.mail_reading import ReadMail, read_mail
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
@@ -183,7 +183,14 @@ def _insert(
     now: datetime,
 ) -> _Stored:
     mail = arrival.mail
-    case_id, matched_by = case_of_reply(session, mail) if mail is not None else (None, None)
+    answered = referral_of_reply(session, mail) if mail is not None else None
+    case_id, matched_by = (
+        case_of_reply(session, mail) if mail is not None and answered is None else (None, None)
+    )
+    if answered is not None:
+        (case_id, referral_id), matched_by = answered, "referral"
+    else:
+        referral_id = None
     status = "refused" if arrival.refusal else "case" if case_id is not None else "triage"
     values = {
         "channel": "email",
@@ -197,6 +204,7 @@ def _insert(
         "status": status,
         "case_id": case_id,
         "matched_by": matched_by,
+        "referral_id": referral_id,
         "refusal": arrival.refusal,
         "attachment_count": len(mail.attachments) if mail is not None else 0,
         "sealed": _seal_document(ctx, arrival) if mail is not None else None,

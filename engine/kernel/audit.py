@@ -51,6 +51,7 @@ ACTIONS = frozenset(
         "directory_changed",
         "referred",
         "referral_updated",
+        "referral_confirmed",
         "handover_queued",
         "legal_hold_set",
         "legal_hold_released",
