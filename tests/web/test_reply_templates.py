@@ -63,6 +63,7 @@ def test_team_leads_keep_templates_and_unknown_placeholders_are_refused(deployed
     spec = client.post("/vorlagen", data={"csrf_token": token, "titel": "Format", "text": "{name!r}"})
     assert "Unbekannter Platzhalter {name!r}" in spec.get_data(as_text=True)
     client.post("/sprache", data={"csrf_token": token, "language": "en"})
+    assert "Templates for answers" in client.get("/vorlagen").get_data(as_text=True)
     english = client.post("/vorlagen", data={"csrf_token": token, "titel": "X", "text": "{vorname}"})
     assert "Unknown placeholder {vorname}. Allowed are:" in english.get_data(as_text=True)
     empty = client.post("/vorlagen", data={"csrf_token": token, "titel": "", "text": ""})
