@@ -50,8 +50,8 @@ def _baseline(server, per_command: int = 1) -> float:
     start = perf_counter()
     _, data = client.uid("SEARCH", "ALL")
     uids = data[0].split()
-    for start in range(0, len(uids), per_command):
-        _, fetched = client.uid("FETCH", b",".join(uids[start : start + per_command]), "(BODY.PEEK[])")
+    for first in range(0, len(uids), per_command):
+        _, fetched = client.uid("FETCH", b",".join(uids[first : first + per_command]), "(BODY.PEEK[])")
         for part in fetched:
             if isinstance(part, tuple):
                 parsed = email.message_from_bytes(part[1], policy=policy.default)
