@@ -85,12 +85,21 @@ def referral_threads(
     return threads
 
 
-def referral_answer(ctx: EngineContext, actor: Actor, case_id: int, referral_id: int, message_id: int):
-    """One answer of a referral's thread (for the confirmation page); None when it is not one."""
-    with ctx.unit_of_work(writes=False) as session:
+def referral_answer(
+    ctx: EngineContext, actor: Actor, case_id: int, referral_id: int, message_id: int
+) -> ReferralAnswer | None:
+    """One answer of a referral's thread (for the confirmation page, the view audited); None when it is
+    not one."""
+    now = ctx.clock.now()
+    with ctx.unit_of_work() as session:
         require_case_access(session, actor, case_id)
         row = _answer_row(session, case_id, referral_id, message_id)
-    return _answer(ctx, row) if row is not None else None
+        if row is None:
+            return None
+        answer = _answer(ctx, row)
+        audit.record(session, now, actor.username, "message_viewed", case_id, str(message_id))
+        session.commit()
+    return answer
 
 
 def confirm_referral(

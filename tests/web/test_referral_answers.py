@@ -129,6 +129,11 @@ def test_the_services_answer_lands_in_the_referral_thread_and_confirms_it(
             select(AuditEvent.detail).where(AuditEvent.action == "referral_confirmed")
         ).all()
     assert details == [f"R-{referral_id}: {rows[0].id}"]
+    with ctx.unit_of_work(writes=False) as session:
+        viewed = session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "message_viewed", AuditEvent.actor == "anna")
+        ).all()
+    assert viewed == [str(rows[0].id)]  # the confirmation page showed the answer
 
     again = client.post(confirm_url, data={"csrf_token": csrf_token(page)})
     assert "Nur eine warm übergebene Vermittlung" in client.get(again.headers["Location"]).get_data(
