@@ -12,6 +12,7 @@ from engine.kernel.settings import ImapSettings
 TAKEN_FLAG = "$LotseTaken"
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 _UID_SIZE = re.compile(rb"UID (\d+)|RFC822\.SIZE (\d+)")
+_UID = re.compile(rb"UID (\d+)")
 
 
 class ImapMailbox:
@@ -75,6 +76,20 @@ class ImapMailbox:
             if isinstance(part, tuple) and len(part) > 1:
                 return bytes(part[1])
         return b""  # gone meanwhile or empty: taken as a 0-byte message
+
+    def fetch_many(self, uids: list[int]) -> dict[int, bytes]:
+        """Many messages in one UID FETCH; a UID gone meanwhile is missing from the answer."""
+        if not uids:
+            return {}
+        _, data = self.client.uid("FETCH", ",".join(str(uid) for uid in uids), "(UID BODY.PEEK[])")
+        found: dict[int, bytes] = {}
+        wanted = set(uids)
+        for part in data:
+            if isinstance(part, tuple) and len(part) > 1:
+                uid = _UID.search(part[0])
+                if uid is not None and int(uid.group(1)) in wanted:
+                    found[int(uid.group(1))] = bytes(part[1])
+        return found
 
     def mark_taken(self, uids: list[int]) -> None:
         for start in range(0, len(uids), 500):

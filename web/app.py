@@ -86,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         portal,
         process_migration,
         processes,
+        reply_templates,
         rights,
         search,
         second_factor,
@@ -125,6 +126,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         rights,
         statistics,
         channels,
+        reply_templates,
         portal,
         intake_api,
     ):

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
 from engine.channels.pending_mail import pending_mail
+from engine.channels.referral_answers import (
+    ConfirmationRefused,
+    confirm_referral,
+    referral_answer,
+    referral_threads,
+)
 from engine.channels.replies import (
     ReplyRefused,
     case_conversation,
@@ -107,8 +113,15 @@ def conversation_of(case_id: int) -> list:
 @blueprint.post("/faelle/<int:case_id>/antwort")
 @requires_role(*COUNSELS)
 def reply(case_id: int) -> Response:
+    answering = request.form.get("an", "")
     try:
-        send_reply(_context(), current_user.actor, case_id, request.form.get("nachricht", ""))
+        send_reply(
+            _context(),
+            current_user.actor,
+            case_id,
+            request.form.get("nachricht", ""),
+            answering=int(answering) if answering.isdigit() else None,
+        )
     except ReplyRefused as refused:
         flash(refused.message(language()), "error")
         session_keep = request.form.get("nachricht", "")
@@ -137,3 +150,36 @@ def new_message_case(task_id: str) -> int | None:
 def pending_outbox() -> list:
     """The Postausgang page's messages that wait to be sent (``admin/_pending_mail.html``)."""
     return pending_mail(_context(), SmtpSettings.from_environment() is not None)
+
+
+@blueprint.app_template_global()
+def referral_threads_of(case_id: int) -> dict:
+    """The case page's referral threads: the handover e-mail's delivery and the services' answers."""
+    mail_configured = SmtpSettings.from_environment() is not None
+    return referral_threads(_context(), current_user.actor, case_id, mail_configured)
+
+
+CONFIRM = "/faelle/<int:case_id>/vermittlungen/<int:referral_id>/bestaetigen/<int:message_id>"
+
+
+@blueprint.get(CONFIRM)
+@requires_role(*COUNSELS)
+def confirm_page(case_id: int, referral_id: int, message_id: int) -> str:
+    answer = referral_answer(_context(), current_user.actor, case_id, referral_id, message_id)
+    if answer is None:
+        abort(404)
+    return render_template(
+        "channels/confirm_referral.html", case_id=case_id, referral_id=referral_id, answer=answer
+    )
+
+
+@blueprint.post(CONFIRM)
+@requires_role(*COUNSELS)
+def confirm(case_id: int, referral_id: int, message_id: int) -> Response:
+    try:
+        confirm_referral(_context(), current_user.actor, case_id, referral_id, message_id)
+    except ConfirmationRefused as refused:
+        flash(refused.message(language()), "error")
+    else:
+        flash(gettext("Die Vermittlung ist als bestätigt markiert."), "success")
+    return redirect(url_for("cases.case_page", case_id=case_id) + "#vermittlungen")

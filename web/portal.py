@@ -8,6 +8,7 @@ from flask import Blueprint, Flask, Response, current_app, make_response, render
 from flask_babel import gettext
 
 from engine.channels.portal import (
+    MAX_SCREENSHOT_BYTES,
     MAX_TEXT_CHARS,
     PortalRefused,
     mailbox_messages,
@@ -54,7 +55,7 @@ def contact() -> Response:
 @blueprint.post("/kontakt")
 def submit() -> Response:
     form = {k: v for k, v in request.form.items() if k not in ("passphrase", "passphrase2")}
-    if (request.content_length or 0) > MAX_FORM_BYTES:
+    if (request.content_length or 0) > MAX_FORM_BYTES + MAX_SCREENSHOT_BYTES:
         return _refusal("portal/kontakt.html", "text", gettext("Die Nachricht ist zu groß."), {}, 413)
     if request.form.get("website"):  # the honeypot: people never see this field
         return _page("portal/danke.html", code=None)
@@ -75,6 +76,10 @@ def submit() -> Response:
             request.form.get("privacy", "anonym"),
             request.form.get("contact", ""),
             request.form.get("passphrase", ""),
+            screenshots=[
+                (upload.filename or "", upload.read(MAX_SCREENSHOT_BYTES + 1))
+                for upload in request.files.getlist("screenshots")
+            ],
         )
     except PortalRefused as refused:
         return _refusal("portal/kontakt.html", refused.field, refused.message(language()), form, 422)

@@ -14,6 +14,8 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.channels.mail_reading import ReadMail
+from engine.referrals.handover import referral_of_message_id, referral_of_token
+from engine.store.referral_tables import Referral
 from engine.store.tables import Case, OutboxMessage, Task
 
 TASK_PREFIX = "nachricht-"
@@ -42,6 +44,27 @@ def case_of_reply(session: Session, mail: ReadMail) -> tuple[int | None, str | N
         if case_id is not None and _is_open(session, case_id):
             return int(case_id), "token"
     return None, None
+
+
+def referral_of_reply(session: Session, mail: ReadMail) -> tuple[int, int] | None:
+    """(case id, referral id) when ``mail`` answers a handover e-mail of an open case, else None."""
+    candidates = [
+        found
+        for ref in mail.in_reply_to
+        if "@" in ref and (found := referral_of_message_id(ref.split("@", 1)[0])) is not None
+    ]
+    token = referral_of_token(mail.subject)
+    if token is not None:
+        candidates.append(token)
+    for referral_id in candidates[:20]:
+        row = session.execute(
+            select(Referral.case_id)
+            .join(Case, Case.id == Referral.case_id)
+            .where(Referral.id == referral_id, Case.status == "open")
+        ).first()
+        if row is not None:
+            return int(row.case_id), referral_id
+    return None
 
 
 def _is_open(session: Session, case_id: int) -> bool:

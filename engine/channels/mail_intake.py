@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from engine.channels.conversation import case_of_reply, note_new_message
+from engine.channels.conversation import case_of_reply, note_new_message, referral_of_reply
 from engine.channels.mail_reading import ReadMail, read_mail
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
@@ -27,7 +27,8 @@ from engine.store.channel_tables import InboundMessage, MailboxMark
 
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 DEFAULT_MAX_ATTACHMENTS = 20
-BATCH = 25  # messages per transaction (a batch is stored whole or, when it collides, one by one)
+BATCH = 50  # messages per transaction (a batch is stored whole or, when it collides, one by one)
+BATCH_BYTES = 8 * 1024 * 1024  # and at most this much fetched in one IMAP command
 ACTOR = "system:mail-intake"
 
 
@@ -42,8 +43,8 @@ class MailboxReader(Protocol):
     def pending(self, after_uid: int) -> list[tuple[int, int]]:
         """(UID, size in bytes) of every message above ``after_uid``, ascending."""
 
-    def fetch(self, uid: int) -> bytes:
-        """The raw message."""
+    def fetch_many(self, uids: list[int]) -> dict[int, bytes]:
+        """The raw messages by UID, in one round trip (a UID gone meanwhile is missing or empty)."""
 
     def mark_taken(self, uids: list[int]) -> None:
         """Flag the messages as taken by Lotse (the mark is what counts; the flag is for people)."""
@@ -73,12 +74,12 @@ def take_mail(
     uid_validity = reader.open()
     after = _mark(ctx, reader.name, uid_validity)
     taken_uids: list[int] = []
-    pending = reader.pending(after)
-    for start in range(0, len(pending), BATCH):
+    for chunk in _chunks(reader.pending(after), limits.max_bytes):
+        fetched = reader.fetch_many([uid for uid, size in chunk if size <= limits.max_bytes])
         arrivals = [
             (uid, _refusal(reader.name, uid_validity, uid, size) if size > limits.max_bytes
-             else _arrival(reader.fetch(uid), limits))
-            for uid, size in pending[start : start + BATCH]
+             else _arrival(fetched.get(uid, b""), limits))
+            for uid, size in chunk
         ]  # fmt: skip
         for uid, stored in _store_batch(ctx, reader.name, uid_validity, arrivals, now):
             if stored is None:
@@ -92,6 +93,23 @@ def take_mail(
     if taken_uids:
         reader.mark_taken(taken_uids)
     return report
+
+
+def _chunks(pending: list[tuple[int, int]], max_bytes: int) -> list[list[tuple[int, int]]]:
+    """The pending messages in batches of at most ``BATCH`` messages and ``BATCH_BYTES`` to fetch."""
+    chunks: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    weight = 0
+    for uid, size in pending:
+        size_to_fetch = size if size <= max_bytes else 0
+        if current and (len(current) >= BATCH or weight + size_to_fetch > BATCH_BYTES):
+            chunks.append(current)
+            current, weight = [], 0
+        current.append((uid, size))
+        weight += size_to_fetch
+    if current:
+        chunks.append(current)
+    return chunks
 
 
 @dataclass(frozen=True)
@@ -145,13 +163,10 @@ def _store_batch(
     message by message instead (each with its own transaction), so nothing is stored twice."""
     try:
         with ctx.unit_of_work() as session:
-            stored = [
-                (uid, _insert(ctx, session, mailbox, uid_validity, uid, arrival, now))
-                for uid, arrival in arrivals
-            ]
+            stored = _insert_all(ctx, session, mailbox, uid_validity, arrivals, now)
             _advance(session, mailbox, arrivals[-1][0])
             session.commit()
-            return list(stored)
+            return stored
     except IntegrityError:
         return [(uid, _store(ctx, mailbox, uid_validity, uid, arrival, now)) for uid, arrival in arrivals]
 
@@ -182,10 +197,55 @@ def _insert(
     arrival: _Arrival,
     now: datetime,
 ) -> _Stored:
+    return _insert_all(ctx, session, mailbox, uid_validity, [(uid, arrival)], now)[0][1]
+
+
+def _insert_all(
+    ctx: EngineContext,
+    session: Session,
+    mailbox: str,
+    uid_validity: int,
+    arrivals: list[tuple[int, _Arrival]],
+    now: datetime,
+) -> list[tuple[int, _Stored]]:
+    """Insert the messages in one statement, then their Neue Nachricht tasks and audit events."""
+    rows = [_values(ctx, session, mailbox, uid_validity, uid, arrival, now) for uid, arrival in arrivals]
+    ids = (
+        session.execute(
+            insert(InboundMessage).returning(InboundMessage.id, sort_by_parameter_order=True), rows
+        )
+        .scalars()
+        .all()
+    )
+    for message_id, row in zip(ids, rows, strict=True):
+        if row["case_id"] is not None:
+            note_new_message(session, row["case_id"], message_id, now)
+    audit.record_many(session, now, ACTOR, "message_received", [(r["case_id"], r["status"]) for r in rows])
+    return [
+        (uid, _Stored(int(i), row["status"])) for (uid, _), i, row in zip(arrivals, ids, rows, strict=True)
+    ]
+
+
+def _values(
+    ctx: EngineContext,
+    session: Session,
+    mailbox: str,
+    uid_validity: int,
+    uid: int,
+    arrival: _Arrival,
+    now: datetime,
+) -> dict:
     mail = arrival.mail
-    case_id, matched_by = case_of_reply(session, mail) if mail is not None else (None, None)
+    answered = referral_of_reply(session, mail) if mail is not None else None
+    case_id, matched_by = (
+        case_of_reply(session, mail) if mail is not None and answered is None else (None, None)
+    )
+    if answered is not None:
+        (case_id, referral_id), matched_by = answered, "referral"
+    else:
+        referral_id = None
     status = "refused" if arrival.refusal else "case" if case_id is not None else "triage"
-    values = {
+    return {
         "channel": "email",
         "mailbox": mailbox,
         "uid_validity": uid_validity,
@@ -197,18 +257,17 @@ def _insert(
         "status": status,
         "case_id": case_id,
         "matched_by": matched_by,
+        "referral_id": referral_id,
         "refusal": arrival.refusal,
         "attachment_count": len(mail.attachments) if mail is not None else 0,
         "sealed": _seal_document(ctx, arrival) if mail is not None else None,
         "sealed_raw": ctx.vault.seal(arrival.raw, raw_binding(arrival.key))
         if arrival.raw is not None
         else None,
+        "handled_at": None,
+        "handled_by": None,
+        "discard_reason": None,
     }
-    message_id = int(session.execute(insert(InboundMessage).values(**values)).inserted_primary_key[0])
-    if case_id is not None:
-        note_new_message(session, case_id, message_id, now)
-    audit.record(session, now, ACTOR, "message_received", case_id, status)
-    return _Stored(message_id, status)
 
 
 def _seal_document(ctx: EngineContext, arrival: _Arrival) -> bytes:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
+from email.policy import EmailPolicy
+from functools import lru_cache
 from html import unescape
 from typing import Any
 
@@ -77,10 +78,29 @@ class ReadMail:
         }
 
 
+class _SharedHeaders(EmailPolicy):
+    """``policy.default`` whose parsed headers are shared by equal (name, value) pairs: a part's
+    Content-Type is looked up many times while a message is read, and mostly the same across messages.
+    Parsed headers are immutable, so sharing them changes nothing but the time spent."""
+
+    def header_fetch_parse(self, name, value):  # type: ignore[no-untyped-def]
+        if hasattr(value, "name") or len(value) > 2000:
+            return super().header_fetch_parse(name, value)
+        return _parsed_header(name, value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed_header(name: str, value: str):  # type: ignore[no-untyped-def]
+    return EmailPolicy.header_fetch_parse(_POLICY, name, value)
+
+
+_POLICY = _SharedHeaders()
+
+
 def read_mail(raw: bytes) -> ReadMail:
     """Parse ``raw``; a message the parser cannot make sense of becomes its bytes as text."""
     try:
-        message = BytesParser(policy=policy.default).parsebytes(raw)
+        message = BytesParser(policy=_POLICY).parsebytes(raw)
         return _read(message)
     except Exception:
         return ReadMail(None, (), "", "", "", "", raw.decode("utf-8", "replace"), "", (), 1)

@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 
 from engine.channels.conversation import note_new_message
 from engine.channels.mail_intake import content_binding
+from engine.evidence.screening import EvidenceRefused, screen
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
@@ -30,6 +31,8 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 LOOKUP_CHARS, SECRET_CHARS = 8, 24  # 32 characters, 160 random bits in all
 MAX_TEXT_CHARS = 10_000
 MIN_PASSPHRASE_CHARS = 10
+MAX_SCREENSHOTS = 3
+MAX_SCREENSHOT_BYTES = 8 * 1024 * 1024  # all screenshots of one message together
 ACTOR = "system:kontakt"
 _HASHER = PasswordHasher()
 _DUMMY = _HASHER.hash("lotse-dummy-secret")  # unknown codes cost the same time as known ones
@@ -56,9 +59,16 @@ class MailboxEntry:
 
 
 def submit_contact(
-    ctx: EngineContext, text: str, privacy: str, contact: str, passphrase: str, now: datetime | None = None
+    ctx: EngineContext,
+    text: str,
+    privacy: str,
+    contact: str,
+    passphrase: str,
+    now: datetime | None = None,
+    screenshots: list[tuple[str, bytes]] | None = None,
 ) -> Submitted:
-    """Take a message from the public page; returns the case code (never stored in clear)."""
+    """Take a message from the public page, with screenshots ((file name, bytes), images only, checked by
+    their content like evidence and sealed with the message); returns the case code (never stored in clear)."""
     now = now or ctx.clock.now()
     text = text.strip()
     if not text:
@@ -73,6 +83,7 @@ def submit_contact(
             "Die Passphrase braucht mindestens 10 Zeichen.",
             "The passphrase needs at least 10 characters.",
         )
+    attachments, data = _screenshots(screenshots or [])
     privacy = "vertraulich" if privacy == "vertraulich" else "anonym"
     code = "".join(secrets.choice(ALPHABET) for _ in range(LOOKUP_CHARS + SECRET_CHARS))
     document = {
@@ -81,7 +92,8 @@ def submit_contact(
         "text": text,
         "html": "",
         "privacy": privacy,
-        "attachments": [],
+        "attachments": attachments,
+        "attachment_data": data,
     }
     with ctx.unit_of_work() as session:
         message_id = insert_portal_message(ctx, session, document, now, "triage", None)
@@ -99,6 +111,47 @@ def submit_contact(
     return Submitted("-".join(code[i : i + 4] for i in range(0, len(code), 4)))
 
 
+def _screenshots(files: list[tuple[str, bytes]]) -> tuple[list[dict], list[str]]:
+    """The screenshots' metadata and their bytes (hex, sealed with the message), or PortalRefused."""
+    files = [(name, data) for name, data in files if data]
+    if len(files) > MAX_SCREENSHOTS:
+        raise PortalRefused(
+            "screenshots",
+            "Bitte höchstens drei Bildschirmfotos anhängen.",
+            "Please attach three screenshots at most.",
+        )
+    if sum(len(data) for _, data in files) > MAX_SCREENSHOT_BYTES:
+        raise PortalRefused(
+            "screenshots",
+            "Die Bildschirmfotos sind zusammen zu groß (höchstens 8 MB).",
+            "The screenshots are too large together (8 MB at most).",
+        )
+    attachments, data = [], []
+    for name, content in files:
+        try:
+            screened = screen(content)
+        except EvidenceRefused as refused:
+            raise PortalRefused(
+                "screenshots", f"{name[:100]}: {refused.german}", f"{name[:100]}: {refused.english}"
+            ) from refused
+        if not screened.is_image:
+            raise PortalRefused(
+                "screenshots",
+                f"{name[:100]}: Bitte nur Bilder anhängen (PNG, JPEG, GIF oder WebP).",
+                f"{name[:100]}: Please attach images only (PNG, JPEG, GIF or WebP).",
+            )
+        attachments.append(
+            {
+                "filename": f"bildschirmfoto-{len(attachments) + 1}.{screened.extension}",
+                "content_type": screened.media_type,
+                "size": len(content),
+                "sha256": hashlib.sha256(content).hexdigest(),
+            }
+        )
+        data.append(content.hex())
+    return attachments, data
+
+
 def insert_portal_message(
     ctx: EngineContext,
     session,
@@ -114,7 +167,7 @@ def insert_portal_message(
         session.execute(
             insert(InboundMessage).values(
                 channel=channel, idempotency_key=key, received_at=now, size=len(document["text"].encode()),
-                status=status, case_id=case_id, attachment_count=0,
+                status=status, case_id=case_id, attachment_count=len(document.get("attachments", [])),
                 sealed=ctx.vault.seal(json.dumps(document).encode(), content_binding(key)),
             )
         ).inserted_primary_key[0]

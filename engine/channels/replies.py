@@ -49,14 +49,23 @@ class ConversationEntry:
     author: str  # the sender's header for incoming, the counsellor for outgoing
     state: str  # received, sent, waiting, dead
     why: str  # for waiting and dead: no mail server, retrying, the server's answer
+    message_id: int | None = None  # an incoming message's id (what a reply can answer)
 
 
 def reply_binding(case_id: int) -> bytes:
     return f"reply:{case_id}".encode()
 
 
-def send_reply(ctx: EngineContext, actor: Actor, case_id: int, body: str, now: datetime | None = None) -> int:
-    """Queue an answer to the person; returns the reply's id."""
+def send_reply(
+    ctx: EngineContext,
+    actor: Actor,
+    case_id: int,
+    body: str,
+    now: datetime | None = None,
+    answering: int | None = None,
+) -> int:
+    """Queue an answer to the person: to the sender of the incoming message ``answering`` (any of the
+    conversation's), else of the latest one; returns the reply's id."""
     now = now or ctx.clock.now()
     body = body.strip()
     if not body:
@@ -69,7 +78,11 @@ def send_reply(ctx: EngineContext, actor: Actor, case_id: int, body: str, now: d
         require_case_access(session, actor, case_id)
         case = session.get(Case, case_id)
         assert case is not None
-        latest = _latest_incoming(session, case_id)
+        latest = (
+            _latest_incoming(session, case_id)
+            if answering is None
+            else _incoming_of(session, case_id, answering)
+        )
         if latest is not None and latest.channel == "portal":
             return _post_to_mailbox(ctx, session, actor, case_id, body, now)
         document = open_document(ctx, latest) if latest is not None else {}
@@ -143,7 +156,11 @@ def case_conversation(
     """Every message in and out of the case, oldest first."""
     with ctx.unit_of_work(writes=False) as session:
         require_case_access(session, actor, case_id)
-        incoming = session.scalars(select(InboundMessage).where(InboundMessage.case_id == case_id)).all()
+        incoming = session.scalars(
+            select(InboundMessage).where(
+                InboundMessage.case_id == case_id, InboundMessage.referral_id.is_(None)
+            )
+        ).all()
         outgoing = session.execute(
             select(SentReply, OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error)
             .outerjoin(OutboxMessage, OutboxMessage.id == SentReply.outbox_id)
@@ -170,7 +187,7 @@ def _incoming(ctx: EngineContext, row: InboundMessage) -> ConversationEntry:
     return ConversationEntry(
         "in", row.received_at, document.get("subject", ""),
         document.get("text") or text_of_html(document.get("html", "")), document.get("from", ""),
-        "received", "",
+        "received", "", row.id,
     )  # fmt: skip
 
 
@@ -188,13 +205,28 @@ def _delivery(
     return "waiting", "queued"
 
 
+def _answerable(case_id: int):
+    return select(InboundMessage).where(
+        InboundMessage.case_id == case_id,
+        InboundMessage.channel.in_(("email", "portal")),
+        InboundMessage.referral_id.is_(None),  # a service's answer to a handover is not the person
+    )
+
+
 def _latest_incoming(session: Session, case_id: int) -> InboundMessage | None:
     return session.scalars(
-        select(InboundMessage)
-        .where(InboundMessage.case_id == case_id, InboundMessage.channel.in_(("email", "portal")))
-        .order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc())
-        .limit(1)
+        _answerable(case_id).order_by(InboundMessage.received_at.desc(), InboundMessage.id.desc()).limit(1)
     ).first()
+
+
+def _incoming_of(session: Session, case_id: int, message_id: int) -> InboundMessage:
+    row = session.scalars(_answerable(case_id).where(InboundMessage.id == message_id)).first()
+    if row is None:
+        raise ReplyRefused(
+            "Auf diese Nachricht kann von diesem Fall aus nicht geantwortet werden.",
+            "This message cannot be answered from this case.",
+        )
+    return row
 
 
 def _subject(theirs: str, reference: str) -> str:

@@ -51,6 +51,7 @@ ACTIONS = frozenset(
         "directory_changed",
         "referred",
         "referral_updated",
+        "referral_confirmed",
         "handover_queued",
         "legal_hold_set",
         "legal_hold_released",
@@ -115,3 +116,19 @@ def record(
     session.connection().execute(
         _INSERT, {"at": at, "actor": actor, "action": action, "case_id": case_id, "detail": detail or None}
     )
+
+
+def record_many(
+    session: Session, at: datetime, actor: str, action: str, entries: list[tuple[int | None, str | None]]
+) -> None:
+    """Several events of one action at once (one statement): ``entries`` are (case id, detail) pairs."""
+    if action not in ACTIONS:
+        raise ValueError(f"Unknown audit action {action!r}")
+    if entries:
+        session.connection().execute(
+            _INSERT,
+            [
+                {"at": at, "actor": actor, "action": action, "case_id": case_id, "detail": detail or None}
+                for case_id, detail in entries
+            ],
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,6 +14,30 @@ from engine.kernel import audit, outbox
 from engine.kernel.actor import Actor
 from engine.referrals.consent import SHAREABLE, Choice
 from engine.store.referral_tables import SupportOffer
+
+# the reply token in the handover's subject: the receiving service's answer finds its referral by it (or by
+# In-Reply-To/References naming the handover's Message-ID, whose local part is the outbox key)
+REPLY_TOKEN = re.compile(r"\[Lotse R-(\d{1,9})\]")
+OUTBOX_KEY = re.compile(r"^referral-(\d{1,9})-handover$")
+
+
+def handover_key(referral_id: int) -> str:
+    """The outbox key (and Message-ID local part) of a referral's handover e-mail."""
+    return f"referral-{referral_id}-handover"
+
+
+def handover_subject(referral_id: int) -> str:
+    return f"Warme Übergabe durch die starke Stelle [Lotse R-{referral_id}]"
+
+
+def referral_of_token(subject: str) -> int | None:
+    found = REPLY_TOKEN.search(subject or "")
+    return int(found.group(1)) if found else None
+
+
+def referral_of_message_id(local_part: str) -> int | None:
+    found = OUTBOX_KEY.match(local_part)
+    return int(found.group(1)) if found else None
 
 
 def queue_handover(
@@ -30,10 +55,10 @@ def queue_handover(
     outbox.enqueue(
         session,
         now,
-        dedupe_key=f"referral-{referral_id}-handover",
+        dedupe_key=handover_key(referral_id),
         kind="referral_handover",
         recipient=offer.email,
-        subject=f"Warme Übergabe durch die starke Stelle (Vermittlung R-{referral_id})",
+        subject=handover_subject(referral_id),
         body=handover_text(offer.name, choice, variables, labels),
         case_id=case_id,
     )
@@ -80,7 +105,8 @@ def handover_text(
             *lines,
             "",
             "Weitere Angaben geben wir ohne neue Einwilligung nicht weiter.",
-            "Bitte bestätigen Sie kurz den Eingang dieser Übergabe.",
+            "Bitte bestätigen Sie kurz den Eingang dieser Übergabe mit einer Antwort auf diese E-Mail",
+            "(bitte die Kennung in eckigen Klammern im Betreff stehen lassen).",
             "",
             "Mit freundlichen Grüßen",
             "starke Stelle – Lotsenfunktion",

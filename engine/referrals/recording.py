@@ -26,6 +26,7 @@ STATUSES: dict[str, Labels] = {
     "proposed": ("vorgeschlagen", "proposed"),
     "given": ("Kontaktdaten weitergegeben", "contact details given"),
     "handed_over": ("warm übergeben", "handed over"),
+    "confirmed": ("Übergabe bestätigt", "handover confirmed"),
     "reached": ("Kontakt kam zustande", "reached"),
     "helped": ("hat geholfen", "helped"),
     "not_helped": ("hat nicht geholfen", "not helped"),

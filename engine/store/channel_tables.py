@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.tables import Base, Instant
@@ -40,7 +40,11 @@ class InboundMessage(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))  # of the raw message
     status: Mapped[str] = mapped_column(String(16))  # triage, case, refused, discarded
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"), index=True)
-    matched_by: Mapped[str | None] = mapped_column(String(16))  # thread, token
+    matched_by: Mapped[str | None] = mapped_column(String(16))  # thread, token, referral
+    # the answer of a service a referral was handed over to (its thread on the case page, not the person's)
+    referral_id: Mapped[int | None] = mapped_column(
+        ForeignKey("referrals.id", ondelete="SET NULL"), index=True
+    )
     refusal: Mapped[str | None] = mapped_column(String(40))  # too_large, too_many_attachments
     attachment_count: Mapped[int] = mapped_column(Integer, default=0)
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # headers, bodies, attachments (JSON)
@@ -68,6 +72,18 @@ class SentReply(Base):
     author: Mapped[str] = mapped_column(String(100))
     written_at: Mapped[datetime] = mapped_column(Instant)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)  # subject and body, bound to the case
+
+
+class ReplyTemplate(Base):
+    """A text a team lead keeps for answers, with placeholders filled from the case (migration 0024)."""
+
+    __tablename__ = "reply_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(120), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(Instant)
+    updated_by: Mapped[str] = mapped_column(String(100))
 
 
 class PortalMailbox(Base):
