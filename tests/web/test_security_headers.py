@@ -76,6 +76,8 @@ def _samples(app, ctx) -> dict[str, str]:
         "consent_id": "1",
         "form": "csv",
         "message_id": "1",
+        "referral_id": "1",
+        "template_id": "1",
     }
 
 
