@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import json
 
 from engine.cases.lifecycle import open_case
 from engine.cases.notes import add_note, case_notes
+from engine.person import blind_index
+from engine.person.contact_routes import cases_with_route
+from engine.person.intake import IntakeRoutes, open_case_for_person
 from engine.processes.deployment import deploy_process
 from lotse.cli import main
 from tests.conftest import COUNSELLOR
@@ -90,3 +94,42 @@ def test_a_key_missing_from_the_keyring_is_named_and_nothing_crashes(tmp_path, m
     )
     assert json.loads(result.stdout.strip().splitlines()[-1])["failures"] == 4
     app.extensions["lotse"].db.dispose()
+
+
+def test_an_index_key_is_retired_only_once_the_digests_are_recomputed(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOTSE_INSTANCE", str(tmp_path))
+    for name in ("LOTSE_DATABASE_URL", "LOTSE_KEYS", "LOTSE_INDEX_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    app = _app(tmp_path)
+    runner = app.test_cli_runner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    ctx = app.extensions["lotse"]
+    deploy_process(ctx, "test", GESPRAECH_MODEL)
+    routes = IntakeRoutes(phone="0171 5551234")
+    case_id = open_case_for_person(
+        ctx, COUNSELLOR, {"kontaktkanal": "telefon"}, "vertraulich", routes, process_key="gespraech"
+    ).case_id
+    old = blind_index.fingerprint(ctx.index_key)
+    ctx.db.dispose()
+    new_key = base64.urlsafe_b64encode(b"j" * 32).decode()
+    index_file = tmp_path / "index_key"
+    index_file.write_text(f"{new_key} {index_file.read_text().strip()}")
+
+    app = _app(tmp_path)  # restarted with the new index key in front
+    runner = app.test_cli_runner()
+    ctx = app.extensions["lotse"]
+    with ctx.unit_of_work(writes=False) as session:
+        assert cases_with_route(ctx, session, "telefon", "+491715551234") == [case_id]
+    refused = runner.invoke(main, ["keys", "retire", "--index", old])
+    assert refused.exit_code != 0 and f"Index key {old} may still be used by 1 digests" in refused.output
+    rotated = runner.invoke(main, ["keys", "rotate"])
+    assert json.loads(rotated.stdout.strip().splitlines()[-1])["index_digests_recomputed"] == 1
+    retired = runner.invoke(main, ["keys", "retire", "--index", old])
+    assert retired.exit_code == 0, retired.output
+    assert index_file.read_text() == new_key
+    ctx.db.dispose()
+    ctx = _app(tmp_path).extensions["lotse"]
+    assert ctx.older_index_keys == ()
+    with ctx.unit_of_work(writes=False) as session:
+        assert cases_with_route(ctx, session, "telefon", "+491715551234") == [case_id]
+    ctx.db.dispose()
