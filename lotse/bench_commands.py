@@ -67,6 +67,17 @@ def bench_referrals(offers: int, queries: int, database_url: str | None) -> None
     click.echo(json.dumps(run(offers=offers, queries=queries, database_url=database_url), indent=2))
 
 
+@bench.command("keys")
+@click.option("--cases", default=100_000, help="Cases whose state is rotated (use fewer for a quick run).")
+@click.option("--batch", default=500, help="Rows per transaction.")
+def bench_keys(cases: int, batch: int) -> None:
+    """`lotse keys rotate` over many cases on a temporary PostgreSQL database, in rows/s against reading and
+    writing the same rows without crypto in the same run (bar: >= 0.3 of the baseline)."""
+    from benchmarks.keys import run
+
+    click.echo(json.dumps(run(cases=cases, batch=batch), indent=2))
+
+
 @bench.command("migrate")
 @click.option("--cases", default=10_000, help="Running cases to generate on the source version.")
 @click.option("--postgres", is_flag=True, help="Also measure on a temporary PostgreSQL database.")

@@ -16,6 +16,7 @@ from engine.kernel.context import EngineContext
 from engine.kernel.settings import JobSettings, Settings
 from engine.store import schema
 from lotse.bench_commands import bench
+from lotse.key_commands import keys
 from lotse.user_commands import users
 from web.app import create_app
 
@@ -252,3 +253,4 @@ def jobs_run_once(job: str, dry_run: bool) -> None:
 
 main.add_command(bench)
 main.add_command(users)
+main.add_command(keys)

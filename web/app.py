@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from engine.calendar.business_calendar import BusinessCalendar
 from engine.cases.need_to_know import forget_grants, remember_grants_for_a_request
 from engine.kernel.context import EngineContext, build_context
 from engine.kernel.settings import Settings, base_url, instance_path_from_environment
+from engine.person.blind_index import parse_index_keys
 from engine.store.vault import Vault, parse_keyring
 from web import acute_alert, request_text, url_numbers
 from web.headers import secure_cookies
@@ -153,9 +153,11 @@ def _engine_context(app: Flask, settings: Settings) -> EngineContext:
     if context is not None:
         return context
     keys, active = parse_keyring(app.config.get("LOTSE_KEYS") or settings.keyring)
+    index_keys = parse_index_keys(settings.index_key)
     return build_context(
         app.config["LOTSE_DATABASE_URL"],
         Vault(keys, active),
         BusinessCalendar(land=app.config.get("LOTSE_LAND", settings.land)),
-        index_key=base64.urlsafe_b64decode(settings.index_key) if settings.index_key else None,
+        index_key=index_keys[0] if index_keys else None,
+        older_index_keys=tuple(index_keys[1:]),
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
 from flask_babel import gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.kernel.errors import CasePurged, NotFound, NotPermitted, OutsideNeedToKnow
+from engine.store.vault import VaultError
 from web import access
 from web.i18n import language
 from web.origin import CrossOriginRequest
@@ -47,6 +48,24 @@ def _outside_need_to_know(error: OutsideNeedToKnow) -> tuple[str, int]:
 
 def _purged(error: CasePurged) -> tuple[str, int]:
     return _page(410, gettext("Inhalt gelöscht"), error.message(language()))
+
+
+def _unreadable(error: VaultError) -> tuple[str, int]:
+    """Stored content that cannot be opened (a key missing from the keyring, altered data): said for
+    this page alone; everything else goes on working."""
+    current_app.logger.error("Stored content cannot be opened at %s: %s", request.path, error)
+    if error.missing_key is not None:
+        message = gettext(
+            "Dieser Inhalt ist mit dem Schlüssel „%(key)s“ verschlüsselt, der nicht eingerichtet ist. "
+            "Andere Fälle sind nicht betroffen; bitte wenden Sie sich an die Administration.",
+            key=error.missing_key,
+        )
+    else:
+        message = gettext(
+            "Dieser Inhalt wurde verändert oder gehört nicht zu diesem Datensatz und wird nicht angezeigt. "
+            "Andere Fälle sind nicht betroffen; bitte wenden Sie sich an die Administration."
+        )
+    return _page(500, gettext("Inhalt nicht lesbar"), message)
 
 
 def _http(error: HTTPException) -> tuple[str, int]:
@@ -135,3 +154,4 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(NotPermitted, _not_permitted)
     app.register_error_handler(OutsideNeedToKnow, _outside_need_to_know)
     app.register_error_handler(CasePurged, _purged)
+    app.register_error_handler(VaultError, _unreadable)

@@ -23,7 +23,8 @@ from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
 from engine.store.channel_tables import InboundMessage, SentReply
 from engine.store.evidence_tables import ErasureRequest, EvidenceItem
 from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
-from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow
+from engine.store.referral_tables import Referral
+from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow, StrafantragRow
 
 DEFAULT_RETENTION_MONTHS = 24
 PURGED_STATE = b""  # what a purged case keeps in its state column: nothing
@@ -142,6 +143,9 @@ def empty_case(
             .values(content=None, preview=None, details=None)
         )
         session.execute(update(ErasureRequest).where(ErasureRequest.case_id == case_id).values(reason=None))
+        # Strafantrag periods keep Land, deadline and status, referrals offer and status (statistics)
+        session.execute(update(StrafantragRow).where(StrafantragRow.case_id == case_id).values(sealed=None))
+        session.execute(update(Referral).where(Referral.case_id == case_id).values(sealed=None))
         # the conversation keeps channel, size, times and the raw message's hash; its content goes
         session.execute(
             update(InboundMessage)

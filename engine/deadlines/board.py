@@ -10,7 +10,10 @@ from sqlalchemy.orm import Session
 
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.context import EngineContext
+from engine.kernel.message_content import session_vault
 from engine.store.tables import Case, StrafantragRow, Task
+from engine.store.vault import Vault, VaultError
+from engine.strafantrag.offence_content import open_offence
 
 HORIZON_WORKING_DAYS = 3
 LIST_LIMIT = 200
@@ -123,7 +126,7 @@ def strafantrag_deadlines(session: Session, until: date) -> list[StrafantragDead
         select(
             StrafantragRow.case_id,
             Case.reference,
-            StrafantragRow.offence,
+            StrafantragRow.sealed,
             StrafantragRow.deadline,
             StrafantragRow.status,
         )
@@ -132,4 +135,16 @@ def strafantrag_deadlines(session: Session, until: date) -> list[StrafantragDead
         .order_by(StrafantragRow.deadline, StrafantragRow.id)
         .limit(LIST_LIMIT)
     )
-    return [StrafantragDeadline(*row) for row in rows]
+    vault = session_vault(session)
+    return [
+        StrafantragDeadline(case_id, reference, _offence(vault, case_id, sealed), deadline, status)
+        for case_id, reference, sealed, deadline, status in rows
+    ]
+
+
+def _offence(vault: Vault, case_id: int, sealed: bytes | None) -> str:
+    """The offence code; one unreadable row (a key missing, altered data) shows a dash, not a failed board."""
+    try:
+        return open_offence(vault, case_id, sealed).offence
+    except VaultError:
+        return "—"

@@ -67,12 +67,18 @@ class EngineContext:
     calendar_follower: CalendarFollower = field(init=False)
     calendar_check_seconds: float = CHECK_SECONDS
     index_key: bytes = b""  # the blind index's key (engine.person.blind_index); empty: derived from the vault
+    older_index_keys: tuple[bytes, ...] = ()  # still found by, until `lotse keys rotate --index` is done
     instances: InstanceCache = field(default_factory=InstanceCache)
     _processes: dict[int, ProcessSpec] = field(default_factory=dict)
     _process_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.calendar_follower = CalendarFollower(self.calendar, self.calendar_check_seconds)
+
+    @property
+    def index_keys(self) -> tuple[bytes, ...]:
+        """The blind index's keys, the active one first: a search looks for the digests under each."""
+        return (self.index_key, *self.older_index_keys)
 
     @property
     def is_postgres(self) -> bool:
@@ -122,6 +128,7 @@ def build_context(
     clock: Clock | None = None,
     calendar_check_seconds: float = CHECK_SECONDS,
     index_key: bytes | None = None,
+    older_index_keys: tuple[bytes, ...] = (),
     **engine_options: object,
 ) -> EngineContext:
     """The context of one process; its calendar's settings without a stored row are the defaults."""
@@ -137,4 +144,5 @@ def build_context(
         clock=clock or SystemClock(),
         calendar_check_seconds=calendar_check_seconds,
         index_key=index_key or vault.derive_key(b"blind index"),
+        older_index_keys=older_index_keys,
     )

@@ -7,6 +7,7 @@ never stored, logged or compared by decrypting cases.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import unicodedata
@@ -82,6 +83,17 @@ def readable(kind: str, value: str) -> str:
 
 def normalised(kind: str, text: str) -> str:
     return NORMALISERS[kind](text)
+
+
+def parse_index_keys(text: str) -> list[bytes]:
+    """``LOTSE_INDEX_KEY``: one base64 key, or several separated by spaces or commas, the first the
+    active one (the others only found by until ``lotse keys rotate --index`` recomputed their digests)."""
+    return [base64.urlsafe_b64decode(entry) for entry in text.replace(",", " ").split()]
+
+
+def fingerprint(key: bytes) -> str:
+    """A short name of an index key, stored beside each digest (not a way to find the key)."""
+    return hashlib.sha256(b"lotse index key:" + key).hexdigest()[:16]
 
 
 def digest(key: bytes, kind: str, value: str) -> str:

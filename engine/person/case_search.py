@@ -137,8 +137,9 @@ def _statement(ctx: EngineContext, query: CaseQuery) -> tuple[str, Select]:
         kind, statement = BY_ID, statement.where(Case.id == int(text))
     elif text:
         kind = blind_index.guess_kind(text) or blind_index.CODE_WORD
-        digest = blind_index.digest_of(ctx.index_key, kind, text)
-        routes = select(ContactRoute.case_id).where(ContactRoute.digest == digest, ContactRoute.kind == kind)
+        value = blind_index.normalised(kind, text)
+        every = [blind_index.digest(key, kind, value) for key in ctx.index_keys]
+        routes = select(ContactRoute.case_id).where(ContactRoute.digest.in_(every), ContactRoute.kind == kind)
         statement = statement.where(Case.id.in_(routes))
     if kind not in (BY_REFERENCE, BY_ID):
         statement = statement.where(Case.status != "merged")

@@ -85,13 +85,15 @@ def insert_route(
 ) -> int | None:
     """In the caller's transaction, for a normalised value; None if the case has it already."""
     digest = blind_index.digest(ctx.index_key, kind, value)
-    known = exists().where(ContactRoute.case_id == case_id, ContactRoute.digest == digest)
+    every = [blind_index.digest(key, kind, value) for key in ctx.index_keys]
+    known = exists().where(ContactRoute.case_id == case_id, ContactRoute.digest.in_(every))
     if session.scalar(select(known)):
         return None
     row = ContactRoute(
         case_id=case_id,
         kind=kind,
         digest=digest,
+        digest_key=blind_index.fingerprint(ctx.index_key),
         sealed=seal_route(ctx, case_id, value, label),
         created_at=now,
         created_by=username,
@@ -133,12 +135,12 @@ def case_routes(ctx: EngineContext, session: Session, case_id: int) -> list[Rout
 
 def cases_with_route(ctx: EngineContext, session: Session, kind: str, value: str) -> list[int]:
     """The ids of the (not merged) cases that have this normalised route, newest first."""
-    digest = blind_index.digest(ctx.index_key, kind, value)
+    every = [blind_index.digest(key, kind, value) for key in ctx.index_keys]
     return list(
         session.scalars(
             select(ContactRoute.case_id)
             .join(Case, Case.id == ContactRoute.case_id)
-            .where(ContactRoute.digest == digest, ContactRoute.kind == kind, Case.status != "merged")
+            .where(ContactRoute.digest.in_(every), ContactRoute.kind == kind, Case.status != "merged")
             .distinct()
             .order_by(ContactRoute.case_id.desc())
         )

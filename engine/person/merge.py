@@ -27,6 +27,7 @@ from engine.person.case_links import LinkInvalid, other_case
 from engine.person.contact_routes import route_binding
 from engine.person.contacts_log import contact_binding
 from engine.person.privacy import VERTRAULICH, person_binding
+from engine.referrals.referral_content import referral_binding
 from engine.store.person_tables import CaseContact, CaseLink, CaseMerge, CasePerson, ContactRoute
 from engine.store.referral_tables import Referral
 from engine.store.tables import Case, CaseNote, Task
@@ -205,7 +206,8 @@ def _move_content(ctx: EngineContext, session: Session, source: int, target: int
             route.sealed, route.case_id = reseal(route.sealed, route_binding), target
     for note in session.scalars(select(CaseNote).where(CaseNote.case_id == source)):
         note.body, note.case_id = reseal(note.body, note_binding), target
-    session.execute(update(Referral).where(Referral.case_id == source).values(case_id=target))
+    for referral in session.scalars(select(Referral).where(Referral.case_id == source)):
+        referral.sealed, referral.case_id = reseal(referral.sealed, referral_binding), target
     _move_particulars(ctx, session, source, target)
     session.flush()
 

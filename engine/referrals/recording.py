@@ -16,9 +16,11 @@ from engine.directory.vocabulary import Labels
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError
+from engine.kernel.message_content import session_vault
 from engine.referrals.consent import Choice, check_choice
 from engine.referrals.handover import field_labels, queue_handover
 from engine.referrals.proposals import Reason, facts_of, propose
+from engine.referrals.referral_content import open_referral, seal_referral
 from engine.store.case_store import CaseRecord
 from engine.store.referral_tables import Referral, SupportOffer
 
@@ -94,6 +96,8 @@ def case_referrals(session: Session, case_id: int) -> list[ReferralEntry]:
         .where(Referral.case_id == case_id)
         .order_by(Referral.id)
     ).all()
+    vault = session_vault(session)
+    opened = {r.id: open_referral(vault, case_id, r.sealed) for r, _ in rows}
     return [
         ReferralEntry(
             id=r.id,
@@ -105,9 +109,9 @@ def case_referrals(session: Session, case_id: int) -> list[ReferralEntry]:
             web=o.web,
             internal_only=o.internal_only,
             status=r.status,
-            reason=r.reason,
+            reason=opened[r.id][0],
             consent_facts=tuple(r.consent_facts.split()),
-            handover_recipient=r.handover_recipient,
+            handover_recipient=opened[r.id][1],
             handover_at=r.handover_at,
             task_id=r.task_id,
             created_at=r.created_at,
@@ -157,11 +161,15 @@ def record_choices(
             offer_id=offer.id,
             task_id=task.id,
             status="handed_over" if handover else choice.status,
-            reason=reason[:500],
+            sealed=seal_referral(
+                session_vault(session),
+                case.id,
+                reason[:500],
+                (offer.email or offer.phone) if handover else None,
+            ),
             consent=handover,
             consent_facts=" ".join(choice.facts) if handover else "",
             consent_at=now if handover else None,
-            handover_recipient=(offer.email or offer.phone) if handover else None,
             handover_at=now if handover else None,
             created_at=now,
             created_by=actor.username,

@@ -40,6 +40,7 @@ class ContactRoute(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(12))  # telefon, email, codewort
     digest: Mapped[str] = mapped_column(String(64))
+    digest_key: Mapped[str | None] = mapped_column(String(16))  # the index key's fingerprint (0023)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)  # JSON: value and a short label
     created_at: Mapped[datetime] = mapped_column(Instant)
     created_by: Mapped[str] = mapped_column(String(100))

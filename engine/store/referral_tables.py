@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.tables import Base, Instant
@@ -66,7 +66,8 @@ class Referral(Base):
     """A case referred to a directory offer, with the person's consent and the referral's status.
 
     Consent is recorded per recipient as the fact keys that may be shared; case content itself never
-    lands here (the handover e-mail goes through the outbox).
+    lands here (the handover e-mail goes through the outbox). The reason and the handover recipient are
+    sealed (JSON, bound to the case: ``engine.referrals.referral_content``, migration 0023).
     """
 
     __tablename__ = "referrals"
@@ -76,13 +77,12 @@ class Referral(Base):
     offer_id: Mapped[int] = mapped_column(ForeignKey("support_offers.id"))
     task_id: Mapped[str] = mapped_column(String(36))
     status: Mapped[str] = mapped_column(String(16))
-    reason: Mapped[str] = mapped_column(String(500))
     consent: Mapped[bool] = mapped_column(Boolean, default=False)
     consent_facts: Mapped[str] = mapped_column(String(200))  # space-separated fact keys
     consent_at: Mapped[datetime | None] = mapped_column(Instant)
-    handover_recipient: Mapped[str | None] = mapped_column(String(200))
     handover_at: Mapped[datetime | None] = mapped_column(Instant)
     created_at: Mapped[datetime] = mapped_column(Instant)
     created_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(Instant)
     updated_by: Mapped[str] = mapped_column(String(100))
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # None once purged or erased

@@ -315,18 +315,19 @@ class RiskAssessmentRow(Base):
 
 
 class StrafantragRow(Base):
-    """One offence that needs a Strafantrag, with its § 77b StGB period."""
+    """One offence that needs a Strafantrag, with its § 77b StGB period.
+
+    The offence and the dates the person learned of it and of the offender are sealed (JSON, bound to the
+    case: ``engine.strafantrag.offence_content``, migration 0023); the deadline stays readable for the
+    board and the reminders (README, "Columns in clear")."""
 
     __tablename__ = "strafantraege"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    offence: Mapped[str] = mapped_column(String(40))
-    learned_of_offence: Mapped[date] = mapped_column(Date)
-    learned_of_offender: Mapped[date | None] = mapped_column(Date)  # None: offender unknown
     land: Mapped[str] = mapped_column(String(2))
     deadline: Mapped[date | None] = mapped_column(Date, index=True)
-    moved_from: Mapped[date | None] = mapped_column(Date)
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # None once purged or erased
     status: Mapped[str] = mapped_column(String(20))  # offen, gestellt, verzichtet
     reminders_started: Mapped[bool] = mapped_column(Boolean)
     recorded_by: Mapped[str] = mapped_column(String(100))

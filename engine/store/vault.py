@@ -16,7 +16,12 @@ NONCE_BYTES = 12
 
 
 class VaultError(Exception):
-    """Content that cannot be decrypted: unknown key, tampered data, or data bound to another record."""
+    """Content that cannot be decrypted: unknown key, tampered data, or data bound to another record.
+    ``missing_key`` names the key when the keyring lacks the one that sealed it."""
+
+    def __init__(self, message: str, missing_key: str | None = None) -> None:
+        super().__init__(message)
+        self.missing_key = missing_key
 
 
 class Vault:
@@ -54,7 +59,7 @@ class Vault:
         nonce_start = 2 + id_length
         cipher = self._ciphers.get(key_id)
         if cipher is None:
-            raise VaultError(f"The key {key_id!r} that sealed this record is not configured.")
+            raise VaultError(f"The key {key_id!r} that sealed this record is not configured.", key_id)
         nonce = sealed[nonce_start : nonce_start + NONCE_BYTES]
         try:
             return cipher.decrypt(nonce, sealed[nonce_start + NONCE_BYTES :], binding)

@@ -27,8 +27,10 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
+from engine.kernel.message_content import session_vault
 from engine.store.case_store import case_record, load_instance, remember, update_case
 from engine.store.tables import StrafantragRow
+from engine.strafantrag.offence_content import OffenceContent, open_offence, seal_offence
 
 REMINDER_DAYS = (42, 70)
 # Offences that are prosecuted only on a Strafantrag: the insult offences §§ 185–187 StGB (DOMAIN.md §2),
@@ -146,12 +148,13 @@ def record_offence(
         offence_id = session.execute(
             insert(StrafantragRow).values(
                 case_id=case_id,
-                offence=offence,
-                learned_of_offence=learned_of_offence,
-                learned_of_offender=learned_of_offender,
+                sealed=seal_offence(
+                    ctx.vault,
+                    case_id,
+                    OffenceContent(offence, learned_of_offence, learned_of_offender, period.moved_from),
+                ),
                 land=land,
                 deadline=period.deadline,
-                moved_from=period.moved_from,
                 status="offen",
                 reminders_started=False,
                 recorded_by=actor.username,
@@ -159,7 +162,7 @@ def record_offence(
                 updated_at=now,
             )
         ).inserted_primary_key[0]
-        audit.record(session, now, actor.username, "strafantrag_recorded", case_id, offence)
+        audit.record(session, now, actor.username, "strafantrag_recorded", case_id, f"S-{offence_id}")
         try:
             instance = _start_reminders(ctx, session, case, int(offence_id), period, today, now)
         except ExecutionError as error:  # the model's reminder steps failed: nothing is stored
@@ -195,19 +198,28 @@ def offender_identified(
                 "Diese Strafantragsfrist gibt es in diesem Fall nicht.",
                 "This Strafantrag period does not exist in this case.",
             )
-        if row.learned_of_offender is not None:
+        content = open_offence(ctx.vault, case_id, row.sealed)
+        if content.learned_of_offender is not None:
             raise StrafantragInvalid(
                 "Der Täter ist für diese Tat schon erfasst; die Frist läuft bereits.",
                 "The offender is already recorded for this offence; the period is running.",
             )
-        _check(row.offence, row.learned_of_offence, learned_of_offender, today, offender_required=True)
+        _check(
+            content.offence, content.learned_of_offence, learned_of_offender, today, offender_required=True
+        )
         case = case_record(session, case_id)
         if case.status != "open":
             raise _closed(case.reference or str(case_id))
-        period = strafantrag_clock(row.offence, row.learned_of_offence, learned_of_offender, row.land)
-        row.learned_of_offender = learned_of_offender
-        row.deadline, row.moved_from, row.updated_at = period.deadline, period.moved_from, now
-        audit.record(session, now, actor.username, "strafantrag_offender_known", case_id, row.offence)
+        period = strafantrag_clock(content.offence, content.learned_of_offence, learned_of_offender, row.land)
+        row.sealed = seal_offence(
+            ctx.vault,
+            case_id,
+            OffenceContent(
+                content.offence, content.learned_of_offence, learned_of_offender, period.moved_from
+            ),
+        )
+        row.deadline, row.updated_at = period.deadline, now
+        audit.record(session, now, actor.username, "strafantrag_offender_known", case_id, f"S-{offence_id}")
         try:
             instance = _start_reminders(ctx, session, case, offence_id, period, today, now)
         except ExecutionError as error:  # the model's reminder steps failed: nothing is stored
@@ -221,10 +233,30 @@ def offender_identified(
 
 
 def case_offences(session: Session, case_id: int) -> list[OffenceEntry]:
+    """The case's offences, opened with the unit of work's vault (purged rows are left out)."""
     rows = session.execute(
-        select(*_ENTRY_COLUMNS).where(StrafantragRow.case_id == case_id).order_by(StrafantragRow.id)
+        select(*_ENTRY_COLUMNS)
+        .where(StrafantragRow.case_id == case_id, StrafantragRow.sealed.is_not(None))
+        .order_by(StrafantragRow.id)
     )
-    return [OffenceEntry(*row) for row in rows]
+    vault = session_vault(session)
+    entries = []
+    for row in rows:
+        content = open_offence(vault, case_id, row.sealed)
+        entries.append(
+            OffenceEntry(
+                row.id,
+                row.case_id,
+                content.offence,
+                content.learned_of_offence,
+                content.learned_of_offender,
+                row.deadline,
+                content.moved_from,
+                row.status,
+                row.reminders_started,
+            )
+        )
+    return entries
 
 
 def note_reminder_outcome(
@@ -250,11 +282,8 @@ def note_reminder_outcome(
 _ENTRY_COLUMNS = (
     StrafantragRow.id,
     StrafantragRow.case_id,
-    StrafantragRow.offence,
-    StrafantragRow.learned_of_offence,
-    StrafantragRow.learned_of_offender,
+    StrafantragRow.sealed,
     StrafantragRow.deadline,
-    StrafantragRow.moved_from,
     StrafantragRow.status,
     StrafantragRow.reminders_started,
 )

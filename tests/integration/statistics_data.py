@@ -50,7 +50,7 @@ def _referral(
 ) -> None:
     session.add(
         Referral(
-            case_id=case.id, offer_id=offer.id, task_id=f"t{case.id}-{offer.id}", status=status, reason="",
+            case_id=case.id, offer_id=offer.id, task_id=f"t{case.id}-{offer.id}", status=status,
             consent=warm, consent_facts="", handover_at=at if warm else None, created_at=at, created_by="anna",
             updated_at=at, updated_by="anna",
         )
@@ -140,8 +140,7 @@ def build(session: Session) -> None:
     for n, status in enumerate(["gestellt", "gestellt", "offen"]):
         session.add(
             StrafantragRow(
-                case_id=hoch[n].id, offence="beleidigung", learned_of_offence=date(2026, 1, 5 + n),
-                learned_of_offender=date(2026, 1, 5 + n), land="NW", deadline=date(2026, 3 + n, 6),
+                case_id=hoch[n].id, sealed=b"-", land="NW", deadline=date(2026, 3 + n, 6),
                 status=status, reminders_started=True, recorded_by="anna", recorded_at=MONDAY, updated_at=MONDAY,
             )
         )  # fmt: skip

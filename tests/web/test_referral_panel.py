@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from engine.cases.lifecycle import open_case
 from engine.deadlines.timer_sweep import sweep_timers
 from engine.directory.search import search_offers
+from engine.referrals.recording import case_referrals
 from engine.store.referral_tables import Referral
 from engine.store.tables import OutboxMessage
 from tests.conftest import COUNSELLOR
@@ -164,7 +165,7 @@ def test_a_directory_search_offers_a_service_beyond_the_proposals_and_records_it
     )
     assert response.status_code == 302
     with deployed.unit_of_work(writes=False) as session:
-        recorded = session.execute(select(Referral.offer_id, Referral.status, Referral.reason)).all()
+        recorded = [(r.offer_id, r.status, r.reason) for r in case_referrals(session, case_id)]
     assert recorded == [(hessen, "given", "von Hand gewählt")]
 
 

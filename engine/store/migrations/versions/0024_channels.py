@@ -1,7 +1,7 @@
 """Referral answers in the mail intake and reply templates (``engine.store.channel_tables``).
 
 Revision ID: 0024
-Revises: 0021
+Revises: 0023
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 from engine.store.database import UtcDateTime
 
 revision = "0024"
-down_revision = "0021"
+down_revision = "0023"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,1 @@
+"""Encryption keys over their life: which columns are sealed, re-sealing under the newest key, retiring."""
