@@ -76,7 +76,9 @@ def test_no_serious_or_critical_axe_violation_on_any_page_of_any_role(browser, l
         targets = _pages_of(page)
         if username == "anna":
             task_url = open_new_phone_case(page, live_server)
-            case_link = page.locator("a[href^='/faelle/']").first.get_attribute("href")
+            case_link = page.locator("main a[href^='/faelle/']:not([href$='/neu'])").first.get_attribute(
+                "href"
+            )
             targets += [task_url, f"{live_server.url}{case_link}"]
         for target in targets:
             page.goto(target)
