@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from flask import Flask
 from flask_babel import gettext, lazy_gettext
@@ -12,7 +13,7 @@ from engine.cases.case_file import CaseFile, TimelineEntry
 from engine.referrals.consent import SHAREABLE
 from engine.referrals.consent_records import SUBJECTS
 from engine.strafantrag.periods import offence_label
-from web.formatting import who
+from web.formatting import when, who
 from web.i18n import language
 
 ACTIONS = {
@@ -177,6 +178,14 @@ def _reference(detail: str, case: CaseFile) -> str | None:
     return detail.lstrip("→←").split(" ")[-1] or None
 
 
+def _until(detail: str, case: CaseFile) -> str | None:
+    try:
+        until = datetime.fromisoformat(detail.removeprefix("until "))
+    except ValueError:
+        return None
+    return gettext("bis %(when)s", when=when(until))
+
+
 _READERS: dict[str, Callable[[str, CaseFile], str | None]] = {
     "case_opened": _version,
     "task_completed": lambda detail, case: _step(detail, case),
@@ -184,6 +193,8 @@ _READERS: dict[str, Callable[[str, CaseFile], str | None]] = {
     "task_released": lambda detail, case: _step(detail, case),
     "task_kept": lambda detail, case: _step(detail, case),
     "task_reassigned": _reassigned,
+    "escalated": lambda detail, case: _step(detail, case),
+    "reminded": lambda detail, case: _step(detail, case),
     "referred": _referred,
     "handover_queued": _handover,
     "referral_updated": _referral_updated,
@@ -196,6 +207,7 @@ _READERS: dict[str, Callable[[str, CaseFile], str | None]] = {
     "appointment_agreed": _appointment,
     "appointment_done": _appointment,
     "appointment_rescheduled": _appointment,
+    "break_glass": _until,
     "case_linked": _reference,
     "case_merged": _reference,
     "case_merged_in": _reference,

@@ -4,6 +4,7 @@ facts, the directory's change log and the session-expired page name things as pe
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from benchmarks.migrate import drive, shipped_models, with_extra_step
 from engine.cases.lifecycle import open_case
@@ -121,3 +122,19 @@ def test_the_session_expired_page_lists_field_labels(app, client, deployed):
     assert response.status_code == 400 and "Neue Drohung per Post" in page
     assert "<dt>Was ist neu passiert?</dt>" in page and "<dt>Notiz</dt>" in page
     assert "vorfall_beschreibung" not in page
+
+
+def test_an_escalated_case_names_the_overdue_step_in_its_timeline(deployed, client, auth, clock):
+    from engine.deadlines.timer_sweep import sweep_timers
+    from tests.steps import open_tasks
+
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    for _ in range(6):
+        clock.advance(timedelta(hours=12))
+        sweep_timers(deployed, now=clock.now())
+        if "eskalation_eingang" in open_tasks(deployed, case_id):
+            break
+    auth.login("anna")
+    timeline = _timeline(client.get(f"/faelle/{case_id}").get_data(as_text=True))
+    assert "An Frist erinnert" in timeline and "Eskaliert" in timeline
+    assert "(Eingang erfassen)" in timeline and "eingang" not in timeline
