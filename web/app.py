@@ -94,10 +94,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         statistics,
         status,
         tasks,
+        timeline,
     )
 
     i18n.init_app(app)
     formatting.init_app(app)
+    timeline.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
     auth.init_app(app)

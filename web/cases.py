@@ -17,14 +17,20 @@ from engine.cases.case_file import case_bpmn, read_case_file
 from engine.cases.incidents import report_incident
 from engine.cases.lifecycle import DEFAULT_PROCESS, claim_task, next_task_for
 from engine.cases.notes import NoteInvalid, add_note
-from engine.cases.retention import set_legal_hold
+from engine.cases.retention import LegalHoldInvalid, set_legal_hold
 from engine.cases.step_failures import StepFailed, may_retry, retry_step
 from engine.kernel.errors import ConcurrentUpdate, DomainError, IncidentNotAccepted, ProcessNotDeployed
 from engine.person.blind_index import RouteInvalid
 from engine.person.intake import IntakeRoutes, open_case_for_person
 from engine.person.privacy import AnonymousCase, PersonInvalid
 from engine.processes.start_forms import StartableProcess, startable_processes
-from engine.strafantrag.periods import OFFENCES, StrafantragInvalid, offender_identified, record_offence
+from engine.strafantrag.periods import (
+    OFFENCES,
+    StrafantragImplausible,
+    StrafantragInvalid,
+    offender_identified,
+    record_offence,
+)
 from web.auth import requires_role
 from web.headers import model_file, model_file_response
 from web.i18n import language
@@ -120,7 +126,12 @@ def case_page(case_id: int) -> str | tuple[str, int]:
     return _case_page(case_id)
 
 
-def _case_page(case_id: int, offence_form: dict[str, str] | None = None) -> str | tuple[str, int]:
+def _case_page(
+    case_id: int,
+    offence_form: dict[str, str] | None = None,
+    note: dict[str, str] | None = None,
+    offender_form: dict[str, str] | None = None,
+) -> str | tuple[str, int]:
     context = _context()
     case = read_case_file(context, current_user.actor, case_id)
     today = context.clock.now().astimezone(BERLIN).date()
@@ -130,36 +141,80 @@ def _case_page(case_id: int, offence_form: dict[str, str] | None = None) -> str 
         today=today,
         offences=OFFENCES,
         offence_form=offence_form or {},
+        note=note or {},
+        offender_form=offender_form or {},
         may_retry=may_retry(current_user.actor),
     )
 
 
 @blueprint.post("/faelle/<int:case_id>/notizen")
 @login_required
-def add_case_note(case_id: int) -> Response:
+def add_case_note(case_id: int) -> Response | tuple[str, int]:
+    text = request.form.get("text", "")
     try:
-        add_note(_context(), current_user.actor, case_id, request.form.get("text", ""))
-    except NoteInvalid as refused:
-        flash(refused.message(language()), "error")
-    else:
-        flash(gettext("Notiz gespeichert."), "success")
+        add_note(_context(), current_user.actor, case_id, text)
+    except NoteInvalid as refused:  # said at the field, with what was typed kept
+        flash(gettext("Die Notiz wurde nicht gespeichert – siehe unten bei „Neue Notiz“."), "error")
+        return _case_page(case_id, note={"text": text, "error": refused.message(language())}), 422
+    flash(gettext("Notiz gespeichert."), "success")
     return redirect(url_for("cases.case_page", case_id=case_id) + "#notizen")
 
 
 @blueprint.post("/faelle/<int:case_id>/rechtliche-sperre")
 @requires_role("teamleitung")
-def legal_hold(case_id: int) -> Response:
-    """Team leads set or lift the legal hold that keeps a case from the retention purge."""
+def legal_hold(case_id: int) -> Response | tuple[str, int]:
+    """Team leads set or lift the legal hold that keeps a case from the retention purge: after a
+    confirmation that asks for the reason, which is audited."""
     wanted = request.form.get("hold")
     if wanted not in ("ja", "nein"):
         flash(gettext("Ungültige Angabe – es wurde nichts geändert."), "error")
         return redirect(url_for("cases.case_page", case_id=case_id) + "#aufbewahrung")
-    set_legal_hold(_context(), current_user.actor, case_id, wanted == "ja")
+    reason = request.form.get("grund", "")
+    if request.form.get("bestaetigt") != "ja":
+        return _legal_hold_confirmation(case_id, wanted, reason, None)
+    try:
+        set_legal_hold(_context(), current_user.actor, case_id, wanted == "ja", reason=reason)
+    except LegalHoldInvalid as refused:
+        return _legal_hold_confirmation(case_id, wanted, reason, refused.message(language()))
     if wanted == "ja":
         flash(gettext("Rechtliche Sperre gesetzt: Der Fall wird nicht gelöscht."), "success")
     else:
         flash(gettext("Rechtliche Sperre aufgehoben."), "success")
     return redirect(url_for("cases.case_page", case_id=case_id) + "#aufbewahrung")
+
+
+def _legal_hold_confirmation(case_id: int, wanted: str, reason: str, error: str | None) -> tuple[str, int]:
+    case = read_case_file(_context(), current_user.actor, case_id)
+    if wanted == "ja":
+        title = gettext("Rechtliche Sperre setzen?")
+        explanation = gettext(
+            "Der Fall wird dann nach Ablauf der Aufbewahrungsfrist nicht gelöscht, bis die Sperre "
+            "aufgehoben wird."
+        )
+    else:
+        title = gettext("Rechtliche Sperre aufheben?")
+        explanation = gettext(
+            "Der Inhalt wird dann nach Ablauf der Aufbewahrungsfrist gelöscht; das lässt sich nicht "
+            "rückgängig machen."
+        )
+    page = render_template(
+        "cases/confirm.html",
+        case=case,
+        title=title,
+        explanation=explanation,
+        action=url_for("cases.legal_hold", case_id=case_id),
+        hidden={"hold": wanted},
+        confirm_label=title.rstrip("?"),
+        reason={
+            "label": gettext("Grund"),
+            "value": reason,
+            "error": error,
+            "hint": gettext(
+                "Zum Beispiel das Verfahren oder die Anfrage – keine Inhalte des Falls; der Grund wird protokolliert."
+            ),
+        },
+    )
+    return page, 422 if error else 200
 
 
 @blueprint.get("/faelle/<int:case_id>/prozess.bpmn")
@@ -173,9 +228,23 @@ def case_diagram(case_id: int) -> Response:
 
 @blueprint.post("/faelle/<int:case_id>/neuer-vorfall")
 @requires_role("beratung", "teamleitung")
-def new_incident(case_id: int) -> Response:
-    """Start the re-assessment of an open case and go straight to its first task."""
+def new_incident(case_id: int) -> Response | str:
+    """Start the re-assessment of an open case (after a confirmation) and go straight to its first task."""
     context, actor = _context(), current_user.actor
+    if request.form.get("bestaetigt") != "ja":
+        return render_template(
+            "cases/confirm.html",
+            case=read_case_file(context, actor, case_id),
+            title=gettext("Neuen Vorfall erfassen?"),
+            explanation=gettext(
+                "Die Person meldet einen neuen Vorfall: Das Risiko wird neu eingeschätzt, und eine höhere "
+                "Stufe verkürzt sofort alle offenen Fristen dieses Falls."
+            ),
+            action=url_for("cases.new_incident", case_id=case_id),
+            hidden={},
+            confirm_label=gettext("Neuen Vorfall erfassen"),
+            reason=None,
+        )
     try:
         reported = report_incident(context, actor, case_id)
     except (IncidentNotAccepted, ConcurrentUpdate, StepFailed) as refused:
@@ -224,7 +293,10 @@ def add_offence(case_id: int) -> Response | tuple[str, int]:
             form.get("delikt", ""),
             _date(form.get("kenntnis_tat"), required=False),
             offender,
+            confirmed=form.get("daten_bestaetigt") == "ja",
         )
+    except StrafantragImplausible as unlikely:  # said at the field: correct the dates or confirm them
+        return _case_page(case_id, offence_form={**form, "warning": unlikely.message(language())}), 422
     except (StrafantragInvalid, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return _case_page(case_id, offence_form=dict(form)), 422
@@ -239,7 +311,11 @@ def add_offender(case_id: int, offence_id: int) -> Response | tuple[str, int]:
     """The person now knows the offender: the Strafantrag period starts."""
     try:
         known = _date(request.form.get("kenntnis_taeter"), required=True)
-        offender_identified(_context(), current_user.actor, case_id, offence_id, known)
+        confirmed = request.form.get("daten_bestaetigt") == "ja"
+        offender_identified(_context(), current_user.actor, case_id, offence_id, known, confirmed=confirmed)
+    except StrafantragImplausible as unlikely:
+        offender = {"id": str(offence_id), "value": request.form.get("kenntnis_taeter", "")}
+        return _case_page(case_id, offender_form={**offender, "warning": unlikely.message(language())}), 422
     except (StrafantragInvalid, ConcurrentUpdate, StepFailed) as refused:
         flash(refused.message(language()), "error")
         return _case_page(case_id), 422

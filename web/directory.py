@@ -16,7 +16,15 @@ from engine.directory.history import read_offer
 from engine.directory.offers import BOOL_FIELDS, FIELDS, LIST_FIELDS, OfferInvalid, offer_text, parse_offer
 from engine.directory.search import search_offers
 from engine.directory.verification import mark_verified, needs_reverification, reverification_due
-from engine.directory.vocabulary import CATEGORIES, CONFIDENCE, INCIDENT_TYPES, NEEDS
+from engine.directory.vocabulary import (
+    CATEGORIES,
+    CHANGE_ACTIONS,
+    CONFIDENCE,
+    CONFIDENCE_WORDS,
+    INCIDENT_TYPES,
+    NEEDS,
+    field_label,
+)
 from engine.kernel.numbers import whole_number
 from web.auth import requires_role
 from web.i18n import language
@@ -124,7 +132,12 @@ def edit(offer_id: int) -> str | tuple[str, int] | Response:
         flash(stale.message(language()), "error")
         return _edit_page(typed, {}, offer_id, found.version), 409
     if changes:
-        flash(gettext("Änderungen gespeichert: %(fields)s.", fields=", ".join(changes)), "success")
+        flash(
+            gettext(
+                "Änderungen gespeichert: %(fields)s.", fields=", ".join(offer_field(name) for name in changes)
+            ),
+            "success",
+        )
     else:
         flash(gettext("Keine Änderung – der Eintrag war bereits so gespeichert."), "info")
     return redirect(url_for("directory.offer", offer_id=offer_id))
@@ -185,9 +198,9 @@ def export() -> Response:
 def import_csv() -> str | tuple[str, int] | Response:
     if request.method == "GET":
         return render_template("directory/import.html", preview=None, text="")
-    text = _uploaded_text()
+    text, problem = _uploaded_text()
     if text is None:
-        flash(gettext("Bitte eine CSV-Datei (UTF-8, höchstens 2 MB) auswählen."), "error")
+        flash(problem, "error")
         return render_template("directory/import.html", preview=None, text=""), 422
     context = _context()
     if request.form.get("confirm") != "ja":
@@ -212,19 +225,52 @@ def import_csv() -> str | tuple[str, int] | Response:
     return redirect(url_for("directory.index"))
 
 
-def _uploaded_text() -> str | None:
-    """The uploaded file, or on confirmation the previewed text sent back; None if unreadable."""
+def _uploaded_text() -> tuple[str | None, str]:
+    """The uploaded file, or on confirmation the previewed text sent back; else None and what is wrong
+    with it, each problem in its own words."""
     upload = request.files.get("datei")
     if upload is not None and upload.filename:
         raw = upload.read(MAX_BYTES + 1)
     else:
         raw = request.form.get("text", "").encode()
-    if not raw or len(raw) > MAX_BYTES:
-        return None
+        if not raw:
+            return None, gettext("Bitte wählen Sie eine CSV-Datei aus.")
+    if not raw.strip():
+        return None, gettext("Die Datei ist leer – bitte die exportierte CSV-Datei mit Kopfzeile auswählen.")
+    if len(raw) > MAX_BYTES:
+        return None, gettext("Die Datei ist größer als 2 MB – bitte in kleinere Dateien aufteilen.")
+    if b"\x00" in raw:
+        return None, gettext(
+            "Die Datei ist keine Textdatei (vielleicht eine Excel- oder PDF-Datei). "
+            "Bitte als „CSV UTF-8 (durch Trennzeichen getrennt)“ speichern."
+        )
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), ""
     except UnicodeDecodeError:
-        return None
+        return None, gettext(
+            "Die Datei ist nicht UTF-8-kodiert (vermutlich Latin-1/Windows-1252, z. B. aus älterem Excel). "
+            "Bitte als „CSV UTF-8 (durch Trennzeichen getrennt)“ speichern."
+        )
+
+
+@blueprint.app_template_filter("offer_field")
+def offer_field(name: str) -> str:
+    """A directory entry's attribute (``opening_hours``) as people call it."""
+    return field_label(name, language())
+
+
+@blueprint.app_template_filter("offer_change")
+def offer_change(action: str) -> str:
+    """What happened to an entry (``changed``) as people say it."""
+    labels = CHANGE_ACTIONS.get(action)
+    return (labels[0] if language() == "de" else labels[1]) if labels else action
+
+
+@blueprint.app_template_filter("confidence_words")
+def confidence_words(code: str) -> str:
+    """How reliable an entry is, in a word (hoch, mittel, niedrig)."""
+    labels = CONFIDENCE_WORDS.get(code)
+    return (labels[0] if language() == "de" else labels[1]) if labels else code
 
 
 def _seen_version(text: str) -> int:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request
-from flask_babel import gettext
+from flask import Flask, current_app, g, render_template, request
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from engine.kernel.errors import CasePurged, NotFound, NotPermitted, OutsideNeedToKnow
+from engine.processes.field_labels import form_field_labels
 from engine.store.vault import VaultError
 from web import access
 from web.i18n import language
@@ -96,8 +97,32 @@ def _csrf(error: CSRFError) -> tuple[str, int]:
             "Das Formular war zu lange offen oder wurde von außerhalb gesendet. "
             "Bitte laden Sie die Seite neu und senden Sie es erneut; es wurde nichts gespeichert."
         )
-    page = render_template("errors/error.html", title=title, message=message, typed=typed, again=again)
+    labelled = [(_field_label(name), value) for name, value in typed]
+    page = render_template("errors/error.html", title=title, message=message, typed=labelled, again=again)
     return page, 400
+
+
+OWN_FIELDS = {  # Lotse's own form fields (the models' fields are labelled by the models)
+    "text": lazy_gettext("Notiz"),
+    "kontaktkanal": lazy_gettext("Kontaktkanal"),
+    "modus": lazy_gettext("Anonym oder vertraulich"),
+    "telefon": lazy_gettext("Telefon"),
+    "email": lazy_gettext("E-Mail"),
+    "name": lazy_gettext("Name"),
+    "grund": lazy_gettext("Begründung"),
+    "kenntnis_tat": lazy_gettext("Kenntnis der Tat"),
+    "kenntnis_taeter": lazy_gettext("Kenntnis des Täters"),
+    "delikt": lazy_gettext("Tat"),
+}
+
+
+def _field_label(name: str) -> str:
+    """A posted field as its form labels it; a field no form names is shown as "Feld", never its key."""
+    labels = g.get("field_labels")
+    if labels is None:
+        labels = g.field_labels = form_field_labels(current_app.extensions["lotse"], language())
+    own = OWN_FIELDS.get(name)
+    return labels.get(name) or (str(own) if own is not None else gettext("Weitere Angabe"))
 
 
 def _same_site_path() -> str | None:

@@ -17,7 +17,7 @@ from engine.calendar.laender import LAENDER
 from engine.cases.lifecycle import claim_task, reassign_task, release_task
 from engine.deadlines.due_times import describe_due
 from engine.inbox.query import ACUTE, RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
-from engine.inbox.steps import process_steps
+from engine.inbox.steps import StepGroups, process_steps
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError, OutsideNeedToKnow
 from engine.kernel.numbers import whole_number
@@ -60,6 +60,8 @@ LABELS = {
     "risk": lazy_gettext("Risikostufe"),
     "any": lazy_gettext("alle"),
     "step": lazy_gettext("Schritt"),
+    "steps_work": lazy_gettext("Schritte der Beratung"),
+    "steps_escalation": lazy_gettext("Eskalationen (Teamleitung)"),
     "land": lazy_gettext("Land"),
     "due": lazy_gettext("Fällig"),
     "due_overdue": lazy_gettext("überfällig"),
@@ -161,7 +163,7 @@ def _render(wanted: InboxFilter) -> str:
         inbox_url=here,
         refresh_url=_with_query(here, query),
         risk_options=_options_html(RISK_CHOICES, chosen.risk),
-        step_options=_options_html(steps, chosen.step),
+        step_options=_step_options_html(steps, chosen.step, lang),
         land_options=_options_html(LAND_CHOICES, chosen.land),
         previous_url=_with_query(here, {**query, "page": chosen.page - 1}) if chosen.page > 1 else None,
         next_url=_with_query(here, {**query, "page": chosen.page + 1}) if chosen.page < page.pages else None,
@@ -196,10 +198,25 @@ def _options_html(choices: tuple[tuple[str, str], ...], chosen: str | None) -> M
     )
 
 
-def _steps(connection, version_id: int | None) -> tuple[tuple[str, str], ...]:
+def _step_options_html(steps: StepGroups | None, chosen: str | None, lang: str) -> Markup:
+    """The step filter's options in two groups: counselling steps, then the team leads' escalations."""
+    if steps is None:
+        return Markup("")
+    t = escaped_labels(lang)
+    return Markup(
+        f'<optgroup label="{t["steps_work"]}">{_options_html(steps.work, chosen)}</optgroup>'
+        + (
+            f'<optgroup label="{t["steps_escalation"]}">{_options_html(steps.escalations, chosen)}</optgroup>'
+            if steps.escalations
+            else ""
+        )
+    )
+
+
+def _steps(connection, version_id: int | None) -> StepGroups | None:
     """The user tasks of a process version for the step filter, worked out once per app and version."""
     if version_id is None:
-        return ()
+        return None
     known = current_app.extensions.setdefault("lotse_inbox_steps", {})
     found = known.get(version_id)
     if found is None:
@@ -368,4 +385,7 @@ def reassign(task_id: str) -> str | Response:
     assignee = (chosen or "").strip() or None
     if _act(reassign_task, task_id, assignee):
         flash(gettext("Aufgabe neu zugewiesen."), "success")
+    back = request.form.get("zurueck", "")
+    if back.startswith("/aufgaben/") and "//" not in back:  # from an escalation task: back to it
+        return redirect(back)
     return _after_action(_wanted(request.form))

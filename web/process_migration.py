@@ -59,6 +59,8 @@ def migrate() -> str | tuple[str, int]:
     if not seen:
         flash(gettext("Bitte wählen Sie mindestens einen Fall aus. Es wurde nichts migriert."), "error")
         return _page(versions, source_id, target_id), 422
+    if request.form.get("bestaetigt") != "ja":
+        return _confirmation(versions, source_id, target_id, seen)
     try:
         results = migrate_cases(_context(), current_user.actor.username, source_id, target_id, seen)
     except MigrationNotPossible as refused:
@@ -74,6 +76,25 @@ def migrate() -> str | tuple[str, int]:
     return render_template(
         "process_migration/results.html",
         results=results,
+        source=_version(versions, source_id),
+        target=_version(versions, target_id),
+    )
+
+
+def _confirmation(
+    versions: list[VersionChoice], source_id: int, target_id: int, seen: dict[int, int]
+) -> str | tuple[str, int]:
+    """The chosen cases by reference, to be confirmed before anything moves."""
+    try:
+        report = dry_run(_context(), source_id, target_id)
+    except MigrationNotPossible as refused:
+        flash(refused.message(language()), "error")
+        return _page(versions, source_id, target_id), 422
+    references = {check.case_id: check.reference for check in report.movable}
+    return render_template(
+        "process_migration/confirm.html",
+        chosen=[references.get(case_id, str(case_id)) for case_id in seen],
+        values=[f"{case_id}:{lock}" for case_id, lock in seen.items()],
         source=_version(versions, source_id),
         target=_version(versions, target_id),
     )

@@ -33,9 +33,11 @@ from engine.referrals.follow_up import FOLLOW_UP
 from engine.referrals.prevention import prevention_offers as ranked_prevention_offers
 from engine.referrals.recording import STATUSES, ReferralInvalid
 from engine.referrals.steps import referral_step
+from engine.staff.accounts import active_colleagues
 from web.channels import new_message_case
 from web.formatting import who
 from web.i18n import language
+from web.request_scope import reading
 from web.task_counts import shared_counts
 
 blueprint = Blueprint("tasks", __name__)
@@ -114,12 +116,24 @@ def _chosen() -> list[tuple[int, str]]:
 def _render(sheet, values: dict[str, Any], errors: dict[str, str], ref_errors: dict[str, str] | None = None):
     return render_template(
         "tasks/task.html",
+        colleagues=_colleagues(sheet),
         sheet=sheet,
         values=values,
         errors=errors,
         ref=REFERRAL_TEXTS,
         ref_errors=ref_errors or {},
     )
+
+
+def _colleagues(sheet) -> list[tuple[str, str, frozenset[str]]]:
+    """Whom a team lead may hand an escalated step to (only on an escalation task)."""
+    if not sheet.escalated or not current_user.actor.is_team_lead:
+        return []
+    connection = reading()
+    try:
+        return active_colleagues(connection)
+    finally:
+        connection.rollback()
 
 
 def _sheet_or_refusal(task_id: str, refinement: dict[str, Any]):

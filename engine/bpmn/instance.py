@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import EventSubprocess as EventSubprocessSpec
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -25,7 +26,7 @@ from engine.bpmn.dialect import (
 )
 from engine.bpmn.errors import TaskNotReady, execution_error
 from engine.bpmn.parsing import ProcessSpec
-from engine.bpmn.tasks import CompletedStep, Effect, FormSpec, HumanTask
+from engine.bpmn.tasks import CompletedStep, Effect, FormSpec, HumanTask, WaitingStep
 from engine.sandbox.errors import SandboxError
 
 
@@ -136,6 +137,18 @@ class Instance:
         """The earliest instant at which a waiting timer of this instance is due."""
         due = [moment for moment in map(timer_due, self._waiting_timers()) if moment is not None]
         return min(due) if due else None
+
+    def waiting_steps(self) -> list[WaitingStep]:
+        """Timers the case waits at on its own (not a task's deadline), earliest first."""
+        steps = []
+        for task in self._waiting_timers():
+            spec, due = task.task_spec, timer_due(task)
+            if due is None or isinstance(spec, BoundaryEvent):
+                continue
+            ext = getattr(spec, "extensions", None) or {}
+            title = spec.bpmn_name or spec.bpmn_id
+            steps.append(WaitingStep(spec.bpmn_id, title, due, ext.get("name_en")))
+        return sorted(steps, key=lambda step: step.due_at)
 
     def complete(self, task_id: str, values: Mapping[str, Any]) -> None:
         task = self._ready_task(task_id)

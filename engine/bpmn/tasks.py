@@ -100,3 +100,13 @@ class CompletedStep:
     title: str
     form: FormSpec
     data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class WaitingStep:
+    """A timer the case waits at outside any task (e.g. until the follow-up), and until when."""
+
+    element_id: str
+    title: str
+    due_at: datetime
+    title_en: str | None = None

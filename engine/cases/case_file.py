@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.bpmn.tasks import CompletedStep, FormSpec
+from engine.bpmn.tasks import CompletedStep, FormSpec, WaitingStep
 from engine.cases.assessments import Answer, Assessment, answers_of, case_assessments
 from engine.cases.need_to_know import require_case_access
 from engine.cases.notes import Note, case_notes
@@ -70,6 +70,7 @@ class CaseFile:
     referrals: tuple[ReferralEntry, ...] = ()
     legal_hold: bool = False
     failures: tuple[FailureView, ...] = ()  # steps model code could not run ("Störungen"), unresolved
+    waiting: tuple[WaitingStep, ...] = ()  # timers the case waits at outside any task
 
     @property
     def open_tasks(self) -> list[TaskEntry]:
@@ -161,6 +162,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         referrals=tuple(case_referrals(session, case_id)),
         legal_hold=bool(legal_hold),
         failures=tuple(failures_of_case(session, case_id)),
+        waiting=tuple(instance.waiting_steps()),
     )
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
-from engine.kernel.errors import NotFound, NotPermitted
+from engine.kernel.errors import DomainError, NotFound, NotPermitted
 from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
 from engine.store.channel_tables import InboundMessage, SentReply
 from engine.store.evidence_tables import ErasureRequest, EvidenceItem
@@ -171,12 +171,37 @@ def empty_case(
     return True
 
 
+class LegalHoldInvalid(DomainError):
+    code = "legal_hold_invalid"
+
+
+MAX_HOLD_REASON = 200  # it goes into the audit trail: the reason (a proceeding, a request), not case content
+
+
 def set_legal_hold(
-    ctx: EngineContext, actor: Actor, case_id: int, hold: bool, now: datetime | None = None
+    ctx: EngineContext,
+    actor: Actor,
+    case_id: int,
+    hold: bool,
+    now: datetime | None = None,
+    *,
+    reason: str,
 ) -> bool:
-    """Put a case under legal hold (or release it); team leads only. True if the flag changed."""
+    """Put a case under legal hold (or release it) for a reason that is audited; team leads only.
+    True if the flag changed."""
     if not actor.is_team_lead:
         raise NotPermitted("legal hold")
+    reason = " ".join(reason.split())
+    if not reason:
+        raise LegalHoldInvalid(
+            "Bitte geben Sie einen Grund an (z. B. das Verfahren oder die Anfrage); er wird protokolliert.",
+            "Please give a reason (e.g. the proceedings or the request); it is recorded in the audit trail.",
+        )
+    if len(reason) > MAX_HOLD_REASON:
+        raise LegalHoldInvalid(
+            f"Der Grund ist zu lang (höchstens {MAX_HOLD_REASON} Zeichen).",
+            f"The reason is too long (at most {MAX_HOLD_REASON} characters).",
+        )
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
         if session.scalar(select(Case.id).where(Case.id == case_id)) is None:
@@ -186,6 +211,6 @@ def set_legal_hold(
         ).rowcount
         if changed:
             action = "legal_hold_set" if hold else "legal_hold_released"
-            audit.record(session, now, actor.username, action, case_id)
+            audit.record(session, now, actor.username, action, case_id, reason)
         session.commit()
     return bool(changed)

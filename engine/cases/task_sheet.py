@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from engine.bpmn import forms
 from engine.bpmn.errors import TaskNotReady
 from engine.bpmn.tasks import FormSpec
@@ -21,6 +24,17 @@ from engine.kernel.errors import NotFound
 from engine.referrals.panel import ReferralPanel, referral_panel
 from engine.store.case_store import case_record, load_instance, remember
 from engine.store.tables import Task
+
+
+@dataclass(frozen=True)
+class EscalatedStep:
+    """An overdue step an escalation task is about, and who is responsible for it."""
+
+    task_id: str
+    title: str
+    assignee: str | None
+    candidate_group: str | None
+    due_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -43,6 +57,8 @@ class TaskSheet:
     referrals: ReferralPanel | None = None  # proposals at Vermittlung, referrals to settle at Nachfassen
     title_en: str | None = None  # the model's English title and instructions, where it gives them
     instructions_en: str | None = None
+    escalation: bool = False  # a team lead's escalation task
+    escalated: tuple[EscalatedStep, ...] = ()  # on an escalation task: the case's overdue steps
 
     def title_in(self, language: str) -> str:
         return (self.title_en if language == "en" else None) or self.title
@@ -85,6 +101,7 @@ def read_task_sheet(
         variables = instance.variables()
         steps = instance.completed_steps()
         panel = referral_panel(session, row.element_id, record, variables, needs, woman, search, keep)
+        escalated = _escalated_steps(session, row) if row.escalation else ()
         audit.record(session, now, actor.username, "case_viewed", row.case_id, row.element_id)
         session.commit()
     return TaskSheet(
@@ -108,7 +125,19 @@ def read_task_sheet(
         referrals=panel,
         title_en=human.title_en if human else None,
         instructions_en=human.instructions_en if human else None,
+        escalation=bool(row.escalation),
+        escalated=escalated,
     )
+
+
+def _escalated_steps(session: Session, row: Task) -> tuple[EscalatedStep, ...]:
+    """The case's open steps that are not escalations themselves: what the escalation is about."""
+    found = session.execute(
+        select(Task.id, Task.title, Task.assignee, Task.candidate_group, Task.due_at)
+        .where(Task.case_id == row.case_id, Task.status == "open", Task.escalation.is_(False))
+        .order_by(Task.due_at, Task.id)
+    ).all()
+    return tuple(EscalatedStep(*item) for item in found)
 
 
 def _default(kind: str, default: str | None) -> Any:

@@ -50,3 +50,47 @@ CONFIDENCE: dict[str, Labels] = {
     "M": ("mittel – eine glaubwürdige Quelle", "medium – one credible source"),
     "L": ("niedrig – schwache Quelle", "low – weak source"),
 }
+CONFIDENCE_WORDS: dict[str, Labels] = {  # short, for lists
+    "H": ("hoch", "high"),
+    "M": ("mittel", "medium"),
+    "L": ("niedrig", "low"),
+}
+FIELD_LABELS: dict[
+    str, Labels
+] = {  # the attributes of an entry, as the edit form and the change log name them
+    "key": ("Kürzel", "Key"),
+    "name": ("Name", "Name"),
+    "organisation": ("Träger", "Organisation"),
+    "lands": ("Geltungsbereich", "Scope"),
+    "category": ("Kategorie", "Category"),
+    "incident_types": ("Vorfallarten", "Incident types"),
+    "needs": ("Bedarfe", "Needs"),
+    "phone": ("Telefon", "Phone"),
+    "email": ("E-Mail", "E-mail"),
+    "web": ("Website", "Website"),
+    "form_url": ("Online-Formular", "Online form"),
+    "opening_hours": ("Erreichbarkeit", "Opening hours"),
+    "languages": ("Sprachen", "Languages"),
+    "warm_handover": ("Warme Übergabe möglich", "Warm handover possible"),
+    "internal_only": ("Nur intern", "Internal only"),
+    "source_url": ("Quelle (Adresse)", "Source (address)"),
+    "last_verified": ("Zuletzt geprüft", "Last verified"),
+    "confidence": ("Verlässlichkeit", "Confidence"),
+    "verify": ("Zu prüfen", "To be checked"),
+    "notes": ("Notizen", "Notes"),
+    "retired": ("Außer Betrieb", "Retired"),
+}
+CHANGE_ACTIONS: dict[str, Labels] = {  # what happened to an entry, in its change log
+    "created": ("angelegt", "created"),
+    "changed": ("geändert", "changed"),
+    "imported": ("per CSV-Import geändert", "changed by CSV import"),
+    "verified": ("als geprüft vermerkt", "marked as verified"),
+    "retired": ("zurückgezogen", "retired"),
+    "seed": ("aus dem Grundbestand angelegt", "created from the seed data"),
+}
+
+
+def field_label(name: str, language: str) -> str:
+    """An entry's attribute as people call it; an unknown one (a CSV column) as it is."""
+    labels = FIELD_LABELS.get(name)
+    return (labels[0] if language == "de" else labels[1]) if labels else name

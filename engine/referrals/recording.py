@@ -87,6 +87,7 @@ class ReferralEntry:
     created_by: str
     updated_at: datetime
     updated_by: str
+    offer_key: str = ""
 
 
 def case_referrals(session: Session, case_id: int) -> list[ReferralEntry]:
@@ -118,6 +119,7 @@ def case_referrals(session: Session, case_id: int) -> list[ReferralEntry]:
             created_by=r.created_by,
             updated_at=r.updated_at,
             updated_by=r.updated_by,
+            offer_key=o.key,
         )
         for r, o in rows
     ]

@@ -51,6 +51,12 @@ class StrafantragInvalid(DomainError):
     code = "strafantrag_invalid"
 
 
+class StrafantragImplausible(StrafantragInvalid):
+    """The dates are possible but unlikely (the offender known before the offence): confirm or correct."""
+
+    code = "strafantrag_implausible"
+
+
 @dataclass(frozen=True)
 class StrafantragClock:
     """The state of one offence's Strafantrag period."""
@@ -131,11 +137,14 @@ def record_offence(
     learned_of_offence: date | None,
     learned_of_offender: date | None,
     now: datetime | None = None,
+    *,
+    confirmed: bool = False,
 ) -> int:
-    """Note an offence that needs a Strafantrag; when the offender is known, the reminders start at once."""
+    """Note an offence that needs a Strafantrag; when the offender is known, the reminders start at once.
+    ``confirmed``: the person confirmed dates that look implausible (``StrafantragImplausible``)."""
     now = now or ctx.clock.now()
     today = now.astimezone(BERLIN).date()
-    _check(offence, learned_of_offence, learned_of_offender, today)
+    _check(offence, learned_of_offence, learned_of_offender, today, confirmed=confirmed)
     assert learned_of_offence is not None
     failed: tuple[ExecutionError, FailedStep] | None = None
     with ctx.unit_of_work() as session:
@@ -183,6 +192,8 @@ def offender_identified(
     offence_id: int,
     learned_of_offender: date | None,
     now: datetime | None = None,
+    *,
+    confirmed: bool = False,
 ) -> None:
     """The person has learned who the offender is: the period starts and so do its reminders."""
     now = now or ctx.clock.now()
@@ -205,7 +216,12 @@ def offender_identified(
                 "The offender is already recorded for this offence; the period is running.",
             )
         _check(
-            content.offence, content.learned_of_offence, learned_of_offender, today, offender_required=True
+            content.offence,
+            content.learned_of_offence,
+            learned_of_offender,
+            today,
+            offender_required=True,
+            confirmed=confirmed,
         )
         case = case_record(session, case_id)
         if case.status != "open":
@@ -295,6 +311,7 @@ def _check(
     learned_of_offender: date | None,
     today: date,
     offender_required: bool = False,
+    confirmed: bool = False,
 ) -> None:
     if offence not in OFFENCES:
         raise StrafantragInvalid(
@@ -317,6 +334,16 @@ def _check(
                 "Ein Datum liegt in der Zukunft. Bitte prüfen Sie die Angaben.",
                 "A date lies in the future. Please check what you entered.",
             )
+    if learned_of_offender is not None and learned_of_offender < learned_of_offence and not confirmed:
+        raise StrafantragImplausible(
+            "Die Person soll den Täter vor der Tat gekannt haben "
+            f"({learned_of_offender:%d.%m.%Y} vor {learned_of_offence:%d.%m.%Y}). Bitte prüfen Sie die Daten "
+            "– oder bestätigen Sie, dass sie stimmen (die Frist beginnt mit der späteren Kenntnis).",
+            "The person is said to have known the offender before the offence "
+            f"({learned_of_offender:%d.%m.%Y} before {learned_of_offence:%d.%m.%Y}). Please check the dates "
+            "– or confirm that they are right (the period starts with the later knowledge).",
+            field="kenntnis_taeter",
+        )
 
 
 def _closed(reference: str) -> StrafantragInvalid:

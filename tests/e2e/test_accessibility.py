@@ -1,5 +1,6 @@
 """Issue 23, item 20: axe-core (from npm, web/frontend/node_modules) finds no serious or critical
-violation on any page any role reaches from its navigation, nor on a case page and a task page."""
+violation on any page any role reaches from its navigation, nor on a case page (with its diagram drawn),
+a task page, the process editors (BPMN and DMN) and the review of a draft."""
 
 from __future__ import annotations
 
@@ -48,6 +49,22 @@ def _pages_of(page: Page) -> list[str]:
     return list(dict.fromkeys(hrefs))
 
 
+EDITORS = ("/prozesse/fallbearbeitung/bearbeiten", "/prozesse/fallbearbeitung/dmn/fristen.dmn/bearbeiten")
+
+
+def _editor_violations(page: Page, source: str) -> list[str]:
+    """The BPMN and DMN editors once drawn, and each with the review of its (unchanged) draft."""
+    found: list[str] = []
+    for editor in EDITORS:
+        page.goto(editor)
+        expect(page.locator('#modeler[data-state="ready"]')).to_be_attached()
+        found += _violations(page, source)
+        page.locator("#review-button").click()
+        expect(page.locator("#review #review-result")).to_be_visible()
+        found += [f"{problem} (review)" for problem in _violations(page, source)]
+    return found
+
+
 def test_no_serious_or_critical_axe_violation_on_any_page_of_any_role(browser, live_server) -> None:
     source = _axe_source()
     problems: list[str] = []
@@ -59,11 +76,17 @@ def test_no_serious_or_critical_axe_violation_on_any_page_of_any_role(browser, l
         targets = _pages_of(page)
         if username == "anna":
             task_url = open_new_phone_case(page, live_server)
-            case_link = page.locator("a[href^='/faelle/']").first.get_attribute("href")
+            case_link = page.locator("main a[href^='/faelle/']:not([href$='/neu'])").first.get_attribute(
+                "href"
+            )
             targets += [task_url, f"{live_server.url}{case_link}"]
         for target in targets:
             page.goto(target)
             page.wait_for_load_state("networkidle")
+            if page.locator("#diagram").count():
+                expect(page.locator("#diagram")).to_have_attribute("data-rendered", "true")
             problems += _violations(page, source)
+        if username == "paul":
+            problems += _editor_violations(page, source)
         context.close()
     assert problems == [], "\n".join(problems)

@@ -87,12 +87,12 @@ def test_erasure_needs_a_second_team_lead_and_then_keeps_exactly_what_the_purge_
 
 def test_a_legal_hold_refuses_the_request_and_the_confirmation(ctx, erasable):
     held, other = erasable
-    set_legal_hold(ctx, TEAM_LEAD, held, True)
+    set_legal_hold(ctx, TEAM_LEAD, held, True, reason="Ermittlungsverfahren")
     with pytest.raises(ErasureRefused) as refused:
         request_erasure(ctx, TEAM_LEAD, held, "Bitte löschen.")
     assert "rechtlicher Sperre" in refused.value.message("de")
     request_erasure(ctx, TEAM_LEAD, other, "Bitte löschen.")
-    set_legal_hold(ctx, TEAM_LEAD, other, True)
+    set_legal_hold(ctx, TEAM_LEAD, other, True, reason="Ermittlungsverfahren")
     with pytest.raises(ErasureRefused):
         confirm_erasure(ctx, SECOND_LEAD, other)
     assert _kept(ctx, other)["notes"] == 1

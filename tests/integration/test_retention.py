@@ -49,7 +49,7 @@ def cases(ctx):
     expired = _closed_case(ctx, CLOSED)
     held = _closed_case(ctx, CLOSED)
     recent = _closed_case(ctx, CLOSED + timedelta(days=1))
-    set_legal_hold(ctx, TEAM_LEAD, held, True, now=CLOSED)
+    set_legal_hold(ctx, TEAM_LEAD, held, True, now=CLOSED, reason="Ermittlungsverfahren")
     return expired, held, recent
 
 
@@ -111,9 +111,9 @@ def test_purge_keeps_statistics_and_audit_and_removes_content(ctx, cases):
 def test_released_hold_lets_the_purge_proceed(ctx, cases):
     _expired, held, _recent = cases
     with pytest.raises(NotPermitted):
-        set_legal_hold(ctx, COUNSELLOR, held, False)
-    assert set_legal_hold(ctx, TEAM_LEAD, held, False) is True
-    assert set_legal_hold(ctx, TEAM_LEAD, held, False) is False
+        set_legal_hold(ctx, COUNSELLOR, held, False, reason="Ermittlungsverfahren")
+    assert set_legal_hold(ctx, TEAM_LEAD, held, False, reason="Ermittlungsverfahren") is True
+    assert set_legal_hold(ctx, TEAM_LEAD, held, False, reason="Ermittlungsverfahren") is False
     report = purge_expired_cases(ctx, PAST_RETENTION)
     assert len(report.purged) == 2 and report.held == []
     assert case_row(ctx, held).state == b""

@@ -65,7 +65,7 @@ def test_a_runaway_timer_step_fails_only_its_case_and_never_blocks_another_write
     slowest, writes = 0.0, 0
     while sweeper.is_alive():
         began = time.monotonic()
-        set_legal_hold(ctx, TEAM_LEAD, runaway, writes % 2 == 0)
+        set_legal_hold(ctx, TEAM_LEAD, runaway, writes % 2 == 0, reason="Ermittlungsverfahren")
         add_note(ctx, TEAM_LEAD, fine[0], f"Notiz {writes}")
         slowest = max(slowest, time.monotonic() - began)
         writes += 1

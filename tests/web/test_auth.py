@@ -212,7 +212,7 @@ def test_a_form_arriving_after_the_session_ended_says_so_and_gives_back_what_was
     response = client.post("/aufgaben/abc", data=typed, headers={"Referer": "http://localhost/aufgaben/abc"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "Sitzung abgelaufen" in page
-    assert "Drohbrief im Briefkasten" in page and "<dt>land</dt>" in page and "old" not in page
+    assert "Drohbrief im Briefkasten" in page and "<dt>Bundesland</dt>" in page and "old" not in page
     assert "/login?next=/aufgaben/abc" in page
     elsewhere = client.post("/aufgaben/abc", data=typed, headers={"Origin": "https://evil.example"})
     assert elsewhere.status_code == 403 and "Drohbrief" not in elsewhere.get_data(as_text=True)

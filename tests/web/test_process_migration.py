@@ -57,10 +57,26 @@ def test_dry_run_lists_movable_and_refused_cases_then_migrates_the_chosen(deploy
     chosen = _chosen(page)
     assert {int(value.split(":")[0]) for value in chosen} == {movable, second}
 
+    # nothing moves on the first click: the chosen cases are listed for a confirmation
+    asked = client.post(
+        URL, data={"csrf_token": csrf_token(page), "von": "1", "nach": str(target), "faelle": chosen}
+    )
+    confirmation = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "2 Fälle migrieren?" in confirmation
+    assert case_row(deployed, movable).reference in confirmation and 'name="bestaetigt"' in confirmation
+    assert _versions(deployed)[movable] == 1
+
     # the second case moves on before the migration: it is reported stale, not overwritten
     complete_task(deployed, COUNSELLOR, task_id_for(deployed, second, "risikoeinschaetzung"), RISIKO_NEUTRAL)
     response = client.post(
-        URL, data={"csrf_token": csrf_token(page), "von": "1", "nach": str(target), "faelle": chosen}
+        URL,
+        data={
+            "csrf_token": csrf_token(page),
+            "von": "1",
+            "nach": str(target),
+            "faelle": chosen,
+            "bestaetigt": "ja",
+        },
     )
 
     result = response.get_data(as_text=True)

@@ -146,7 +146,7 @@ def test_consented_handover_and_follow_up_loop(deployed, client, auth, clock):
     assert "Online-Meldeverfahren" in page
     case_page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
     assert case_page.count('data-referral-status="not_helped"') == 2
-    assert "land, vorfallarten → beratung@hateaid.org" in case_page
+    assert "Bundesland, Art des Vorfalls → beratung@hateaid.org" in case_page
     assert "Warme Übergabe in den Postausgang gestellt" in case_page and "Vermittelt" in case_page
 
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from engine.cases.lifecycle import open_case
 from engine.cases.retention import purge_expired_cases
 from engine.processes.deployment import deploy_process
+from engine.store.tables import AuditEvent
 from tests.conftest import COUNSELLOR
 from tests.integration.small_models import GESPRAECH_MODEL
 from tests.steps import case_row, complete
@@ -47,10 +50,40 @@ def test_team_lead_sets_a_legal_hold_that_stops_the_purge(app, client, auth, clo
     )
     assert bad.status_code == 302 and case_row(ctx, case_id).legal_hold is False
     assert "Ungültige Angabe" in client.get(f"/faelle/{case_id}").get_data(as_text=True)
-    response = client.post(
+    asked = client.post(
         f"/faelle/{case_id}/rechtliche-sperre", data={"hold": "ja", "csrf_token": csrf_token(page)}
     )
+    confirmation = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "Rechtliche Sperre setzen?" in confirmation
+    assert 'name="grund"' in confirmation and case_row(ctx, case_id).legal_hold is False
+    no_reason = client.post(
+        f"/faelle/{case_id}/rechtliche-sperre",
+        data={"hold": "ja", "bestaetigt": "ja", "grund": "  ", "csrf_token": csrf_token(page)},
+    )
+    refused = no_reason.get_data(as_text=True)
+    assert (
+        no_reason.status_code == 422
+        and 'id="grund-error"' in refused
+        and "Bitte geben Sie einen Grund an" in refused
+    )
+    assert case_row(ctx, case_id).legal_hold is False
+    response = client.post(
+        f"/faelle/{case_id}/rechtliche-sperre",
+        data={
+            "hold": "ja",
+            "bestaetigt": "ja",
+            "grund": "Ermittlungsverfahren StA Köln",
+            "csrf_token": csrf_token(page),
+        },
+    )
     assert response.status_code == 302 and case_row(ctx, case_id).legal_hold is True
+    with ctx.unit_of_work(writes=False) as session:
+        audited = session.scalar(
+            select(AuditEvent.detail).where(
+                AuditEvent.action == "legal_hold_set", AuditEvent.case_id == case_id
+            )
+        )
+    assert audited == "Ermittlungsverfahren StA Köln"
     after = client.get(f"/faelle/{case_id}").get_data(as_text=True)
     assert "Rechtliche Sperre gesetzt" in after and "Rechtliche Sperre aufheben" in after
     report = purge_expired_cases(ctx, clock.now() + timedelta(days=800))

@@ -176,7 +176,9 @@ def test_a_runaway_after_neuer_vorfall_is_shown_on_the_case_page(counting_app, c
     anna = _signed_in(counting_app, "anna")
     token = csrf_token(anna.get(f"/faelle/{case_id}").text)
     response = anna.post(
-        f"/faelle/{case_id}/neuer-vorfall", data={"csrf_token": token}, follow_redirects=True
+        f"/faelle/{case_id}/neuer-vorfall",
+        data={"csrf_token": token, "bestaetigt": "ja"},
+        follow_redirects=True,
     )
     assert response.status_code == 200
     page = _text(response)

@@ -28,6 +28,30 @@ function showError(container) {
   container.dataset.rendered = 'error';
 }
 
+// A whole process shrinks to a fifth of its size; open at the step the case is at instead, in reading size.
+const FOCUS_SCALE = 1;
+
+function focusActive(container, canvas, registry, activeIds) {
+  const shapes = activeIds
+    .map((id) => registry.get(id))
+    .filter((element) => element && !element.waypoints && element.type !== 'label');
+  const fitted = canvas.viewbox();
+  if (!shapes.length || fitted.scale >= FOCUS_SCALE) {
+    return;
+  }
+  // The innermost active element (a task rather than the sub-process around it).
+  const shape = shapes.reduce((small, next) => (next.width * next.height < small.width * small.height ? next : small));
+  const { width, height } = container.getBoundingClientRect();
+  const viewWidth = width / FOCUS_SCALE;
+  const viewHeight = height / FOCUS_SCALE;
+  canvas.viewbox({
+    x: shape.x + shape.width / 2 - viewWidth / 2,
+    y: shape.y + shape.height / 2 - viewHeight / 2,
+    width: viewWidth,
+    height: viewHeight,
+  });
+}
+
 async function render(container) {
   let viewer;
   try {
@@ -58,6 +82,7 @@ async function render(container) {
         }
       }
     }
+    focusActive(container, canvas, registry, ids(container.dataset.active));
     container.dataset.rendered = 'true';
   } catch (error) {
     console.error('bpmn diagram', container.dataset.bpmnUrl, error);
