@@ -3,19 +3,26 @@ counsellor corrects the dates or confirms them."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from sqlalchemy import select
 
 from engine.cases.lifecycle import open_case
 from engine.store.tables import StrafantragRow
+from engine.strafantrag.offence_content import open_offence
 from tests.conftest import COUNSELLOR
 from tests.web.conftest import csrf_token
 
 UNLIKELY = {"delikt": "beleidigung", "kenntnis_tat": "2026-05-20", "kenntnis_taeter": "2026-05-10"}
 
 
-def _rows(ctx) -> list[StrafantragRow]:
+def _rows(ctx) -> list[SimpleNamespace]:
+    """The stored periods with their sealed content opened."""
     with ctx.unit_of_work(writes=False) as session:
-        return list(session.scalars(select(StrafantragRow)))
+        rows = list(session.scalars(select(StrafantragRow).order_by(StrafantragRow.id)))
+    return [
+        SimpleNamespace(id=row.id, **vars(open_offence(ctx.vault, row.case_id, row.sealed))) for row in rows
+    ]
 
 
 def test_offender_known_before_the_offence_is_warned_at_the_field_then_confirmed(deployed, client, auth):
