@@ -13,6 +13,7 @@ from engine.cases.assessments import Answer, Assessment, answers_of, case_assess
 from engine.cases.need_to_know import require_case_access
 from engine.cases.notes import Note, case_notes
 from engine.cases.retention import PURGED_STATE
+from engine.cases.risk_lowering import PendingLowering, pending_lowering
 from engine.cases.step_failures import FailureView, failures_of_case
 from engine.kernel import audit
 from engine.kernel.actor import Actor
@@ -70,6 +71,7 @@ class CaseFile:
     referrals: tuple[ReferralEntry, ...] = ()
     legal_hold: bool = False
     failures: tuple[FailureView, ...] = ()  # steps model code could not run ("Störungen"), unresolved
+    lowering: PendingLowering | None = None  # a lowered risk level waiting for a second person
 
     @property
     def open_tasks(self) -> list[TaskEntry]:
@@ -161,6 +163,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         referrals=tuple(case_referrals(session, case_id)),
         legal_hold=bool(legal_hold),
         failures=tuple(failures_of_case(session, case_id)),
+        lowering=pending_lowering(instance.variables()),
     )
 
 

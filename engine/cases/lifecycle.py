@@ -15,7 +15,7 @@ from engine.bpmn.instance import Instance, InstanceBefore
 from engine.bpmn.tasks import FormSpec
 from engine.cases.live_call import keep_following_steps
 from engine.cases.need_to_know import require_case_access
-from engine.cases.risk_lowering import lowering_rule, lowering_values
+from engine.cases.risk_lowering import SECOND_PERSON_STEPS, lowering_rule, lowering_values
 from engine.cases.risk_override import override_errors
 from engine.cases.step_failures import FailedStep, run_model_code
 from engine.cases.task_outcomes import after_completion
@@ -249,6 +249,7 @@ def _next_task(actor: Actor) -> Select[tuple[str]]:
         found = _NEXT_TASK[bool(actor.groups)] = (
             select(Task.id)
             .where(Task.case_id == bindparam("case_id"), Task.status == "open", mine)
+            .where(Task.element_id.not_in(SECOND_PERSON_STEPS))  # not the lowering's own confirmation
             .order_by(Task.priority.desc(), Task.created_at, Task.id)
             .limit(1)
         )

@@ -5,6 +5,7 @@ level and its deadlines apply; the model's step ``herabstufung_bestaetigen`` hol
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +20,8 @@ from engine.store.setting_tables import ServiceSettingsRow
 
 LOWERING_STEP = "risikostufe_bestaetigen"
 CONFIRMING_STEP = "herabstufung_bestaetigen"
+DECISION_FIELD = "herabstufung_entscheidung"
+SECOND_PERSON_STEPS = (CONFIRMING_STEP,)  # never kept for, nor offered next to, the person who asked
 RANKS = ("INFO", "NIEDRIG", "MITTEL", "HOCH", "AKUT")
 ADMINISTRATION = "administration"
 
@@ -87,3 +90,24 @@ def lowering_values(
         "herabstufung_beantragt": True,
         "herabstufung_von": username,
     }
+
+
+@dataclass(frozen=True)
+class PendingLowering:
+    """A lowering that waits for the second person: the level in force, the one asked for, why, by whom."""
+
+    proposal: str | None
+    requested: str | None
+    reason: str | None
+    by: str | None
+
+
+def pending_lowering(variables: Mapping[str, Any]) -> PendingLowering | None:
+    if not variables.get("herabstufung_beantragt"):
+        return None
+    return PendingLowering(
+        variables.get("risikostufe_vorschlag"),
+        variables.get("risikostufe_beantragt"),
+        variables.get("abweichung_begruendung"),
+        variables.get("herabstufung_von"),
+    )

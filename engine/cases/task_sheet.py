@@ -14,6 +14,7 @@ from engine.cases.assessments import Answer, answers_of
 from engine.cases.case_file import labelled_facts
 from engine.cases.lifecycle import check_open
 from engine.cases.need_to_know import require_case_access
+from engine.cases.risk_lowering import PendingLowering, pending_lowering
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -43,6 +44,7 @@ class TaskSheet:
     referrals: ReferralPanel | None = None  # proposals at Vermittlung, referrals to settle at Nachfassen
     title_en: str | None = None  # the model's English title and instructions, where it gives them
     instructions_en: str | None = None
+    lowering: PendingLowering | None = None  # a lowered risk level waiting for a second person
 
     def title_in(self, language: str) -> str:
         return (self.title_en if language == "en" else None) or self.title
@@ -108,6 +110,7 @@ def read_task_sheet(
         referrals=panel,
         title_en=human.title_en if human else None,
         instructions_en=human.instructions_en if human else None,
+        lowering=pending_lowering(variables),
     )
 
 
