@@ -7,21 +7,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+
 from engine.bpmn import forms
 from engine.bpmn.errors import TaskNotReady
 from engine.bpmn.tasks import FormSpec
-from engine.cases.assessments import Answer, answers_of
+from engine.cases.assessments import ASSESSMENT_STEPS, INCIDENT_CONFIRM_STEP, Answer, answers_of
 from engine.cases.case_file import labelled_facts
 from engine.cases.lifecycle import check_open
 from engine.cases.need_to_know import require_case_access
 from engine.cases.risk_lowering import PendingLowering, pending_lowering
+from engine.cases.risk_rules import rule_texts
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import NotFound
 from engine.referrals.panel import ReferralPanel, referral_panel
 from engine.store.case_store import case_record, load_instance, remember
-from engine.store.tables import Task
+from engine.store.tables import ProcessVersion, Task
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,11 @@ class TaskSheet:
     title_en: str | None = None  # the model's English title and instructions, where it gives them
     instructions_en: str | None = None
     lowering: PendingLowering | None = None  # a lowered risk level waiting for a second person
+    confirming: bool = False  # the step confirms a risk level: the case's level is the proposal until then
+    confirmed_level: str | None = None  # while confirming: the level confirmed before (a new incident's)
+    proposal: str | None = None  # while confirming: the decision table's proposal
+    rule: str | None = None  # while confirming: the decision table's rule (R1-R9) and its texts
+    rule_texts: tuple[str, ...] = ()
 
     def title_in(self, language: str) -> str:
         return (self.title_en if language == "en" else None) or self.title
@@ -87,6 +95,10 @@ def read_task_sheet(
         variables = instance.variables()
         steps = instance.completed_steps()
         panel = referral_panel(session, row.element_id, record, variables, needs, woman, search, keep)
+        confirming = row.element_id in ASSESSMENT_STEPS
+        dmn = session.scalar(
+            select(ProcessVersion.dmn_xml).where(ProcessVersion.id == record.process_version_id)
+        )
         audit.record(session, now, actor.username, "case_viewed", row.case_id, row.element_id)
         session.commit()
     return TaskSheet(
@@ -111,7 +123,17 @@ def read_task_sheet(
         title_en=human.title_en if human else None,
         instructions_en=human.instructions_en if human else None,
         lowering=pending_lowering(variables),
+        confirming=confirming,
+        confirmed_level=_level_before(variables) if row.element_id == INCIDENT_CONFIRM_STEP else None,
+        proposal=variables.get("risikostufe_vorschlag") if confirming else None,
+        rule=variables.get("risikoregel") if confirming else None,
+        rule_texts=rule_texts(dmn or "{}", variables.get("risikoregel")) if confirming else (),
     )
+
+
+def _level_before(variables: Mapping[str, Any]) -> str | None:
+    incident = variables.get("vorfall")
+    return incident.get("risikostufe_bisher") if isinstance(incident, dict) else None
 
 
 def _default(kind: str, default: str | None) -> Any:
