@@ -179,6 +179,7 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
     flash(gettext("„%(title)s“ ist erledigt.", title=done.title), "success")
     if done.next_task_id is not None:
         return redirect(url_for("tasks.task_page", task_id=done.next_task_id))
+    flash({"case_id": done.case_id}, "case-link")  # the inbox offers the way back to the case
     return redirect(url_for("inbox.inbox"))
 
 
