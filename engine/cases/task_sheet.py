@@ -53,6 +53,7 @@ class TaskSheet:
     proposal: str | None = None  # while confirming: the decision table's proposal
     rule: str | None = None  # while confirming: the decision table's rule (R1-R9) and its texts
     rule_texts: tuple[str, ...] = ()
+    given: frozenset[str] = frozenset()  # fields the case was opened with: shown as facts, not asked again
 
     def title_in(self, language: str) -> str:
         return (self.title_en if language == "en" else None) or self.title
@@ -127,7 +128,16 @@ def read_task_sheet(
         confirmed_level=_level_before(variables) if row.element_id == INCIDENT_CONFIRM_STEP else None,
         proposal=variables.get("risikostufe_vorschlag") if confirming else None,
         rule=variables.get("risikoregel") if confirming else None,
+        given=frozenset() if steps else _given_at_start(form, variables),
         rule_texts=rule_texts(dmn or "{}", variables.get("risikoregel")) if confirming else (),
+    )
+
+
+def _given_at_start(form: FormSpec, variables: Mapping[str, Any]) -> frozenset[str]:
+    """At a case's first step: the single-valued answers the case was opened with (the contact channel
+    chosen on "Neuer Fall"), which the step does not ask a second time."""
+    return frozenset(
+        f.id for f in form.fields if f.type == "enum" and not f.multiple and variables.get(f.id) is not None
     )
 
 
