@@ -196,7 +196,7 @@ def test_counsellor_takes_a_call_through_to_vermittlung(new_context, live_server
     expect(page.locator("#f-risikostufe option:checked")).to_have_text("HOCH")
     shoot(page, artifacts, "10-anna-risikostufe-bestaetigen-hoch")
     page.locator("#complete").click()
-    vermittlung_id = expect_task_page(page, "Vermitteln (Lotsenfunktion)", "vermittlungsziele")
+    vermittlung_id = expect_task_page(page, "Vermitteln (Lotsenfunktion)", "schutzmassnahmen")
     expect(page.locator("aside.context .risk")).to_have_text("HOCH")
     shoot(page, artifacts, "11-anna-vermittlung-task")
 
