@@ -42,6 +42,10 @@ def test_the_case_page_marks_the_waiting_lowering_and_only_a_second_person_decid
     assert "Herabstufung auf NIEDRIG beantragt" in marker and "Bis dahin gelten HOCH" in marker
     assert REASON in marker and f"/aufgaben/{task_id}" in marker
     assert '<span class="risk hoch" id="risk-level">HOCH</span>' in page
+    assessment = page[page.index('data-assessment="1"') :]
+    assessment = assessment[: assessment.index("</section>")]
+    assert '<span class="risk niedrig">NIEDRIG</span>' in assessment  # what anna assessed, with her reason
+    assert "Vorschlag der Entscheidungstabelle: HOCH" in assessment and REASON in assessment
     refused = submit_task(client, task_id, {"herabstufung_entscheidung": "bestaetigt"})
     assert refused.status_code == 422
     assert "zweite Person oder die Teamleitung bestätigen" in refused.get_data(as_text=True)
