@@ -29,7 +29,12 @@ def test_the_confirmation_shows_the_rule_and_its_text_and_no_level_yet(deployed,
     assert "noch nicht bestätigt" in level and "Vorschlag: HOCH" in level
     assert '<span class="risk hoch"' not in level
 
+    case_page = client.get(f"/faelle/{case_id}").get_data(as_text=True)  # the case page says the same
+    assert '<span class="risk none" id="risk-level">noch nicht bestätigt</span>' in case_page
     complete(deployed, COUNSELLOR, case_id, "risikostufe_bestaetigen", {"risikostufe": "HOCH"})
     page = client.get(f"/aufgaben/{task_id_for(deployed, case_id, 'vermittlung')}").get_data(as_text=True)
     assert 'id="applied-rule"' not in page
     assert '<span class="risk hoch" id="sheet-risk-level">HOCH</span>' in page
+    assert '<span class="risk hoch" id="risk-level">HOCH</span>' in client.get(f"/faelle/{case_id}").get_data(
+        as_text=True
+    )
