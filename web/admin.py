@@ -17,6 +17,7 @@ from engine.calendar.closed_days import closed_days
 from engine.calendar.laender import land_names
 from engine.calendar.settings import CalendarSettings, change_calendar_settings, current_calendar_settings
 from engine.calendar.settings_form import dates_text, month_day_text, parse_calendar_form
+from engine.cases.risk_lowering import change_four_eyes_for_lowering, four_eyes_for_lowering
 from engine.kernel.errors import CalendarSettingsInvalid
 from engine.kernel.outbox import MAX_ATTEMPTS, dead_letters
 from web.auth import requires_role
@@ -94,7 +95,25 @@ def _page(stored: CalendarSettings, values: dict[str, Any], errors: dict[str, st
         land_name=dict(lands).get(stored.land, stored.land),
         weekdays=_weekdays(),
         years={year: _listed(stored, year), year + 1: _listed(stored, year + 1)},
+        four_eyes_lowering=_four_eyes(),
     )
+
+
+def _four_eyes() -> bool:
+    with _context().unit_of_work(writes=False) as session:
+        return four_eyes_for_lowering(session)
+
+
+@blueprint.post("/verwaltung/vier-augen")
+@requires_role("administration")
+def four_eyes_setting() -> Response:
+    """The service's four-eyes rule for lowering a risk level, kept beside the calendar."""
+    on = request.form.get("four_eyes_lowering") == "ja"
+    if change_four_eyes_for_lowering(_context(), current_user.actor, on):
+        flash(gettext("Vier-Augen-Einstellung gespeichert."), "success")
+    else:
+        flash(gettext("Keine Änderung – die Vier-Augen-Einstellung war bereits so gespeichert."), "info")
+    return redirect(url_for("admin.calendar_settings") + "#four-eyes")
 
 
 def _weekdays() -> list[tuple[int, str]]:

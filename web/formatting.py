@@ -27,9 +27,10 @@ def when(value: datetime | None) -> str:
     return value.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M")
 
 
-def due(value: datetime | None) -> dict[str, str]:
+def due(value: datetime | None, clock_time: bool = False) -> dict[str, str]:
+    """The inbox's rule: working-time deadlines in working time, calendar-time (AKUT) ones in clock time."""
     context = current_app.extensions["lotse"]
-    text = describe_due(context.calendar, value, context.clock.now())
+    text = describe_due(context.calendar, value, context.clock.now(), clock_time)
     return {"text": text.text(language()), "state": text.state}
 
 

@@ -15,6 +15,7 @@ from engine.bpmn.tasks import FormSpec
 from engine.cases.appointments import appointment_of
 from engine.cases.lifecycle import claim_task, submit_task
 from engine.cases.notes import NoteInvalid, add_note
+from engine.cases.risk_lowering import DECISION_FIELD, SecondPersonNeeded
 from engine.cases.step_failures import StepFailed
 from engine.cases.task_sheet import form_of_task, read_task_sheet
 from engine.directory.vocabulary import CATEGORIES, NEEDS
@@ -182,6 +183,8 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
         return _invalid(task_id, invalid, typed)
     except ReferralInvalid as refused:
         return _invalid(task_id, refused, typed)
+    except SecondPersonNeeded as refused:  # four eyes: say it at the decision, keep what was typed
+        return _invalid(task_id, FormInvalid({DECISION_FIELD: (refused.german, refused.english)}), typed)
     except STALE as lost:
         return _lost(task_id, lost)
     except StepFailed as failed:
@@ -190,6 +193,7 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
     flash(gettext("„%(title)s“ ist erledigt.", title=done.title), "success")
     if done.next_task_id is not None:
         return redirect(url_for("tasks.task_page", task_id=done.next_task_id))
+    flash({"case_id": done.case_id}, "case-link")  # the inbox offers the way back to the case
     return redirect(url_for("inbox.inbox"))
 
 

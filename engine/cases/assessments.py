@@ -83,7 +83,9 @@ def record_assessment(
     source = next((step for step in reversed(steps[:position]) if step.element_id == wanted), None)
     answers = [a for a in answers_of(source) if a.field.id not in NOT_AN_INPUT] if source else []
     proposal = confirm.data.get("risikostufe_vorschlag")
-    result = str(confirm.data.get("risikostufe"))
+    # what the person assessed: a lowering that waits for a second person is recorded as asked for
+    asked = confirm.data.get("risikostufe_beantragt") if confirm.data.get("herabstufung_beantragt") else None
+    result = str(asked or confirm.data.get("risikostufe"))
     content = {
         "answers": [_answer_json(answer) for answer in answers],
         "reason": confirm.data.get("abweichung_begruendung") or None,

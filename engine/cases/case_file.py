@@ -13,6 +13,7 @@ from engine.cases.assessments import Answer, Assessment, answers_of, case_assess
 from engine.cases.need_to_know import require_case_access
 from engine.cases.notes import Note, case_notes
 from engine.cases.retention import PURGED_STATE
+from engine.cases.risk_lowering import PendingLowering, pending_lowering
 from engine.cases.step_failures import FailureView, failures_of_case
 from engine.kernel import audit
 from engine.kernel.actor import Actor
@@ -71,6 +72,7 @@ class CaseFile:
     legal_hold: bool = False
     failures: tuple[FailureView, ...] = ()  # steps model code could not run ("Störungen"), unresolved
     waiting: tuple[WaitingStep, ...] = ()  # timers the case waits at outside any task
+    lowering: PendingLowering | None = None  # a lowered risk level waiting for a second person
 
     @property
     def open_tasks(self) -> list[TaskEntry]:
@@ -163,6 +165,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         legal_hold=bool(legal_hold),
         failures=tuple(failures_of_case(session, case_id)),
         waiting=tuple(instance.waiting_steps()),
+        lowering=pending_lowering(instance.variables()),
     )
 
 

@@ -15,6 +15,7 @@ from engine.bpmn.instance import Instance, InstanceBefore
 from engine.bpmn.tasks import FormSpec
 from engine.cases.live_call import keep_following_steps
 from engine.cases.need_to_know import require_case_access
+from engine.cases.risk_lowering import SECOND_PERSON_STEPS, lowering_rule, lowering_values
 from engine.cases.risk_override import override_errors
 from engine.cases.step_failures import FailedStep, run_model_code
 from engine.cases.task_outcomes import after_completion
@@ -140,6 +141,7 @@ def submit_task(
         instance = load_instance(ctx, session, case)
         form = instance.form_for(task_id)
         typed = dict(read(form))
+        four_eyes = lowering_rule(session, actor, row.element_id, instance.task_data(task_id))
     if alongside is not None and row.element_id not in alongside.elements:
         alongside = None  # nothing to do beside this step
     values, before = typed, instance
@@ -150,6 +152,9 @@ def submit_task(
     errors.update(override_errors(row.element_id, instance.task_data(task_id), checked, errors))
     if errors:
         raise FormInvalid(errors)
+    checked.update(
+        lowering_values(row.element_id, instance.task_data(task_id), checked, four_eyes, actor.username)
+    )
     # 2. the model code, outside any transaction; a failure is recorded and nothing of the step written
     seen = case.lock_version
     ready_before = instance.ready_at_load
@@ -244,6 +249,7 @@ def _next_task(actor: Actor) -> Select[tuple[str]]:
         found = _NEXT_TASK[bool(actor.groups)] = (
             select(Task.id)
             .where(Task.case_id == bindparam("case_id"), Task.status == "open", mine)
+            .where(Task.element_id.not_in(SECOND_PERSON_STEPS))  # not the lowering's own confirmation
             .order_by(Task.priority.desc(), Task.created_at, Task.id)
             .limit(1)
         )

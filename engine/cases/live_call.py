@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from engine.cases.risk_lowering import SECOND_PERSON_STEPS
 from engine.kernel import audit
 from engine.kernel.actor import TEAM_LEAD, Actor
 from engine.store.tables import Task
@@ -41,6 +42,7 @@ def keep_following_steps(
             Task.status == "open",
             Task.assignee.is_(None),
             Task.candidate_group.in_(groups),
+            Task.element_id.not_in(SECOND_PERSON_STEPS),  # a second person decides these
         )
     ).all()
     for row in rows:

@@ -1,7 +1,7 @@
 """Need to know: the one place that decides which cases a staff member may see.
 
 Team leads see every case. Everyone else sees a case while they are its assignee or a candidate for one
-of its open, unclaimed tasks, the cases they opened or worked on themselves, and a case for which they hold
+of its open, unclaimed tasks, the cases they opened, worked on or wrote a note on themselves, and a case for which they hold
 a valid break-glass grant (``engine.cases.break_glass``: audited, with a reason, expiring). A cover sees the
 cases of the colleagues they stand in for, on the days of the absence only (``engine.staff.absence``).
 """
@@ -18,7 +18,7 @@ from engine.kernel.actor import Actor
 from engine.kernel.clock import SESSION_CLOCK, Clock
 from engine.kernel.errors import NotFound, OutsideNeedToKnow
 from engine.store.access_tables import BreakGlassGrant
-from engine.store.tables import Case, Task
+from engine.store.tables import Case, CaseNote, Task
 
 
 def visible_cases(actor: Actor, now: datetime | None = None) -> ColumnElement[bool]:
@@ -35,7 +35,8 @@ def visible_cases(actor: Actor, now: datetime | None = None) -> ColumnElement[bo
             else false(),
         ),
     )
-    conditions = [_is_them(Case.opened_by, actor), involved]
+    wrote = exists().where(CaseNote.case_id == Case.id, _is_them(CaseNote.author, actor))
+    conditions = [_is_them(Case.opened_by, actor), involved, wrote]
     if now is not None:
         conditions.append(_granted(actor, now))
     return or_(*conditions)

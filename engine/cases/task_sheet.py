@@ -13,17 +13,19 @@ from sqlalchemy.orm import Session
 from engine.bpmn import forms
 from engine.bpmn.errors import TaskNotReady
 from engine.bpmn.tasks import FormSpec
-from engine.cases.assessments import Answer, answers_of
+from engine.cases.assessments import ASSESSMENT_STEPS, INCIDENT_CONFIRM_STEP, Answer, answers_of
 from engine.cases.case_file import labelled_facts
 from engine.cases.lifecycle import check_open
 from engine.cases.need_to_know import require_case_access
+from engine.cases.risk_lowering import PendingLowering, pending_lowering
+from engine.cases.risk_rules import rule_texts
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import NotFound
 from engine.referrals.panel import ReferralPanel, referral_panel
 from engine.store.case_store import case_record, load_instance, remember
-from engine.store.tables import Task
+from engine.store.tables import ProcessVersion, Task
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,13 @@ class TaskSheet:
     instructions_en: str | None = None
     escalation: bool = False  # a team lead's escalation task
     escalated: tuple[EscalatedStep, ...] = ()  # on an escalation task: the case's overdue steps
+    lowering: PendingLowering | None = None  # a lowered risk level waiting for a second person
+    confirming: bool = False  # the step confirms a risk level: the case's level is the proposal until then
+    confirmed_level: str | None = None  # while confirming: the level confirmed before (a new incident's)
+    proposal: str | None = None  # while confirming: the decision table's proposal
+    rule: str | None = None  # while confirming: the decision table's rule (R1-R9) and its texts
+    rule_texts: tuple[str, ...] = ()
+    given: frozenset[str] = frozenset()  # fields the case was opened with: shown as facts, not asked again
 
     def title_in(self, language: str) -> str:
         return (self.title_en if language == "en" else None) or self.title
@@ -102,6 +111,10 @@ def read_task_sheet(
         steps = instance.completed_steps()
         panel = referral_panel(session, row.element_id, record, variables, needs, woman, search, keep)
         escalated = _escalated_steps(session, row) if row.escalation else ()
+        confirming = row.element_id in ASSESSMENT_STEPS
+        dmn = session.scalar(
+            select(ProcessVersion.dmn_xml).where(ProcessVersion.id == record.process_version_id)
+        )
         audit.record(session, now, actor.username, "case_viewed", row.case_id, row.element_id)
         session.commit()
     return TaskSheet(
@@ -127,6 +140,13 @@ def read_task_sheet(
         instructions_en=human.instructions_en if human else None,
         escalation=bool(row.escalation),
         escalated=escalated,
+        lowering=pending_lowering(variables),
+        confirming=confirming,
+        confirmed_level=_level_before(variables) if row.element_id == INCIDENT_CONFIRM_STEP else None,
+        proposal=variables.get("risikostufe_vorschlag") if confirming else None,
+        rule=variables.get("risikoregel") if confirming else None,
+        given=frozenset() if steps else _given_at_start(form, variables),
+        rule_texts=rule_texts(dmn or "{}", variables.get("risikoregel")) if confirming else (),
     )
 
 
@@ -138,6 +158,19 @@ def _escalated_steps(session: Session, row: Task) -> tuple[EscalatedStep, ...]:
         .order_by(Task.due_at, Task.id)
     ).all()
     return tuple(EscalatedStep(*item) for item in found)
+
+
+def _given_at_start(form: FormSpec, variables: Mapping[str, Any]) -> frozenset[str]:
+    """At a case's first step: the single-valued answers the case was opened with (the contact channel
+    chosen on "Neuer Fall"), which the step does not ask a second time."""
+    return frozenset(
+        f.id for f in form.fields if f.type == "enum" and not f.multiple and variables.get(f.id) is not None
+    )
+
+
+def _level_before(variables: Mapping[str, Any]) -> str | None:
+    incident = variables.get("vorfall")
+    return incident.get("risikostufe_bisher") if isinstance(incident, dict) else None
 
 
 def _default(kind: str, default: str | None) -> Any:

@@ -38,6 +38,7 @@ ACTIONS = frozenset(
         "case_migrated",
         "staff_added",
         "calendar_changed",
+        "service_settings_changed",
         "logged_in",
         "login_failed",
         "logged_out",

@@ -170,6 +170,7 @@ def check_case(diff: VersionDiff, case: CaseRecord, instance: Instance, now: dat
         steps,
         (),
         tuple(_deadline(task, before.get(task.id)) for task in instance.human_tasks()),
+        case.risk_level,
     )
 
 

@@ -108,10 +108,16 @@ class CaseCheck:
     open_steps: tuple[str, ...]
     refusals: tuple[Refusal, ...]
     deadlines: tuple[Deadline, ...]
+    risk_level: str | None = None
 
     @property
     def movable(self) -> bool:
         return not self.refusals
+
+    @property
+    def clock_time(self) -> bool:
+        """Its deadlines run in calendar time (AKUT), as the inbox reads them; others in working time."""
+        return self.risk_level == "AKUT"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from engine.store import (
     person_tables,
     referral_tables,
     session_tables,
+    setting_tables,
     statistics_tables,
     tables,
 )
@@ -36,6 +37,7 @@ TABLE_MODULES = (
     evidence_tables,
     statistics_tables,
     channel_tables,
+    setting_tables,
 )
 METADATA: MetaData = tables.Base.metadata
 

@@ -74,7 +74,7 @@ def expect_task_page(page: Page, title: str, field: str) -> str:
 def fill_eingang(page: Page) -> None:
     """The required answers of the Eingang form, as the demo cases give them."""
     form = page.locator("#task-form")
-    expect(form.locator("#f-kontaktkanal")).to_have_value("telefon")
+    expect(form.locator('[data-given="kontaktkanal"]')).to_contain_text("Telefon")  # not asked twice
     form.locator("#f-betroffen").select_option("selbst")
     form.locator("#f-land").select_option("NW")
     form.locator("#f-amt").select_option("ehrenamt_bm")
@@ -196,7 +196,7 @@ def test_counsellor_takes_a_call_through_to_vermittlung(new_context, live_server
     expect(page.locator("#f-risikostufe option:checked")).to_have_text("HOCH")
     shoot(page, artifacts, "10-anna-risikostufe-bestaetigen-hoch")
     page.locator("#complete").click()
-    vermittlung_id = expect_task_page(page, "Vermitteln (Lotsenfunktion)", "vermittlungsziele")
+    vermittlung_id = expect_task_page(page, "Vermitteln (Lotsenfunktion)", "schutzmassnahmen")
     expect(page.locator("aside.context .risk")).to_have_text("HOCH")
     shoot(page, artifacts, "11-anna-vermittlung-task")
 

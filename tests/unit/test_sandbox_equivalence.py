@@ -59,6 +59,10 @@ CASE_DATA: dict[str, Any] = {
     },
     "strafantrag_stand": "noch_nicht",
     "stufe_erhoeht": True,
+    "herabstufung_beantragt": True,
+    "risikostufe_beantragt": "NIEDRIG",
+    "herabstufung_entscheidung": "bestaetigt",
+    "herabstufung_bestaetigt": True,
 }
 
 

@@ -31,7 +31,9 @@ def test_new_case_from_a_phone_call_is_anonymous_and_starts_with_eingang(deploye
     assert eingang.assignee == "anna"  # the person on the phone does the intake
     task_page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f"Fall {case.reference} angelegt – anonym, ohne Namen." in task_page
-    assert '<option value="telefon" selected>' in task_page  # the channel carries into the form
+    assert (
+        '<input type="hidden" name="kontaktkanal" value="telefon">' in task_page
+    )  # carried, not asked again
 
 
 def test_new_case_by_e_mail_and_refused_channel(deployed, client, auth):

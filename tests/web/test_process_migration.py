@@ -8,11 +8,12 @@ from sqlalchemy import select
 
 from benchmarks.migrate import drive, shipped_models, target_model
 from engine.cases.lifecycle import complete_task
+from engine.deadlines.due_times import describe_due
 from engine.demo.seed import RISIKO_NEUTRAL
 from engine.processes.deployment import deploy_process
 from engine.store.tables import AuditEvent, Case
 from tests.conftest import COUNSELLOR, MONDAY_MORNING
-from tests.steps import case_row, task_id_for
+from tests.steps import case_row, open_tasks, task_id_for
 from tests.web.conftest import csrf_token
 
 URL = "/prozesse/migration"
@@ -142,3 +143,17 @@ def test_only_process_owners_may_migrate(deployed, client, auth):
         assert "Migration" not in client.get("/status").get_data(as_text=True).split("</nav>")[0]
         client.post("/logout", data={"csrf_token": token})
     assert _versions(deployed)[movable] == 1
+
+
+def test_the_dry_run_reads_due_times_by_the_inbox_rule(deployed, client, auth, clock):
+    """Working-time deadlines in working time, as the inbox says them (not a bare "heute 23:59")."""
+    movable, _second, _refused, target = _cases_and_target(deployed)
+    auth.login("paul")
+    page = client.get(URL, query_string={"von": 1, "nach": target}).get_data(as_text=True)
+    row = page[page.index(f'value="{movable}:') :]
+    cell = row[row.index('data-deadline="vermittlung"') :]
+    cell = cell[: cell.index("</div>")]
+    due_at = next(t.due_at for t in open_tasks(deployed, movable).values() if t.element_id == "vermittlung")
+    expected = describe_due(deployed.calendar, due_at, clock.now(), clock_time=False)
+    assert expected.german.startswith("fällig in") and "Arbeits" in expected.german
+    assert expected.german in cell and "(unverändert)" in cell
