@@ -17,7 +17,8 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from benchmarks.search import LANDS, OFFICES, _postgres_database, log
+from benchmarks.migrate import throwaway_postgres
+from benchmarks.search import LANDS, OFFICES, log
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.clock import ManualClock
 from engine.kernel.context import EngineContext, build_context
@@ -41,7 +42,7 @@ TYPES = ("beleidigung", "bedrohung", "verleumdung", "nachstellung", "doxxing")
 def run(cases: int = 100_000, database_url: str | None = None) -> dict[str, Any]:
     if database_url is not None:
         return _run(database_url, cases)
-    with _postgres_database() as url:
+    with throwaway_postgres("lotse_bench_statistics") as url:
         return _run(url, cases)
 
 
