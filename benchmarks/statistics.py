@@ -1,6 +1,7 @@
 """``lotse bench statistics``: the year report over 100,000 cases on PostgreSQL, against one plain GROUP BY.
 
-Cases of one year are generated with bulk inserts (projected columns, incident types, first contact), with a
+Cases of one year are generated with bulk inserts (projected columns, incident types, first contact and its
+working time, stored as the application stores it when the reply happens), with a
 contact, a completed step with its due time, and for every second case a referral. Timed: every block of the
 report with disclosure control, live from the tables (no snapshot), and the same report once the months have
 snapshots; the baseline in the same run is ``SELECT land, count(*) FROM cases WHERE opened_at … GROUP BY land``.
@@ -22,6 +23,7 @@ from benchmarks.search import LANDS, OFFICES, log
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.clock import ManualClock
 from engine.kernel.context import EngineContext, build_context
+from engine.statistics.durations import working_tenths
 from engine.statistics.period import year
 from engine.statistics.report import build_report
 from engine.statistics.snapshots import take_snapshots
@@ -123,11 +125,16 @@ def _generate(ctx: EngineContext, cases: int) -> None:
         for first in range(1, cases + 1, CHUNK):
             batch = range(first, min(first + CHUNK, cases + 1))
             rows = [_case(case_id, version.id, placeholder, rng, cases) for case_id in batch]
+            for row in rows:  # stored when the first reply happens, as the application does
+                row["first_contact_tenths"] = working_tenths(
+                    ctx.calendar, row["opened_at"], row["first_contact_at"]
+                )
             session.execute(insert(Case), rows)
             session.execute(insert(CaseContact), [_contact(row) for row in rows])
             session.execute(insert(Task), [_task(row) for row in rows])
             session.execute(
-                insert(Referral), [_referral(row, offer.id) for row in rows if row["id"] % 2 == 0]
+                insert(Referral),
+                [_referral(row, offer.id, ctx.calendar) for row in rows if row["id"] % 2 == 0],
             )
         session.commit()
 
@@ -167,9 +174,10 @@ def _task(case: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _referral(case: dict[str, Any], offer_id: int) -> dict[str, Any]:
+def _referral(case: dict[str, Any], offer_id: int, office: BusinessCalendar) -> dict[str, Any]:
     at = case["opened_at"] + timedelta(hours=2 + case["id"] % 40)
     return {
+        "opened_tenths": working_tenths(office, case["opened_at"], at),
         "case_id": case["id"], "offer_id": offer_id, "task_id": f"b{case['id']}", "status": "helped", "reason": "",
         "consent": False, "consent_facts": "", "created_at": at, "created_by": "b", "updated_at": at, "updated_by": "b",
     }  # fmt: skip

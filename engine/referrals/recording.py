@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.instance import Instance
+from engine.calendar.business_calendar import BusinessCalendar
 from engine.cases.lifecycle import TaskFacts
 from engine.directory.vocabulary import Labels
 from engine.kernel import audit
@@ -19,6 +20,7 @@ from engine.kernel.errors import DomainError
 from engine.referrals.consent import Choice, check_choice
 from engine.referrals.handover import field_labels, queue_handover
 from engine.referrals.proposals import Reason, facts_of, propose
+from engine.statistics.durations import working_tenths
 from engine.store.case_store import CaseRecord
 from engine.store.referral_tables import Referral, SupportOffer
 
@@ -127,6 +129,7 @@ def record_choices(
     choices: Sequence[Choice],
     actor: Actor,
     now: datetime,
+    office: BusinessCalendar,
 ) -> dict[str, Any]:
     """Store a referral per checked choice (and queue warm handovers); add the targets to the form's values."""
     variables = instance.variables()
@@ -164,6 +167,7 @@ def record_choices(
             handover_at=now if handover else None,
             created_at=now,
             created_by=actor.username,
+            opened_tenths=working_tenths(office, case.opened_at, now) if case.opened_at else None,
             updated_at=now,
             updated_by=actor.username,
         )

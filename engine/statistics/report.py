@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from engine.calendar.business_calendar import BusinessCalendar
-from engine.statistics.counting import Counts, count_span
+from engine.statistics.counting import Counts, count_spans
 from engine.statistics.disclosure import DEFAULT_THRESHOLD, HIDDEN, group_rare, suppress
 from engine.statistics.labels import label
 from engine.statistics.period import Period
@@ -83,6 +83,8 @@ def gather(
     """Counts per span (snapshot for whole months that have one, else live) and the source of each."""
     spans = period.spans()
     taken = taken_months(session, [span.month for span in spans if span.month])
+    live = [span for span in spans if span.month not in taken]
+    counted = iter(count_spans(session, office, live))
     pieces: list[tuple[str, Counts]] = []
     sources: list[str] = []
     for span in spans:
@@ -91,7 +93,7 @@ def gather(
             pieces.append((name, read_month(session, span.month)))
             sources.append("Momentaufnahme")
         else:
-            pieces.append((name, count_span(session, office, span)))
+            pieces.append((name, next(counted)))
             sources.append("live")
     return pieces, sources
 

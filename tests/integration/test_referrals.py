@@ -143,7 +143,9 @@ def counts(ctx, case_id: int) -> tuple[int, int]:
 
 def refer(ctx, case_id: int, choices: list[Choice], values: dict | None = None) -> None:
     task_id = task_id_for(ctx, case_id, "vermittlung")
-    complete_task(ctx, COUNSELLOR, task_id, values or {}, alongside=referral_step(choices, {}, COUNSELLOR))
+    complete_task(
+        ctx, COUNSELLOR, task_id, values or {}, alongside=referral_step(choices, {}, COUNSELLOR, ctx.calendar)
+    )
 
 
 def test_no_handover_email_without_consent_and_nothing_saved(deployed):
@@ -225,7 +227,13 @@ def at_follow_up(ctx, clock, case_id: int) -> None:
 
 def settle(ctx, case_id: int, outcomes: dict[int, str], values: dict | None = None) -> None:
     task_id = task_id_for(ctx, case_id, "nachfassen")
-    complete_task(ctx, COUNSELLOR, task_id, values or {}, alongside=referral_step((), outcomes, COUNSELLOR))
+    complete_task(
+        ctx,
+        COUNSELLOR,
+        task_id,
+        values or {},
+        alongside=referral_step((), outcomes, COUNSELLOR, ctx.calendar),
+    )
 
 
 def test_not_helped_on_all_referrals_leads_back_to_vermittlung(deployed, clock):

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select, update
 
 from engine.kernel.context import EngineContext
-from engine.statistics.counting import count_span
+from engine.statistics.counting import count_span, count_spans
+from engine.statistics.durations import working_tenths
 from engine.statistics.period import month, month_of
 from engine.statistics.report import build_report
+from engine.store.referral_tables import Referral
+from engine.store.tables import Case
 from tests.integration import statistics_data
 
 MARCH = {
@@ -15,6 +19,7 @@ MARCH = {
     "faelle_abgeschlossen": {"": 2},
     "kontakte": {"anruf": 5, "email": 2},
     "anliegen": {"beratung": 8, "information": 1},
+    "anliegen_themen": {"sicherheit": 6, "recht": 4, "psychosozial": 2, "information": 1},
     "betroffen": {"selbst": 6, "familie": 2, "nicht_betroffen": 1},
     "land": {"NW": 7, "HB": 2},
     "amt": {"buergermeister_hauptamt": 6, "kandidat": 2, "rat": 1},
@@ -47,6 +52,40 @@ def test_each_figure_of_march_has_its_known_count(data: EngineContext) -> None:
     with data.unit_of_work(writes=False) as session:
         counts = count_span(session, data.calendar, month_of("2026-03"))
     assert {figure: dict(by_key) for figure, by_key in counts.items() if by_key} == MARCH
+
+
+def test_durations_stored_when_they_happened_count_the_same(data: EngineContext) -> None:
+    """Rows that carry their working time (stored at the first reply and at each referral) give the figures
+    the calendar gives for rows without it."""
+    with data.unit_of_work() as session:
+        for case in session.scalars(select(Case).where(Case.first_contact_at.is_not(None))):
+            case.first_contact_tenths = working_tenths(data.calendar, case.opened_at, case.first_contact_at)
+        for referral, opened_at in session.execute(select(Referral, Case.opened_at).join(Case)):
+            referral.opened_tenths = working_tenths(data.calendar, opened_at, referral.created_at)
+        session.commit()
+    with data.unit_of_work(writes=False) as session:
+        counts = count_span(session, data.calendar, month_of("2026-03"))
+    assert dict(counts["zeit_erste_vermittlung"]) == MARCH["zeit_erste_vermittlung"]
+    assert dict(counts["zeit_erster_kontakt"]) == MARCH["zeit_erster_kontakt"]
+    with data.unit_of_work() as session:  # the stored number is what is counted, not the calendar's
+        session.execute(update(Case).where(Case.first_contact_tenths == 5).values(first_contact_tenths=12))
+        session.commit()
+    with data.unit_of_work(writes=False) as session:
+        counts = count_span(session, data.calendar, month_of("2026-03"))
+    assert dict(counts["zeit_erster_kontakt"]) == {"NIEDRIG|1.2": 2}
+
+
+def test_spans_counted_together_keep_their_own_rows(data: EngineContext) -> None:
+    """February and April counted in one go (March, between them, is not asked for) hold none of March."""
+    with data.unit_of_work(writes=False) as session:
+        february, april = count_spans(session, data.calendar, [month_of("2026-02"), month_of("2026-04")])
+        (march,) = count_spans(session, data.calendar, [month_of("2026-03")])
+    assert february["faelle_eroeffnet"] == {"": 1} and february["kontakte"] == {"anruf": 1}
+    # April holds only the Strafantrag deadline that ends in it (6 April)
+    assert {figure: dict(by_key) for figure, by_key in april.items() if by_key} == {
+        "strafantrag_fristende": {"gestellt": 1}
+    }
+    assert {figure: dict(by_key) for figure, by_key in march.items() if by_key} == MARCH
 
 
 def test_february_counts_only_its_own_case_and_contact(data: EngineContext) -> None:
