@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.instance import Instance
@@ -23,6 +23,7 @@ from engine.referrals.proposals import Reason, facts_of, propose
 from engine.statistics.durations import working_tenths
 from engine.store.case_store import CaseRecord
 from engine.store.referral_tables import Referral, SupportOffer
+from engine.store.tables import Case
 
 STATUSES: dict[str, Labels] = {
     "proposed": ("vorgeschlagen", "proposed"),
@@ -149,6 +150,9 @@ def record_choices(
     proposals = {p.offer_id: p for p in propose(session, facts_of(case, variables), limit=10_000)}
     labels = field_labels(instance)
     targets = list(values.get("vermittlungsziele") or [])
+    tenths = working_tenths(office, case.opened_at, now) if case.opened_at else None
+    if choices and not session.scalar(select(exists().where(Referral.case_id == case.id))):
+        session.execute(update(Case).where(Case.id == case.id).values(first_referral_tenths=tenths))
     for choice in choices:
         offer = offers[choice.offer_id]
         proposal = proposals.get(offer.id)
@@ -167,7 +171,7 @@ def record_choices(
             handover_at=now if handover else None,
             created_at=now,
             created_by=actor.username,
-            opened_tenths=working_tenths(office, case.opened_at, now) if case.opened_at else None,
+            opened_tenths=tenths,
             updated_at=now,
             updated_by=actor.username,
         )

@@ -81,11 +81,14 @@ def _count(
         elif figure == "zeit_erster_kontakt":
             if keys[0]:  # replied
                 add(figure, index, _duration(office, *keys[1:]), count)
+        elif figure == "zeit_erste_vermittlung":
+            if keys[1] is not None:  # referred (the first referral's working time stored)
+                add(figure, index, _duration(office, *keys, None, None), count)
         else:
             add(figure, index, _joined(keys), count)
     for figure, (index, *keys), count in count_facets(session, *_referral_facets(spans)):
         add(figure, index, _joined(keys), count)
-    for index, *keys, count in session.execute(_first_referrals(spans)):
+    for index, *keys, count in session.execute(_unmeasured_first_referrals(spans)):
         add("zeit_erste_vermittlung", index, _duration(office, *keys), count)
 
 
@@ -173,6 +176,7 @@ def _case_facets(spans: Sequence[Span]) -> tuple[Subquery, Facets]:
         "reply_tenths": Case.first_contact_tenths,
         "reply_opened_at": case((unmeasured, Case.opened_at)),
         "reply_at": case((unmeasured, Case.first_contact_at)),
+        "referral_tenths": Case.first_referral_tenths,
     }
     rows = (
         select(*(column.label(name) for name, column in columns.items()))
@@ -189,6 +193,7 @@ def _case_facets(spans: Sequence[Span]) -> tuple[Subquery, Facets]:
         "reply_opened_at",
         "reply_at",
     )
+    facets["zeit_erste_vermittlung"] = ("span", "risikostufe", "referral_tenths")
     return rows, facets
 
 
@@ -240,26 +245,20 @@ def _key(value: object) -> str:
     return str(value)
 
 
-def _first_referrals(spans: Sequence[Span]) -> Select:
-    """Per case opened in the spans: its first referral, as stored working time or (older rows) instants."""
+def _unmeasured_first_referrals(spans: Sequence[Span]) -> Select:
+    """Cases opened in the spans whose first referral has no stored working time (referrals from before
+    migration 0022): span, risk level, no stored time, opening and first referral, count."""
     start, end, cuts = _instants(spans)
-    missing = func.count() - func.count(Referral.opened_tenths)
-    per_case = (
+    legacy = select(Referral.case_id).where(Referral.opened_tenths.is_(None))
+    index = _span_index(Case.opened_at, cuts, len(spans) - 1)
+    return (
         select(
-            _span_index(Case.opened_at, cuts, len(spans) - 1).label("span"),
-            Case.risk_level.label("risk"),
-            func.min(Referral.opened_tenths).label("tenths"),
-            case((missing > 0, Case.opened_at)).label("opened_at"),
-            case((missing > 0, func.min(Referral.created_at))).label("reached_at"),
+            index, Case.risk_level, literal(None), Case.opened_at, func.min(Referral.created_at), literal(1)
         )
         .join(Referral, Referral.case_id == Case.id)
-        .where(_opened(start, end))
-        .group_by(Case.id, Case.risk_level, Case.opened_at)
-        .subquery()
+        .where(_opened(start, end), Case.first_referral_tenths.is_(None), Case.id.in_(legacy))
+        .group_by(Case.id, index, Case.risk_level, Case.opened_at)
     )
-    keys = (per_case.c.span, per_case.c.risk, per_case.c.tenths, per_case.c.opened_at, per_case.c.reached_at)
-    # the span index first, then what _duration takes
-    return select(*keys, func.count()).group_by(*keys)
 
 
 def _duration(

@@ -91,6 +91,8 @@ class Case(Base):
     first_contact_at: Mapped[datetime | None] = mapped_column(Instant)
     # working time from opening to the first reply, tenths of an hour, set with first_contact_at (migration 0022)
     first_contact_tenths: Mapped[int | None] = mapped_column(Integer)
+    # working time from opening to the first referral, tenths of an hour, set with it (migration 0022)
+    first_referral_tenths: Mapped[int | None] = mapped_column(Integer)
     closed_at: Mapped[datetime | None] = mapped_column(Instant)
     updated_at: Mapped[datetime] = mapped_column(Instant)
     opened_by: Mapped[str] = mapped_column(String(100))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from engine.kernel.context import EngineContext
 from engine.statistics.counting import count_span, count_spans
@@ -62,6 +62,10 @@ def test_durations_stored_when_they_happened_count_the_same(data: EngineContext)
             case.first_contact_tenths = working_tenths(data.calendar, case.opened_at, case.first_contact_at)
         for referral, opened_at in session.execute(select(Referral, Case.opened_at).join(Case)):
             referral.opened_tenths = working_tenths(data.calendar, opened_at, referral.created_at)
+        first = select(Referral.case_id, func.min(Referral.created_at)).group_by(Referral.case_id)
+        for case_id, reached_at in session.execute(first):
+            case = session.get(Case, case_id)
+            case.first_referral_tenths = working_tenths(data.calendar, case.opened_at, reached_at)
         session.commit()
     with data.unit_of_work(writes=False) as session:
         counts = count_span(session, data.calendar, month_of("2026-03"))
