@@ -18,7 +18,8 @@ from engine.statistics.snapshots import read_month, taken_months
 
 ONE_WAY = (
     ("kontakte", "Kontakte nach Kanal", "Kanal"),
-    ("anliegen", "Anliegen", "Art"),
+    ("anliegen_themen", "Anfragen nach Art (Nennungen)", "Art"),
+    ("anliegen", "Betroffen oder Information/Prävention", "Art"),
     ("land", "Fälle nach Land", "Land"),
     ("amt", "Fälle nach Amt", "Amt"),
     ("kontaktkanal", "Erster Kontakt zur Stelle", "Kanal"),
