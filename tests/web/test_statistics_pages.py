@@ -14,7 +14,7 @@ from sqlalchemy import select
 from engine.staff.accounts import add_staff
 from engine.store.tables import AuditEvent
 from tests.integration import statistics_data
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, csrf_token
 
 MARCH = "/statistik?art=monat&jahr=2026&nummer=3"
 
@@ -98,3 +98,32 @@ def test_exports_never_hold_an_internal_figure(client, auth, data) -> None:
             select(AuditEvent.detail).where(AuditEvent.action == "statistics_exported")
         ).all()
     assert sorted(detail.split()[-1] for detail in exported) == ["csv", "pdf", "xlsx"]
+
+
+def test_report_and_its_exports_in_english_when_the_user_reads_english(client, auth, data) -> None:
+    auth.login("tara")
+    token = csrf_token(client.get("/statistik").get_data(as_text=True))
+    client.post("/sprache", data={"csrf_token": token, "language": "en"})
+    page = client.get(MARCH).get_data(as_text=True)
+    assert "Cases by Land" in page and "Requests by type (mentions)" in page and "Fälle nach Land" not in page
+    assert "Disclosure control: no number below 5 is published" in page and "Keine Zahl unter" not in page
+    assert '<th scope="row">Total</th>' in page and "<td>&lt; 5</td>" in page
+    words = subprocess.run(
+        ["pdftotext", "-", "-"],
+        input=client.get("/statistik/export.pdf?art=monat&jahr=2026&nummer=3").data,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    flat = " ".join(words.split())
+    assert "Cases by Land" in flat and "withheld to protect small cells" in flat and "Method." in flat
+    assert "Fälle nach Land" not in flat and "Geheimhaltung" not in flat
+    book = load_workbook(io.BytesIO(client.get("/statistik/export.xlsx?art=monat&jahr=2026&nummer=3").data))
+    assert book.sheetnames[0] == "Method" and "Cases by Land" in [c.value for c in book["land"]["A"]]
+
+
+def test_report_is_german_by_default(client, auth, data) -> None:
+    auth.login("rita")
+    page = client.get(MARCH).get_data(as_text=True)
+    assert (
+        "Fälle nach Land" in page and "Anfragen nach Art (Nennungen)" in page and "Cases by Land" not in page
+    )
