@@ -1,7 +1,8 @@
 """``lotse bench statistics``: the year report over 100,000 cases on PostgreSQL, against one plain GROUP BY.
 
-Cases of one year are generated with bulk inserts (projected columns, incident types, first contact and its
-working time, stored as the application stores it when the reply happens), with a
+Cases of one year are generated with bulk inserts (projected columns, incident types, first contact; the
+working time to the first reply and to the first referral stored as the application stores it when they
+happen), with a
 contact, a completed step with its due time, and for every second case a referral. Timed: every block of the
 report with disclosure control, live from the tables (no snapshot), and the same report once the months have
 snapshots; the baseline in the same run is ``SELECT land, count(*) FROM cases WHERE opened_at … GROUP BY land``.
