@@ -1,6 +1,8 @@
 """``lotse bench statistics``: the year report over 100,000 cases on PostgreSQL, against one plain GROUP BY.
 
-Cases of one year are generated with bulk inserts (projected columns, incident types, first contact), with a
+Cases of one year are generated with bulk inserts (projected columns, incident types, first contact; the
+working time to the first reply and to the first referral stored as the application stores it when they
+happen), with a
 contact, a completed step with its due time, and for every second case a referral. Timed: every block of the
 report with disclosure control, live from the tables (no snapshot), and the same report once the months have
 snapshots; the baseline in the same run is ``SELECT land, count(*) FROM cases WHERE opened_at … GROUP BY land``.
@@ -17,10 +19,12 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from benchmarks.search import LANDS, OFFICES, _postgres_database, log
+from benchmarks.migrate import throwaway_postgres
+from benchmarks.search import LANDS, OFFICES, log
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.clock import ManualClock
 from engine.kernel.context import EngineContext, build_context
+from engine.statistics.durations import working_tenths
 from engine.statistics.period import year
 from engine.statistics.report import build_report
 from engine.statistics.snapshots import take_snapshots
@@ -41,7 +45,7 @@ TYPES = ("beleidigung", "bedrohung", "verleumdung", "nachstellung", "doxxing")
 def run(cases: int = 100_000, database_url: str | None = None) -> dict[str, Any]:
     if database_url is not None:
         return _run(database_url, cases)
-    with _postgres_database() as url:
+    with throwaway_postgres("lotse_bench_statistics") as url:
         return _run(url, cases)
 
 
@@ -122,11 +126,16 @@ def _generate(ctx: EngineContext, cases: int) -> None:
         for first in range(1, cases + 1, CHUNK):
             batch = range(first, min(first + CHUNK, cases + 1))
             rows = [_case(case_id, version.id, placeholder, rng, cases) for case_id in batch]
+            for row in rows:  # stored when the first reply happens, as the application does
+                row["first_contact_tenths"] = working_tenths(
+                    ctx.calendar, row["opened_at"], row["first_contact_at"]
+                )
             session.execute(insert(Case), rows)
             session.execute(insert(CaseContact), [_contact(row) for row in rows])
             session.execute(insert(Task), [_task(row) for row in rows])
             session.execute(
-                insert(Referral), [_referral(row, offer.id) for row in rows if row["id"] % 2 == 0]
+                insert(Referral),
+                [_referral(row, offer.id, ctx.calendar) for row in rows if row["id"] % 2 == 0],
             )
         session.commit()
 
@@ -166,9 +175,10 @@ def _task(case: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def _referral(case: dict[str, Any], offer_id: int) -> dict[str, Any]:
+def _referral(case: dict[str, Any], offer_id: int, office: BusinessCalendar) -> dict[str, Any]:
     at = case["opened_at"] + timedelta(hours=2 + case["id"] % 40)
     return {
+        "opened_tenths": working_tenths(office, case["opened_at"], at),
         "case_id": case["id"], "offer_id": offer_id, "task_id": f"b{case['id']}", "status": "helped", "reason": "",
         "consent": False, "consent_facts": "", "created_at": at, "created_by": "b", "updated_at": at, "updated_by": "b",
     }  # fmt: skip

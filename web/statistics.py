@@ -10,6 +10,7 @@ from flask_login import current_user
 from engine.statistics import exports
 from engine.statistics.period_choice import KINDS, choose
 from engine.statistics.publication import read_report, report_for_export
+from engine.statistics.translation import in_language
 from web.auth import requires_role
 from web.i18n import language
 
@@ -35,6 +36,7 @@ def page() -> str | tuple[str, int]:
     internal = request.args.get("intern") == "1" and actor.is_team_lead
     errors = {name: pair[0] if language() == "de" else pair[1] for name, pair in choice.errors.items()}
     report = read_report(context, actor, choice.period, internal) if choice.period else None
+    report = in_language(report, language()) if report else None
     html = render_template(
         "statistics/page.html",
         choice=choice,
@@ -58,6 +60,7 @@ def export(form: str) -> Response | tuple[str, int]:
         return page()
     mimetype, render = FORMS[form]
     report = report_for_export(current_app.extensions["lotse"], current_user.actor, choice.period, form)
+    report = in_language(report, language())
     name = f"statistik-{choice.period.first.isoformat()}-{choice.period.last.isoformat()}.{form}"
     return Response(
         render(report), mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"}

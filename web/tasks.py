@@ -178,7 +178,9 @@ def submit(task_id: str) -> str | tuple[str, int] | Response:
 
     choices, outcomes = _referral_input()
     try:
-        done = submit_task(context, actor, task_id, read, alongside=referral_step(choices, outcomes, actor))
+        done = submit_task(
+            context, actor, task_id, read, alongside=referral_step(choices, outcomes, actor, context.calendar)
+        )
     except FormInvalid as invalid:
         return _invalid(task_id, invalid, typed)
     except ReferralInvalid as refused:

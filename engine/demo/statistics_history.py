@@ -107,6 +107,9 @@ def _month(chance: random.Random, cases: int) -> dict[str, dict[str, int]]:
     counts["zeit_erster_kontakt"] = _durations(
         chance, risks, {"AKUT": 0.2, "HOCH": 1, "MITTEL": 3, "NIEDRIG": 6, "INFO": 8}
     )
+    affected = cases - risks["INFO"]
+    topics = _spread(chance, {"sicherheit": 5, "recht": 4, "psychosozial": 3}, int(affected * 1.3))
+    counts["anliegen_themen"] = {**topics, "information": risks["INFO"]}
     return counts
 
 

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from engine.bpmn.instance import Instance
+from engine.calendar.business_calendar import BusinessCalendar
 from engine.cases.lifecycle import TaskFacts
 from engine.directory.vocabulary import Labels
 from engine.kernel import audit
@@ -21,8 +22,10 @@ from engine.referrals.consent import Choice, check_choice
 from engine.referrals.handover import field_labels, queue_handover
 from engine.referrals.proposals import Reason, facts_of, propose
 from engine.referrals.referral_content import open_referral, seal_referral
+from engine.statistics.durations import working_tenths
 from engine.store.case_store import CaseRecord
 from engine.store.referral_tables import Referral, SupportOffer
+from engine.store.tables import Case
 
 STATUSES: dict[str, Labels] = {
     "proposed": ("vorgeschlagen", "proposed"),
@@ -134,6 +137,7 @@ def record_choices(
     choices: Sequence[Choice],
     actor: Actor,
     now: datetime,
+    office: BusinessCalendar,
 ) -> dict[str, Any]:
     """Store a referral per checked choice (and queue warm handovers); add the targets to the form's values."""
     variables = instance.variables()
@@ -153,6 +157,9 @@ def record_choices(
     proposals = {p.offer_id: p for p in propose(session, facts_of(case, variables), limit=10_000)}
     labels = field_labels(instance)
     targets = list(values.get("vermittlungsziele") or [])
+    tenths = working_tenths(office, case.opened_at, now) if case.opened_at else None
+    if choices and not session.scalar(select(exists().where(Referral.case_id == case.id))):
+        session.execute(update(Case).where(Case.id == case.id).values(first_referral_tenths=tenths))
     for choice in choices:
         offer = offers[choice.offer_id]
         proposal = proposals.get(offer.id)
@@ -175,6 +182,7 @@ def record_choices(
             handover_at=now if handover else None,
             created_at=now,
             created_by=actor.username,
+            opened_tenths=tenths,
             updated_at=now,
             updated_by=actor.username,
         )

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.bpmn.instance import Instance
+from engine.calendar.business_calendar import BusinessCalendar
 from engine.cases.lifecycle import StepAddition, TaskFacts
 from engine.kernel.actor import Actor
 from engine.referrals.consent import Choice
@@ -25,9 +26,12 @@ VERMITTLUNG = "vermittlung"
 NACHFASSEN = "nachfassen"
 
 
-def referral_step(choices: Sequence[Choice], follow_up: Mapping[int, str], actor: Actor) -> StepAddition:
-    """The work the referral steps do alongside completing their task (see ``engine.cases.complete_task``)."""
-    return ReferralStep(tuple(choices), dict(follow_up), actor)
+def referral_step(
+    choices: Sequence[Choice], follow_up: Mapping[int, str], actor: Actor, office: BusinessCalendar
+) -> StepAddition:
+    """The work the referral steps do alongside completing their task (see ``engine.cases.complete_task``);
+    ``office`` measures the working time from the case's opening to each referral for the statistics."""
+    return ReferralStep(tuple(choices), dict(follow_up), actor, office)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class ReferralStep:
     choices: tuple[Choice, ...]
     follow_up: dict[int, str]
     actor: Actor
+    office: BusinessCalendar
     elements: frozenset[str] = frozenset({VERMITTLUNG, NACHFASSEN})
 
     def __call__(
@@ -49,7 +54,9 @@ class ReferralStep:
         now: datetime,
     ) -> Mapping[str, Any]:
         if task.element_id == VERMITTLUNG and self.choices:
-            return record_choices(session, task, case, instance, values, self.choices, self.actor, now)
+            return record_choices(
+                session, task, case, instance, values, self.choices, self.actor, now, self.office
+            )
         if task.element_id == NACHFASSEN:
             return settle(session, case, values, self.follow_up, self.actor, now)
         return values

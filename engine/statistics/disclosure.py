@@ -4,18 +4,28 @@ A table is a grid of counts with its row and column totals. Primary suppression 
 total) from 1 to threshold - 1. Secondary suppression then hides more cells until no line (a row with its
 total, a column with its total) has exactly one hidden entry — one hidden entry could be recovered by
 subtracting the published ones from the total — and until the hidden cells of a line whose total is published
-add up to at least the threshold (else their sum, a small number, would be disclosed). Every hidden entry is
-shown the same way ("x"), whether hidden for itself or to protect another: different marks would tell which
-hidden cell is the small one. Zeros are published (they concern nobody). Rare categories (office types) are
-grouped before, and nothing below the Land is ever counted.
+add up to at least the threshold (else their sum, a small number, would be disclosed). An entry hidden for
+itself is shown as "< 5" (the threshold), one hidden to protect another as "•". Those marks tell a reader
+that a "< 5" entry lies between 1 and 4 and a "•" entry is 0 or at least 5; so a line whose total is
+published also gets more entries hidden until none of its hidden entries has a single value that fits
+these bounds and the total (e.g. "< 5" and "•" adding up to 6 could only be 1 and 5). Zeros are published
+(they concern nobody). Rare categories (office types) are grouped before, and nothing below the Land is
+ever counted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 DEFAULT_THRESHOLD = 5
-HIDDEN = "x"
+WITHHELD = "•"  # hidden to protect another entry
+
+
+def small(threshold: int) -> str:
+    """The mark of an entry hidden because it is below the threshold."""
+    return f"< {threshold}"
 
 
 @dataclass(frozen=True)
@@ -24,9 +34,13 @@ class Grid:
 
     values: list[list[int]]  # with the totals: last column row totals, last row column totals
     hidden: list[list[bool]]
+    threshold: int = DEFAULT_THRESHOLD
 
     def shown(self, row: int, column: int) -> str:
-        return HIDDEN if self.hidden[row][column] else str(self.values[row][column])
+        value = self.values[row][column]
+        if not self.hidden[row][column]:
+            return str(value)
+        return small(self.threshold) if 0 < value < self.threshold else WITHHELD
 
 
 def with_margins(cells: list[list[int]]) -> list[list[int]]:
@@ -47,7 +61,7 @@ def suppress(cells: list[list[int]], threshold: int = DEFAULT_THRESHOLD) -> Grid
         for line in _lines(len(values), len(values[0])):
             if _needs_more(values, hidden, line, threshold):
                 changed = _hide_smallest(values, hidden, line) or changed
-    return Grid(values, hidden)
+    return Grid(values, hidden, threshold)
 
 
 def _lines(rows: int, columns: int) -> list[list[tuple[int, int]]]:
@@ -66,8 +80,39 @@ def _needs_more(
     total_row, total_column = line[-1]
     if secret and not hidden[total_row][total_column]:
         hidden_sum = sum(values[r][c] for r, c in secret)
-        return 0 < hidden_sum < threshold
+        if 0 < hidden_sum < threshold:
+            return True
+        kinds = [0 < values[r][c] < threshold for r, c in secret]
+        return any(_pinned(kinds, i, hidden_sum, threshold) for i in range(len(kinds)))
     return False
+
+
+def _pinned(small_marks: list[bool], index: int, total: int, threshold: int) -> bool:
+    """Whether hidden entry ``index`` of a line has one possible value only, knowing the hidden entries add up
+    to ``total``, a "< t" entry lies in 1..t-1 and a "•" entry is 0 or at least t."""
+    others = small_marks[:index] + small_marks[index + 1 :]
+    low = sum(others)  # each small one at least 1
+    high = low * (threshold - 1)
+    withheld = len(others) - low
+
+    def others_fit(rest: int) -> bool:
+        return low <= rest <= high or (withheld > 0 and rest >= low + threshold)
+
+    least = max(0, total - high) if withheld == 0 else 0  # the others can take at most ``high``
+    most = total - low
+    candidates: Iterable[int]
+    if small_marks[index]:
+        candidates = range(max(1, least), min(threshold - 1, most) + 1)
+    else:
+        zero = [0] if least <= 0 <= most else []
+        candidates = chain(zero, range(max(threshold, least), most + 1))
+    found = 0
+    for value in candidates:
+        if others_fit(total - value):
+            found += 1
+            if found > 1:
+                return False
+    return True
 
 
 def _hide_smallest(values: list[list[int]], hidden: list[list[bool]], line: list[tuple[int, int]]) -> bool:

@@ -14,6 +14,26 @@ from openpyxl import Workbook
 
 from engine.statistics.report import Block, Report
 
+WORDS = {
+    "de": {
+        "period": "Zeitraum",
+        "title": "Lotse – Statistik der starken Stelle",
+        "sources": "Datenquelle je Monat",
+        "method": "Methodik",
+        "sheet": "Methode",
+        "Momentaufnahme": "Momentaufnahme",
+        "live": "live",
+    },
+    "en": {
+        "period": "Period",
+        "title": "Lotse – statistics of the counselling service",
+        "sources": "Data source per month",
+        "method": "Method",
+        "sheet": "Method",
+        "Momentaufnahme": "snapshot",
+        "live": "live",
+    },
+}
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 BAR_WIDTH = 60.0  # mm for the longest bar
 
@@ -28,6 +48,10 @@ def _published(report: Report) -> Report:
     return report
 
 
+def _words(report: Report) -> dict[str, str]:
+    return WORDS.get(report.language, WORDS["de"])
+
+
 def _table(block: Block) -> list[list[str]]:
     return [[block.row_header, *block.columns], *([name, *cells] for name, cells in block.rows)]
 
@@ -36,7 +60,7 @@ def to_csv(report: Report) -> bytes:
     """Every table one after the other, each headed by its title; semicolons as German spreadsheets expect."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow([f"Zeitraum {report.period.label()}"])
+    writer.writerow([f"{_words(report)['period']} {report.period.label()}"])
     for block in _published(report).blocks:
         writer.writerow([])
         writer.writerow([block.title])
@@ -50,11 +74,12 @@ def to_xlsx(report: Report) -> bytes:
     """One sheet per table and one with the method note."""
     book = Workbook()
     note = book.active
-    note.title = "Methode"
-    note.append([f"Zeitraum {report.period.label()}"])
+    words = _words(report)
+    note.title = words["sheet"]
+    note.append([f"{words['period']} {report.period.label()}"])
     note.append([report.method_note()])
     for source, kind in report.sources:
-        note.append([source, kind])
+        note.append([source, words.get(kind, kind)])
     for block in _published(report).blocks:
         sheet = book.create_sheet(block.key[:31])
         sheet.append([block.title])
@@ -66,19 +91,22 @@ def to_xlsx(report: Report) -> bytes:
 
 
 def to_pdf(report: Report) -> bytes:
+    words = _words(report)
     pdf = FPDF()
     family = _font(pdf)
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()
     pdf.set_font(family, size=16)
-    pdf.cell(0, 10, _text(family, "Lotse – Statistik der starken Stelle"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 10, _text(family, words["title"]), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, size=10)
-    pdf.cell(0, 6, _text(family, f"Zeitraum {report.period.label()}"), new_x="LMARGIN", new_y="NEXT")
-    sources = ", ".join(f"{name}: {kind}" for name, kind in report.sources)
-    pdf.multi_cell(0, 5, _text(family, f"Datenquelle je Monat – {sources}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, _text(family, f"{words['period']} {report.period.label()}"), new_x="LMARGIN", new_y="NEXT")
+    sources = ", ".join(f"{name}: {words.get(kind, kind)}" for name, kind in report.sources)
+    pdf.multi_cell(0, 5, _text(family, f"{words['sources']} – {sources}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
     pdf.set_font(family, size=9)
-    pdf.multi_cell(0, 5, _text(family, "Methodik. " + report.method_note()), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0, 5, _text(family, f"{words['method']}. {report.method_note()}"), new_x="LMARGIN", new_y="NEXT"
+    )
     for block in _published(report).blocks:
         _block(pdf, family, block)
     return bytes(pdf.output())
@@ -95,7 +123,7 @@ def _text(family: str, text: str) -> str:
     if family != "Helvetica":
         return text
     return (
-        text.translate(str.maketrans({"–": "-", "„": '"', "“": '"'}))
+        text.translate(str.maketrans({"–": "-", "„": '"', "“": '"', "”": '"', "•": "*"}))
         .encode("latin-1", "replace")
         .decode("latin-1")
     )

@@ -10,15 +10,16 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from engine.calendar.business_calendar import BusinessCalendar
-from engine.statistics.counting import Counts, count_span
-from engine.statistics.disclosure import DEFAULT_THRESHOLD, HIDDEN, group_rare, suppress
+from engine.statistics.counting import Counts, count_spans
+from engine.statistics.disclosure import DEFAULT_THRESHOLD, WITHHELD, group_rare, small, suppress
 from engine.statistics.labels import label
 from engine.statistics.period import Period
 from engine.statistics.snapshots import read_month, taken_months
 
 ONE_WAY = (
     ("kontakte", "Kontakte nach Kanal", "Kanal"),
-    ("anliegen", "Anliegen", "Art"),
+    ("anliegen_themen", "Anfragen nach Art (Nennungen)", "Art"),
+    ("anliegen", "Betroffen oder Information/Prävention", "Art"),
     ("land", "Fälle nach Land", "Land"),
     ("amt", "Fälle nach Amt", "Amt"),
     ("kontaktkanal", "Erster Kontakt zur Stelle", "Kanal"),
@@ -42,13 +43,23 @@ DURATIONS = (
     ("zeit_erste_vermittlung", "Zeit bis zur ersten Vermittlung (Arbeitsstunden)"),
 )
 METHOD_NOTE = (
-    "Geheimhaltung: Keine Zahl unter {t} wird veröffentlicht. Felder mit 1 bis {t_minus} Fällen sowie weitere "
-    "Felder, aus denen sich eine solche Zahl über Zeilen- oder Spaltensummen errechnen ließe, sind mit „x“ "
-    "gesperrt (alle gleich markiert, damit nicht erkennbar ist, welches Feld klein ist). Nullen werden gezeigt. "
+    "Geheimhaltung: Keine Zahl unter {t} wird veröffentlicht. Felder mit 1 bis {t_minus} Fällen sind als "
+    "„< {t}“ gezeigt. Weitere Felder, aus denen sich eine solche Zahl über Zeilen- oder Spaltensummen "
+    "errechnen oder eingrenzen ließe, sind aus Schutzgründen ausgeblendet und mit „•“ markiert (ihr Wert ist 0 "
+    "oder mindestens {t}). Nullen werden gezeigt. "
     "Es gibt keine Angabe unterhalb der Länderebene; seltene Ämter (unter {t} Fällen) sind zusammengefasst. "
     "Zeiten sind Arbeitsstunden der Stelle (Mo–Fr 9–16 Uhr ohne Feiertage); Median und P90 nach dem "
     "Rangverfahren, gezeigt nur bei mindestens {t} Fällen. Abgeschlossene Monate stammen aus monatlichen "
     "Momentaufnahmen und bleiben nach Löschung der Fälle unverändert."
+)
+METHOD_NOTE_EN = (
+    "Disclosure control: no number below {t} is published. Cells with 1 to {t_minus} cases are shown as "
+    "“< {t}”. Further cells from which such a number could be calculated or narrowed down through row or "
+    "column totals are withheld to protect small cells and marked “•” (their value is 0 or at least {t}). "
+    "Zeros are shown. There is no figure below the level of the Land; rare office types (fewer than {t} cases) "
+    "are grouped. Times are the service's working hours (Mon–Fri 9:00–16:00 without public holidays); median "
+    "and P90 by the nearest-rank method, shown only for at least {t} cases. Closed months come from monthly "
+    "snapshots and stay unchanged after the cases were deleted."
 )
 
 
@@ -70,8 +81,11 @@ class Report:
     sources: list[tuple[str, str]]  # (span, "Momentaufnahme" or "live")
     blocks: list[Block]
 
+    language: str = "de"
+
     def method_note(self) -> str:
-        return METHOD_NOTE.format(t=self.threshold, t_minus=self.threshold - 1)
+        note = METHOD_NOTE_EN if self.language == "en" else METHOD_NOTE
+        return note.format(t=self.threshold, t_minus=self.threshold - 1)
 
     def block(self, key: str) -> Block:
         return next(block for block in self.blocks if block.key == key)
@@ -83,6 +97,8 @@ def gather(
     """Counts per span (snapshot for whole months that have one, else live) and the source of each."""
     spans = period.spans()
     taken = taken_months(session, [span.month for span in spans if span.month])
+    live = [span for span in spans if span.month not in taken]
+    counted = iter(count_spans(session, office, live))
     pieces: list[tuple[str, Counts]] = []
     sources: list[str] = []
     for span in spans:
@@ -91,7 +107,7 @@ def gather(
             pieces.append((name, read_month(session, span.month)))
             sources.append("Momentaufnahme")
         else:
-            pieces.append((name, count_span(session, office, span)))
+            pieces.append((name, next(counted)))
             sources.append("live")
     return pieces, sources
 
@@ -175,7 +191,7 @@ def _durations(key: str, title: str, histogram: Counter[str], limit: int) -> Blo
         values = sorted(by_risk[risk])
         cases = sum(count for _, count in values)
         if cases < limit:
-            rows.append((label(risk), [HIDDEN, HIDDEN, HIDDEN]))
+            rows.append((label(risk), [small(limit), WITHHELD, WITHHELD]))
             chart.append(None)
             continue
         median, p90 = rank_percentile(values, 0.5), rank_percentile(values, 0.9)

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn.instance import Instance
 from engine.bpmn.serializer import SERIALIZER_VERSION
+from engine.calendar.business_calendar import BusinessCalendar
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import ConcurrentUpdate
+from engine.statistics.durations import working_tenths
 from engine.store.projection import CASE_PROJECTION, projected_attributes
 from engine.store.tables import Case
 from engine.store.task_projection import sync_tasks
@@ -50,6 +52,9 @@ class CaseRecord:
     request_kind: str | None = None
     incident_types: str | None = None
     incident_channel: str | None = None
+    request_topics: str | None = None
+    opened_at: datetime | None = None
+    first_contact_tenths: int | None = None  # working time to first_contact_at (engine.statistics.durations)
 
 
 RECORD_COLUMNS = [getattr(Case, f.name) for f in fields(CaseRecord)]
@@ -70,6 +75,7 @@ _SAVE = (
                 "updated_at",
                 "next_timer_at",
                 "first_contact_at",
+                "first_contact_tenths",
                 "closed_at",
                 *CASE_PROJECTION,
             )
@@ -139,7 +145,7 @@ def update_case(
     completion: Completion | None = None,
 ) -> int:
     """Write the new state if nobody else did since it was read; returns the new lock version."""
-    facts = _case_facts(case, instance, now, completion)
+    facts = _case_facts(ctx.calendar, case, instance, now, completion)
     params = {f"new_{name}": value for name, value in facts.items()}
     params.update(
         case_id=case.id,
@@ -152,7 +158,7 @@ def update_case(
     if result.rowcount != 1:
         raise ConcurrentUpdate(case.reference)
     moved = any(getattr(case, name) != facts[name] for name in TASK_FACTS)
-    for name in ("status", "first_contact_at", "closed_at", *CASE_PROJECTION):
+    for name in ("status", "first_contact_at", "first_contact_tenths", "closed_at", *CASE_PROJECTION):
         setattr(case, name, facts[name])
     case.lock_version += 1
     sync_tasks(session, case, instance, now, completion, facts_moved=moved)
@@ -165,15 +171,24 @@ def remember(ctx: EngineContext, case: CaseRecord, instance: Instance) -> None:
 
 
 def _case_facts(
-    case: CaseRecord, instance: Instance, now: datetime, completion: Completion | None
+    office: BusinessCalendar,
+    case: CaseRecord,
+    instance: Instance,
+    now: datetime,
+    completion: Completion | None,
 ) -> dict[str, Any]:
     facts: dict[str, Any] = {name: getattr(case, name) for name in CASE_PROJECTION}
     facts.update(projected_attributes(instance.variables()))
     closing = instance.completed and case.status == "open"
+    first_reply = case.first_contact_at is None and completion is not None
+    tenths = case.first_contact_tenths
+    if first_reply and case.opened_at is not None:
+        tenths = working_tenths(office, case.opened_at, now)
     facts.update(
         status="closed" if instance.completed else case.status,
         closed_at=now if closing else case.closed_at,
-        first_contact_at=case.first_contact_at or (now if completion is not None else None),
+        first_contact_at=now if first_reply else case.first_contact_at,
+        first_contact_tenths=tenths,
         updated_at=now,
         next_timer_at=instance.next_timer_at(),
     )

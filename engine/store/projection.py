@@ -22,6 +22,7 @@ CASE_PROJECTION: dict[str, str] = {
     "request_kind": "anliegen",  # "information" (not affected: information/prevention) or "beratung"
     "incident_types": "vorfallarten",  # a multiple choice: its codes, space-separated
     "incident_channel": "vorfallkanal",
+    "request_topics": "anliegen_themen",  # a multiple choice: security, legal, psychosocial, information
 }
 
 _ALLOWED: dict[str, frozenset[str] | None] = {
@@ -32,7 +33,9 @@ _ALLOWED: dict[str, frozenset[str] | None] = {
     "request_kind": frozenset({"information", "beratung"}),
     "incident_types": None,
     "incident_channel": None,
+    "request_topics": None,
 }
+_MULTIPLE = frozenset({"incident_types", "request_topics"})
 _CODE = re.compile(r"^[A-Za-z0-9_]{1,40}$")
 _CODES = re.compile(r"^[A-Za-z0-9_]{1,40}( [A-Za-z0-9_]{1,40})*$")
 
@@ -42,7 +45,7 @@ def projected_attributes(variables: Mapping[str, Any]) -> dict[str, str]:
     columns: dict[str, str] = {}
     for column, variable in CASE_PROJECTION.items():
         value = _codes(variables.get(variable))
-        if isinstance(value, str) and (_CODES if column == "incident_types" else _CODE).match(value):
+        if isinstance(value, str) and (_CODES if column in _MULTIPLE else _CODE).match(value):
             allowed = _ALLOWED[column]
             if allowed is None or value in allowed:
                 columns[column] = value

@@ -83,6 +83,8 @@ class Referral(Base):
     handover_at: Mapped[datetime | None] = mapped_column(Instant)
     created_at: Mapped[datetime] = mapped_column(Instant)
     created_by: Mapped[str] = mapped_column(String(100))
+    # working time from the case's opening to this referral, tenths of an hour (migration 0022)
+    opened_tenths: Mapped[int | None] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(Instant)
     updated_by: Mapped[str] = mapped_column(String(100))
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # None once purged or erased

@@ -7,6 +7,8 @@ from sqlalchemy import func, select
 
 from engine.cases.lifecycle import open_case
 from engine.demo.seed import EINGANG
+from engine.statistics.counting import count_span
+from engine.statistics.period import BERLIN, month_key, month_of
 from engine.store.tables import Case
 from tests.bpmn.test_fallbearbeitung_paths import berlin, due, task_history
 from tests.conftest import COUNSELLOR
@@ -40,3 +42,19 @@ def test_statistics_count_information_requests_apart_from_affected_info_cases(de
             select(Case.request_kind, func.count()).group_by(Case.request_kind).order_by(Case.request_kind)
         ).all()
     assert counted == [("beratung", 1), ("information", 1)]
+
+
+def test_the_topics_of_a_request_are_asked_at_intake_and_counted(deployed):
+    """Security, legal, psychosocial, prevention/information: a multiple choice at intake, kept as codes on the
+    case and counted by the statistics (one mention per topic)."""
+    first = open_case(deployed, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    complete(deployed, COUNSELLOR, first, "eingang", {**EINGANG, "anliegen_themen": ["sicherheit", "recht"]})
+    second = open_case(deployed, COUNSELLOR, {"kontaktkanal": "email"}).case_id
+    complete(deployed, COUNSELLOR, second, "eingang", {**NOT_AFFECTED, "anliegen_themen": ["information"]})
+    untold = open_case(deployed, COUNSELLOR, {"kontaktkanal": "email"}).case_id
+    complete(deployed, COUNSELLOR, untold, "eingang", EINGANG)
+    assert case_row(deployed, first).request_topics == "recht sicherheit"
+    with deployed.unit_of_work(writes=False) as session:
+        opened = session.scalar(select(func.min(Case.opened_at)))
+        counts = count_span(session, deployed.calendar, month_of(month_key(opened.astimezone(BERLIN).date())))
+    assert dict(counts["anliegen_themen"]) == {"sicherheit": 1, "recht": 1, "information": 1, "unbekannt": 1}

@@ -75,7 +75,7 @@ def build(session: Session) -> None:
         case = _case(
             session, version.id, n, MONDAY, land="NW", office_type="buergermeister_hauptamt", risk_level="HOCH",
             contact_channel="telefon", incident_types="beleidigung bedrohung", incident_channel="social_media",
-            request_kind="beratung", **closed,
+            request_kind="beratung", request_topics="recht sicherheit" if n < 4 else "psychosozial", **closed,
         )  # fmt: skip
         session.add(
             CasePerson(
@@ -98,7 +98,7 @@ def build(session: Session) -> None:
         case = _case(
             session, version.id, n, MONDAY, land="HB", office_type="kandidat", risk_level="NIEDRIG",
             contact_channel="email", incident_types="beleidigung", incident_channel="email",
-            first_contact_at=MONDAY + timedelta(minutes=30),
+            first_contact_at=MONDAY + timedelta(minutes=30), request_topics="sicherheit",
         )  # fmt: skip
         session.add(
             CasePerson(
@@ -107,7 +107,7 @@ def build(session: Session) -> None:
         )
     info = _case(
         session, version.id, 8, MONDAY, land="NW", office_type="rat", risk_level="INFO", contact_channel="telefon",
-        request_kind="information", incident_types="kein_vorfall",
+        request_kind="information", incident_types="kein_vorfall", request_topics="information",
     )  # fmt: skip
     session.add(
         CasePerson(

@@ -19,9 +19,10 @@ from engine.referrals.panel import referral_panel
 from engine.referrals.proposals import CaseFacts, candidates, propose, rank
 from engine.referrals.recording import ReferralInvalid, case_referrals
 from engine.referrals.steps import referral_step
+from engine.statistics.durations import working_tenths
 from engine.store.case_store import case_record
 from engine.store.referral_tables import Referral
-from engine.store.tables import AuditEvent, OutboxMessage
+from engine.store.tables import AuditEvent, Case, OutboxMessage
 from tests import steps
 from tests.conftest import COUNSELLOR
 from tests.steps import complete, message_content, open_tasks, stored_variables, task_id_for
@@ -143,7 +144,9 @@ def counts(ctx, case_id: int) -> tuple[int, int]:
 
 def refer(ctx, case_id: int, choices: list[Choice], values: dict | None = None) -> None:
     task_id = task_id_for(ctx, case_id, "vermittlung")
-    complete_task(ctx, COUNSELLOR, task_id, values or {}, alongside=referral_step(choices, {}, COUNSELLOR))
+    complete_task(
+        ctx, COUNSELLOR, task_id, values or {}, alongside=referral_step(choices, {}, COUNSELLOR, ctx.calendar)
+    )
 
 
 def test_no_handover_email_without_consent_and_nothing_saved(deployed):
@@ -225,7 +228,13 @@ def at_follow_up(ctx, clock, case_id: int) -> None:
 
 def settle(ctx, case_id: int, outcomes: dict[int, str], values: dict | None = None) -> None:
     task_id = task_id_for(ctx, case_id, "nachfassen")
-    complete_task(ctx, COUNSELLOR, task_id, values or {}, alongside=referral_step((), outcomes, COUNSELLOR))
+    complete_task(
+        ctx,
+        COUNSELLOR,
+        task_id,
+        values or {},
+        alongside=referral_step((), outcomes, COUNSELLOR, ctx.calendar),
+    )
 
 
 def test_not_helped_on_all_referrals_leads_back_to_vermittlung(deployed, clock):
@@ -268,3 +277,19 @@ def test_follow_up_without_referrals_keeps_the_typed_answer(deployed, clock):
     at_follow_up(ctx, clock, case_id)
     settle(ctx, case_id, {}, {"hilfe_angekommen": "teilweise"})
     assert stored_variables(ctx, case_id)["hilfe_angekommen"] == "teilweise"
+
+
+def test_working_time_to_first_reply_and_first_referral_is_stored_when_it_happens(deployed, clock):
+    """The statistics read these numbers; they are measured on the office calendar when the step happens."""
+    ctx = deployed
+    case_id = case_at_vermittlung(ctx)
+    clock.advance(timedelta(hours=30))
+    refer(ctx, case_id, [Choice(offer_id(ctx, "respect"), "given")])
+    with ctx.unit_of_work(writes=False) as session:
+        case = session.get(Case, case_id)
+        referral = session.scalars(select(Referral).where(Referral.case_id == case_id)).one()
+        expected = working_tenths(ctx.calendar, case.opened_at, referral.created_at)
+        replied = working_tenths(ctx.calendar, case.opened_at, case.first_contact_at)
+    assert case.first_contact_at is not None and case.first_contact_tenths == replied
+    assert case.first_referral_tenths == expected == referral.opened_tenths
+    assert expected > 0

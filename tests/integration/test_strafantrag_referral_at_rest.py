@@ -47,7 +47,9 @@ def test_strafantrag_and_referral_rows_keep_no_content_in_clear(deployed):
         Choice(_offer(ctx, "respect"), "given"),
     ]
     task_id = task_id_for(ctx, case_id, "vermittlung")
-    complete_task(ctx, COUNSELLOR, task_id, {}, alongside=referral_step(choices, {}, COUNSELLOR))
+    complete_task(
+        ctx, COUNSELLOR, task_id, {}, alongside=referral_step(choices, {}, COUNSELLOR, ctx.calendar)
+    )
     first = record_offence(
         ctx, COUNSELLOR, case_id, "verleumdung", LEARNED["first_offence"], LEARNED["first_offender"]
     )

@@ -53,7 +53,9 @@ def _handed_over(ctx) -> tuple[int, int]:
     hateaid = next(offer.id for offer in search_offers(ctx, text="hateaid") if offer.key == "hateaid")
     choice = Choice(hateaid, "handover", consent=True, facts=("land",))
     task_id = task_id_for(ctx, case_id, "vermittlung")
-    complete_task(ctx, COUNSELLOR, task_id, {}, alongside=referral_step([choice], {}, COUNSELLOR))
+    complete_task(
+        ctx, COUNSELLOR, task_id, {}, alongside=referral_step([choice], {}, COUNSELLOR, ctx.calendar)
+    )
     with ctx.unit_of_work(writes=False) as session:
         referral_id = session.scalar(select(Referral.id).where(Referral.case_id == case_id))
     return case_id, referral_id
