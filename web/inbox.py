@@ -17,7 +17,7 @@ from engine.calendar.laender import LAENDER
 from engine.cases.lifecycle import claim_task, reassign_task, release_task
 from engine.deadlines.due_times import describe_due
 from engine.inbox.query import ACUTE, RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
-from engine.inbox.steps import process_steps
+from engine.inbox.steps import ProcessSteps, process_steps
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError, OutsideNeedToKnow
 from engine.kernel.numbers import whole_number
@@ -147,7 +147,7 @@ def _render(wanted: InboxFilter) -> str:
     query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
     here = fixed_urls()["inbox.inbox"]
     template = "inbox/_list.html" if is_fragment_request() else "inbox/inbox.html"
-    rows, assignees = _rows_html(page.rows, actor, colleagues, context.calendar, now, lang)
+    rows, assignees = _rows_html(page.rows, actor, colleagues, context.calendar, now, lang, steps)
     return render_template(
         template,
         page=page,
@@ -161,7 +161,7 @@ def _render(wanted: InboxFilter) -> str:
         inbox_url=here,
         refresh_url=_with_query(here, query),
         risk_options=_options_html(RISK_CHOICES, chosen.risk),
-        step_options=_options_html(steps, chosen.step),
+        step_options=_options_html(steps.choices(lang), chosen.step),
         land_options=_options_html(LAND_CHOICES, chosen.land),
         previous_url=_with_query(here, {**query, "page": chosen.page - 1}) if chosen.page > 1 else None,
         next_url=_with_query(here, {**query, "page": chosen.page + 1}) if chosen.page < page.pages else None,
@@ -196,10 +196,11 @@ def _options_html(choices: tuple[tuple[str, str], ...], chosen: str | None) -> M
     )
 
 
-def _steps(connection, version_id: int | None) -> tuple[tuple[str, str], ...]:
-    """The user tasks of a process version for the step filter, worked out once per app and version."""
+def _steps(connection, version_id: int | None) -> ProcessSteps:
+    """The user tasks of a process version for the step filter and the rows' English titles, worked
+    out once per app and version."""
     if version_id is None:
-        return ()
+        return ProcessSteps()
     known = current_app.extensions.setdefault("lotse_inbox_steps", {})
     found = known.get(version_id)
     if found is None:
@@ -225,6 +226,7 @@ def _rows_html(
     calendar: BusinessCalendar,
     now: datetime,
     lang: str,
+    steps: ProcessSteps,
 ) -> tuple[Markup, Markup]:
     """The table rows and the reassign choices they refer to, written here rather than in the template:
     they are most of the page, and an f-string escapes each value once where Jinja would make a Markup
@@ -283,7 +285,7 @@ def _rows_html(
         parts.append(
             f'<tr data-task="{task_id}" data-step="{html[row.element_id]}">\n'
             f'<td><a href="{links.case}{row.case_id}">{escape(row.reference or row.case_id)}</a>{case_note}</td>\n'
-            f'<td><a href="{links.task.replace(PLACEHOLDER, task_id)}">{html[row.title]}</a>{priority}</td>\n'
+            f'<td><a href="{links.task.replace(PLACEHOLDER, task_id)}">{html[steps.title(row.element_id, row.title, lang)]}</a>{priority}</td>\n'
             f'<td><span class="risk {risk_class(row.risk_level)}">{html[row.risk_level or None]}</span></td>\n'
             f"<td>{html[row.land or '–']}</td>\n"
             f'<td><span class="due {due.state}" title="{when(row.due_at)}">{html[due.text(lang)]}</span></td>\n'

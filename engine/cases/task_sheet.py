@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.bpmn import forms
 from engine.bpmn.errors import TaskNotReady
-from engine.bpmn.tasks import FormSpec
+from engine.bpmn.tasks import CompletedStep, FormSpec
 from engine.cases.assessments import Answer, answers_of
 from engine.cases.case_file import labelled_facts
 from engine.cases.lifecycle import check_open
@@ -39,7 +39,7 @@ class TaskSheet:
     facts: dict[str, str | None]
     form: FormSpec
     initial: dict[str, Any]
-    earlier: tuple[tuple[str, tuple[Answer, ...]], ...]  # (step title, answers), newest first
+    earlier: tuple[tuple[CompletedStep, tuple[Answer, ...]], ...]  # (step, answers), newest first
     referrals: ReferralPanel | None = None  # proposals at Vermittlung, referrals to settle at Nachfassen
     title_en: str | None = None  # the model's English title and instructions, where it gives them
     instructions_en: str | None = None
@@ -104,7 +104,7 @@ def read_task_sheet(
         initial={
             f.id: variables[f.id] if f.id in variables else _default(f.type, f.default) for f in form.fields
         },
-        earlier=tuple((step.title, answers_of(step)) for step in reversed(steps)),
+        earlier=tuple((step, answers_of(step)) for step in reversed(steps)),
         referrals=panel,
         title_en=human.title_en if human else None,
         instructions_en=human.instructions_en if human else None,
