@@ -1,0 +1,71 @@
+"""Test cases stored with a model run against every draft at review; a failing one blocks the deploy."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.bpmn.files import ModelError, parse_model_xml
+from engine.processes.deployment import deploy_process
+from engine.processes.model_tests import read_tests
+from engine.processes.review import ModelFiles, review_model
+from tests.conftest import shipped_models
+from tests.integration.test_camunda_habits import OWNER
+
+NEIN = b"hilfe_angekommen == 'nein'"
+
+
+def _review(ctx, bpmn: bytes):
+    _bpmn, dmn = shipped_models()
+    return review_model(ctx, OWNER, ModelFiles(bpmn, dmn, "fallbearbeitung.bpmn"))
+
+
+def _test_problems(review):
+    return [problem for problem in review.problems if "Modelltest" in (problem.german or "")]
+
+
+def test_the_shipped_model_carries_tests_for_its_paths_and_passes_them(ctx):
+    bpmn, _dmn = shipped_models()
+    tests, problems = read_tests(parse_model_xml(bpmn, "fallbearbeitung.bpmn"))
+    assert problems == []
+    assert len(tests) >= 4
+    ended = [test for test in tests if test.ends]
+    assert ended and all(test.steps for test in tests)
+    review = _review(ctx, bpmn)
+    assert _test_problems(review) == [] and review.deployable
+
+
+def test_a_draft_that_breaks_a_stored_test_is_refused_naming_the_test_and_the_step(ctx):
+    bpmn, _dmn = shipped_models()
+    assert NEIN in bpmn
+    # a change of behaviour: "help did not arrive" no longer leads back to Vermittlung
+    broken = bpmn.replace(NEIN, b"hilfe_angekommen == 'nie'")
+    review = _review(ctx, broken)
+    [problem] = _test_problems(review)
+    assert problem.severity == "error" and not review.deployable
+    assert "Hilfe nicht angekommen: erneute Vermittlung" in problem.german
+    assert "vermittlung" in problem.german and "Model test" in problem.message
+
+
+def test_a_draft_whose_form_refuses_a_tests_values_is_refused_at_the_field(ctx):
+    bpmn, _dmn = shipped_models()
+    anchor = b'<camunda:formField id="abweichung_begruendung" label="Begr\xc3\xbcndung, falls Sie vom Vorschlag abweichen" type="string">'
+    assert anchor in bpmn
+    required = anchor + b'<camunda:validation><camunda:constraint name="required"/></camunda:validation>'
+    review = _review(ctx, bpmn.replace(anchor, required))
+    problems = _test_problems(review)
+    assert problems and all(problem.element_id == "risikostufe_bestaetigen" for problem in problems)
+    assert "abweichung_begruendung" in problems[0].german and not review.deployable
+
+
+def test_deploy_refuses_a_draft_that_fails_its_tests(ctx):
+    bpmn, dmn = shipped_models()
+    with pytest.raises(ModelError) as refused:
+        deploy_process(ctx, "paul", bpmn.replace(NEIN, b"hilfe_angekommen == 'nie'"), dmn)
+    assert "Hilfe nicht angekommen" in str(refused.value)
+
+
+def test_badly_written_test_values_are_reported_where_they_are(ctx):
+    bpmn, _dmn = shipped_models()
+    broken = bpmn.replace(b'<lotse:task id="praevention">{', b'<lotse:task id="praevention">{,', 1)
+    [problem] = _test_problems(_review(ctx, broken))
+    assert problem.element_id == "praevention" and "kein gültiges JSON" in problem.german
