@@ -42,6 +42,7 @@ BPMN = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
 START = datetime(2026, 3, 2, 10, 0, tzinfo=BERLIN)  # a Monday morning in office hours, no holiday near
 MAX_WAITS = 20  # timers a single ``wait`` may fire before the test counts as stuck
 Message = tuple[str, str]  # German, English
+TEST_PREFIX = "Model test “"  # how every problem of a test case begins (in English)
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ def test_problems(
 def _problem(name: str, failed: _Failed) -> ModelProblem:
     german, english = failed.message
     return ModelProblem(
-        failed.element_id, f"Model test “{name}”: {english}", german=f"Modelltest „{name}“: {german}"
+        failed.element_id, f"{TEST_PREFIX}{name}”: {english}", german=f"Modelltest „{name}“: {german}"
     )
 
 
