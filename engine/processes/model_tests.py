@@ -8,7 +8,7 @@ the editor, the Camunda Modeler and every deployed version::
         <lotse:test name="MITTEL bis zum Abschluss">
           <lotse:task id="eingang">{"kontaktkanal": "telefon", "land": "NW"}</lotse:task>
           <lotse:wait for="nachfassen"/>
-          <lotse:expect ends="true" passed="ende_abgeschlossen" open=""/>
+          <lotse:expect ends="true" passed="fall_abgeschlossen" open=""/>
         </lotse:test>
       </lotse:tests>
     </bpmn:extensionElements>
