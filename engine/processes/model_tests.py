@@ -135,8 +135,10 @@ def test_problems(
     if content is not None and content in _PASSED:
         return []
     tests, problems = read_tests(root)
+    known = {element.get("id") for element in root.iter() if isinstance(element.tag, str)} - {None}
     for test in tests:
         try:
+            _check_names(test, known)
             run_test(ctx, process, test)
         except _Failed as failed:
             problems.append(_problem(test.name, failed))
@@ -145,6 +147,18 @@ def test_problems(
         while len(_PASSED) > _REMEMBERED:
             _PASSED.popitem(last=False)
     return problems
+
+
+def _check_names(test: ModelTest, known: set[str]) -> None:
+    """A test that names an element the model does not have says so (a typo, or the element was removed)."""
+    named = [step.element_id for step in test.steps if step.element_id]
+    for element_id in [*named, *(test.open or ()), *test.passed]:
+        if element_id not in known:
+            raise _Failed(
+                None,
+                f"„{element_id}“ ist kein Element des Modells (umbenannt oder entfernt?).",
+                f"“{element_id}” is not an element of the model (renamed or removed?).",
+            )
 
 
 def _problem(name: str, failed: _Failed) -> ModelProblem:

@@ -69,3 +69,11 @@ def test_badly_written_test_values_are_reported_where_they_are(ctx):
     broken = bpmn.replace(b'<lotse:task id="praevention">{', b'<lotse:task id="praevention">{,', 1)
     [problem] = _test_problems(_review(ctx, broken))
     assert problem.element_id == "praevention" and "kein gültiges JSON" in problem.german
+
+
+def test_a_test_naming_an_element_the_draft_no_longer_has_says_so(ctx):
+    bpmn, _dmn = shipped_models()
+    renamed = bpmn.replace(b'passed="information_erledigt"', b'passed="information_erledigt_neu"')
+    [problem] = _test_problems(_review(ctx, renamed))
+    assert "„information_erledigt_neu“ ist kein Element des Modells" in problem.german
+    assert "Nicht betroffen" in problem.german
