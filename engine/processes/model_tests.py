@@ -13,7 +13,8 @@ the editor, the Camunda Modeler and every deployed version::
       </lotse:tests>
     </bpmn:extensionElements>
 
-``task``: the user task must be open; it is completed with the values (JSON, checked against its form
+``start`` (optional, JSON): the case's variables when it starts, as a start form gives them. ``task``: the
+user task must be open; it is completed with the values (JSON, checked against its form
 as the task page checks them). ``wait``: time passes to the next timer, again until the task named in
 ``for`` is open. ``expect``: ``ends`` whether the process has ended, ``open`` the user tasks open at the
 end (space separated), ``passed`` elements the run went through. A test runs in memory at a fixed
@@ -59,6 +60,7 @@ class ModelTest:
     ends: bool | None = None
     open: tuple[str, ...] | None = None
     passed: tuple[str, ...] = ()
+    start: dict[str, Any] = field(default_factory=dict)  # the case's variables at the start (start form)
 
 
 class _Failed(Exception):
@@ -86,9 +88,12 @@ def _read_test(name: str, element: Any) -> ModelTest:
     ends: bool | None = None
     open_tasks: tuple[str, ...] | None = None
     passed: tuple[str, ...] = ()
+    start: dict[str, Any] = {}
     for child in element:
         kind = child.tag.removeprefix(f"{{{NS}}}") if isinstance(child.tag, str) else ""
-        if kind == "task":
+        if kind == "start":
+            start = _values(child)
+        elif kind == "task":
             steps.append(Step("task", child.get("id"), _values(child)))
         elif kind == "wait":
             steps.append(Step("wait", child.get("for")))
@@ -98,7 +103,7 @@ def _read_test(name: str, element: Any) -> ModelTest:
             if child.get("open") is not None:
                 open_tasks = tuple(sorted(child.get("open", "").split()))
             passed = tuple(child.get("passed", "").split())
-    return ModelTest(name, tuple(steps), ends, open_tasks, passed)
+    return ModelTest(name, tuple(steps), ends, open_tasks, passed, start)
 
 
 def _values(child: Any) -> dict[str, Any]:
@@ -172,7 +177,7 @@ def run_test(ctx: EngineContext, process: ProcessSpec, test: ModelTest) -> None:
     """Run one test case in memory; raises _Failed with what went differently."""
     now = START
     with clock_at(now):
-        instance = _guarded(None, lambda: ctx.runtime.start(process, {}))
+        instance = _guarded(None, lambda: ctx.runtime.start(process, test.start))
     for number, step in enumerate(test.steps, start=1):
         if step.kind == "wait":
             now = _wait(instance, step, number, now)

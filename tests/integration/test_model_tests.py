@@ -6,10 +6,11 @@ import pytest
 
 from engine.bpmn.files import ModelError, parse_model_xml
 from engine.processes.deployment import deploy_process
-from engine.processes.model_tests import read_tests
+from engine.processes.model_tests import NS, read_tests
 from engine.processes.review import ModelFiles, review_model
 from tests.conftest import shipped_models
 from tests.integration.test_camunda_habits import OWNER
+from tests.web.start_form_model import START_FORM_MODEL
 
 NEIN = b"hilfe_angekommen == 'nein'"
 
@@ -77,3 +78,25 @@ def test_a_test_naming_an_element_the_draft_no_longer_has_says_so(ctx):
     [problem] = _test_problems(_review(ctx, renamed))
     assert "„information_erledigt_neu“ ist kein Element des Modells" in problem.german
     assert "Nicht betroffen" in problem.german
+
+
+def _with_tests(model: bytes, tests: str) -> bytes:
+    anchor = b'<bpmn:process id="schulung" name="Schulungsanfrage" isExecutable="true">'
+    block = f'<bpmn:extensionElements><lotse:tests xmlns:lotse="{NS}">{tests}</lotse:tests></bpmn:extensionElements>'
+    return model.replace(anchor, anchor + block.encode())
+
+
+def test_another_process_tests_its_start_values_and_path(ctx):
+    passing = _with_tests(
+        START_FORM_MODEL,
+        '<lotse:test name="Schulung online"><lotse:start>{"teilnehmende": 12, "format": "online"}</lotse:start>'
+        '<lotse:task id="schulung_planen">{"termin": "2026-04-01"}</lotse:task>'
+        '<lotse:expect ends="true" passed="ende"/></lotse:test>',
+    )
+    review = review_model(ctx, OWNER, ModelFiles(passing, {}, "schulung.bpmn"))
+    assert review.tests == 1 and review.tests_failed == 0 and review.deployable
+    failing = passing.replace(b'ends="true"', b'ends="false"')
+    review = review_model(ctx, OWNER, ModelFiles(failing, {}, "schulung.bpmn"))
+    assert review.tests_failed == 1 and not review.deployable
+    [problem] = _test_problems(review)
+    assert "Modelltest „Schulung online“: Der Prozess sollte am Ende noch laufen" in problem.german
