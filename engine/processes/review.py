@@ -325,14 +325,32 @@ def _review(ctx: EngineContext, files: ModelFiles, sha: str, now: datetime) -> R
         unchanged = base is not None and base.sha256 == sha
         base_version = base.version if base is not None else None
         previous = ctx.process(session, base.id) if base is not None else None
+        base_tests = (
+            _test_names(base.bpmn_xml.encode("utf-8"), files.bpmn_name) if base is not None else set()
+        )
         older = (
             None
             if unchanged
             else session.scalar(select(ProcessVersion.version).where(ProcessVersion.sha256 == sha))
         )
     diff = diff_processes(ctx.runtime, previous, process) if previous is not None else None
-    tests = len(read_tests(parse_model_xml(files.bpmn, files.bpmn_name))[0])
-    return Review(process.process_id, sha, problems, base_version, diff, unchanged, older, tests)
+    names = _test_names(files.bpmn, files.bpmn_name)
+    dropped = sorted(base_tests - names)
+    if dropped:
+        problems += (
+            ModelProblem(
+                None,
+                f"The draft no longer has these model tests of version {base_version}: {', '.join(dropped)}.",
+                "warning",
+                german=f"Der Entwurf enthält diese Modelltests von Version {base_version} nicht mehr: "
+                f"{', '.join(dropped)}.",
+            ),
+        )
+    return Review(process.process_id, sha, problems, base_version, diff, unchanged, older, len(names))
+
+
+def _test_names(bpmn: bytes, bpmn_name: str) -> set[str]:
+    return {test.name for test in read_tests(parse_model_xml(bpmn, bpmn_name))[0]}
 
 
 @refused_when_unexpected("Deploying a reviewed process model")

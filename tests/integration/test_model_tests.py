@@ -100,3 +100,15 @@ def test_another_process_tests_its_start_values_and_path(ctx):
     assert review.tests_failed == 1 and not review.deployable
     [problem] = _test_problems(review)
     assert "Modelltest „Schulung online“: Der Prozess sollte am Ende noch laufen" in problem.german
+
+
+def test_a_draft_that_drops_a_deployed_models_tests_is_warned(deployed):
+    bpmn, _dmn = shipped_models()
+    start = bpmn.index(b'<lotse:test name="Nicht betroffen')
+    end = bpmn.index(b"</lotse:test>", start) + len(b"</lotse:test>")
+    review = _review(deployed, bpmn[:start] + bpmn[end:])
+    [warning] = [
+        problem for problem in review.warnings if "Modelltests von Version 1" in (problem.german or "")
+    ]
+    assert "Nicht betroffen: Präventionsmaterial, dann Ende" in warning.german
+    assert review.tests == 3 and review.deployable  # a warning: the owner may mean it
