@@ -114,7 +114,7 @@ def _chosen() -> list[tuple[int, str]]:
 def _render(sheet, values: dict[str, Any], errors: dict[str, str], ref_errors: dict[str, str] | None = None):
     return render_template(
         "tasks/task.html",
-        sheet=sheet,
+        sheet=sheet.in_language(language()),
         values=values,
         errors=errors,
         ref=REFERRAL_TEXTS,

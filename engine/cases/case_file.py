@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -54,7 +54,8 @@ class CaseFile:
     reference: str
     status: str
     risk_level: str | None
-    facts: dict[str, str | None]
+    facts: dict[str, str | None]  # with the model's German value names; facts_en with its English ones
+    facts_en: dict[str, str | None]
     opened_at: datetime
     closed_at: datetime | None
     escalated: bool
@@ -70,6 +71,10 @@ class CaseFile:
     referrals: tuple[ReferralEntry, ...] = ()
     legal_hold: bool = False
     failures: tuple[FailureView, ...] = ()  # steps model code could not run ("Störungen"), unresolved
+
+    def in_language(self, language: str) -> CaseFile:
+        """The case as the person reads it: in English, the facts with the model's English names."""
+        return replace(self, facts=self.facts_en) if language == "en" else self
 
     @property
     def open_tasks(self) -> list[TaskEntry]:
@@ -101,8 +106,9 @@ def case_bpmn(ctx: EngineContext, actor: Actor, case_id: int) -> str:
         )
 
 
-def labelled_facts(record: CaseRecord, forms: list[FormSpec]) -> dict[str, str | None]:
-    """The projected facts (land, office, channel) with the labels the model's forms give their codes."""
+def labelled_facts(record: CaseRecord, forms: list[FormSpec], language: str = "de") -> dict[str, str | None]:
+    """The projected facts (land, office, channel) with the labels the model's forms give their codes, in
+    ``language`` where the model has it (``label_en.<value>``)."""
     facts: dict[str, str | None] = {}
     for column in ("land", "office_type", "contact_channel"):
         code = getattr(record, column)
@@ -110,7 +116,8 @@ def labelled_facts(record: CaseRecord, forms: list[FormSpec]) -> dict[str, str |
         for form in forms:
             field = form.field(CASE_PROJECTION[column])
             if field is not None and code is not None:
-                label = dict(field.options).get(code, label)
+                name = dict(field.options).get(code)
+                label = field.option_in(code, name, language) if name is not None else label
         facts[column] = label or code
     return facts
 
@@ -146,6 +153,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         status=record.status,
         risk_level=record.risk_level,
         facts=labelled_facts(record, [step.form for step in steps.values()]),
+        facts_en=labelled_facts(record, [step.form for step in steps.values()], "en"),
         opened_at=opened_at,
         closed_at=record.closed_at,
         escalated=record.escalated,

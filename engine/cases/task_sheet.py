@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +43,13 @@ class TaskSheet:
     referrals: ReferralPanel | None = None  # proposals at Vermittlung, referrals to settle at Nachfassen
     title_en: str | None = None  # the model's English title and instructions, where it gives them
     instructions_en: str | None = None
+    facts_en: dict[str, str | None] | None = None  # ``facts`` with the model's English value names
+
+    def in_language(self, language: str) -> TaskSheet:
+        """The sheet as the person reads it: in English, the facts with the model's English names."""
+        if language == "en" and self.facts_en is not None:
+            return replace(self, facts=self.facts_en)
+        return self
 
     def title_in(self, language: str) -> str:
         return (self.title_en if language == "en" else None) or self.title
@@ -100,6 +107,7 @@ def read_task_sheet(
         reference=record.reference or str(record.id),
         risk_level=record.risk_level,
         facts=labelled_facts(record, [step.form for step in steps] + [form]),
+        facts_en=labelled_facts(record, [step.form for step in steps] + [form], "en"),
         form=form,
         initial={
             f.id: variables[f.id] if f.id in variables else _default(f.type, f.default) for f in form.fields

@@ -54,6 +54,13 @@ def test_a_task_page_shows_english_title_instructions_labels_and_values(deployed
     assert "<h3>Record the intake</h3>" in page and "<h3>Assess the risk</h3>" in page
     assert "<dt>Contact channel</dt><dd>Telephone</dd>" in page
     assert "<dt>Threat to life or limb</dt>" in page
+    # the case's facts beside the form and on the case page: the model's English value names
+    assert "<dd>North Rhine-Westphalia</dd>" in page and "Nordrhein-Westfalen" not in page
+    case_page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert (
+        "<dd>North Rhine-Westphalia</dd>" in case_page
+        and "<dd>Honorary mayor / local council chair</dd>" in case_page
+    )
 
 
 def test_the_german_task_page_keeps_the_models_german_texts(deployed, client, auth):
@@ -62,3 +69,6 @@ def test_the_german_task_page_keeps_the_models_german_texts(deployed, client, au
     page = client.get(f"/aufgaben/{task_id_for(deployed, case_id, 'eingang')}").get_data(as_text=True)
     assert "<h1>Eingang erfassen</h1>" in page and "Kontaktkanal" in page and ">Telefon</option>" in page
     assert "Record the intake" not in page and "Contact channel" not in page
+    complete(deployed, COUNSELLOR, case_id, "eingang", EINGANG)
+    case_page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert "<dd>Nordrhein-Westfalen</dd>" in case_page and "North Rhine" not in case_page
