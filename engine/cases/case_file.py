@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.parsing import ProcessSpec
 from engine.bpmn.tasks import CompletedStep, FormSpec
 from engine.cases.assessments import Answer, Assessment, answers_of, case_assessments
 from engine.cases.need_to_know import require_case_access
@@ -38,6 +39,7 @@ class TaskEntry:
     completed_at: datetime | None
     completed_by: str | None
     answers: tuple[Answer, ...]
+    title_en: str | None = None  # the model's English name of the step (name_en), if any
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,11 @@ class CaseFile:
     failures: tuple[FailureView, ...] = ()  # steps model code could not run ("Störungen"), unresolved
 
     def in_language(self, language: str) -> CaseFile:
-        """The case as the person reads it: in English, the facts with the model's English names."""
-        return replace(self, facts=self.facts_en) if language == "en" else self
+        """The case as the person reads it: in English, the facts and steps with the model's English names."""
+        if language != "en":
+            return self
+        tasks = tuple(replace(task, title=task.title_en or task.title) for task in self.tasks)
+        return replace(self, facts=self.facts_en, tasks=tasks)
 
     @property
     def open_tasks(self) -> list[TaskEntry]:
@@ -139,7 +144,10 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
     rows = session.scalars(
         select(Task).where(Task.case_id == case_id).order_by(Task.created_at, Task.id)
     ).all()
-    tasks = tuple(_task_entry(row, steps.get(row.id)) for row in rows)
+    english = _english_names(instance.process)
+    tasks = tuple(
+        _task_entry(row, steps.get(row.id), english.get((row.element_id, row.title))) for row in rows
+    )
     version = session.get(ProcessVersion, record.process_version_id)
     events = session.execute(
         select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
@@ -172,7 +180,14 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
     )
 
 
-def _task_entry(row: Task, step: CompletedStep | None) -> TaskEntry:
+def _english_names(process: ProcessSpec) -> dict[tuple[str, str], str]:
+    """(element id, German name) → English name of the model's user tasks: a task row whose title is not
+    this version's name of its element (an older version's) keeps its title."""
+    english = process.english_names()
+    return {(element, name): english[element] for element, name in process.user_tasks() if element in english}
+
+
+def _task_entry(row: Task, step: CompletedStep | None, title_en: str | None = None) -> TaskEntry:
     return TaskEntry(
         id=row.id,
         element_id=row.element_id,
@@ -185,4 +200,5 @@ def _task_entry(row: Task, step: CompletedStep | None) -> TaskEntry:
         completed_at=row.completed_at,
         completed_by=row.completed_by,
         answers=answers_of(step) if step is not None else (),
+        title_en=title_en,
     )

@@ -61,6 +61,9 @@ def test_a_task_page_shows_english_title_instructions_labels_and_values(deployed
         "<dd>North Rhine-Westphalia</dd>" in case_page
         and "<dd>Honorary mayor / local council chair</dd>" in case_page
     )
+    # the case's steps, open and done, by the model's English names
+    assert ">Confirm the risk level</a>" in case_page and "<summary>Record the intake –" in case_page
+    assert "Eingang erfassen" not in case_page and "Risikostufe bestätigen" not in case_page
 
 
 def test_the_german_task_page_keeps_the_models_german_texts(deployed, client, auth):
