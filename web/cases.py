@@ -137,7 +137,7 @@ def _case_page(
     today = context.clock.now().astimezone(BERLIN).date()
     return render_template(
         "cases/case.html",
-        case=case,
+        case=case.in_language(language()),
         today=today,
         offences=OFFENCES,
         offence_form=offence_form or {},

@@ -43,7 +43,8 @@ def answer(field: FieldSpec, value: Any) -> str:
     if field.type == "enum":
         labels = dict(field.options)
         values = value if isinstance(value, list | tuple) else [value]
-        return ", ".join(labels.get(item, str(item)) for item in values)
+        lang = language()
+        return ", ".join(field.option_in(item, labels.get(item, str(item)), lang) for item in values)
     if isinstance(value, datetime):
         return when(value)
     if isinstance(value, date):

@@ -17,7 +17,7 @@ from engine.calendar.laender import LAENDER
 from engine.cases.lifecycle import claim_task, reassign_task, release_task
 from engine.deadlines.due_times import describe_due
 from engine.inbox.query import ACUTE, RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
-from engine.inbox.steps import StepGroups, process_steps
+from engine.inbox.steps import ProcessSteps, process_steps
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError, OutsideNeedToKnow
 from engine.kernel.numbers import whole_number
@@ -149,7 +149,7 @@ def _render(wanted: InboxFilter) -> str:
     query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
     here = fixed_urls()["inbox.inbox"]
     template = "inbox/_list.html" if is_fragment_request() else "inbox/inbox.html"
-    rows, assignees = _rows_html(page.rows, actor, colleagues, context.calendar, now, lang)
+    rows, assignees = _rows_html(page.rows, actor, colleagues, context.calendar, now, lang, steps)
     return render_template(
         template,
         page=page,
@@ -198,25 +198,27 @@ def _options_html(choices: tuple[tuple[str, str], ...], chosen: str | None) -> M
     )
 
 
-def _step_options_html(steps: StepGroups | None, chosen: str | None, lang: str) -> Markup:
+def _step_options_html(steps: ProcessSteps, chosen: str | None, lang: str) -> Markup:
     """The step filter's options in two groups: counselling steps, then the team leads' escalations."""
-    if steps is None:
+    work, escalations = steps.groups(lang)
+    if not work and not escalations:
         return Markup("")
     t = escaped_labels(lang)
     return Markup(
-        f'<optgroup label="{t["steps_work"]}">{_options_html(steps.work, chosen)}</optgroup>'
+        f'<optgroup label="{t["steps_work"]}">{_options_html(work, chosen)}</optgroup>'
         + (
-            f'<optgroup label="{t["steps_escalation"]}">{_options_html(steps.escalations, chosen)}</optgroup>'
-            if steps.escalations
+            f'<optgroup label="{t["steps_escalation"]}">{_options_html(escalations, chosen)}</optgroup>'
+            if escalations
             else ""
         )
     )
 
 
-def _steps(connection, version_id: int | None) -> StepGroups | None:
-    """The user tasks of a process version for the step filter, worked out once per app and version."""
+def _steps(connection, version_id: int | None) -> ProcessSteps:
+    """The user tasks of a process version for the step filter and the rows' English titles, worked
+    out once per app and version."""
     if version_id is None:
-        return None
+        return ProcessSteps()
     known = current_app.extensions.setdefault("lotse_inbox_steps", {})
     found = known.get(version_id)
     if found is None:
@@ -242,6 +244,7 @@ def _rows_html(
     calendar: BusinessCalendar,
     now: datetime,
     lang: str,
+    steps: ProcessSteps,
 ) -> tuple[Markup, Markup]:
     """The table rows and the reassign choices they refer to, written here rather than in the template:
     they are most of the page, and an f-string escapes each value once where Jinja would make a Markup
@@ -300,7 +303,7 @@ def _rows_html(
         parts.append(
             f'<tr data-task="{task_id}" data-step="{html[row.element_id]}">\n'
             f'<td><a href="{links.case}{row.case_id}">{escape(row.reference or row.case_id)}</a>{case_note}</td>\n'
-            f'<td><a href="{links.task.replace(PLACEHOLDER, task_id)}">{html[row.title]}</a>{priority}</td>\n'
+            f'<td><a href="{links.task.replace(PLACEHOLDER, task_id)}">{html[steps.title(row.element_id, row.title, lang)]}</a>{priority}</td>\n'
             f'<td><span class="risk {risk_class(row.risk_level)}">{html[row.risk_level or None]}</span></td>\n'
             f"<td>{html[row.land or '–']}</td>\n"
             f'<td><span class="due {due.state}" title="{when(row.due_at)}">{html[due.text(lang)]}</span></td>\n'

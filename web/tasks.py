@@ -118,7 +118,7 @@ def _render(sheet, values: dict[str, Any], errors: dict[str, str], ref_errors: d
     return render_template(
         "tasks/task.html",
         colleagues=_colleagues(sheet),
-        sheet=sheet,
+        sheet=sheet.in_language(language()),
         values=values,
         errors=errors,
         ref=REFERRAL_TEXTS,

@@ -111,6 +111,7 @@ class Instance:
                 title=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
                 form=self.process.form_for(task.task_spec),
                 data=dict(task.data),
+                title_en=(getattr(task.task_spec, "extensions", None) or {}).get("name_en"),
             )
             for task in done
         ]

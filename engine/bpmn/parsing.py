@@ -169,9 +169,22 @@ class ProcessSpec:
 
     def user_tasks(self) -> list[tuple[str, str]]:
         """(element id, name) of every user or manual task, in document order of the specs."""
+        return [(task.bpmn_id, task.bpmn_name or task.bpmn_id) for task in self.user_task_specs()]
+
+    def english_names(self) -> dict[str, str]:
+        """Element id → English name (``camunda:properties`` ``name_en``) of the user tasks that give one."""
+        found = {}
+        for task in self.user_task_specs():
+            english = (getattr(task, "extensions", None) or {}).get("name_en")
+            if english:
+                found[task.bpmn_id] = english
+        return found
+
+    def user_task_specs(self) -> list[Any]:
+        """The specs of every user or manual task, in document order of the specs."""
         specs = [self.spec, *self.subprocess_specs.values()]
         return [
-            (task.bpmn_id, task.bpmn_name or task.bpmn_id)
+            task
             for spec in specs
             for task in spec.task_specs.values()
             if getattr(task, "manual", False) and getattr(task, "bpmn_id", None)

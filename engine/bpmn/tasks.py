@@ -100,6 +100,10 @@ class CompletedStep:
     title: str
     form: FormSpec
     data: dict[str, Any]
+    title_en: str | None = None  # the model's English name (camunda:properties name_en), if any
+
+    def title_in(self, language: str) -> str:
+        return (self.title_en if language == "en" else None) or self.title
 
 
 @dataclass(frozen=True)

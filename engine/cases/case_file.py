@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.parsing import ProcessSpec
 from engine.bpmn.tasks import CompletedStep, FormSpec, WaitingStep
 from engine.cases.assessments import Answer, Assessment, answers_of, case_assessments
 from engine.cases.need_to_know import require_case_access
@@ -39,6 +40,7 @@ class TaskEntry:
     completed_at: datetime | None
     completed_by: str | None
     answers: tuple[Answer, ...]
+    title_en: str | None = None  # the model's English name of the step (name_en), if any
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,8 @@ class CaseFile:
     reference: str
     status: str
     risk_level: str | None
-    facts: dict[str, str | None]
+    facts: dict[str, str | None]  # with the model's German value names; facts_en with its English ones
+    facts_en: dict[str, str | None]
     opened_at: datetime
     closed_at: datetime | None
     escalated: bool
@@ -73,6 +76,13 @@ class CaseFile:
     failures: tuple[FailureView, ...] = ()  # steps model code could not run ("Störungen"), unresolved
     waiting: tuple[WaitingStep, ...] = ()  # timers the case waits at outside any task
     lowering: PendingLowering | None = None  # a lowered risk level waiting for a second person
+
+    def in_language(self, language: str) -> CaseFile:
+        """The case as the person reads it: in English, the facts and steps with the model's English names."""
+        if language != "en":
+            return self
+        tasks = tuple(replace(task, title=task.title_en or task.title) for task in self.tasks)
+        return replace(self, facts=self.facts_en, tasks=tasks)
 
     @property
     def open_tasks(self) -> list[TaskEntry]:
@@ -104,8 +114,9 @@ def case_bpmn(ctx: EngineContext, actor: Actor, case_id: int) -> str:
         )
 
 
-def labelled_facts(record: CaseRecord, forms: list[FormSpec]) -> dict[str, str | None]:
-    """The projected facts (land, office, channel) with the labels the model's forms give their codes."""
+def labelled_facts(record: CaseRecord, forms: list[FormSpec], language: str = "de") -> dict[str, str | None]:
+    """The projected facts (land, office, channel) with the labels the model's forms give their codes, in
+    ``language`` where the model has it (``label_en.<value>``)."""
     facts: dict[str, str | None] = {}
     for column in ("land", "office_type", "contact_channel"):
         code = getattr(record, column)
@@ -113,7 +124,8 @@ def labelled_facts(record: CaseRecord, forms: list[FormSpec]) -> dict[str, str |
         for form in forms:
             field = form.field(CASE_PROJECTION[column])
             if field is not None and code is not None:
-                label = dict(field.options).get(code, label)
+                name = dict(field.options).get(code)
+                label = field.option_in(code, name, language) if name is not None else label
         facts[column] = label or code
     return facts
 
@@ -135,7 +147,10 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
     rows = session.scalars(
         select(Task).where(Task.case_id == case_id).order_by(Task.created_at, Task.id)
     ).all()
-    tasks = tuple(_task_entry(row, steps.get(row.id)) for row in rows)
+    english = _english_names(instance.process)
+    tasks = tuple(
+        _task_entry(row, steps.get(row.id), english.get((row.element_id, row.title))) for row in rows
+    )
     version = session.get(ProcessVersion, record.process_version_id)
     events = session.execute(
         select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
@@ -149,6 +164,7 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         status=record.status,
         risk_level=record.risk_level,
         facts=labelled_facts(record, [step.form for step in steps.values()]),
+        facts_en=labelled_facts(record, [step.form for step in steps.values()], "en"),
         opened_at=opened_at,
         closed_at=record.closed_at,
         escalated=record.escalated,
@@ -169,7 +185,14 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
     )
 
 
-def _task_entry(row: Task, step: CompletedStep | None) -> TaskEntry:
+def _english_names(process: ProcessSpec) -> dict[tuple[str, str], str]:
+    """(element id, German name) → English name of the model's user tasks: a task row whose title is not
+    this version's name of its element (an older version's) keeps its title."""
+    english = process.english_names()
+    return {(element, name): english[element] for element, name in process.user_tasks() if element in english}
+
+
+def _task_entry(row: Task, step: CompletedStep | None, title_en: str | None = None) -> TaskEntry:
     return TaskEntry(
         id=row.id,
         element_id=row.element_id,
@@ -182,4 +205,5 @@ def _task_entry(row: Task, step: CompletedStep | None) -> TaskEntry:
         completed_at=row.completed_at,
         completed_by=row.completed_by,
         answers=answers_of(step) if step is not None else (),
+        title_en=title_en,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from engine.bpmn import forms
 from engine.bpmn.errors import TaskNotReady
-from engine.bpmn.tasks import FormSpec
+from engine.bpmn.tasks import CompletedStep, FormSpec
 from engine.cases.assessments import ASSESSMENT_STEPS, INCIDENT_CONFIRM_STEP, Answer, answers_of
 from engine.cases.case_file import labelled_facts
 from engine.cases.lifecycle import check_open
@@ -55,7 +55,7 @@ class TaskSheet:
     facts: dict[str, str | None]
     form: FormSpec
     initial: dict[str, Any]
-    earlier: tuple[tuple[str, tuple[Answer, ...]], ...]  # (step title, answers), newest first
+    earlier: tuple[tuple[CompletedStep, tuple[Answer, ...]], ...]  # (step, answers), newest first
     referrals: ReferralPanel | None = None  # proposals at Vermittlung, referrals to settle at Nachfassen
     title_en: str | None = None  # the model's English title and instructions, where it gives them
     instructions_en: str | None = None
@@ -68,6 +68,13 @@ class TaskSheet:
     rule: str | None = None  # while confirming: the decision table's rule (R1-R9) and its texts
     rule_texts: tuple[str, ...] = ()
     given: frozenset[str] = frozenset()  # fields the case was opened with: shown as facts, not asked again
+    facts_en: dict[str, str | None] | None = None  # ``facts`` with the model's English value names
+
+    def in_language(self, language: str) -> TaskSheet:
+        """The sheet as the person reads it: in English, the facts with the model's English names."""
+        if language == "en" and self.facts_en is not None:
+            return replace(self, facts=self.facts_en)
+        return self
 
     def title_in(self, language: str) -> str:
         return (self.title_en if language == "en" else None) or self.title
@@ -130,11 +137,12 @@ def read_task_sheet(
         reference=record.reference or str(record.id),
         risk_level=record.risk_level,
         facts=labelled_facts(record, [step.form for step in steps] + [form]),
+        facts_en=labelled_facts(record, [step.form for step in steps] + [form], "en"),
         form=form,
         initial={
             f.id: variables[f.id] if f.id in variables else _default(f.type, f.default) for f in form.fields
         },
-        earlier=tuple((step.title, answers_of(step)) for step in reversed(steps)),
+        earlier=tuple((step, answers_of(step)) for step in reversed(steps)),
         referrals=panel,
         title_en=human.title_en if human else None,
         instructions_en=human.instructions_en if human else None,

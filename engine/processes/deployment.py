@@ -20,6 +20,7 @@ from engine.kernel.context import EngineContext
 from engine.processes.camunda_habits import camunda_habits
 from engine.processes.decision_habits import decision_habits
 from engine.processes.internal_errors import refused_when_unexpected
+from engine.processes.model_tests import test_problems
 from engine.processes.references import broken_references, unknown_decisions
 from engine.processes.rules import lint
 from engine.processes.start_form_rules import start_form_problems
@@ -107,6 +108,8 @@ def examine(
         if (problem.element_id or "").split(" / ")[0] not in covered
     )
     found.extend(problem for problem in _storage_problems(ctx, process) if problem.element_id not in named)
+    if not blocking(found):  # the stored test cases run only on a model that could be deployed otherwise
+        found.extend(test_problems(ctx, root, process, content_hash(bpmn_xml, dmn_xmls)))
     return process, found
 
 

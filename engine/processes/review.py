@@ -31,6 +31,7 @@ from engine.processes.deployment import (
     open_cases_by_version,
 )
 from engine.processes.internal_errors import InternalError, refused_when_unexpected
+from engine.processes.model_tests import TEST_PREFIX, read_tests
 from engine.processes.references import broken_references
 from engine.processes.supported_elements import executable_processes
 from engine.store.tables import ProcessVersion
@@ -78,6 +79,11 @@ class Review:
     unchanged: bool  # exactly this content is the latest version: deploying would change nothing
     # this content is an older version: its hash is taken, so it cannot become a new version (yet)
     older_version: int | None = None
+    tests: int = 0  # test cases stored with the draft (lotse:tests), run by the review
+
+    @property
+    def tests_failed(self) -> int:
+        return sum(1 for problem in self.problems if problem.message.startswith(TEST_PREFIX))
 
     @property
     def errors(self) -> tuple[ModelProblem, ...]:
@@ -319,13 +325,32 @@ def _review(ctx: EngineContext, files: ModelFiles, sha: str, now: datetime) -> R
         unchanged = base is not None and base.sha256 == sha
         base_version = base.version if base is not None else None
         previous = ctx.process(session, base.id) if base is not None else None
+        base_tests = (
+            _test_names(base.bpmn_xml.encode("utf-8"), files.bpmn_name) if base is not None else set()
+        )
         older = (
             None
             if unchanged
             else session.scalar(select(ProcessVersion.version).where(ProcessVersion.sha256 == sha))
         )
     diff = diff_processes(ctx.runtime, previous, process) if previous is not None else None
-    return Review(process.process_id, sha, problems, base_version, diff, unchanged, older)
+    names = _test_names(files.bpmn, files.bpmn_name)
+    dropped = sorted(base_tests - names)
+    if dropped:
+        problems += (
+            ModelProblem(
+                None,
+                f"The draft no longer has these model tests of version {base_version}: {', '.join(dropped)}.",
+                "warning",
+                german=f"Der Entwurf enthält diese Modelltests von Version {base_version} nicht mehr: "
+                f"{', '.join(dropped)}.",
+            ),
+        )
+    return Review(process.process_id, sha, problems, base_version, diff, unchanged, older, len(names))
+
+
+def _test_names(bpmn: bytes, bpmn_name: str) -> set[str]:
+    return {test.name for test in read_tests(parse_model_xml(bpmn, bpmn_name))[0]}
 
 
 @refused_when_unexpected("Deploying a reviewed process model")

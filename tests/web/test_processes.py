@@ -364,3 +364,26 @@ def test_the_engine_refuses_a_deploy_by_someone_without_the_role(deployed):
         deploy_model(deployed, COUNSELLOR, ModelFiles(_changed_bpmn(), dmn), 1)
     with deployed.unit_of_work(writes=False) as session:
         assert session.scalar(select(func.count()).select_from(ProcessVersion)) == 1
+
+
+def test_a_draft_that_breaks_a_stored_model_test_is_refused_at_review_and_deploy(deployed, client):
+    token = _owner(client)
+    bpmn, _dmn = shipped_models()
+    # "help did not arrive" no longer leads back to Vermittlung: the stored test of that path fails
+    broken = bpmn.replace(b"hilfe_angekommen == 'nein'", b"hilfe_angekommen == 'nie'")
+    assert broken != bpmn
+    response = _review(client, token, broken)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and 'id="deploy-form"' not in page
+    assert "Modelltest „Hilfe nicht angekommen: erneute Vermittlung“" in page
+    assert "offen sind: abschluss" in page
+    assert 'id="model-tests" data-failed="1"' in page and "1 von 6 fehlgeschlagen" in page
+    client.post("/sprache", data={"csrf_token": token, "language": "en"})
+    english = _review(client, token, broken).get_data(as_text=True)
+    assert "Model test “Hilfe nicht angekommen: erneute Vermittlung”" in english
+    assert "Model tests: 1 of 6 failed." in english
+    refused = _deploy(client, token, broken, "1", "")
+    assert refused.status_code == 422 and _versions(deployed) == [(1, "test")]
+    # a draft that keeps the behaviour passes the tests
+    passing = _review(client, token, _changed_bpmn()).get_data(as_text=True)
+    assert "Model test “" not in passing and "All 6 model tests passed." in passing

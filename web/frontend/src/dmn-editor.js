@@ -1,4 +1,5 @@
-// The DMN editor for process owners: dmn-js with the decision table view opened first.
+// The DMN editor for process owners: dmn-js with the decision table view opened first, in the person's
+// language (editor-language.js).
 import DmnModeler from 'dmn-js/lib/Modeler';
 
 import 'dmn-js/dist/assets/diagram-js.css';
@@ -10,11 +11,20 @@ import 'dmn-js/dist/assets/dmn-js-literal-expression.css';
 import 'dmn-js/dist/assets/dmn-font/css/dmn.css';
 import './modeler.css';
 
+import { translateModule } from './editor-language.js';
 import { fetchModel, setUpReview, showLoadError } from './review-panel.js';
 
 async function start(root) {
   root.classList.add('dmn-modeler');
-  const modeler = new DmnModeler({ container: root.querySelector('#canvas') });
+  // Every view speaks the person's language (dmn-js takes additional modules per view, not in `common`).
+  const language = { additionalModules: [translateModule(root)] };
+  const modeler = new DmnModeler({
+    container: root.querySelector('#canvas'),
+    drd: language,
+    decisionTable: language,
+    literalExpression: language,
+    boxedExpression: language,
+  });
   try {
     await modeler.importXML(await fetchModel(root.dataset.sourceUrl));
   } catch (error) {

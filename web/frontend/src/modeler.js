@@ -1,7 +1,8 @@
 // The BPMN editor for process owners: bpmn-js Modeler with the Camunda 7 properties panel, so candidate
 // groups, due dates, priorities and generated forms (camunda:formData) are edited in the panel.
 // Problems found by the review are marked on the canvas (lotse-error / lotse-warning), and so is
-// what changed against the deployed version (lotse-added / lotse-changed).
+// what changed against the deployed version (lotse-added / lotse-changed). The editor speaks the person's
+// language (editor-language.js) and shows only the panel groups Lotse uses (lotse-groups.js).
 import BpmnModeler from 'bpmn-js/lib/Modeler';
 import {
   BpmnPropertiesPanelModule,
@@ -16,34 +17,11 @@ import 'bpmn-js/dist/assets/bpmn-font/css/bpmn.css';
 import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
 import './modeler.css';
 
+import { translateModule } from './editor-language.js';
+import lotseGroups from './lotse-groups.js';
 import { fetchModel, setUpReview, showLoadError } from './review-panel.js';
 
-
-
 const PALETTE_WIDTH = 110;
-
-// Lotse's own help under the panel's fields: expressions are Python here, not Camunda's EL. The panel
-// words its help through bpmn-js' translate service, so the texts are replaced there.
-const CAMUNDA_HINTS = {
-  hintDueDate: 'The due date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).',
-  hintFollowUpDate:
-    'The follow up date as an EL expression (e.g. ${someDate}) or an ISO date (e.g. 2015-06-26T09:54:00).',
-  hintCandidateGroups: 'Specify more than one group as a comma separated list.',
-};
-
-function translateModule(root) {
-  const replaced = {};
-  for (const [attribute, original] of Object.entries(CAMUNDA_HINTS)) {
-    if (root.dataset[attribute]) {
-      replaced[original] = root.dataset[attribute];
-    }
-  }
-  const translate = (template, replacements = {}) =>
-    (replaced[template] || template).replace(/{([^}]+)}/g, (match, key) =>
-      key in replacements ? replacements[key] : match,
-    );
-  return { translate: ['value', translate] };
-}
 
 async function start(root) {
   const modeler = new BpmnModeler({
@@ -53,6 +31,7 @@ async function start(root) {
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
+      lotseGroups,
       translateModule(root),
     ],
     moddleExtensions: { camunda: camundaModdle },
