@@ -300,25 +300,20 @@ def _chosen(actor: Actor, wanted: InboxFilter) -> Select:
     first = wanted.page == 1
     limit = literal_column(str(PER_PAGE)) if first else bindparam("limit")
     reach = limit if first else bindparam("reach")
-    if wanted.tab == "overdue" and not actor.is_team_lead and actor.groups:
-        parts = [
-            _filtered(
-                select(Task.id, Task.due_at, Task.priority, Task.case_risk_level),
-                actor,
-                replace(wanted, tab=tab),
-            )
-            .where(Task.due_at < bindparam("now"))
-            .order_by(*_order(wanted.sort))
-            .limit(reach)
-            .subquery()
-            for tab in ("mine", "groups")
-        ]
-        merged = union_all(
-            *(select(part.c.id, part.c.due_at, part.c.priority, part.c.case_risk_level) for part in parts)
-        ).subquery()
-        chosen = select(merged.c.id).order_by(*_order(wanted.sort, merged.c)).limit(limit)
-    else:
-        chosen = _filtered(select(Task.id), actor, wanted).order_by(*_order(wanted.sort)).limit(limit)
+    tabs = ("mine", "groups") if wanted.tab == "overdue" and not actor.is_team_lead and actor.groups else None
+    parts = [
+        _filtered(select(Task.id, Task.due_at, Task.priority, Task.case_risk_level), actor, wanted_part)
+        .where(*([Task.due_at < bindparam("now")] if tabs else []), acute_or_not)
+        .order_by(*_order(wanted.sort, acute_first=False))
+        .limit(reach)
+        .subquery()
+        for wanted_part in ([replace(wanted, tab=tab) for tab in tabs] if tabs else [wanted])
+        for acute_or_not in (Task.case_risk_level == ACUTE, Task.case_risk_level.is_distinct_from(ACUTE))
+    ]
+    merged = union_all(
+        *(select(part.c.id, part.c.due_at, part.c.priority, part.c.case_risk_level) for part in parts)
+    ).subquery()
+    chosen = select(merged.c.id).order_by(*_order(wanted.sort, merged.c)).limit(limit)
     return chosen if first else chosen.offset(bindparam("offset"))
 
 
@@ -383,11 +378,12 @@ def _end_of_day(now: datetime, calendar: BusinessCalendar) -> datetime:
     return midnight
 
 
-def _order(sort: str, columns: Any = Task) -> tuple[ColumnElement, ...]:
+def _order(sort: str, columns: Any = Task, acute_first: bool = True) -> tuple[ColumnElement, ...]:
     """The list's order over ``columns`` (the task table, or a subquery with its id, due_at, priority and
-    case_risk_level): tasks of AKUT cases first in every sort, then by the chosen sort."""
-    acute = case((columns.case_risk_level == ACUTE, 0), else_=1)
+    case_risk_level): tasks of AKUT cases first in every sort, then by the chosen sort. Without
+    ``acute_first`` (for a part that holds only AKUT tasks, or none) it is the order of the indexes."""
+    acute = (case((columns.case_risk_level == ACUTE, 0), else_=1),) if acute_first else ()
     due = columns.due_at.asc().nulls_last()
     if sort == "priority":
-        return (acute, columns.priority.desc(), due, columns.id)
-    return (acute, due, columns.priority.desc(), columns.id)
+        return (*acute, columns.priority.desc(), due, columns.id)
+    return (*acute, due, columns.priority.desc(), columns.id)

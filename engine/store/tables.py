@@ -196,6 +196,13 @@ class Task(Base):
             sqlite_where=text("status = 'open' AND assignee IS NULL"),
             postgresql_where=text("status = 'open' AND assignee IS NULL"),
         ),
+        # the header's AKUT alert counts these on every page (engine.inbox.acute): a few rows, not a group's
+        Index(
+            "ix_tasks_open_unclaimed_acute",
+            "candidate_group",
+            sqlite_where=text("status = 'open' AND assignee IS NULL AND case_risk_level = 'AKUT'"),
+            postgresql_where=text("status = 'open' AND assignee IS NULL AND case_risk_level = 'AKUT'"),
+        ),
         # the filtered totals of all open tasks (a team lead's "Alle offenen" by risk, Land, step): a
         # range of one of these instead of every open task (migration 0010)
         *(
