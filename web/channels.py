@@ -29,6 +29,7 @@ from engine.channels.triage import (
     refused_messages,
     triage_queue,
 )
+from engine.kernel.numbers import whole_number
 from engine.kernel.settings import SmtpSettings
 from web.auth import requires_role
 from web.i18n import language
@@ -120,7 +121,7 @@ def reply(case_id: int) -> Response:
             current_user.actor,
             case_id,
             request.form.get("nachricht", ""),
-            answering=int(answering) if answering.isdigit() else None,
+            answering=whole_number(answering, 1),
         )
     except ReplyRefused as refused:
         flash(refused.message(language()), "error")

@@ -14,6 +14,7 @@ from engine.channels.reply_templates import (
     save_template,
     templates,
 )
+from engine.kernel.numbers import whole_number
 from web.auth import requires_role
 from web.i18n import language
 
@@ -102,7 +103,7 @@ def reply_templates() -> list:
 @blueprint.app_template_global()
 def filled_reply(case_id: int) -> str:
     """The reply form's text: the picked template (``?vorlage=ID``) filled with the case's values."""
-    picked = request.args.get("vorlage", "")
-    if not picked.isdigit():
+    picked = whole_number(request.args.get("vorlage", ""), 1)
+    if picked is None:
         return ""
-    return filled_template(_context(), current_user.actor, case_id, int(picked)) or ""
+    return filled_template(_context(), current_user.actor, case_id, picked) or ""

@@ -23,6 +23,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError, NotFound
+from engine.kernel.numbers import whole_number
 from engine.staff.cover import berlin_day, cover_of
 from engine.store.access_tables import Appointment
 from engine.store.tables import Case, Task
@@ -72,8 +73,8 @@ def task_id_of(appointment_id: int) -> str:
 
 def appointment_of(task_id: str) -> int | None:
     """The appointment behind a task id of the projection, or None for a process task."""
-    if task_id.startswith(TASK_PREFIX) and task_id[len(TASK_PREFIX) :].isdigit():
-        return int(task_id[len(TASK_PREFIX) :])
+    if task_id.startswith(TASK_PREFIX):
+        return whole_number(task_id[len(TASK_PREFIX) :], 1)
     return None
 
 

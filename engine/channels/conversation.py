@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.channels.mail_reading import ReadMail
+from engine.kernel.numbers import whole_number
 from engine.referrals.handover import referral_of_message_id, referral_of_token
 from engine.store.referral_tables import Referral
 from engine.store.tables import Case, OutboxMessage, Task
@@ -118,4 +119,4 @@ def mark_messages_read(session: Session, case_id: int, username: str, now: datet
 def message_of(task_id: str) -> int | None:
     """The inbound message behind a "Neue Nachricht" task id, or None for any other task."""
     rest = task_id[len(TASK_PREFIX) :] if task_id.startswith(TASK_PREFIX) else ""
-    return int(rest) if rest.isdigit() else None
+    return whole_number(rest, 1)

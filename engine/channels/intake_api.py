@@ -17,6 +17,7 @@ from engine.channels.portal import MAX_TEXT_CHARS, insert_portal_message
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
+from engine.kernel.numbers import whole_number
 from engine.store.channel_tables import ApiIntakeRequest
 
 MAX_AGE_SECONDS = 300
@@ -49,7 +50,8 @@ def check_signature(
     secret = secrets.get(portal)
     if secret is None:
         raise ApiRefused(401, "unknown_portal", "Unbekanntes Portal.", "Unknown portal.")
-    if not timestamp.isdigit() or abs(now.timestamp() - int(timestamp)) > MAX_AGE_SECONDS:
+    sent = whole_number(timestamp, 0, 2**40)
+    if sent is None or abs(now.timestamp() - sent) > MAX_AGE_SECONDS:
         raise ApiRefused(
             401,
             "stale_timestamp",

@@ -11,8 +11,10 @@ from engine.store.tables import Task
 
 def unclaimed_acute(connection: Connection, actor: Actor) -> int:
     """How many tasks of AKUT cases wait unclaimed in the person's groups (for team leads: in any group)."""
-    query = select(func.count()).select_from(Task).where(
-        Task.status == "open", Task.case_risk_level == ACUTE, Task.assignee.is_(None)
+    query = (
+        select(func.count())
+        .select_from(Task)
+        .where(Task.status == "open", Task.case_risk_level == ACUTE, Task.assignee.is_(None))
     )
     if not actor.is_team_lead:
         if not actor.groups:

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from engine.kernel.numbers import whole_number
 from engine.statistics.period import Period, month, quarter, year
 
 KINDS = ("monat", "quartal", "jahr", "frei")
@@ -48,13 +49,14 @@ def choose(args: Mapping[str, str], today: date) -> PeriodChoice:
 def _number(text: str | None, default: int, low: int, high: int, name: str, choice: PeriodChoice) -> int:
     if text in (None, ""):
         return default
-    if not text.strip().isdigit() or not low <= int(text) <= high:
+    number = whole_number(text, low, high)
+    if number is None:
         choice.errors[name] = (
             f"Bitte eine Zahl von {low} bis {high} angeben.",
             f"Please give a number from {low} to {high}.",
         )
         return default
-    return int(text)
+    return number
 
 
 def _custom(choice: PeriodChoice) -> Period | None:
