@@ -75,6 +75,9 @@ PASSWORD = "bench-passwort-2026"
 VAULT_KEY = b"w" * 32
 KEYRING = "bench:" + base64.urlsafe_b64encode(b"i" * 32).decode()  # the inbox never decrypts anything
 SUBMIT_MEDIAN_LIMIT_MS = 10.0
+# The generated staff have no second factor enrolled; with it required, every page would be the redirect to
+# the enrolment. The check itself stays in every request (the session lookup reads the enrolment).
+SECOND_FACTOR = False
 POSTGRES_ADMIN_URL = os.environ.get(
     "LOTSE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -1097,11 +1100,6 @@ def run_inbox(
             "inbox_errors": {"value": inbox["errors"], "limit": 0, "ok": inbox["errors"] == 0},
         },
     }
-
-
-# The generated staff have no second factor enrolled; with it required, every page would be the redirect to
-# the enrolment. The check itself stays in every request (the session lookup reads the enrolment).
-SECOND_FACTOR = False
 
 
 def statements_per_page(url: str, steps: list[str], requests: int = 300) -> dict[str, Any]:

@@ -276,11 +276,9 @@ def _run(compiled: Compiled, namespace: dict[str, Any], limits: Limits) -> Any:
             raise budget.breach from error
         raise
     finally:
-        ended = budget or running(namespace)
-        if ended is not None:
-            ended.close()
-    if budget is None and TICK in namespace:
-        budget = running(namespace)
+        budget = budget or running(namespace)  # a guard may have started one
+        if budget is not None:
+            budget.close()
     if budget is not None:
         budget.settle()
     return result
