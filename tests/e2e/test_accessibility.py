@@ -16,8 +16,12 @@ except ImportError:  # the browser fixture says how to install it; here only col
         pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
     pytest.skip("the Python package playwright is not installed", allow_module_level=True)
 
+from engine.cases.lifecycle import open_case
+from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
+from tests.conftest import COUNSELLOR
 from tests.e2e.conftest import ROOT, TIMEOUT_MS
 from tests.e2e.test_counsellor_flow import log_in, open_new_phone_case
+from tests.steps import complete
 
 pytestmark = pytest.mark.e2e
 expect.set_options(timeout=TIMEOUT_MS)
@@ -65,9 +69,18 @@ def _editor_violations(page: Page, source: str) -> list[str]:
     return found
 
 
+def _unclaimed_acute_case(ctx) -> None:
+    """An AKUT case whose next step nobody has claimed: the header's alert shows on the pages of its group."""
+    case_id = open_case(ctx, COUNSELLOR).case_id
+    complete(ctx, COUNSELLOR, case_id, "eingang", EINGANG)
+    complete(ctx, COUNSELLOR, case_id, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL["AKUT"]})
+    complete(ctx, COUNSELLOR, case_id, "risikostufe_bestaetigen", {"risikostufe": "AKUT"})
+
+
 def test_no_serious_or_critical_axe_violation_on_any_page_of_any_role(browser, live_server) -> None:
     source = _axe_source()
     problems: list[str] = []
+    _unclaimed_acute_case(live_server.ctx)
     for username in ROLES:
         context = browser.new_context(base_url=live_server.url, locale="de-DE", bypass_csp=True)
         context.set_default_timeout(TIMEOUT_MS)
