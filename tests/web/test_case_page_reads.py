@@ -31,7 +31,14 @@ def test_a_case_with_empty_panels_is_read_in_few_statements(deployed, client, au
     client.get(f"/faelle/{case_id}")  # the model and the session are read once
     with statements(deployed) as seen:
         assert client.get(f"/faelle/{case_id}").status_code == 200
-    tables = ("case_notes", "strafantraege", "evidence_items", "consent_records", "appointments", "case_contacts")
+    tables = (
+        "case_notes",
+        "strafantraege",
+        "evidence_items",
+        "consent_records",
+        "appointments",
+        "case_contacts",
+    )
     reads = [statement for statement in seen if statement.lstrip().upper().startswith(("SELECT", "INSERT"))]
     own = [statement for statement in reads if "EXISTS" not in statement]  # not the panels' flags
     asked = [table for table in tables if any(f"FROM {table}" in statement for statement in own)]
