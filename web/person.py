@@ -53,9 +53,13 @@ def person_panel(case_id: int) -> Any:
 
 
 def person_reach(case_id: int) -> Any:
-    """For the task page beside a form: how to reach the person, or None outside need to know."""
+    """For the task page beside a form: how to reach the person (not the contacts log or linked cases,
+    which the task page does not show), or None outside need to know."""
+    panels = g.setdefault("person_panels", {})
+    if case_id in panels:
+        return panels[case_id]
     try:
-        return person_panel(case_id)
+        return read_person_panel(_context(), current_user.actor, case_id, present=frozenset())
     except OutsideNeedToKnow:
         return None
 

@@ -119,8 +119,12 @@ def read_task_sheet(
         panel = referral_panel(session, row.element_id, record, variables, needs, woman, search, keep)
         escalated = _escalated_steps(session, row) if row.escalation else ()
         confirming = row.element_id in ASSESSMENT_STEPS
-        dmn = session.scalar(
-            select(ProcessVersion.dmn_xml).where(ProcessVersion.id == record.process_version_id)
+        dmn = (
+            session.scalar(
+                select(ProcessVersion.dmn_xml).where(ProcessVersion.id == record.process_version_id)
+            )
+            if confirming
+            else None
         )
         audit.record(session, now, actor.username, "case_viewed", row.case_id, row.element_id)
         session.commit()
