@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.parsing import ProcessSpec
@@ -135,24 +135,26 @@ def labelled_facts(record: CaseRecord, forms: list[FormSpec], language: str = "d
     return facts
 
 
+_VIEWS = (
+    select(func.count()).where(AuditEvent.case_id == Case.id, AuditEvent.action == VIEWED).scalar_subquery()
+)
+_HEAD = (Case.opened_at, Case.legal_hold, _VIEWS, ProcessVersion.name, ProcessVersion.version)
+# built once: SQLAlchemy keeps a statement object's cache key, which is costly to work out for this one
+_CASE_ROW = (
+    select(*RECORD_COLUMNS, *_HEAD, *presence_columns(Case.id))
+    .join(ProcessVersion, ProcessVersion.id == Case.process_version_id, isouter=True)
+    .where(Case.id == bindparam("case_id"))
+)
+
+
 def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
-    views = (
-        select(func.count())
-        .where(AuditEvent.case_id == Case.id, AuditEvent.action == VIEWED)
-        .scalar_subquery()
-    )
-    head = (Case.opened_at, Case.legal_hold, views, ProcessVersion.name, ProcessVersion.version)
-    found = session.execute(
-        select(*RECORD_COLUMNS, *head, *presence_columns(Case.id))
-        .join(ProcessVersion, ProcessVersion.id == Case.process_version_id, isouter=True)
-        .where(Case.id == case_id)
-    ).first()
+    found = session.execute(_CASE_ROW, {"case_id": case_id}).first()
     if found is None:
         raise NotFound("Fall/Case", case_id)
-    columns = len(RECORD_COLUMNS)
+    columns, head = len(RECORD_COLUMNS), len(_HEAD)
     record = record_from_row(found[:columns])
-    opened_at, legal_hold, view_count, process_name, process_number = found[columns : columns + len(head)]
-    present = present_panels(found[columns + len(head) :])
+    opened_at, legal_hold, view_count, process_name, process_number = found[columns : columns + head]
+    present = present_panels(found[columns + head :])
     if record.state == PURGED_STATE:
         raise CasePurged(record.reference)
     instance = load_instance(ctx, session, record)
