@@ -10,15 +10,22 @@ from datetime import timedelta
 from engine.cases.lifecycle import open_case
 from engine.channels.portal import open_mailbox, submit_contact, write_back
 from engine.channels.triage import add_message_to_case, triage_queue
+from engine.kernel.actor import Actor
 from engine.processes.deployment import deploy_process
+from engine.processes.review import PROCESS_OWNER, ModelFiles, review_model
 from tests.conftest import COUNSELLOR
 from tests.corpus import corpus_files
 from tests.integration.test_mail_conversation import _intake, _mail
 from tests.steps import case_row, complete, open_tasks, stored_variables
 
+OWNER = Actor("paul", frozenset({PROCESS_OWNER}))
+
 
 def _case_on_the_model(ctx) -> int:
-    _name, bpmn, dmn = corpus_files("message_new_message")
+    name, bpmn, dmn = corpus_files("message_new_message")
+    review = review_model(ctx, OWNER, ModelFiles(bpmn, dmn, name))
+    assert review.deployable, review.problems
+    assert not [p for p in review.warnings if "'nachricht'" in p.message], review.warnings  # Lotse sets it
     deploy_process(ctx, "paul", bpmn, dmn)
     return open_case(ctx, COUNSELLOR, process_key="rueckfrage").case_id
 
@@ -49,6 +56,7 @@ def test_a_mail_reply_reaches_the_boundary_event_and_then_the_catch_event(deploy
     dovecot.append(_mail(f"Re: Frage [Lotse {reference}]", "Hier die Antwort.", "<zwei@example.org>"))
     assert _intake(ctx, dovecot).to_cases == 1
     assert _steps(ctx, case_id) == {"zwischennachricht_lesen", "antwort_lesen"}
+    assert open_tasks(ctx, case_id)["antwort_lesen"].priority == 70  # the model reads the message's channel
 
 
 def test_messages_from_triage_and_the_anonymous_mailbox_reach_the_process(deployed, clock):
@@ -65,6 +73,7 @@ def test_messages_from_triage_and_the_anonymous_mailbox_reach_the_process(deploy
     mailbox = open_mailbox(ctx, code, "ein langes Passwort 123")
     write_back(ctx, mailbox, "Hier meine Antwort.")  # the person answers in the anonymous mailbox
     assert _steps(ctx, case_id) == {"zwischennachricht_lesen", "antwort_lesen"}
+    assert open_tasks(ctx, case_id)["antwort_lesen"].priority == 60
 
     complete(ctx, COUNSELLOR, case_id, "antwort_lesen", {})
     before = case_row(ctx, case_id).lock_version
