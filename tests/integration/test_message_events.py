@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from engine.cases.lifecycle import open_case
+from engine.cases.step_failures import failures_of_case
 from engine.channels.portal import open_mailbox, submit_contact, write_back
 from engine.channels.triage import add_message_to_case, triage_queue
 from engine.kernel.actor import Actor
@@ -91,3 +92,21 @@ def test_a_case_whose_model_does_not_wait_is_left_alone(deployed, dovecot, clock
     assert _intake(ctx, dovecot).to_cases == 1
     assert case_row(ctx, case_id).lock_version == row.lock_version
     assert "neue_nachricht" in open_tasks(ctx, case_id)  # the counsellor hears of it as before
+
+
+def test_a_model_that_fails_on_the_message_is_recorded_and_the_case_kept(deployed, clock):
+    ctx = deployed
+    _name, bpmn, dmn = corpus_files("message_new_message")
+    failing = bpmn.replace(b"nachricht['kanal'] == 'email'", b"nachricht['absender'] == 'email'")
+    assert failing != bpmn
+    deploy_process(ctx, "paul", failing, dmn)
+    case_id = open_case(ctx, COUNSELLOR, process_key="rueckfrage").case_id
+    complete(ctx, COUNSELLOR, case_id, "rueckfrage_stellen", {})
+    before = case_row(ctx, case_id).lock_version
+    submit_contact(ctx, "Ich wurde bedroht.", "anonym", "", "ein langes Passwort 123")
+    [entry] = triage_queue(ctx, COUNSELLOR)
+    add_message_to_case(ctx, COUNSELLOR, entry.id, case_row(ctx, case_id).reference)
+    assert case_row(ctx, case_id).lock_version == before and _steps(ctx, case_id) == set()
+    with ctx.unit_of_work(writes=False) as session:
+        [failure] = failures_of_case(session, case_id)
+    assert (failure.step, failure.element_name) == ("message", "Antwort lesen")
