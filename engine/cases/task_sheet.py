@@ -18,7 +18,7 @@ from engine.cases.case_file import labelled_facts
 from engine.cases.lifecycle import check_open
 from engine.cases.need_to_know import require_case_access
 from engine.cases.risk_lowering import PendingLowering, pending_lowering
-from engine.cases.risk_rules import rule_texts
+from engine.cases.risk_rules import RuleText, rule_texts
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -66,7 +66,7 @@ class TaskSheet:
     confirmed_level: str | None = None  # while confirming: the level confirmed before (a new incident's)
     proposal: str | None = None  # while confirming: the decision table's proposal
     rule: str | None = None  # while confirming: the decision table's rule (R1-R9) and its texts
-    rule_texts: tuple[str, ...] = ()
+    rule_texts: tuple[RuleText, ...] = ()
     given: frozenset[str] = frozenset()  # fields the case was opened with: shown as facts, not asked again
     facts_en: dict[str, str | None] | None = None  # ``facts`` with the model's English value names
 

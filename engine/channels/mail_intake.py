@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.channels.conversation import case_of_reply, note_new_message, referral_of_reply
 from engine.channels.mail_reading import ReadMail, read_mail
+from engine.channels.message_events import deliver_new_message
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.store.channel_tables import InboundMessage, MailboxMark
@@ -30,6 +31,7 @@ DEFAULT_MAX_ATTACHMENTS = 20
 BATCH = 50  # messages per transaction (a batch is stored whole or, when it collides, one by one)
 BATCH_BYTES = 8 * 1024 * 1024  # and at most this much fetched in one IMAP command
 ACTOR = "system:mail-intake"
+PERSON_MATCHES = ("thread", "token")  # how a reply of the person finds its case
 
 
 class MailboxReader(Protocol):
@@ -74,6 +76,7 @@ def take_mail(
     uid_validity = reader.open()
     after = _mark(ctx, reader.name, uid_validity)
     taken_uids: list[int] = []
+    replies: list[int] = []  # the cases a reply of the person landed on, once per reply
     for chunk in _chunks(reader.pending(after), limits.max_bytes):
         fetched = reader.fetch_many([uid for uid, size in chunk if size <= limits.max_bytes])
         arrivals = [
@@ -90,8 +93,12 @@ def take_mail(
             report.refused += stored.status == "refused"
             report.to_cases += stored.status == "case"
             report.to_triage += stored.status == "triage"
+            if stored.case_id is not None and stored.from_person and stored.status == "case":
+                replies.append(stored.case_id)
     if taken_uids:
         reader.mark_taken(taken_uids)
+    for case_id in replies:
+        deliver_new_message(ctx, case_id, "email", now)
     return report
 
 
@@ -125,6 +132,8 @@ class _Arrival:
 class _Stored:
     id: int
     status: str
+    case_id: int | None = None
+    from_person: bool = False  # a reply of the person on the case (not a referral partner's answer)
 
 
 def idempotency_key(raw: bytes, message_id: str | None) -> str:
@@ -222,7 +231,8 @@ def _insert_all(
             note_new_message(session, row["case_id"], message_id, now)
     audit.record_many(session, now, ACTOR, "message_received", [(r["case_id"], r["status"]) for r in rows])
     return [
-        (uid, _Stored(int(i), row["status"])) for (uid, _), i, row in zip(arrivals, ids, rows, strict=True)
+        (uid, _Stored(int(i), row["status"], row["case_id"], row["matched_by"] in PERSON_MATCHES))
+        for (uid, _), i, row in zip(arrivals, ids, rows, strict=True)
     ]
 
 
