@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.deadline_chains import with_owners
 from engine.bpmn.parsing import ProcessSpec
 from engine.bpmn.tasks import CompletedStep, FormSpec, WaitingStep
 from engine.cases.assessments import Answer, Assessment, answers_of, case_assessments
@@ -157,7 +158,9 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         .where(AuditEvent.case_id == case_id)
         .order_by(AuditEvent.at, AuditEvent.id)
     ).all()
-    active, done = instance.element_states()
+    active, done = with_owners(
+        *instance.element_states(), {task for task, _ in instance.process.user_tasks()}
+    )
     return CaseFile(
         id=case_id,
         reference=record.reference or str(case_id),

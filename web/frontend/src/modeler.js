@@ -23,6 +23,25 @@ import { fetchModel, setUpReview, showLoadError } from './review-panel.js';
 
 const PALETTE_WIDTH = 110;
 
+// A tall process shrinks to unreadable size when fitted whole; fit its width instead (scroll down for the
+// rest), beside the tool palette.
+const FIT_MARGIN = 20;
+
+function fitWidth(canvas) {
+  const { inner, outer } = canvas.viewbox();
+  const width = inner.width + 2 * FIT_MARGIN;
+  const scale = (outer.width - PALETTE_WIDTH) / width;
+  if (!inner.width || scale <= canvas.zoom()) {
+    return;
+  }
+  canvas.viewbox({
+    x: inner.x - FIT_MARGIN,
+    y: inner.y - FIT_MARGIN,
+    width: outer.width / scale,
+    height: outer.height / scale,
+  });
+}
+
 async function start(root) {
   const modeler = new BpmnModeler({
     container: root.querySelector('#canvas'),
@@ -46,6 +65,7 @@ async function start(root) {
   const canvas = modeler.get('canvas');
   const registry = modeler.get('elementRegistry');
   canvas.zoom('fit-viewport');
+  fitWidth(canvas);
   canvas.scroll({ dx: PALETTE_WIDTH }); // nothing starts hidden under the tool palette
   let marked = [];
 
