@@ -87,6 +87,36 @@ def test_case_page_and_editor_show_the_business_path_legibly(new_context, live_s
     assert_no_outside_traffic_or_script_errors(watch)
 
 
+def test_a_process_owner_sets_a_steps_reminder_and_escalation_in_the_panel(new_context, live_server) -> None:
+    context, watch = new_context()
+    page = context.new_page()
+    log_in(page, live_server, "paul")
+    page.goto("/prozesse/fallbearbeitung/bearbeiten")
+    expect(page.locator('#modeler[data-state="ready"]')).to_be_attached()
+    page.locator('#canvas g.djs-element[data-element-id="eingang"]').click()
+    page.locator('[data-group-id="group-lotse-deadlines"] .bio-properties-panel-group-header').click()
+    overdue = page.get_by_label("Überfällig ab (Erinnerung)")
+    escalate = page.get_by_label("Eskalation ab (Teamleitung)")
+    expect(overdue).to_have_value("arbeitsstunden(2)")
+    expect(escalate).to_have_value("frist(2, 'arbeitsstunden', ab=arbeitsstunden(2))")
+    overdue.fill("arbeitsstunden(3)")
+    escalate.fill("")
+    page.locator(
+        '#canvas g.djs-element[data-element-id="vorfall_pruefen"]'
+    ).click()  # the panel saves on leaving
+    with page.expect_download() as started:
+        page.locator("#download-draft").click()
+    draft = started.value.path().read_text(encoding="utf-8")
+    task = draft[
+        draft.index('<bpmn:userTask id="eingang"') : draft.index(
+            "</bpmn:userTask>", draft.index('id="eingang"')
+        )
+    ]
+    assert 'name="lotse:frist" value="arbeitsstunden(3)"' in task
+    assert "lotse:eskalation_ab" not in task  # an emptied field removes the declaration
+    assert_no_outside_traffic_or_script_errors(watch)
+
+
 def test_the_editor_fits_the_width_of_a_laptop_screen(new_context, live_server: LiveServer) -> None:
     context, watch = new_context()
     page = context.new_page()

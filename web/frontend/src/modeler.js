@@ -18,6 +18,7 @@ import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
 import './modeler.css';
 
 import { translateModule } from './editor-language.js';
+import lotseDeadlines from './lotse-deadlines.js';
 import lotseGroups from './lotse-groups.js';
 import { fetchModel, setUpReview, showLoadError } from './review-panel.js';
 
@@ -50,6 +51,7 @@ async function start(root) {
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
+      lotseDeadlines,
       lotseGroups,
       translateModule(root),
     ],
