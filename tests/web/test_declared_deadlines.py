@@ -5,6 +5,7 @@ clock is set by hand; the timer sweep, the engine and the inbox are the real one
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,7 +15,7 @@ from engine.deadlines.timer_sweep import sweep_timers
 from engine.processes.deployment import deploy_process
 from engine.store.tables import OutboxMessage
 from tests.conftest import COUNSELLOR
-from tests.steps import case_row, open_tasks
+from tests.steps import case_row, complete, open_tasks
 
 DECLARED = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -78,3 +79,12 @@ def test_a_declared_deadline_reminds_then_escalates_to_the_team_lead_inbox(deplo
     assert "Eskalation prüfen: Unterlagen prüfen überfällig" in inbox
     page = client.get(f"/aufgaben/{review.id}").get_data(as_text=True)
     assert 'name="eskalation_pruefen_massnahme"' in page
+
+    # done with the overdue step, the case waits at the team lead's step, which the diagram does not draw:
+    # the case page marks the step it is about
+    complete(deployed, COUNSELLOR, case_id, "pruefen", {}, escalate_at + timedelta(minutes=5))
+    assert list(open_tasks(deployed, case_id)) == ["eskalation_pruefen"]
+    case_page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    active = re.search(r'data-active="([^"]*)"', case_page).group(1).split(",")
+    done = re.search(r'data-done="([^"]*)"', case_page).group(1).split(",")
+    assert {"eskalation_pruefen", "pruefen"} <= set(active) and "pruefen" not in done
