@@ -321,3 +321,28 @@ def with_owners(
     the diagram does not draw the expansion, so a case at "Eskalation prüfen: …" shows at its task."""
     owners = {owner for element in active if (owner := owner_of(element, tasks)) is not None}
     return active | owners, done - owners
+
+
+def at_declaring_tasks(problems: list[ModelProblem], root: etree._Element) -> list[ModelProblem]:
+    """Problems found on expanded elements, shown at the task that declares them (the editor draws no
+    expanded element), saying that they concern its reminder or escalation."""
+    tasks = {task.get("id") or "" for task in declaring_tasks(root)}
+    if not tasks:
+        return problems
+    moved = []
+    for problem in problems:
+        element, _, rest = (problem.element_id or "").partition(" / ")
+        owner = owner_of(element, tasks)
+        if owner is None:
+            moved.append(problem)
+            continue
+        where = f"{owner} / {rest}" if rest else owner
+        moved.append(
+            ModelProblem(
+                where,
+                f"reminder or escalation ({element}): {problem.message}",
+                problem.severity,
+                f"Erinnerung oder Eskalation ({element}): {problem.german}" if problem.german else None,
+            )
+        )
+    return moved

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.analysis import model_code
+from engine.bpmn.deadline_chains import at_declaring_tasks
 from engine.bpmn.files import ModelError, ModelProblem, parse_model_xml
 from engine.bpmn.forms import SUPPORTED_TYPES, is_reserved
 from engine.bpmn.parsing import ProcessSpec, decision_table_problems, parse_process
@@ -110,7 +111,7 @@ def examine(
     found.extend(problem for problem in _storage_problems(ctx, process) if problem.element_id not in named)
     if not blocking(found):  # the stored test cases run only on a model that could be deployed otherwise
         found.extend(test_problems(ctx, root, process, content_hash(bpmn_xml, dmn_xmls)))
-    return process, found
+    return process, at_declaring_tasks(found, root)
 
 
 def _storage_problems(ctx: EngineContext, process: ProcessSpec) -> list[ModelProblem]:
