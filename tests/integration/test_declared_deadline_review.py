@@ -46,3 +46,10 @@ def test_a_deadline_nothing_sets_is_warned_about_at_its_task(ctx, clock):
     _, problems = _review(ctx, clock, "frist_pruefn")
     assert [(problem.element_id, problem.severity) for problem in problems] == [("pruefen", "warning")]
     assert "pruefen_ueberfaellig" in problems[0].message and "frist_pruefn" in problems[0].message
+
+
+def test_a_camunda_habit_in_a_declaration_is_explained_at_its_task(ctx, clock):
+    _, problems = _review(ctx, clock, "${frist_pruefen}")
+    (problem,) = [problem for problem in problems if problem.severity == "error"]
+    assert problem.element_id == "pruefen"
+    assert "JUEL" in problem.message and "write frist_pruefen" in problem.message
