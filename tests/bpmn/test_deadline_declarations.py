@@ -4,6 +4,8 @@ The shipped model declares them; its diagram draws the business path only."""
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import pytest
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, EndEvent, IntermediateThrowEvent
@@ -132,3 +134,48 @@ def test_the_expansion_leaves_the_stored_model_untouched():
     before = etree.tostring(root)
     expand_deadlines(root)
     assert etree.tostring(root) == before
+
+
+def test_the_shipped_diagram_draws_every_element_once_and_connects_its_edges():
+    bpmn, _ = shipped_models()
+    root = parse_model_xml(bpmn, "f.bpmn")
+    di = "http://www.omg.org/spec/BPMN/20100524/DI"
+    dc = "http://www.omg.org/spec/DD/20100524/DC"
+    nodes = {
+        element.get("id"): element
+        for container in root.iter(f"{{{BPMN}}}process", f"{{{BPMN}}}subProcess")
+        for element in container
+        if element.get("id") and etree.QName(element).localname not in ("sequenceFlow", "documentation")
+    }
+    flows = {flow.get("id"): flow for flow in root.iter(f"{{{BPMN}}}sequenceFlow")}
+    shapes = [shape.get("bpmnElement") for shape in root.iter(f"{{{di}}}BPMNShape")]
+    edges = [edge.get("bpmnElement") for edge in root.iter(f"{{{di}}}BPMNEdge")]
+    assert sorted(shapes) == sorted(nodes) and sorted(edges) == sorted(flows)  # each once, nothing else
+    bounds = {}
+    for shape in root.iter(f"{{{di}}}BPMNShape"):
+        box = shape.find(f"{{{dc}}}Bounds")
+        x, y, w, h = (float(box.get(name)) for name in ("x", "y", "width", "height"))
+        bounds[shape.get("bpmnElement")] = (x, y, x + w, y + h)
+
+    def on_border(point: tuple[float, float], element: str) -> bool:
+        left, top, right, bottom = bounds[element]
+        inside = left - 1 <= point[0] <= right + 1 and top - 1 <= point[1] <= bottom + 1
+        return (
+            inside
+            and min(abs(point[0] - left), abs(point[0] - right), abs(point[1] - top), abs(point[1] - bottom))
+            <= 8
+        )
+
+    for edge in root.iter(f"{{{di}}}BPMNEdge"):
+        flow = flows[edge.get("bpmnElement")]
+        points = [
+            (float(p.get("x")), float(p.get("y")))
+            for p in edge.iter("{http://www.omg.org/spec/DD/20100524/DI}waypoint")
+        ]
+        assert on_border(points[0], flow.get("sourceRef")), flow.get("id")
+        assert on_border(points[-1], flow.get("targetRef")), flow.get("id")
+        assert all(a[0] == b[0] or a[1] == b[1] for a, b in pairwise(points)), flow.get("id")  # right angles
+    drawn_width = max(right for _, _, right, _ in bounds.values()) - min(
+        left for left, _, _, _ in bounds.values()
+    )
+    assert drawn_width <= 1150  # fits a 1,366-px screen beside the editor's panel at about 3/4 size
