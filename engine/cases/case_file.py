@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.deadline_chains import with_owners
 from engine.bpmn.parsing import ProcessSpec
 from engine.bpmn.tasks import CompletedStep, FormSpec, WaitingStep
 from engine.cases.assessments import Answer, Assessment, answers_of, case_assessments
@@ -160,7 +161,9 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
     instance = load_instance(ctx, session, record)
     remember(ctx, record, instance)
     steps = {step.id: step for step in instance.completed_steps()}
-    active, done = instance.element_states()
+    active, done = with_owners(
+        *instance.element_states(), {task for task, _ in instance.process.user_tasks()}
+    )
     return CaseFile(
         id=case_id,
         reference=record.reference or str(case_id),
