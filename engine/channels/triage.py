@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.lifecycle import OpenedCase, open_case
 from engine.cases.need_to_know import require_case_access
+from engine.channels.intake_tasks import free_for, why_not_free
 from engine.channels.mail_intake import open_document
 from engine.kernel import audit
 from engine.kernel.actor import Actor
@@ -55,6 +56,7 @@ class MessageView:
     sha256: str | None
     case_id: int | None
     document: dict[str, Any]
+    assignee: str | None = None  # who has claimed its "E-Mail sichten" task
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,9 @@ def read_message(
             _require_triage(actor)
         audit.record(session, now, actor.username, "message_viewed", row.case_id, str(row.id))
         session.commit()
-    return MessageView(row.id, row.status, row.received_at, row.sha256, row.case_id, open_document(ctx, row))
+    return MessageView(
+        row.id, row.status, row.received_at, row.sha256, row.case_id, open_document(ctx, row), row.assignee
+    )
 
 
 def open_case_from_message(
@@ -166,7 +170,7 @@ def discard_message(
     with ctx.unit_of_work() as session:
         done = session.execute(
             update(InboundMessage)
-            .where(InboundMessage.id == message_id, InboundMessage.status == "triage")
+            .where(InboundMessage.id == message_id, InboundMessage.status == "triage", free_for(actor))
             .values(
                 status="discarded",
                 handled_at=now,
@@ -218,7 +222,7 @@ def _row(session: Session, message_id: int) -> InboundMessage:
 def _take(session: Session, actor: Actor, message_id: int, case_id: int, now: datetime) -> None:
     done = session.execute(
         update(InboundMessage)
-        .where(InboundMessage.id == message_id, InboundMessage.status == "triage")
+        .where(InboundMessage.id == message_id, InboundMessage.status == "triage", free_for(actor))
         .values(status="case", case_id=case_id, handled_at=now, handled_by=actor.username)
     ).rowcount
     if not done:
@@ -227,10 +231,6 @@ def _take(session: Session, actor: Actor, message_id: int, case_id: int, now: da
 
 
 def _already_handled(session: Session, message_id: int) -> TriageRefused:
-    row = session.get(InboundMessage, message_id)
-    who = row.handled_by if row is not None and row.handled_by else "?"
-    return TriageRefused(
-        "message",
-        f"Diese Nachricht wurde schon bearbeitet (von {who}).",
-        f"This message was already handled (by {who}).",
-    )
+    """Handled meanwhile, or its task is held by a colleague."""
+    why = why_not_free(session, message_id)
+    return TriageRefused("message", why.german, why.english)
