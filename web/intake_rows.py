@@ -24,9 +24,7 @@ class IntakePart:
     waiting: int = 0  # how many the tab has
 
 
-def intake_part(
-    connection: Connection, actor: Actor, wanted: InboxFilter, lang: str, form: str
-) -> IntakePart:
+def intake_part(connection, actor: Actor, wanted: InboxFilter, lang: str, form: str) -> IntakePart:
     """The intake tasks' counts and, on the first page of a tab without filters that exclude them (they
     have no risk level, Land or step of a case, and no due date), their rows; ``form`` is the page's
     actions form their buttons belong to."""

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.lifecycle import OpenedCase, open_case
 from engine.cases.need_to_know import require_case_access
+from engine.channels.attachments import attachments_to_evidence
 from engine.channels.intake_tasks import free_for, why_not_free
 from engine.channels.mail_intake import open_document
 from engine.kernel import audit
@@ -119,16 +120,22 @@ def read_message(
 def open_case_from_message(
     ctx: EngineContext, actor: Actor, message_id: int, now: datetime | None = None
 ) -> OpenedCase:
-    """A new case on channel E-Mail with the message on it."""
+    """A new case on channel E-Mail (or Portal) with the message on it, its attachments as evidence."""
     _require_triage(actor)
+    now = now or ctx.clock.now()
     with ctx.unit_of_work(writes=False) as session:
         channel = _row(session, message_id).channel
+
+    def take(session: Session, case_id: int) -> None:
+        _take(session, actor, message_id, case_id, now)
+        attachments_to_evidence(ctx, session, message_id, case_id, now)
+
     return open_case(
         ctx,
         actor,
         {"kontaktkanal": "portal" if channel in ("portal", "api") else "email"},
         now=now,
-        alongside=lambda session, case_id: _take(session, actor, message_id, case_id, now or ctx.clock.now()),
+        alongside=take,
     )
 
 
@@ -148,6 +155,7 @@ def add_message_to_case(
             )
         require_case_access(session, actor, case_id)
         _take(session, actor, message_id, case_id, now)
+        attachments_to_evidence(ctx, session, message_id, case_id, now)
         session.commit()
     return int(case_id)
 
