@@ -219,20 +219,34 @@ CONFIRM = "/faelle/<int:case_id>/vermittlungen/<int:referral_id>/bestaetigen/<in
 @blueprint.get(CONFIRM)
 @requires_role(*COUNSELS)
 def confirm_page(case_id: int, referral_id: int, message_id: int) -> str:
+    return _confirm_page(case_id, referral_id, message_id, {})
+
+
+def _confirm_page(case_id: int, referral_id: int, message_id: int, errors: dict[str, str]) -> str:
     answer = referral_answer(_context(), current_user.actor, case_id, referral_id, message_id)
     if answer is None:
         abort(404)
     return render_template(
-        "channels/confirm_referral.html", case_id=case_id, referral_id=referral_id, answer=answer
+        "channels/confirm_referral.html",
+        case_id=case_id,
+        referral_id=referral_id,
+        answer=answer,
+        errors=errors,
     )
 
 
 @blueprint.post(CONFIRM)
 @requires_role(*COUNSELS)
-def confirm(case_id: int, referral_id: int, message_id: int) -> Response:
+def confirm(case_id: int, referral_id: int, message_id: int) -> Response | tuple[str, int]:
+    checked = request.form.get("absender_geprueft") == "ja"
     try:
-        confirm_referral(_context(), current_user.actor, case_id, referral_id, message_id)
+        confirm_referral(
+            _context(), current_user.actor, case_id, referral_id, message_id, sender_checked=checked
+        )
     except ConfirmationRefused as refused:
+        if refused.facts.get("field") == "absender":
+            errors = {"absender": refused.message(language())}
+            return _confirm_page(case_id, referral_id, message_id, errors), 422
         flash(refused.message(language()), "error")
     else:
         flash(gettext("Die Vermittlung ist als bestätigt markiert."), "success")
