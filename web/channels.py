@@ -38,6 +38,7 @@ from engine.kernel.settings import SmtpSettings
 from engine.person.blind_index import RouteInvalid
 from engine.person.case_search import CaseQuery, search_cases
 from engine.person.intake import IntakeRoutes, known_cases
+from engine.referrals.delivery import case_deliveries
 from web.auth import requires_role
 from web.i18n import language
 from web.inbox import _after_action, _wanted
@@ -211,6 +212,13 @@ def referral_threads_of(case_id: int) -> dict:
     """The case page's referral threads: the handover e-mail's delivery and the services' answers."""
     mail_configured = SmtpSettings.from_environment() is not None
     return referral_threads(_context(), current_user.actor, case_id, mail_configured)
+
+
+@blueprint.app_template_global()
+def handover_deliveries_of(case_id: int) -> dict:
+    """The task page's referral panel: whether each handover e-mail has left the outbox."""
+    mail_configured = SmtpSettings.from_environment() is not None
+    return case_deliveries(_context(), current_user.actor, case_id, mail_configured)
 
 
 CONFIRM = "/faelle/<int:case_id>/vermittlungen/<int:referral_id>/bestaetigen/<int:message_id>"

@@ -22,6 +22,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
+from engine.referrals.delivery import deliveries
 from engine.referrals.handover import handover_key
 from engine.store.channel_tables import InboundMessage
 from engine.store.referral_tables import Referral
@@ -65,15 +66,7 @@ def referral_threads(
         referrals = session.execute(
             select(Referral.id, Referral.status).where(Referral.case_id == case_id)
         ).all()
-        outbox = {
-            row.dedupe_key: row
-            for row in session.execute(
-                select(
-                    OutboxMessage.dedupe_key, OutboxMessage.status, OutboxMessage.attempts,
-                    OutboxMessage.last_error, OutboxMessage.recipient,
-                ).where(OutboxMessage.dedupe_key.in_([handover_key(r.id) for r in referrals]))
-            )
-        }  # fmt: skip
+        outbox = deliveries(session, [r.id for r in referrals], mail_configured)
         answers = session.scalars(
             select(InboundMessage)
             .where(InboundMessage.case_id == case_id, InboundMessage.referral_id.is_not(None))
@@ -81,12 +74,11 @@ def referral_threads(
         ).all()
     threads = {}
     for referral in referrals:
-        mail = outbox.get(handover_key(referral.id))
-        delivery, why = _delivery(mail, mail_configured)
-        domain = _domain(mail.recipient) if mail is not None else ""
+        delivery = outbox[referral.id]
+        domain = _domain(delivery.recipient)
         mine = tuple(_answer(ctx, row, domain) for row in answers if row.referral_id == referral.id)
         threads[referral.id] = ReferralThread(
-            referral.id, delivery, why, mine, bool(mine) and referral.status in CONFIRMABLE
+            referral.id, delivery.state, delivery.why, mine, bool(mine) and referral.status in CONFIRMABLE
         )
     return threads
 
@@ -196,15 +188,3 @@ def _handover_domain(session: Session, referral_id: int) -> str:
         select(OutboxMessage.recipient).where(OutboxMessage.dedupe_key == handover_key(referral_id))
     )
     return _domain(recipient or "")
-
-
-def _delivery(mail, mail_configured: bool) -> tuple[str, str]:
-    if mail is None:
-        return "none", ""
-    if mail.status == "sent":
-        return "sent", ""
-    if mail.status == "dead":
-        return "dead", mail.last_error or ""
-    if not mail_configured:
-        return "waiting", "no_mail_server"
-    return "waiting", "retrying" if mail.attempts else "queued"
