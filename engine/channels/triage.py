@@ -47,6 +47,7 @@ class TriageEntry:
     subject: str
     sender: str
     attachment_count: int
+    assignee: str | None = None  # who has claimed its "E-Mail sichten" task
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def triage_queue(ctx: EngineContext, actor: Actor) -> list[TriageEntry]:
                 document.get("subject", ""),
                 document.get("from", ""),
                 row.attachment_count,
+                row.assignee,
             )
         )
     return entries

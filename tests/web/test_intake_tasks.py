@@ -77,6 +77,8 @@ def test_unknown_mail_and_contact_requests_are_tasks_of_the_intake_group(deploye
     assert sorted(_rows(theirs)) == ["2", "3"]  # a claimed task leaves the group's list
     message = other.get("/posteingang/1").get_data(as_text=True)
     assert "übernommen von Anna" in message
+    queue = other.get("/posteingang").get_data(as_text=True).split('id="posteingang"', 1)[1]
+    assert queue.count("<td>Anna</td>") == 1 and queue.count("Gruppe Beratung") == 2
     refused = other.post("/posteingang/1/fall", data={"csrf_token": csrf_token(message)})
     assert refused.status_code == 409 and "Diese Aufgabe hat Anna übernommen." in refused.get_data(
         as_text=True
