@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
-from engine.channels.mail_intake import content_binding, open_document, raw_binding
+from engine.channels.sealed_message import content_binding, open_document, raw_binding
 from engine.evidence.items import _plain_name, evidence_binding
 from engine.evidence.previews import thumbnail
-from engine.evidence.screening import EvidenceRefused, screen
+from engine.evidence.screening import EvidenceRefused, Screened, screen
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.store.channel_tables import InboundMessage
@@ -26,6 +26,7 @@ from engine.store.evidence_tables import EvidenceItem
 SOURCES = {"email": "E-Mail", "portal": "Portal", "api": "Portal"}
 INTAKE_ACTORS = {"email": "system:mail-intake", "portal": "system:kontakt", "api": "system:kontakt"}
 RAW_NAME = "nachricht.eml"
+UNREADABLE = ("Die Datei kann nicht geprüft werden.", "The file cannot be checked.")
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,15 @@ class TakenAttachments:
 
 
 def attachments_to_evidence(
-    ctx: EngineContext, session: Session, message_id: int, case_id: int, now: datetime
+    ctx: EngineContext,
+    session: Session,
+    message_id: int,
+    case_id: int,
+    now: datetime,
+    with_raw: bool = True,
 ) -> TakenAttachments:
-    """Store the message's attachments (and its raw form) as evidence of ``case_id`` in the caller's
-    transaction; the outcome is kept sealed with the message (``open_document(...)["evidence"]``)."""
+    """Store the message's attachments (and, ``with_raw``, its raw form) as evidence of ``case_id`` in the
+    caller's transaction; the outcome is kept sealed with the message (``open_document(...)["evidence"]``)."""
     row = session.get(InboundMessage, message_id)
     assert row is not None
     document = open_document(ctx, row)
@@ -55,14 +61,22 @@ def attachments_to_evidence(
             document.get("attachments", []), document.get("attachment_data", []), strict=False
         )
     ]
-    if row.sealed_raw is not None:
+    if with_raw and row.sealed_raw is not None:
         files.append((RAW_NAME, ctx.vault.open(row.sealed_raw, raw_binding(row.idempotency_key))))
     items, refused = [], []
     for file_name, data in files:
         try:
-            items.append(_store(ctx, session, row, case_id, file_name, data, document.get("subject", "")))
+            screened, preview = _checked(data)
         except EvidenceRefused as refusal:
             refused.append(Refusal(file_name, refusal.german, refusal.english))
+            continue
+        except Exception:  # a file no checker can read: refused, and nothing in a message stops the intake
+            refused.append(Refusal(file_name, UNREADABLE[0], UNREADABLE[1]))
+            continue
+        stored = _store(
+            ctx, session, row, case_id, file_name, data, screened, preview, document.get("subject", "")
+        )
+        items.append(stored)
     document["evidence"] = {
         "items": items,
         "refused": [{"file_name": r.file_name, "de": r.german, "en": r.english} for r in refused],
@@ -86,6 +100,12 @@ def evidence_outcome(document: dict) -> tuple[int, list[dict]]:
     return len(outcome.get("items", [])), list(outcome.get("refused", []))
 
 
+def _checked(data: bytes) -> tuple[Screened, bytes | None]:
+    """The file's type by its content and, for an image, its re-encoded thumbnail (EvidenceRefused)."""
+    screened = screen(data)
+    return screened, thumbnail(data) if screened.is_image else None
+
+
 def _store(
     ctx: EngineContext,
     session: Session,
@@ -93,10 +113,10 @@ def _store(
     case_id: int,
     file_name: str,
     data: bytes,
+    screened: Screened,
+    preview: bytes | None,
     subject: str,
 ) -> int:
-    screened = screen(data)
-    preview = thumbnail(data) if screened.is_image else None
     binding = evidence_binding(case_id)
     source = SOURCES.get(row.channel, "E-Mail")
     facts = {

@@ -120,3 +120,31 @@ def test_a_contact_requests_screenshot_added_to_a_case_is_evidence_from_the_port
     items = _evidence(client.get(added.headers["Location"]).get_data(as_text=True))
     assert len(items) == 1 and "bildschirmfoto-1.png" in items[0]
     assert "<dd data-source>Portal</dd>" in items[0] and "Kontaktformular" in items[0]
+
+
+def test_the_persons_reply_found_by_its_case_token_brings_its_files_as_evidence(
+    deployed, client, auth, dovecot
+):
+    case = open_case(deployed, COUNSELLOR, {"kontaktkanal": "email"})
+    shot = screenshot_png()
+    message = EmailMessage()
+    message["From"], message["Subject"] = (
+        "Maria <maria@example.org>",
+        f"Noch ein Bild [Lotse {case.reference}]",
+    )
+    message["Message-ID"] = "<r1@example.org>"
+    message.set_content("Das kam heute.")
+    message.add_attachment(shot, maintype="image", subtype="png", filename="heute.png")
+    message.add_attachment(
+        b"\x89PNG\r\n\x1a\n" + b"kaputt" * 50, maintype="image", subtype="png", filename="kaputt.png"
+    )
+    dovecot.append(message.as_bytes())
+    _intake(deployed, dovecot)
+    auth.login("anna")
+    page = client.get(f"/faelle/{case.case_id}").get_data(as_text=True)
+    items = _evidence(page)
+    assert len(items) == 1 and "heute.png" in items[0] and "<dd data-source>E-Mail</dd>" in items[0]
+    assert "nachricht.eml" not in page  # a reply's raw form stays with the message
+    conversation = page.split('id="conversation"', 1)[1].split("</ol>", 1)[0]
+    assert "1 Datei der Nachricht ist als Beweisstück gespeichert." in conversation
+    assert "Nicht als Beweisstück übernommen: kaputt.png – " in conversation
