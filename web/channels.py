@@ -40,6 +40,7 @@ from engine.person.case_search import CaseQuery, search_cases
 from engine.person.intake import IntakeRoutes, known_cases
 from engine.referrals.delivery import case_deliveries
 from web.auth import requires_role
+from web.case_presence import known_empty
 from web.i18n import language
 from web.inbox import _after_action, _wanted
 from web.task_counts import shared_counts
@@ -161,6 +162,8 @@ def refused() -> str:
 @blueprint.app_template_global()
 def conversation_of(case_id: int) -> list:
     """The case page's conversation (``cases/_conversation.html``)."""
+    if known_empty(case_id, "messages_in", "messages_out"):
+        return []
     mail_configured = SmtpSettings.from_environment() is not None
     return case_conversation(_context(), current_user.actor, case_id, mail_configured)
 

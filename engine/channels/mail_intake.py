@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from engine.channels.attachments import attachments_to_evidence
 from engine.channels.conversation import case_of_reply, note_new_message, referral_of_reply
 from engine.channels.mail_reading import ReadMail, read_mail
+from engine.channels.message_events import deliver_new_message
 from engine.channels.sealed_message import content_binding, raw_binding
 from engine.channels.sealed_message import open_document as open_document  # where callers found it
 from engine.kernel import audit
@@ -33,6 +34,7 @@ DEFAULT_MAX_ATTACHMENTS = 20
 BATCH = 50  # messages per transaction (a batch is stored whole or, when it collides, one by one)
 BATCH_BYTES = 8 * 1024 * 1024  # and at most this much fetched in one IMAP command
 ACTOR = "system:mail-intake"
+PERSON_MATCHES = ("thread", "token")  # how a reply of the person finds its case
 
 
 class MailboxReader(Protocol):
@@ -77,6 +79,7 @@ def take_mail(
     uid_validity = reader.open()
     after = _mark(ctx, reader.name, uid_validity)
     taken_uids: list[int] = []
+    replies: list[int] = []  # the cases a reply of the person landed on, once per reply
     for chunk in _chunks(reader.pending(after), limits.max_bytes):
         fetched = reader.fetch_many([uid for uid, size in chunk if size <= limits.max_bytes])
         arrivals = [
@@ -93,8 +96,12 @@ def take_mail(
             report.refused += stored.status == "refused"
             report.to_cases += stored.status == "case"
             report.to_triage += stored.status == "triage"
+            if stored.case_id is not None and stored.from_person and stored.status == "case":
+                replies.append(stored.case_id)
     if taken_uids:
         reader.mark_taken(taken_uids)
+    for case_id in replies:
+        deliver_new_message(ctx, case_id, "email", now)
     return report
 
 
@@ -128,6 +135,8 @@ class _Arrival:
 class _Stored:
     id: int
     status: str
+    case_id: int | None = None
+    from_person: bool = False  # a reply of the person on the case (not a referral partner's answer)
 
 
 def idempotency_key(raw: bytes, message_id: str | None) -> str:
@@ -216,13 +225,14 @@ def _insert_all(
     for message_id, row in zip(ids, rows, strict=True):
         if row["case_id"] is not None:
             note_new_message(session, row["case_id"], message_id, now)
-        if row["matched_by"] in ("thread", "token") and row["attachment_count"]:
+        if row["matched_by"] in PERSON_MATCHES and row["attachment_count"]:
             # the person's files on a message that found its case: evidence of it (not the raw mail: every
             # reply would be one; it stays with the message, sealed with its SHA-256)
             attachments_to_evidence(ctx, session, message_id, row["case_id"], now, with_raw=False)
     audit.record_many(session, now, ACTOR, "message_received", [(r["case_id"], r["status"]) for r in rows])
     return [
-        (uid, _Stored(int(i), row["status"])) for (uid, _), i, row in zip(arrivals, ids, rows, strict=True)
+        (uid, _Stored(int(i), row["status"], row["case_id"], row["matched_by"] in PERSON_MATCHES))
+        for (uid, _), i, row in zip(arrivals, ids, rows, strict=True)
     ]
 
 

@@ -17,6 +17,7 @@ from engine.cases.need_to_know import require_case_access
 from engine.channels.attachments import attachments_to_evidence
 from engine.channels.intake_tasks import free_for, why_not_free
 from engine.channels.mail_intake import open_document
+from engine.channels.message_events import deliver_new_message
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -156,9 +157,11 @@ def add_message_to_case(
                 "No case with that reference.",
             )
         require_case_access(session, actor, case_id)
+        channel = _row(session, message_id).channel
         _take(session, actor, message_id, case_id, now)
         attachments_to_evidence(ctx, session, message_id, case_id, now)
         session.commit()
+    deliver_new_message(ctx, int(case_id), channel, now)  # the message lands on the case: its process hears
     return int(case_id)
 
 

@@ -34,6 +34,7 @@ ACTIONS = frozenset(
         "reminded",
         "deadlines_tightened",
         "incident_reported",
+        "message_caught",
         "strafantrag_recorded",
         "strafantrag_offender_known",
         "process_deployed",

@@ -90,7 +90,7 @@ def examine(
     covered = habits.covered | {problem.element_id for problem in decisions if problem.element_id}
     found = [
         *(problem for name, dmn in dmn_roots.items() for problem in decision_table_problems(dmn, name)),
-        *unsupported_elements(root),
+        *unsupported_elements(root, bpmn_name),
         *broken_references(root),
         *unknown_decisions(root, list(dmn_roots.values())),
         *habits.problems,
