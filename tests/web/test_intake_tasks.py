@@ -8,10 +8,13 @@ from __future__ import annotations
 import re
 from email.message import EmailMessage
 
+from sqlalchemy import update
+
 from engine.channels.mail_intake import take_mail
 from engine.channels.portal import submit_contact
 from engine.kernel.settings import ImapSettings
 from engine.person.intake import IntakeRoutes, open_case_for_person
+from engine.store.tables import Staff
 from integrations.imap_mail import ImapMailbox
 from tests.conftest import COUNSELLOR
 from tests.web.conftest import Auth, csrf_token
@@ -117,6 +120,12 @@ def test_a_team_lead_sees_every_intake_task_and_filters_that_exclude_them(deploy
     assert "Freigeben" in _rows(everything)["1"]  # a team lead may give it back
     assert _rows(client.get("/?tab=all&risk=HOCH").get_data(as_text=True)) == {}  # no risk level yet
     assert _rows(client.get("/?tab=overdue").get_data(as_text=True)) == {}  # no due date
+
+    with deployed.unit_of_work() as session:  # in English
+        session.execute(update(Staff).where(Staff.username == "tara").values(language="en"))
+        session.commit()
+    row = _rows(client.get("/?tab=all").get_data(as_text=True))["1"]
+    assert "Review e-mail" in row and "no case yet" in row and "E-Mail sichten" not in row
 
 
 def test_the_message_page_finds_the_persons_case_by_the_senders_address(deployed, client, auth, dovecot):
