@@ -19,9 +19,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.channels.attachments import attachments_to_evidence
 from engine.channels.conversation import case_of_reply, note_new_message, referral_of_reply
 from engine.channels.mail_reading import ReadMail, read_mail
 from engine.channels.message_events import deliver_new_message
+from engine.channels.sealed_message import content_binding, raw_binding
+from engine.channels.sealed_message import open_document as open_document  # where callers found it
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.store.channel_tables import InboundMessage, MailboxMark
@@ -157,14 +160,6 @@ def _refusal(mailbox: str, uid_validity: int, uid: int, size: int) -> _Arrival:
     return _Arrival(key, size, None, None, "too_large")
 
 
-def content_binding(key: str) -> bytes:
-    return f"inbound:{key}".encode()
-
-
-def raw_binding(key: str) -> bytes:
-    return f"inbound-raw:{key}".encode()
-
-
 def _store_batch(
     ctx: EngineContext, mailbox: str, uid_validity: int, arrivals: list[tuple[int, _Arrival]], now: datetime
 ) -> list[tuple[int, _Stored | None]]:
@@ -217,7 +212,8 @@ def _insert_all(
     arrivals: list[tuple[int, _Arrival]],
     now: datetime,
 ) -> list[tuple[int, _Stored]]:
-    """Insert the messages in one statement, then their Neue Nachricht tasks and audit events."""
+    """Insert the messages in one statement, then their Neue Nachricht tasks, the attachments of the
+    person's replies as evidence of their case, and the audit events."""
     rows = [_values(ctx, session, mailbox, uid_validity, uid, arrival, now) for uid, arrival in arrivals]
     ids = (
         session.execute(
@@ -229,6 +225,10 @@ def _insert_all(
     for message_id, row in zip(ids, rows, strict=True):
         if row["case_id"] is not None:
             note_new_message(session, row["case_id"], message_id, now)
+        if row["matched_by"] in PERSON_MATCHES and row["attachment_count"]:
+            # the person's files on a message that found its case: evidence of it (not the raw mail: every
+            # reply would be one; it stays with the message, sealed with its SHA-256)
+            attachments_to_evidence(ctx, session, message_id, row["case_id"], now, with_raw=False)
     audit.record_many(session, now, ACTOR, "message_received", [(r["case_id"], r["status"]) for r in rows])
     return [
         (uid, _Stored(int(i), row["status"], row["case_id"], row["matched_by"] in PERSON_MATCHES))
@@ -285,13 +285,6 @@ def _seal_document(ctx: EngineContext, arrival: _Arrival) -> bytes:
     document = arrival.mail.document()
     document["attachment_data"] = [a.data.hex() for a in arrival.mail.attachments]
     return ctx.vault.seal(json.dumps(document).encode(), content_binding(arrival.key))
-
-
-def open_document(ctx: EngineContext, row: InboundMessage) -> dict:
-    """The sealed headers, bodies and attachments of a stored message."""
-    if row.sealed is None:
-        return {}
-    return json.loads(ctx.vault.open(row.sealed, content_binding(row.idempotency_key)))
 
 
 def _mark(ctx: EngineContext, mailbox: str, uid_validity: int) -> int:

@@ -16,6 +16,8 @@ ACTIONS = frozenset(
         "message_viewed",
         "message_to_case",
         "message_discarded",
+        "intake_claimed",
+        "intake_released",
         "reply_written",
         "case_viewed",
         "task_completed",

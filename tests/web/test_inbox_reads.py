@@ -51,13 +51,13 @@ def test_a_page_is_one_connection_and_three_statements(deployed, client, auth):
             response = client.get(path)
         assert response.status_code == 200
         # the signed-in person; the counts with the filtered total and the process version; the rows;
-        # the header's AKUT alert
-        assert dict(seen) == {"statements": 4, "checkouts": 1}, path
+        # the intake's "E-Mail sichten" tasks (their counts and first rows in one); the header's AKUT alert
+        assert dict(seen) == {"statements": 5, "checkouts": 1}, path
     client.post("/logout", data={"csrf_token": _token(client)})
     auth.login("tara")
     with _counting(deployed) as seen:
         page = client.get("/?tab=all", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert dict(seen) == {"statements": 4, "checkouts": 1}  # and the colleagues to reassign to
+    assert dict(seen) == {"statements": 5, "checkouts": 1}  # and the colleagues to reassign to
     assert len(_rows(page)) == 1
 
 
