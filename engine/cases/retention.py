@@ -12,9 +12,10 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from engine.cases.instance_end import end_instance
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -105,25 +106,39 @@ def empty_case(
     months: int,
     label: str,
     *conditions: ColumnElement[bool],
+    end_open: bool = False,
 ) -> bool:
     """Empty an ended case's content exactly as the purge does (also for an erasure on request, Art. 17):
-    False if the case changed, is not ended, is under legal hold or was emptied already."""
+    False if the case changed, is not ended, is under legal hold or was emptied already.
+
+    With ``end_open`` an open case is emptied too: it is closed now and its workflow instance ends
+    (``engine.cases.instance_end``) in the same transaction."""
+    statuses = (*ENDED, "open") if end_open else ENDED
     with ctx.unit_of_work() as session:
         emptied = session.execute(
             update(Case)
             .where(
                 Case.id == case_id,
                 Case.lock_version == seen,
-                Case.status.in_(ENDED),
+                Case.status.in_(statuses),
                 Case.legal_hold.is_(False),
                 *conditions,
             )
-            .values(state=PURGED_STATE, lock_version=seen + 1, next_timer_at=None, updated_at=now)
+            .values(
+                state=PURGED_STATE,
+                lock_version=seen + 1,
+                next_timer_at=None,
+                updated_at=now,
+                status=case((Case.status == "open", "closed"), else_=Case.status),
+                closed_at=func.coalesce(Case.closed_at, now),
+            )
         ).rowcount
         if emptied != 1:
             return False
+        end_instance(session, case_id, now, actor)
         notes = session.scalar(select(func.count()).select_from(CaseNote).where(CaseNote.case_id == case_id))
         session.execute(delete(CaseNote).where(CaseNote.case_id == case_id))
+        # messages still waiting were dropped with the instance; sent and dead ones keep their record
         session.execute(update(OutboxMessage).where(OutboxMessage.case_id == case_id).values(sealed=None))
         # the person: routes and particulars go; contacts keep channel, direction and time (statistics)
         session.execute(delete(ContactRoute).where(ContactRoute.case_id == case_id))
