@@ -15,11 +15,13 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from engine.cases.coarsening import coarsen_purged_cases
 from engine.cases.instance_end import end_instance
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError, NotFound, NotPermitted
+from engine.statistics.snapshots import take_snapshots
 from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
 from engine.store.channel_tables import InboundMessage, SentReply
 from engine.store.evidence_tables import ErasureRequest, EvidenceItem
@@ -38,6 +40,7 @@ class PurgeReport:
     due: list[str] = field(default_factory=list)  # references that are (or would be) purged
     held: list[str] = field(default_factory=list)  # past retention, but under legal hold
     purged: list[str] = field(default_factory=list)
+    coarsened: int = 0  # purged cases (of this run or earlier ones) whose values were coarsened now
 
 
 # the statuses whose retention period runs from closed_at: a merged duplicate keeps its workflow state
@@ -85,6 +88,10 @@ def purge_expired_cases(
         report.due.append(label)
         if not dry_run and _purge_one(ctx, case_id, lock_version, report.cutoff, now, months, actor):
             report.purged.append(label)
+    if not dry_run:
+        # the statistics of every ended month are kept first; then no purged case stands out (k >= 5)
+        take_snapshots(ctx, now)
+        report.coarsened = coarsen_purged_cases(ctx)
     return report
 
 
