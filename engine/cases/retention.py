@@ -24,7 +24,7 @@ from engine.kernel.errors import DomainError, NotFound, NotPermitted
 from engine.statistics.snapshots import take_snapshots
 from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
 from engine.store.channel_tables import InboundMessage, SentReply
-from engine.store.evidence_tables import ErasureRequest, EvidenceItem
+from engine.store.evidence_tables import ErasureRequest, EvidenceItem, LegalHoldChange
 from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.referral_tables import Referral
 from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow, StrafantragRow
@@ -165,6 +165,7 @@ def empty_case(
             .values(content=None, preview=None, details=None)
         )
         session.execute(update(ErasureRequest).where(ErasureRequest.case_id == case_id).values(reason=None))
+        session.execute(update(LegalHoldChange).where(LegalHoldChange.case_id == case_id).values(reason=None))
         # Strafantrag periods keep Land, deadline and status, referrals offer and status (statistics)
         session.execute(update(StrafantragRow).where(StrafantragRow.case_id == case_id).values(sealed=None))
         session.execute(update(Referral).where(Referral.case_id == case_id).values(sealed=None))
@@ -197,7 +198,11 @@ class LegalHoldInvalid(DomainError):
     code = "legal_hold_invalid"
 
 
-MAX_HOLD_REASON = 200  # it goes into the audit trail: the reason (a proceeding, a request), not case content
+MAX_HOLD_REASON = 200  # the reason (a proceeding, a request): sealed; the audit event names its row
+
+
+def hold_binding(case_id: int) -> bytes:
+    return f"legal-hold:{case_id}".encode()
 
 
 def set_legal_hold(
@@ -232,7 +237,29 @@ def set_legal_hold(
             update(Case).where(Case.id == case_id, Case.legal_hold.is_(not hold)).values(legal_hold=hold)
         ).rowcount
         if changed:
+            sealed = ctx.vault.seal(reason.encode(), hold_binding(case_id))
+            change_id = session.execute(
+                insert(LegalHoldChange).values(
+                    case_id=case_id, changed_at=now, changed_by=actor.username, hold=hold, reason=sealed
+                )
+            ).inserted_primary_key[0]
             action = "legal_hold_set" if hold else "legal_hold_released"
-            audit.record(session, now, actor.username, action, case_id, reason)
+            audit.record(session, now, actor.username, action, case_id, f"H-{change_id}")
         session.commit()
     return bool(changed)
+
+
+def hold_reason(ctx: EngineContext, actor: Actor, case_id: int) -> str | None:
+    """Why the legal hold stands (the reason given when it was set); None without a hold. Team leads only."""
+    if not actor.is_team_lead:
+        raise NotPermitted("legal hold")
+    with ctx.unit_of_work(writes=False) as session:
+        row = session.execute(
+            select(LegalHoldChange.hold, LegalHoldChange.reason)
+            .where(LegalHoldChange.case_id == case_id)
+            .order_by(LegalHoldChange.id.desc())
+            .limit(1)
+        ).first()
+    if row is None or not row.hold or row.reason is None:
+        return None
+    return ctx.vault.open(row.reason, hold_binding(case_id)).decode()
