@@ -24,9 +24,10 @@ from sqlalchemy import select
 
 from engine.cases.appointments import agree_appointment
 from engine.cases.break_glass import break_glass
+from engine.cases.discard import discard_case
 from engine.cases.erasure import request_erasure
 from engine.cases.incidents import report_incident
-from engine.cases.lifecycle import complete_task
+from engine.cases.lifecycle import complete_task, open_case
 from engine.cases.retention import set_legal_hold
 from engine.channels.mail_intake import Limits, take_mail
 from engine.channels.replies import send_reply
@@ -45,7 +46,7 @@ from engine.person.privacy import Particulars, change_mode, save_person
 from engine.referrals.consent import Choice
 from engine.referrals.consent_records import record_consent
 from engine.referrals.steps import referral_step
-from engine.store.tables import OutboxMessage
+from engine.store.tables import OutboxMessage, Task
 from engine.strafantrag.periods import record_offence
 from integrations.imap_mail import ImapMailbox
 from integrations.smtp_mail import SmtpMailSender
@@ -54,7 +55,7 @@ from tests.conftest import COUNSELLOR, TEAM_LEAD
 from tests.database_dump import database_bytes
 from tests.smtp_server import SmtpServer
 from tests.steps import complete, open_tasks, task_id_for
-from tests.web.conftest import csrf_token
+from tests.web.conftest import Auth, csrf_token, submit_task
 
 MARKER = "QXZMARKER"
 UMLAUT_MARKER = "QXZMÄRKERÜ"  # in the quoted-printable mail body
@@ -246,6 +247,60 @@ def _portal(ctx, client) -> None:
     assert f"Zurück {MARKER}" in back.get_data(as_text=True)
 
 
+def _other_paths(ctx, app, client) -> None:
+    """The new-case form (vertraulich, with contact routes) and an AKUT case's forms through HTTP; the
+    prevention path, a downgrade confirmed by a second counsellor and a case discarded with a reason."""
+    page = client.get("/faelle/neu").get_data(as_text=True)
+    started = client.post(
+        "/faelle/neu",
+        data={
+            "csrf_token": csrf_token(page),
+            "kontaktkanal": "telefon",
+            "modus": "vertraulich",
+            "telefon": "0171 4433221",
+            "email": f"zweite.{ADDRESS}",
+        },
+    )
+    task_url = started.headers["Location"]
+    assert "/aufgaben/" in task_url
+    with ctx.unit_of_work(writes=False) as session:
+        akut = session.scalar(select(Task.case_id).where(Task.id == task_url.rsplit("/", 1)[1]))
+    forms_in_order = [
+        ("eingang", {**EINGANG, "kurzbeschreibung": f"Formular {MARKER}"}),
+        ("risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL["AKUT"]}),
+        ("risikostufe_bestaetigen", {"risikostufe": "AKUT"}),
+        (
+            "akut_notruf",
+            {"notruf_empfohlen": True, "notruf_hinweis_zeit": "2026-06-01", "akut_notiz": f"Akut {MARKER}"},
+        ),
+    ]
+    for element_id, values in forms_in_order:
+        answered = submit_task(client, task_id_for(ctx, akut, element_id), values)
+        assert answered.status_code == 302, f"{element_id}: {answered.get_data(as_text=True)[:300]}"
+    lead = app.test_client()
+    Auth(lead).login("tara")
+    values = {"kenntnisnahme": True, "teamleitung_notiz": f"Teamleitung {MARKER}"}
+    assert submit_task(lead, task_id_for(ctx, akut, "teamleitung_informieren"), values).status_code == 302
+
+    prevention = open_case(ctx, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    info = {**EINGANG, "betroffen": "nicht_betroffen", "vorfallarten": ["kein_vorfall"]}
+    complete(ctx, COUNSELLOR, prevention, "eingang", info)
+    material = {"material": ["broschuere_sicherheit"], "notiz": f"Material {MARKER}"}
+    complete(ctx, COUNSELLOR, prevention, "praevention", material)
+
+    lowered = open_case(ctx, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    complete(ctx, COUNSELLOR, lowered, "eingang", EINGANG)
+    complete(ctx, COUNSELLOR, lowered, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL["MITTEL"]})
+    lower = {"risikostufe": "NIEDRIG", "abweichung_begruendung": f"Niedriger {MARKER}"}
+    complete(ctx, COUNSELLOR, lowered, "risikostufe_bestaetigen", lower)
+    second = Actor("ben", frozenset({"beratung"}))
+    confirm = {"herabstufung_entscheidung": "bestaetigt", "herabstufung_anmerkung": f"Vier Augen {MARKER}"}
+    complete(ctx, second, lowered, "herabstufung_bestaetigen", confirm)
+
+    mistaken = open_case(ctx, COUNSELLOR, {"kontaktkanal": "telefon"}).case_id
+    discard_case(ctx, COUNSELLOR, mistaken, f"Versehen {MARKER}")
+
+
 def test_no_marker_in_the_database_or_the_logs(deployed, app, client, auth, dovecot, caplog, monkeypatch):
     monkeypatch.delenv("LOTSE_SMTP_HOST", raising=False)
     caplog.set_level(logging.DEBUG)
@@ -257,6 +312,7 @@ def test_no_marker_in_the_database_or_the_logs(deployed, app, client, auth, dove
     _steps(ctx, case_id)
     _around(ctx, case_id)
     _portal(ctx, client)
+    _other_paths(ctx, app, client)
     _escalations(ctx, case_id)
     with SmtpServer(refuse=frozenset({ADDRESS})) as server:
         sender = SmtpMailSender(SmtpSettings(host="127.0.0.1", port=server.port, starttls=False, timeout=5))
