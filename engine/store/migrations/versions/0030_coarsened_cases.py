@@ -23,9 +23,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("cases") as batch:
-        batch.add_column(sa.Column("statistics_period", sa.String(7), nullable=True))
-        batch.add_column(sa.Column("statistics_referral", sa.String(4), nullable=True))
+    op.add_column("cases", sa.Column("statistics_period", sa.String(7), nullable=True))
+    op.add_column("cases", sa.Column("statistics_referral", sa.String(4), nullable=True))
     op.create_table(
         "legal_hold_changes",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -41,6 +40,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_legal_hold_changes_case_id", table_name="legal_hold_changes")
     op.drop_table("legal_hold_changes")
-    with op.batch_alter_table("cases") as batch:
-        batch.drop_column("statistics_referral")
-        batch.drop_column("statistics_period")
+    # plain DROP COLUMN (SQLite >= 3.35): a batch copy of ``cases`` would drop the old table, and with
+    # foreign keys on that deletes every row referring to a case
+    op.drop_column("cases", "statistics_referral")
+    op.drop_column("cases", "statistics_period")
