@@ -7,13 +7,16 @@ Paths: an e-mail through the real IMAP intake (subject, body in quoted-printable
 attachment name and content), the public contact form and the anonymous mailbox (both ways), notes, the
 person's particulars, contact routes and contacts log, the shipped model's task forms (intake, assessment
 with a deviating level, referral with a warm handover, new incident, follow-up, escalation and closing
-notes), appointments, evidence with metadata and the dossier sent to the police, a reply by e-mail
+notes), a partner portal's signed intake request, appointments, evidence with metadata and the dossier sent to the police, a reply by e-mail
 delivered through a real SMTP server that refuses the person's address, legal hold, break-glass access, an
 erasure request and a Strafantrag. The Prefect round is in tests/integration/test_marker_prefect.py."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
+import json
 import logging
 import quopri
 import re
@@ -247,6 +250,28 @@ def _portal(ctx, client) -> None:
     assert f"Zurück {MARKER}" in back.get_data(as_text=True)
 
 
+def _intake_api(ctx, client, monkeypatch) -> None:
+    """A signed request from a partner portal (``/api/intake``), with the marker in its text and contact."""
+    secret = "portal-geheimnis-qxz"
+    monkeypatch.setenv("LOTSE_PORTAL_SECRETS", f"stark-im-amt:{secret}")
+    payload = {
+        "request_id": "p-1",
+        "text": f"Über das Portal {MARKER}",
+        "privacy": "vertraulich",
+        "contact": f"Telefon {PHONE}, {MARKER}",
+    }
+    body = json.dumps(payload).encode()
+    timestamp = str(int(ctx.clock.now().timestamp()))
+    signature = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+    headers = {
+        "X-Lotse-Portal": "stark-im-amt",
+        "X-Lotse-Timestamp": timestamp,
+        "X-Lotse-Signature": signature,
+    }
+    answer = client.post("/api/intake", data=body, content_type="application/json", headers=headers)
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+
+
 def _other_paths(ctx, app, client) -> None:
     """The new-case form (vertraulich, with contact routes) and an AKUT case's forms through HTTP; the
     prevention path, a downgrade confirmed by a second counsellor and a case discarded with a reason."""
@@ -313,6 +338,7 @@ def test_no_marker_in_the_database_or_the_logs(deployed, app, client, auth, dove
     _around(ctx, case_id)
     _portal(ctx, client)
     _other_paths(ctx, app, client)
+    _intake_api(ctx, client, monkeypatch)
     _escalations(ctx, case_id)
     with SmtpServer(refuse=frozenset({ADDRESS})) as server:
         sender = SmtpMailSender(SmtpSettings(host="127.0.0.1", port=server.port, starttls=False, timeout=5))
