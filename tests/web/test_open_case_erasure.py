@@ -1,6 +1,7 @@
 """Art. 17 erasure of an open case through HTTP: after the second team lead confirms, the case's workflow
-instance is over: no task of it in any inbox, the real timer sweep fires nothing for it (the clock moved
-on by weeks), nothing about it waits in the outbox, and its content is gone as in the purge."""
+instance is over: no task of it in any inbox (its agreed callback included), the real timer and appointment
+sweeps fire nothing for it (the clock moved on by weeks), nothing about it waits in the outbox, and its
+content is gone as in the purge."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from email.message import EmailMessage
 
 from sqlalchemy import func, select
 
+from engine.cases.appointments import agree_appointment
 from engine.channels.mail_intake import Limits, take_mail
+from engine.deadlines.appointment_sweep import sweep_appointments
 from engine.deadlines.timer_sweep import sweep_timers
 from engine.inbox.query import TABS
 from engine.kernel.settings import ImapSettings
@@ -17,6 +20,7 @@ from engine.staff.accounts import add_staff
 from engine.store.channel_tables import InboundMessage
 from engine.store.tables import AuditEvent, Case, CasePurge, OutboxMessage, Task
 from integrations.imap_mail import ImapMailbox
+from tests.conftest import COUNSELLOR
 from tests.web.conftest import PASSWORD, Auth, csrf_token
 
 
@@ -63,6 +67,8 @@ def test_erasing_an_open_case_ends_its_instance_everywhere(deployed, app, client
     client.post(
         f"/faelle/{case_id}/antwort", data={"csrf_token": csrf_token(page), "nachricht": "Wir rufen an."}
     )
+    agreed = deployed.clock.now() + timedelta(days=1)
+    agree_appointment(deployed, COUNSELLOR, case_id, "rueckruf", "telefon", agreed, "Rückruf vereinbart")
     tasks = _open_tasks(deployed, case_id)
     with deployed.unit_of_work(writes=False) as session:
         case = session.get(Case, case_id)
@@ -93,6 +99,8 @@ def test_erasing_an_open_case_ends_its_instance_everywhere(deployed, app, client
     assert _open_tasks(deployed, case_id) == [] and _pending_outbox(deployed, case_id) == 0
     deployed.clock.advance(timer_due - deployed.clock.now() + timedelta(days=40))
     assert sweep_timers(deployed).fired == 0
+    reminders = sweep_appointments(deployed)
+    assert (reminders.reminded, reminders.escalated) == ([], []), "the agreed callback was cancelled"
     with deployed.unit_of_work(writes=False) as session:
         case = session.get(Case, case_id)
         assert (case.status, case.state, case.next_timer_at) == ("closed", b"", None)
