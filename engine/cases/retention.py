@@ -1,9 +1,11 @@
 """The retention purge: closed (and discarded) cases past the retention period lose all identifying content.
 
 Gone: the workflow state (every process variable, including party data), the notes, the bodies
-of messages about the case, the notes of agreed appointments and the reasons for break-glass access and
-for discarding. Kept: the case row's projected statistical attributes, its task
-history (steps and times, no content) and the audit trail. A legal hold stops the purge.
+of messages about the case, the notes of agreed appointments and the reasons for break-glass access,
+for discarding and for legal holds. Kept: the case row's projected statistical attributes (coarsened
+afterwards until no combination of Land, office type, period and referral has fewer than 5 purged cases,
+``engine.cases.coarsening``), its task history (steps and times, no content) and the audit trail. A legal
+hold stops the purge.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from engine.cases.coarsening import coarsen_purged_cases
 from engine.cases.instance_end import end_instance
+from engine.cases.need_to_know import require_case_access
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -254,6 +257,7 @@ def hold_reason(ctx: EngineContext, actor: Actor, case_id: int) -> str | None:
     if not actor.is_team_lead:
         raise NotPermitted("legal hold")
     with ctx.unit_of_work(writes=False) as session:
+        require_case_access(session, actor, case_id)
         row = session.execute(
             select(LegalHoldChange.hold, LegalHoldChange.reason)
             .where(LegalHoldChange.case_id == case_id)
