@@ -7,7 +7,7 @@ Paths: an e-mail through the real IMAP intake (subject, body in quoted-printable
 attachment name and content), the public contact form and the anonymous mailbox (both ways), notes, the
 person's particulars, contact routes and contacts log, the shipped model's task forms (intake, assessment
 with a deviating level, referral with a warm handover, new incident, follow-up, escalation and closing
-notes), a partner portal's signed intake request, appointments, evidence with metadata and the dossier sent to the police, a reply by e-mail
+notes), a partner portal's signed intake request, appointments, evidence with metadata (uploaded on the case page and attached by the engine) and the dossier sent to the police, a reply by e-mail
 delivered through a real SMTP server that refuses the person's address, legal hold, break-glass access, an
 erasure request and a Strafantrag. The Prefect round is in tests/integration/test_marker_prefect.py."""
 
@@ -22,6 +22,7 @@ import quopri
 import re
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from io import BytesIO
 
 from sqlalchemy import select
 
@@ -130,6 +131,16 @@ def _mail_case(ctx, client, dovecot) -> int:
     client.post(
         f"/faelle/{case_id}/antwort", data={"csrf_token": csrf_token(page), "nachricht": f"Antwort {MARKER}"}
     )
+    upload = {
+        "csrf_token": csrf_token(page),
+        "datei": (BytesIO(f"Screenshot-Text {MARKER}".encode()), f"{MARKER}-beweis.txt"),
+        "plattform": f"Plattform {MARKER}",
+        "url": f"https://example.org/post/{MARKER}",
+        "profil": f"@{MARKER}_profil",
+        "beschreibung": f"Hochgeladen {MARKER}",
+    }
+    attached = client.post(f"/faelle/{case_id}/beweise", data=upload, content_type="multipart/form-data")
+    assert attached.status_code == 302, attached.get_data(as_text=True)[:500]
     return case_id
 
 
