@@ -7,9 +7,10 @@ Paths: an e-mail through the real IMAP intake (subject, body in quoted-printable
 attachment name and content), the public contact form and the anonymous mailbox (both ways), notes, the
 person's particulars, contact routes and contacts log, the shipped model's task forms (intake, assessment
 with a deviating level, referral with a warm handover, new incident, follow-up, escalation and closing
-notes), a partner portal's signed intake request, appointments, evidence with metadata (uploaded on the case page and attached by the engine) and the dossier sent to the police, a reply by e-mail
-delivered through a real SMTP server that refuses the person's address, legal hold, break-glass access, an
-erasure request and a Strafantrag. The Prefect round is in tests/integration/test_marker_prefect.py."""
+notes), a partner portal's signed intake request, appointments, evidence with metadata (uploaded on the
+case page and attached by the engine) and the dossier sent to the police, a reply by e-mail delivered
+through a real SMTP server that refuses the person's address, legal hold, break-glass access, an erasure
+request and a Strafantrag. The Prefect round is in tests/integration/test_marker_prefect.py."""
 
 from __future__ import annotations
 
