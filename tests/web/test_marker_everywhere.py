@@ -10,7 +10,7 @@ with a deviating level, referral with a warm handover, new incident, follow-up, 
 notes), a partner portal's signed intake request, appointments, evidence with metadata (uploaded on the
 case page and attached by the engine) and the dossier sent to the police, a reply by e-mail delivered
 through a real SMTP server that refuses the person's address, legal hold, break-glass access, an erasure
-request and a Strafantrag. The Prefect round is in tests/integration/test_marker_prefect.py."""
+request, a Strafantrag, and a model whose script fails on the typed text. The Prefect round is in tests/integration/test_marker_prefect.py."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from io import BytesIO
 
+import pytest
 from sqlalchemy import select
 
 from engine.cases.appointments import agree_appointment
@@ -34,6 +35,7 @@ from engine.cases.erasure import request_erasure
 from engine.cases.incidents import report_incident
 from engine.cases.lifecycle import complete_task, open_case
 from engine.cases.retention import set_legal_hold
+from engine.cases.step_failures import StepFailed
 from engine.channels.mail_intake import Limits, take_mail
 from engine.channels.replies import send_reply
 from engine.deadlines.timer_sweep import sweep_timers
@@ -48,6 +50,7 @@ from engine.kernel.settings import ImapSettings, SmtpSettings
 from engine.person.contact_routes import add_route
 from engine.person.contacts_log import NewContact, log_contact
 from engine.person.privacy import Particulars, change_mode, save_person
+from engine.processes.deployment import deploy_process
 from engine.referrals.consent import Choice
 from engine.referrals.consent_records import record_consent
 from engine.referrals.steps import referral_step
@@ -284,6 +287,35 @@ def _intake_api(ctx, client, monkeypatch) -> None:
     assert answer.status_code == 201, answer.get_data(as_text=True)
 
 
+FAILING_MODEL = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="t">
+  <bpmn:process id="fehlerhaft" isExecutable="true">
+    <bpmn:startEvent id="s"/>
+    <bpmn:userTask id="erfassen" name="Erfassen" camunda:candidateGroups="beratung">
+      <bpmn:extensionElements><camunda:formData>
+        <camunda:formField id="notiz" label="Notiz" type="string"/>
+      </camunda:formData></bpmn:extensionElements>
+    </bpmn:userTask>
+    <bpmn:scriptTask id="rechnen" name="Rechnen" scriptFormat="python">
+      <bpmn:script>zahl = int(notiz)</bpmn:script></bpmn:scriptTask>
+    <bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="erfassen"/>
+    <bpmn:sequenceFlow id="f2" sourceRef="erfassen" targetRef="rechnen"/>
+    <bpmn:sequenceFlow id="f3" sourceRef="rechnen" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>"""
+
+
+def _model_error(ctx) -> None:
+    """A model whose script fails on the typed text (the error message quotes it): the step failure
+    records and logs only the error's class, never the value."""
+    deploy_process(ctx, "test", FAILING_MODEL)
+    case_id = open_case(ctx, COUNSELLOR, process_key="fehlerhaft").case_id
+    with pytest.raises(StepFailed):
+        complete_task(ctx, COUNSELLOR, task_id_for(ctx, case_id, "erfassen"), {"notiz": f"Zahl {MARKER}"})
+
+
 def _other_paths(ctx, app, client) -> None:
     """The new-case form (vertraulich, with contact routes) and an AKUT case's forms through HTTP; the
     prevention path, a downgrade confirmed by a second counsellor and a case discarded with a reason."""
@@ -351,6 +383,7 @@ def test_no_marker_in_the_database_or_the_logs(deployed, app, client, auth, dove
     _portal(ctx, client)
     _other_paths(ctx, app, client)
     _intake_api(ctx, client, monkeypatch)
+    _model_error(ctx)
     _escalations(ctx, case_id)
     with SmtpServer(refuse=frozenset({ADDRESS})) as server:
         sender = SmtpMailSender(SmtpSettings(host="127.0.0.1", port=server.port, starttls=False, timeout=5))
