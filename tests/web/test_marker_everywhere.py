@@ -10,7 +10,8 @@ with a deviating level, referral with a warm handover, new incident, follow-up, 
 notes), a partner portal's signed intake request, appointments, evidence with metadata (uploaded on the
 case page and attached by the engine) and the dossier sent to the police, a reply by e-mail delivered
 through a real SMTP server that refuses the person's address, legal hold, break-glass access, an erasure
-request, a Strafantrag, and a model whose script fails on the typed text. The Prefect round is in tests/integration/test_marker_prefect.py."""
+request, a Strafantrag, and a model whose script fails on the typed text. The Prefect round is in
+tests/integration/test_marker_prefect.py."""
 
 from __future__ import annotations
 
