@@ -21,8 +21,8 @@ from engine.store import schema
 from engine.store.tables import OutboxMessage
 from tests.conftest import COUNSELLOR, make_context, shipped_models
 from tests.database_dump import database_bytes
+from tests.marker_search import ADDRESS, MARKER, UMLAUT_MARKER, forms, hits, mail_with_marker
 from tests.smtp_server import SmtpServer
-from tests.web.test_marker_everywhere import ADDRESS, MARKER, UMLAUT_MARKER, _mail, forms, hits
 
 pytestmark = pytest.mark.prefect
 
@@ -66,7 +66,7 @@ def _prefect_files() -> bytes:
 
 
 def _run(flows, ctx, dovecot, monkeypatch) -> tuple[dict, dict, dict, bytes]:
-    dovecot.append(_mail())
+    dovecot.append(mail_with_marker())
     taken = flows.mail_intake_flow()
     [entry] = triage_queue(ctx, COUNSELLOR)
     case = open_case_from_message(ctx, COUNSELLOR, entry.id)

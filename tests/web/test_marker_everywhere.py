@@ -15,15 +15,12 @@ tests/integration/test_marker_prefect.py."""
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
 import logging
-import quopri
 import re
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from io import BytesIO
 
 import pytest
@@ -62,51 +59,13 @@ from integrations.smtp_mail import SmtpMailSender
 from tests import evidence_files as files
 from tests.conftest import COUNSELLOR, TEAM_LEAD
 from tests.database_dump import database_bytes
+from tests.marker_search import ADDRESS, MARKER, PHONE, UMLAUT_MARKER, forms, hits, mail_with_marker
 from tests.smtp_server import SmtpServer
 from tests.steps import complete, open_tasks, task_id_for
 from tests.web.conftest import Auth, csrf_token, submit_task
 
-MARKER = "QXZMARKER"
-UMLAUT_MARKER = "QXZMÄRKERÜ"  # in the quoted-printable mail body
-ADDRESS = "qxzmarker.person@example.org"  # the person's own address: a contact route
-PHONE = "0170 9988776"
 MAIL_SERVER_LOG = "mail.log"  # the test's SMTP server (aiosmtpd) logs its conversations: not Lotse's log
 SECOND_LEAD = Actor("theo", frozenset({"teamleitung", "beratung"}))
-
-
-def forms(*secrets: str) -> list[bytes]:
-    """Every form a secret could take on disk or in a log: UTF-8 as typed, lower and upper case,
-    quoted-printable, and base64 (at each of the three alignments, the bytes that depend only on it)."""
-    found: list[bytes] = []
-    for secret in secrets:
-        for variant in {secret, secret.lower(), secret.upper()}:
-            raw = variant.encode()
-            found += [raw, quopri.encodestring(raw).rstrip(b"=\n")]
-            for shift in range(3):
-                encoded = base64.b64encode(b"\0" * shift + raw)
-                start = (shift * 4 + 2) // 3 + 1
-                found.append(encoded[start : len(encoded) - 4])
-    return [needle for needle in found if len(needle) >= 8]
-
-
-def hits(haystack: bytes, needles: list[bytes]) -> list[bytes]:
-    """Each needle found, with what stands around it (to tell where it leaked)."""
-    found = []
-    for needle in needles:
-        for match in re.finditer(re.escape(needle), haystack):
-            found.append(haystack[max(0, match.start() - 120) : match.end() + 60])
-    return found
-
-
-def _mail() -> bytes:
-    message = EmailMessage()
-    message["From"] = f"{MARKER} Person <{ADDRESS}>"
-    message["Subject"], message["Message-ID"] = f"Drohung {MARKER}", "<qxz-1@example.org>"
-    message.set_content(f"Guten Tag, {UMLAUT_MARKER}: ich werde bedroht.\n", cte="quoted-printable")
-    message.add_attachment(
-        f"Anhang {MARKER}".encode(), maintype="text", subtype="plain", filename=f"{MARKER}-drohung.txt"
-    )
-    return message.as_bytes()
 
 
 def _intake(ctx, dovecot) -> None:
@@ -123,7 +82,7 @@ def _offer(ctx, key: str) -> int:
 
 def _mail_case(ctx, client, dovecot) -> int:
     """The e-mail through the real intake, a case opened from it on the page, then every other path."""
-    dovecot.append(_mail())
+    dovecot.append(mail_with_marker())
     _intake(ctx, dovecot)
     page = client.get("/posteingang/1").get_data(as_text=True)
     assert MARKER in page, "the mail was taken and can be read"
