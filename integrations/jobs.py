@@ -94,6 +94,7 @@ def _purge(ctx: EngineContext, now: datetime, dry_run: bool) -> dict[str, Any]:
         "due": report.due,
         "held": report.held,
         "purged": report.purged,
+        "coarsened": report.coarsened,
         "discarded_mail_deleted": 0 if dry_run else purge_discarded(ctx, now),
     }
 

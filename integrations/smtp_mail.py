@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -38,13 +39,30 @@ class SmtpMailSender:
                     smtp.login(self.settings.username, self.settings.password or "")
                 refused = smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as error:
-            raise DeliveryFailed(f"recipients refused: {sorted(error.recipients)}", permanent=True) from error
+            reasons = sorted(_reason(*reply) for reply in error.recipients.values())
+            raise DeliveryFailed(f"recipients refused: {reasons}", permanent=True) from error
         except smtplib.SMTPDataError as error:  # the server rejected this message's content
             permanent = 500 <= error.smtp_code < 600
-            raise DeliveryFailed(f"SMTP {error.smtp_code}: {error.smtp_error!r}", permanent) from error
+            raise DeliveryFailed(_reason(error.smtp_code, error.smtp_error), permanent) from error
         except smtplib.SMTPResponseException as error:  # login, TLS, sender: our configuration, so retry
-            raise DeliveryFailed(f"SMTP {error.smtp_code}: {error.smtp_error!r}") from error
+            raise DeliveryFailed(_reason(error.smtp_code, error.smtp_error)) from error
         except (smtplib.SMTPException, OSError) as error:
-            raise DeliveryFailed(f"{error.__class__.__name__}: {error}") from error
+            raise DeliveryFailed(f"{error.__class__.__name__}: {without_addresses(str(error))}") from error
         if refused:
-            raise DeliveryFailed(f"recipients refused: {sorted(refused)}", permanent=True)
+            reasons = sorted(_reason(*reply) for reply in refused.values())
+            raise DeliveryFailed(f"recipients refused: {reasons}", permanent=True)
+
+
+# The failure is kept in clear with the outbox row (the administrators' dead-letter list): a mail server's
+# answer often repeats the recipient, and a person's address must not stand there (README, "Keys and what
+# stays in clear"), so every address in it is replaced.
+_ADDRESS = re.compile(r"[^\s<>()\[\],;:\"']+@[^\s<>()\[\],;:\"']+")
+
+
+def without_addresses(text: str) -> str:
+    return _ADDRESS.sub("<Adresse/address>", text)
+
+
+def _reason(code: int, answer: bytes | str) -> str:
+    text = answer.decode("utf-8", "replace") if isinstance(answer, bytes) else answer
+    return f"SMTP {code}: {without_addresses(text)}"

@@ -32,9 +32,16 @@ class Inbox:
     """What the server received; ``delay`` seconds of thinking before each DATA reply."""
 
     delay: float = 0.0
+    refuse: frozenset[str] = frozenset()  # recipients answered with 550, the address repeated as servers do
     messages: list[Message] = field(default_factory=list)
     envelopes: list[tuple[str, list[str]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd's hook
+        if address in self.refuse:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
         if self.delay:
@@ -56,8 +63,9 @@ class SmtpServer:
         delay: float = 0.0,
         tls: ssl.SSLContext | None = None,
         login: tuple[str, str] | None = None,
+        refuse: frozenset[str] = frozenset(),
     ) -> None:
-        self.inbox = Inbox(delay)
+        self.inbox = Inbox(delay, refuse)
         self.port = port or free_port()
         options = {}
         if tls is not None:

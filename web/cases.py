@@ -17,7 +17,7 @@ from engine.cases.case_file import case_bpmn, read_case_file
 from engine.cases.incidents import report_incident
 from engine.cases.lifecycle import DEFAULT_PROCESS, claim_task, next_task_for
 from engine.cases.notes import NoteInvalid, add_note
-from engine.cases.retention import LegalHoldInvalid, set_legal_hold
+from engine.cases.retention import LegalHoldInvalid, hold_reason, set_legal_hold
 from engine.cases.step_failures import StepFailed, may_retry, retry_step
 from engine.kernel.errors import ConcurrentUpdate, DomainError, IncidentNotAccepted, ProcessNotDeployed
 from engine.person.blind_index import RouteInvalid
@@ -160,6 +160,12 @@ def add_case_note(case_id: int) -> Response | tuple[str, int]:
         return _case_page(case_id, note={"text": text, "error": refused.message(language())}), 422
     flash(gettext("Notiz gespeichert."), "success")
     return redirect(url_for("cases.case_page", case_id=case_id) + "#notizen")
+
+
+@blueprint.app_template_global()
+def legal_hold_reason(case_id: int) -> str | None:
+    """For team leads on the case page: why the legal hold stands (sealed; opened for this page only)."""
+    return hold_reason(_context(), current_user.actor, case_id)
 
 
 @blueprint.post("/faelle/<int:case_id>/rechtliche-sperre")

@@ -41,6 +41,7 @@ from engine.person.intake import IntakeRoutes, known_cases
 from engine.referrals.delivery import case_deliveries
 from web.auth import requires_role
 from web.case_presence import known_empty
+from web.cases import case_page
 from web.i18n import language
 from web.inbox import _after_action, _wanted
 from web.task_counts import shared_counts
@@ -181,11 +182,11 @@ def reply(case_id: int) -> Response:
             answering=whole_number(answering, 1),
         )
     except ReplyRefused as refused:
+        # the case page again, with what was typed still in the form (never in a URL: those end up in
+        # the web server's access log and the browser's history)
         flash(refused.message(language()), "error")
-        session_keep = request.form.get("nachricht", "")
-        return redirect(
-            url_for("cases.case_page", case_id=case_id, antwort=session_keep[:2000]) + "#nachrichten"
-        )
+        page = case_page(case_id)
+        return (page, 422) if isinstance(page, str) else page
     shared_counts().clear()
     flash(gettext("Die Antwort ist gespeichert; der Verlauf zeigt, ob sie versandt ist."), "success")
     return redirect(url_for("cases.case_page", case_id=case_id) + "#nachrichten")

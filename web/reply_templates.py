@@ -102,7 +102,10 @@ def reply_templates() -> list:
 
 @blueprint.app_template_global()
 def filled_reply(case_id: int) -> str:
-    """The reply form's text: the picked template (``?vorlage=ID``) filled with the case's values."""
+    """The reply form's text: what was typed when a reply was refused, else the picked template
+    (``?vorlage=ID``) filled with the case's values."""
+    if request.method == "POST" and "nachricht" in request.form:
+        return request.form["nachricht"]
     picked = whole_number(request.args.get("vorlage", ""), 1)
     if picked is None:
         return ""

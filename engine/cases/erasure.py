@@ -2,8 +2,10 @@
 
 A team lead asks with a reason; a second team lead confirms, and only then the case's content goes at once,
 exactly as the retention purge empties it (``engine.cases.retention.empty_case``): what stays is what the
-retention rules keep for statistics. A legal hold refuses both the request and the confirmation; an open
-case is closed through its process first.
+retention rules keep for statistics. A legal hold refuses both the request and the confirmation. An open
+case may be erased too: with the confirmation its workflow instance ends (open tasks leave every inbox,
+its timers never fire again, messages about it still waiting in the outbox are dropped) and the case is
+closed, in the same transaction that empties it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from engine.cases.need_to_know import require_case_access
-from engine.cases.retention import ENDED, empty_case
+from engine.cases.retention import empty_case
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -99,7 +101,7 @@ def confirm_erasure(ctx: EngineContext, actor: Actor, case_id: int, now: datetim
             )
         _refuse_unless_erasable(session, case_id)
         seen = session.scalar(select(Case.lock_version).where(Case.id == case_id))
-    if not empty_case(ctx, case_id, seen, now, actor.username, 0, "erasure:art17"):
+    if not empty_case(ctx, case_id, seen, now, actor.username, 0, "erasure:art17", end_open=True):
         raise ErasureRefused(
             "Der Fall wurde inzwischen geändert oder gesperrt; bitte prüfen und erneut bestätigen.",
             "The case was changed or put on hold meanwhile; please check and confirm again.",
@@ -131,14 +133,9 @@ def _pending(session, case_id: int) -> ErasureRequest | None:
 
 
 def _refuse_unless_erasable(session, case_id: int) -> None:
-    status, hold = session.execute(select(Case.status, Case.legal_hold).where(Case.id == case_id)).one()
+    hold = session.scalar(select(Case.legal_hold).where(Case.id == case_id))
     if hold:
         raise ErasureRefused(
             "Der Fall steht unter rechtlicher Sperre und darf nicht gelöscht werden.",
             "The case is under legal hold and must not be erased.",
-        )
-    if status not in ENDED:
-        raise ErasureRefused(
-            "Ein offener Fall wird erst über seinen Ablauf abgeschlossen; danach kann er gelöscht werden.",
-            "An open case is first closed through its process; then it can be erased.",
         )

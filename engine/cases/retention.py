@@ -1,9 +1,11 @@
 """The retention purge: closed (and discarded) cases past the retention period lose all identifying content.
 
 Gone: the workflow state (every process variable, including party data), the notes, the bodies
-of messages about the case, the notes of agreed appointments and the reasons for break-glass access and
-for discarding. Kept: the case row's projected statistical attributes, its task
-history (steps and times, no content) and the audit trail. A legal hold stops the purge.
+of messages about the case, the notes of agreed appointments and the reasons for break-glass access,
+for discarding and for legal holds. Kept: the case row's projected statistical attributes (coarsened
+afterwards until no combination of Land, office type, period and referral has fewer than 5 purged cases,
+``engine.cases.coarsening``), its task history (steps and times, no content) and the audit trail. A legal
+hold stops the purge.
 """
 
 from __future__ import annotations
@@ -12,16 +14,20 @@ import calendar
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from engine.cases.coarsening import coarsen_purged_cases
+from engine.cases.instance_end import end_instance
+from engine.cases.need_to_know import require_case_access
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError, NotFound, NotPermitted
+from engine.statistics.snapshots import take_snapshots
 from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
 from engine.store.channel_tables import InboundMessage, SentReply
-from engine.store.evidence_tables import ErasureRequest, EvidenceItem
+from engine.store.evidence_tables import ErasureRequest, EvidenceItem, LegalHoldChange
 from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.referral_tables import Referral
 from engine.store.tables import Case, CaseNote, CasePurge, OutboxMessage, RiskAssessmentRow, StrafantragRow
@@ -37,6 +43,7 @@ class PurgeReport:
     due: list[str] = field(default_factory=list)  # references that are (or would be) purged
     held: list[str] = field(default_factory=list)  # past retention, but under legal hold
     purged: list[str] = field(default_factory=list)
+    coarsened: int = 0  # purged cases (of this run or earlier ones) whose values were coarsened now
 
 
 # the statuses whose retention period runs from closed_at: a merged duplicate keeps its workflow state
@@ -84,6 +91,10 @@ def purge_expired_cases(
         report.due.append(label)
         if not dry_run and _purge_one(ctx, case_id, lock_version, report.cutoff, now, months, actor):
             report.purged.append(label)
+    if not dry_run:
+        # the statistics of every ended month are kept first; then no purged case stands out (k >= 5)
+        take_snapshots(ctx, now)
+        report.coarsened = coarsen_purged_cases(ctx)
     return report
 
 
@@ -105,25 +116,39 @@ def empty_case(
     months: int,
     label: str,
     *conditions: ColumnElement[bool],
+    end_open: bool = False,
 ) -> bool:
     """Empty an ended case's content exactly as the purge does (also for an erasure on request, Art. 17):
-    False if the case changed, is not ended, is under legal hold or was emptied already."""
+    False if the case changed, is not ended, is under legal hold or was emptied already.
+
+    With ``end_open`` an open case is emptied too: it is closed now and its workflow instance ends
+    (``engine.cases.instance_end``) in the same transaction."""
+    statuses = (*ENDED, "open") if end_open else ENDED
     with ctx.unit_of_work() as session:
         emptied = session.execute(
             update(Case)
             .where(
                 Case.id == case_id,
                 Case.lock_version == seen,
-                Case.status.in_(ENDED),
+                Case.status.in_(statuses),
                 Case.legal_hold.is_(False),
                 *conditions,
             )
-            .values(state=PURGED_STATE, lock_version=seen + 1, next_timer_at=None, updated_at=now)
+            .values(
+                state=PURGED_STATE,
+                lock_version=seen + 1,
+                next_timer_at=None,
+                updated_at=now,
+                status=case((Case.status == "open", "closed"), else_=Case.status),
+                closed_at=func.coalesce(Case.closed_at, now),
+            )
         ).rowcount
         if emptied != 1:
             return False
+        end_instance(session, case_id, now, actor)
         notes = session.scalar(select(func.count()).select_from(CaseNote).where(CaseNote.case_id == case_id))
         session.execute(delete(CaseNote).where(CaseNote.case_id == case_id))
+        # messages still waiting were dropped with the instance; sent and dead ones keep their record
         session.execute(update(OutboxMessage).where(OutboxMessage.case_id == case_id).values(sealed=None))
         # the person: routes and particulars go; contacts keep channel, direction and time (statistics)
         session.execute(delete(ContactRoute).where(ContactRoute.case_id == case_id))
@@ -143,6 +168,7 @@ def empty_case(
             .values(content=None, preview=None, details=None)
         )
         session.execute(update(ErasureRequest).where(ErasureRequest.case_id == case_id).values(reason=None))
+        session.execute(update(LegalHoldChange).where(LegalHoldChange.case_id == case_id).values(reason=None))
         # Strafantrag periods keep Land, deadline and status, referrals offer and status (statistics)
         session.execute(update(StrafantragRow).where(StrafantragRow.case_id == case_id).values(sealed=None))
         session.execute(update(Referral).where(Referral.case_id == case_id).values(sealed=None))
@@ -175,7 +201,11 @@ class LegalHoldInvalid(DomainError):
     code = "legal_hold_invalid"
 
 
-MAX_HOLD_REASON = 200  # it goes into the audit trail: the reason (a proceeding, a request), not case content
+MAX_HOLD_REASON = 200  # the reason (a proceeding, a request): sealed; the audit event names its row
+
+
+def hold_binding(case_id: int) -> bytes:
+    return f"legal-hold:{case_id}".encode()
 
 
 def set_legal_hold(
@@ -210,7 +240,30 @@ def set_legal_hold(
             update(Case).where(Case.id == case_id, Case.legal_hold.is_(not hold)).values(legal_hold=hold)
         ).rowcount
         if changed:
+            sealed = ctx.vault.seal(reason.encode(), hold_binding(case_id))
+            change_id = session.execute(
+                insert(LegalHoldChange).values(
+                    case_id=case_id, changed_at=now, changed_by=actor.username, hold=hold, reason=sealed
+                )
+            ).inserted_primary_key[0]
             action = "legal_hold_set" if hold else "legal_hold_released"
-            audit.record(session, now, actor.username, action, case_id, reason)
+            audit.record(session, now, actor.username, action, case_id, f"H-{change_id}")
         session.commit()
     return bool(changed)
+
+
+def hold_reason(ctx: EngineContext, actor: Actor, case_id: int) -> str | None:
+    """Why the legal hold stands (the reason given when it was set); None without a hold. Team leads only."""
+    if not actor.is_team_lead:
+        raise NotPermitted("legal hold")
+    with ctx.unit_of_work(writes=False) as session:
+        require_case_access(session, actor, case_id)
+        row = session.execute(
+            select(LegalHoldChange.hold, LegalHoldChange.reason)
+            .where(LegalHoldChange.case_id == case_id)
+            .order_by(LegalHoldChange.id.desc())
+            .limit(1)
+        ).first()
+    if row is None or not row.hold or row.reason is None:
+        return None
+    return ctx.vault.open(row.reason, hold_binding(case_id)).decode()

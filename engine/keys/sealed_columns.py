@@ -18,6 +18,7 @@ from engine.cases.break_glass import reason_binding as break_glass_binding
 from engine.cases.discard import reason_binding as discard_binding
 from engine.cases.erasure import erasure_binding
 from engine.cases.notes import note_binding
+from engine.cases.retention import hold_binding
 from engine.channels.mail_intake import content_binding, raw_binding
 from engine.channels.replies import reply_binding
 from engine.evidence.items import evidence_binding
@@ -29,7 +30,7 @@ from engine.referrals.referral_content import referral_binding
 from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
 from engine.store.case_store import binding as case_binding
 from engine.store.channel_tables import InboundMessage, SentReply
-from engine.store.evidence_tables import ErasureRequest, EvidenceItem
+from engine.store.evidence_tables import ErasureRequest, EvidenceItem, LegalHoldChange
 from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.referral_tables import Referral
 from engine.store.tables import Case, CaseNote, OutboxMessage, RiskAssessmentRow, Staff, StrafantragRow
@@ -83,6 +84,7 @@ SEALED_COLUMNS: tuple[SealedColumn, ...] = (
     _by_case(EvidenceItem, "preview", evidence_binding),
     _by_case(EvidenceItem, "details", evidence_binding),
     _by_case(ErasureRequest, "reason", erasure_binding),
+    _by_case(LegalHoldChange, "reason", hold_binding),
     _by_case(CasePerson, "sealed", person_binding),
     _by_case(ContactRoute, "sealed", route_binding),
     _by_case(CaseContact, "sealed", contact_binding),

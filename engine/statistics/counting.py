@@ -29,6 +29,9 @@ from engine.store.tables import AuditEvent, Case, RiskAssessmentRow, Strafantrag
 Counts = dict[str, Counter[str]]
 NOT_A_CASE = ("discarded", "merged")  # opened by mistake or a duplicate: not counted as cases
 UNKNOWN = "unbekannt"
+# a purged case whose values were coarsened is counted only in the monthly snapshots taken before
+# (``engine.cases.coarsening``); its moved times and generalised values would change a live count
+LIVE: ColumnElement[bool] = Case.statistics_period.is_(None)
 GAP = -1  # the span index of rows between two spans counted together that are not adjacent
 PROJECTED = {
     "land": Case.land,
@@ -117,7 +120,7 @@ def _instants(spans: Sequence[Span]) -> tuple[datetime, datetime, list[tuple[obj
 
 
 def _opened(start: datetime, end: datetime) -> ColumnElement[bool]:
-    return and_(Case.opened_at >= start, Case.opened_at < end, Case.status.not_in(NOT_A_CASE))
+    return and_(Case.opened_at >= start, Case.opened_at < end, Case.status.not_in(NOT_A_CASE), LIVE)
 
 
 def _in(column: object, start: object, end: object) -> ColumnElement[bool]:
@@ -137,7 +140,7 @@ def _grouped_queries(spans: Sequence[Span]) -> dict[str, Select]:
     deadline = _span_index(StrafantragRow.deadline, days, last).label("span")
     queries: dict[str, Select] = {
         "faelle_abgeschlossen": keyed(Case.closed_at).where(
-            Case.status == "closed", _in(Case.closed_at, start, end)
+            Case.status == "closed", _in(Case.closed_at, start, end), LIVE
         ),
         "kontakte": keyed(CaseContact.at, CaseContact.channel).where(_in(CaseContact.at, start, end)),
         "betroffen": keyed(Case.opened_at, CasePerson.affected_role)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.kernel.context import EngineContext
-from engine.statistics.counting import Counts, count_span
+from engine.statistics.counting import LIVE, Counts, count_span
 from engine.statistics.period import BERLIN, month_key, month_of
 from engine.store.statistics_tables import StatisticsSnapshot
 from engine.store.tables import Case
@@ -39,7 +39,7 @@ def take_snapshots(ctx: EngineContext, now: datetime) -> list[str]:
     current = month_key(now.astimezone(BERLIN).date())
     taken: list[str] = []
     with ctx.unit_of_work() as session:
-        first_opened = session.scalar(select(func.min(Case.opened_at)))
+        first_opened = session.scalar(select(func.min(Case.opened_at)).where(LIVE))
         if first_opened is None:
             return taken
         months = _months_between(month_key(first_opened.astimezone(BERLIN).date()), current)

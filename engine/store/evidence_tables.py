@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.store.tables import Base, Instant
@@ -63,3 +63,18 @@ class ErasureRequest(Base):
     status: Mapped[str] = mapped_column(String(16))  # pending, done, withdrawn
     confirmed_at: Mapped[datetime | None] = mapped_column(Instant)
     confirmed_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class LegalHoldChange(Base):
+    """A legal hold set or released (migration 0030): by whom and when in clear, the reason (a proceeding,
+    a request, which may name people) sealed and bound to the case; the audit event names the row
+    (``H-<id>``). The reason goes with the content when the case is emptied."""
+
+    __tablename__ = "legal_hold_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    changed_at: Mapped[datetime] = mapped_column(Instant)
+    changed_by: Mapped[str] = mapped_column(String(100))
+    hold: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed; None once the case is emptied

@@ -96,6 +96,9 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(Instant)
     updated_at: Mapped[datetime] = mapped_column(Instant)
     opened_by: Mapped[str] = mapped_column(String(100))
+    # a purged case's coarsened values (migration 0030, ``engine.cases.coarsening``): NULL until coarsened
+    statistics_period: Mapped[str | None] = mapped_column(String(7))
+    statistics_referral: Mapped[str | None] = mapped_column(String(4))
 
     __table_args__ = (
         Index(

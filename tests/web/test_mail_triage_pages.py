@@ -77,7 +77,13 @@ def test_the_case_page_shows_the_conversation_a_reply_waits_for_sending_and_a_ne
     page = client.get(case_url).get_data(as_text=True)
     assert 'id="conversation"' in page and "Drohbrief" in page
     empty = client.post(f"{case_url}/antwort", data={"csrf_token": csrf_token(page), "nachricht": " "})
-    assert "Bitte eine Nachricht schreiben." in client.get(empty.headers["Location"]).get_data(as_text=True)
+    assert empty.status_code == 422 and "Bitte eine Nachricht schreiben." in empty.get_data(as_text=True)
+    long = "Sehr lange Antwort " * 1100  # over 20,000 characters: refused, and kept in the form, in no URL
+    refused = client.post(f"{case_url}/antwort", data={"csrf_token": csrf_token(page), "nachricht": long})
+    assert refused.status_code == 422 and "Location" not in refused.headers
+    assert "zu lang" in refused.get_data(as_text=True) and f">{long}</textarea>" in refused.get_data(
+        as_text=True
+    )
     sent = client.post(
         f"{case_url}/antwort", data={"csrf_token": csrf_token(page), "nachricht": "Wir melden uns."}
     )

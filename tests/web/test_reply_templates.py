@@ -158,6 +158,7 @@ def test_a_counsellor_fills_a_template_and_answers_an_earlier_message(
         f"/faelle/{case.case_id}/antwort",
         data={"csrf_token": csrf_token(page), "an": "999", "nachricht": "Hallo"},
     )
-    assert "Auf diese Nachricht kann von diesem Fall aus nicht geantwortet werden." in client.get(
-        refused.headers["Location"]
-    ).get_data(as_text=True)
+    shown = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Auf diese Nachricht kann von diesem Fall aus nicht geantwortet werden." in shown
+    assert ">Hallo</textarea>" in shown, "what was typed stays in the form"

@@ -83,8 +83,9 @@ def test_team_lead_sets_a_legal_hold_that_stops_the_purge(app, client, auth, clo
                 AuditEvent.action == "legal_hold_set", AuditEvent.case_id == case_id
             )
         )
-    assert audited == "Ermittlungsverfahren StA Köln"
+    assert audited.startswith("H-"), "the audit trail names the sealed reason's row, not the reason"
     after = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert 'id="legal-hold-reason"' in after and "Ermittlungsverfahren StA Köln" in after
     assert "Rechtliche Sperre gesetzt" in after and "Rechtliche Sperre aufheben" in after
     report = purge_expired_cases(ctx, clock.now() + timedelta(days=800))
     assert report.purged == [] and len(report.held) == 1
