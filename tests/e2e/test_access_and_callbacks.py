@@ -3,21 +3,14 @@ reason and reads the case; a counsellor agrees a callback for tomorrow 10:30 and
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta
 
 import pytest
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the browser fixture says how to install it; here only collection must not break
-    if os.environ.get("CI"):
-        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
-    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
-
 from engine.calendar.business_calendar import BERLIN
 from engine.cases.lifecycle import claim_task, open_case
 from engine.kernel.actor import Actor
+from tests.e2e.browser_api import expect
 from tests.e2e.conftest import TIMEOUT_MS, LiveServer
 from tests.e2e.test_counsellor_flow import log_in
 from tests.steps import task_id_for

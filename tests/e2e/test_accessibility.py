@@ -4,21 +4,14 @@ a task page, the process editors (BPMN and DMN) and the review of a draft."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # the browser fixture says how to install it; here only collection must not break
-    if os.environ.get("CI"):
-        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
-    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
-
 from engine.cases.lifecycle import open_case
 from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
 from tests.conftest import COUNSELLOR
+from tests.e2e.browser_api import Page, expect
 from tests.e2e.conftest import ROOT, TIMEOUT_MS
 from tests.e2e.test_counsellor_flow import log_in, open_new_phone_case
 from tests.steps import complete

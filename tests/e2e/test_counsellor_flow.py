@@ -7,19 +7,12 @@ key steps go to tests/e2e/artifacts/.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-try:
-    from playwright.sync_api import Locator, Page, expect
-except ImportError:  # the browser fixture says how to install it; here only collection must not break
-    if os.environ.get("CI"):
-        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
-    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
-
+from tests.e2e.browser_api import Locator, Page, expect
 from tests.e2e.conftest import TIMEOUT_MS, LiveServer
 
 pytestmark = pytest.mark.e2e

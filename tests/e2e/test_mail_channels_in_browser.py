@@ -5,18 +5,10 @@ answer of the service the case was handed over to arrives and is confirmed after
 
 from __future__ import annotations
 
-import os
 import re
 from email.message import EmailMessage
 
 import pytest
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the browser fixture says how to install it; here only collection must not break
-    if os.environ.get("CI"):
-        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
-    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
 
 from engine.channels.mail_intake import take_mail
 from engine.channels.reply_templates import save_template
@@ -24,6 +16,7 @@ from engine.kernel.actor import Actor
 from engine.kernel.settings import ImapSettings
 from engine.store.tables import Case
 from integrations.imap_mail import ImapMailbox
+from tests.e2e.browser_api import expect
 from tests.e2e.conftest import TIMEOUT_MS, LiveServer
 from tests.e2e.test_counsellor_flow import log_in
 from tests.evidence_files import screenshot_png

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the browser fixture says how to install it; here only collection must not break
-    if os.environ.get("CI"):
-        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
-    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
-
+from tests.e2e.browser_api import expect
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_counsellor_flow import log_in, open_new_phone_case
 

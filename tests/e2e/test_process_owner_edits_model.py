@@ -9,20 +9,13 @@ is closed to her. Screenshots go to tests/e2e/artifacts/.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 
 import pytest
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # the browser fixture says how to install it; here only collection must not break
-    if os.environ.get("CI"):
-        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
-    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
-
 from engine.calendar.business_calendar import BERLIN, BusinessCalendar
 from tests.conftest import shipped_models
+from tests.e2e.browser_api import Page, expect
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_counsellor_flow import (
     assert_no_outside_traffic_or_script_errors,

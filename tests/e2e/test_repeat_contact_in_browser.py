@@ -3,23 +3,15 @@ says so while she types (htmx), and she adds the contact to that case instead of
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
-
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the browser fixture says how to install it; here only collection must not break
-    if os.environ.get("CI"):
-        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
-    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
-
 from sqlalchemy import func, select
 
 from engine.kernel.actor import Actor
 from engine.person.intake import IntakeRoutes, open_case_for_person
 from engine.store.tables import Case
+from tests.e2e.browser_api import expect
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_counsellor_flow import log_in, shoot
 

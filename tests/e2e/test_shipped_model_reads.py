@@ -5,20 +5,13 @@ page opens at the current step, and a case at a team lead's escalation step show
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
-try:
-    from playwright.sync_api import Page, expect
-except ImportError:  # the browser fixture says how to install it; here only collection must not break
-    if os.environ.get("CI"):
-        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
-    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
-
 from engine.cases.lifecycle import open_case
 from engine.kernel.actor import Actor
+from tests.e2e.browser_api import Page, expect
 from tests.e2e.conftest import TIMEOUT_MS, LiveServer
 from tests.e2e.test_counsellor_flow import assert_no_outside_traffic_or_script_errors, log_in
 

@@ -4,18 +4,10 @@ the case."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-try:
-    from playwright.sync_api import expect
-except ImportError:  # the browser fixture says how to install it; here only collection must not break
-    if os.environ.get("CI"):
-        pytest.fail("the Python package playwright is not installed (pip install -e '.[dev]')", pytrace=False)
-    pytest.skip("the Python package playwright is not installed", allow_module_level=True)
-
 from tests.conftest import COUNSELLOR
+from tests.e2e.browser_api import expect
 from tests.e2e.conftest import TIMEOUT_MS
 from tests.e2e.test_counsellor_flow import assert_no_outside_traffic_or_script_errors, log_in, shoot
 from tests.steps import case_at_vermittlung, task_id_for
