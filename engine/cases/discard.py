@@ -8,12 +8,13 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.cases.instance_end import cancel_open_work
 from engine.cases.need_to_know import require_case_access
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import ConcurrentUpdate, DomainError
-from engine.store.access_tables import Appointment, CaseDiscard
+from engine.store.access_tables import CaseDiscard
 from engine.store.tables import Case, Task
 
 INTAKE_STEPS = frozenset({"eingang"})  # the steps a case may have behind it and still be discarded
@@ -82,16 +83,7 @@ def discard_case(
         )
         if changed.rowcount != 1:
             raise ConcurrentUpdate(case.reference)
-        session.execute(
-            update(Task)
-            .where(Task.case_id == case_id, Task.status == "open")
-            .values(status="cancelled", completed_at=now)
-        )
-        session.execute(
-            update(Appointment)
-            .where(Appointment.case_id == case_id, Appointment.status == "open")
-            .values(status="cancelled", done_at=now, done_by=actor.username)
-        )
+        cancel_open_work(session, case_id, now, actor.username)
         session.execute(
             insert(CaseDiscard).values(
                 case_id=case_id,

@@ -20,6 +20,17 @@ from engine.store.tables import OutboxMessage, Task
 
 def end_instance(session: Session, case_id: int, now: datetime, actor: str) -> None:
     """Everything that would still act for the case stops, in the caller's transaction."""
+    cancel_open_work(session, case_id, now, actor)
+    drop_pending_messages(session, case_id)
+    session.execute(
+        update(StepFailure)
+        .where(StepFailure.case_id == case_id, StepFailure.resolved_at.is_(None))
+        .values(resolved_at=now, resolved_by=actor)
+    )
+
+
+def cancel_open_work(session: Session, case_id: int, now: datetime, actor: str) -> None:
+    """The case's open tasks leave every inbox and its agreed callbacks and appointments are called off."""
     session.execute(
         update(Task)
         .where(Task.case_id == case_id, Task.status == "open")
@@ -29,12 +40,6 @@ def end_instance(session: Session, case_id: int, now: datetime, actor: str) -> N
         update(Appointment)
         .where(Appointment.case_id == case_id, Appointment.status == "open")
         .values(status="cancelled", done_at=now, done_by=actor)
-    )
-    drop_pending_messages(session, case_id)
-    session.execute(
-        update(StepFailure)
-        .where(StepFailure.case_id == case_id, StepFailure.resolved_at.is_(None))
-        .values(resolved_at=now, resolved_by=actor)
     )
 
 

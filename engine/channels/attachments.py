@@ -11,17 +11,16 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.channels.sealed_message import content_binding, open_document, raw_binding
-from engine.evidence.items import _plain_name, evidence_binding
+from engine.evidence.items import _plain_name, store_item
 from engine.evidence.previews import thumbnail
 from engine.evidence.screening import EvidenceRefused, Screened, screen
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.store.channel_tables import InboundMessage
-from engine.store.evidence_tables import EvidenceItem
 
 SOURCES = {"email": "E-Mail", "portal": "Portal", "api": "Portal"}
 INTAKE_ACTORS = {"email": "system:mail-intake", "portal": "system:kontakt", "api": "system:kontakt"}
@@ -117,7 +116,6 @@ def _store(
     preview: bytes | None,
     subject: str,
 ) -> int:
-    binding = evidence_binding(case_id)
     source = SOURCES.get(row.channel, "E-Mail")
     facts = {
         "file_name": _plain_name(file_name, screened.extension),
@@ -131,17 +129,5 @@ def _store(
         "source": source,
         "message_id": row.id,
     }
-    return int(
-        session.execute(
-            insert(EvidenceItem).values(
-                case_id=case_id,
-                added_at=row.received_at,
-                added_by=INTAKE_ACTORS.get(row.channel, "system:mail-intake"),
-                media_type=screened.media_type,
-                size=len(data),
-                content=ctx.vault.seal(data, binding),
-                preview=ctx.vault.seal(preview, binding) if preview else None,
-                details=ctx.vault.seal(json.dumps(facts).encode(), binding),
-            )
-        ).inserted_primary_key[0]
-    )
+    added = (row.received_at, INTAKE_ACTORS.get(row.channel, "system:mail-intake"))
+    return store_item(ctx, session, case_id, added, data, screened, preview, facts)

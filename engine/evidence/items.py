@@ -6,13 +6,14 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.cases.need_to_know import require_case_access
 from engine.evidence.previews import thumbnail
-from engine.evidence.screening import EvidenceRefused, screen
+from engine.evidence.screening import EvidenceRefused, Screened, screen
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -61,6 +62,35 @@ def evidence_binding(case_id: int) -> bytes:
     return f"evidence:{case_id}".encode()
 
 
+def store_item(
+    ctx: EngineContext,
+    session: Session,
+    case_id: int,
+    added: tuple[datetime, str],
+    data: bytes,
+    screened: Screened,
+    preview: bytes | None,
+    facts: dict[str, Any],
+) -> int:
+    """Seal a screened file, its thumbnail and its facts (file name, hash, metadata) as an item of the case;
+    ``added`` is when and by whom."""
+    binding = evidence_binding(case_id)
+    return int(
+        session.execute(
+            insert(EvidenceItem).values(
+                case_id=case_id,
+                added_at=added[0],
+                added_by=added[1],
+                media_type=screened.media_type,
+                size=len(data),
+                content=ctx.vault.seal(data, binding),
+                preview=ctx.vault.seal(preview, binding) if preview else None,
+                details=ctx.vault.seal(json.dumps(facts).encode(), binding),
+            )
+        ).inserted_primary_key[0]
+    )
+
+
 def attach_evidence(
     ctx: EngineContext,
     actor: Actor,
@@ -77,24 +107,12 @@ def attach_evidence(
         require_case_access(session, actor, case_id)
         screened = screen(data)
         preview = thumbnail(data) if screened.is_image else None
-        binding = evidence_binding(case_id)
         facts = {
             "file_name": _plain_name(file_name, screened.extension),
             "sha256": hashlib.sha256(data).hexdigest(),
             **_details_json(details),
         }
-        item_id = session.execute(
-            insert(EvidenceItem).values(
-                case_id=case_id,
-                added_at=now,
-                added_by=actor.username,
-                media_type=screened.media_type,
-                size=len(data),
-                content=ctx.vault.seal(data, binding),
-                preview=ctx.vault.seal(preview, binding) if preview else None,
-                details=ctx.vault.seal(json.dumps(facts).encode(), binding),
-            )
-        ).inserted_primary_key[0]
+        item_id = store_item(ctx, session, case_id, (now, actor.username), data, screened, preview, facts)
         audit.record(session, now, actor.username, "evidence_added", case_id, f"evidence {item_id}")
         session.commit()
     return int(item_id)
