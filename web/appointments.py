@@ -21,6 +21,7 @@ from engine.cases.appointments import (
     reschedule_appointment,
 )
 from web.auth import requires_role
+from web.case_presence import known_empty
 from web.i18n import language
 from web.task_counts import shared_counts
 
@@ -40,6 +41,8 @@ def _labels(table: dict[str, tuple[str, str]]) -> dict[str, str]:
 @blueprint.app_template_global()
 def open_appointments(case_id: int) -> list:
     """The case page's open callbacks and appointments (``cases/_appointments.html``)."""
+    if known_empty(case_id, "appointments"):
+        return []
     return case_appointments(_context(), current_user.actor, case_id)
 
 

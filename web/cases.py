@@ -32,7 +32,8 @@ from engine.strafantrag.periods import (
     record_offence,
 )
 from web.auth import requires_role
-from web.headers import model_file, model_file_response
+from web.case_presence import remember_presence
+from web.headers import diagram_response, model_file
 from web.i18n import language
 from web.task_counts import shared_counts
 
@@ -134,6 +135,7 @@ def _case_page(
 ) -> str | tuple[str, int]:
     context = _context()
     case = read_case_file(context, current_user.actor, case_id)
+    remember_presence(case.id, case.present)
     today = context.clock.now().astimezone(BERLIN).date()
     return render_template(
         "cases/case.html",
@@ -222,8 +224,7 @@ def _legal_hold_confirmation(case_id: int, wanted: str, reason: str, error: str 
 @model_file
 def case_diagram(case_id: int) -> Response:
     """The BPMN of the process version this case runs on, for the diagram on the case page."""
-    xml = case_bpmn(_context(), current_user.actor, case_id)
-    return model_file_response(xml, "prozess.bpmn")
+    return diagram_response(case_bpmn(_context(), current_user.actor, case_id))
 
 
 @blueprint.post("/faelle/<int:case_id>/neuer-vorfall")

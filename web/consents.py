@@ -16,6 +16,7 @@ from engine.referrals.consent_records import (
     withdraw_consent,
 )
 from web.auth import requires_role
+from web.case_presence import known_empty
 from web.i18n import language
 
 blueprint = Blueprint("consents", __name__)
@@ -28,6 +29,8 @@ def _context():
 
 @blueprint.app_template_global()
 def case_consent_history(case_id: int) -> list:
+    if known_empty(case_id, "consents"):
+        return []
     return consent_history(_context(), current_user.actor, case_id)
 
 

@@ -32,6 +32,7 @@ from engine.evidence.items import (
 )
 from engine.evidence.screening import MAX_BYTES, EvidenceRefused
 from web.auth import requires_role
+from web.case_presence import known_empty
 from web.headers import CONTENT_SECURITY_POLICY
 from web.i18n import language
 
@@ -57,6 +58,8 @@ def _context():
 @blueprint.app_template_global()
 def case_evidence_items(case_id: int) -> list:
     """The case page's evidence list (``cases/_evidence.html``)."""
+    if known_empty(case_id, "evidence"):
+        return []
     return list_evidence(_context(), current_user.actor, case_id)
 
 

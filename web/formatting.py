@@ -60,10 +60,18 @@ def offence(code: str) -> str:
     return offence_label(code, language())
 
 
+SYSTEM_NAMES = {
+    "system:mail-intake": lazy_gettext("E-Mail-Eingang"),
+    "system:kontakt": lazy_gettext("Kontaktformular"),
+}
+
+
 def who(username: str | None) -> str:
-    """Display name of a staff member; the username when unknown."""
+    """Display name of a staff member (or of Lotse's intake); the username when unknown."""
     if not username:
         return "–"
+    if username in SYSTEM_NAMES:
+        return str(SYSTEM_NAMES[username])
     names = g.get("staff_names")
     if names is None:
         names = g.staff_names = staff_names(current_app.extensions["lotse"])

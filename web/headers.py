@@ -3,8 +3,10 @@ file, and the session cookie's flags (``Secure`` outside development)."""
 
 from __future__ import annotations
 
+import gzip
 import ipaddress
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from flask import Flask, request
@@ -65,6 +67,23 @@ def model_file_response(data: bytes, file_name: str) -> Response:
     response.headers["Content-Disposition"] = f'attachment; filename="{file_name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def diagram_response(data: bytes) -> Response:
+    """A process version's BPMN for the viewer, compressed where the browser accepts it: a model is
+    hundreds of kilobytes of XML (like every page that names a case, it is not kept by the browser)."""
+    response = model_file_response(data, "prozess.bpmn")
+    if request.accept_encodings["gzip"]:
+        response.set_data(_gzipped(data))
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+@lru_cache(maxsize=32)
+def _gzipped(data: bytes) -> bytes:
+    """Compressed once per model (the caller passes the same bytes object each time: its hash is kept)."""
+    return gzip.compress(data, compresslevel=6, mtime=0)
 
 
 def is_loopback(host: str) -> bool:

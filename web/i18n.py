@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from babel import Locale
 from babel.support import NullTranslations
 from flask import Flask, g, has_request_context
 from flask_babel import Babel, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 LANGUAGES = ("de", "en")
 TIME_ZONE = "Europe/Berlin"
@@ -51,3 +56,23 @@ def init_app(app: Flask) -> None:
         pgettext=lambda context, string: _catalogue().upgettext(context, string),
         npgettext=lambda context, singular, plural, n: _catalogue().unpgettext(context, singular, plural, n),
     )
+    # The same as Jinja's new-style callables, without their second dispatch per call: a case page asks
+    # for some 160 texts, and the generic path was a fifth of its CPU time.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
+
+
+@pass_context
+def _template_gettext(context: Context, string: str, **variables: Any) -> str:
+    text = _catalogue().ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables if variables or "%" in text else text  # "%%" must still become "%"
+
+
+@pass_context
+def _template_ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    text = _catalogue().ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables

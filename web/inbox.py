@@ -28,6 +28,7 @@ from web.auth import requires_role
 from web.formatting import group, risk_class, when
 from web.i18n import language
 from web.inbox_labels import escaped_labels, labels
+from web.intake_rows import intake_part
 from web.page_frame import csrf_token, fixed_urls, is_fragment_request
 from web.request_scope import reading
 from web.task_counts import shared_counts
@@ -92,6 +93,7 @@ def _render(wanted: InboxFilter) -> str:
         )
         steps = _steps(connection, page.process_version_id)
         colleagues = active_colleagues(connection) if actor.is_team_lead else []
+        intake = intake_part(connection, actor, page.filter, language(), ACTIONS_FORM)
     finally:
         connection.rollback()
     covered = covered_tasks(context, actor.username, now) if actor.covering else []
@@ -111,7 +113,11 @@ def _render(wanted: InboxFilter) -> str:
         actions_form=ACTIONS_FORM,
         hidden_fields=Markup(_hidden_fields(query)),
         is_team_lead=actor.is_team_lead,
-        tabs=[(tab, f"{here}?tab={tab}", page.counts[tab]) for tab in tabs_for(actor)],
+        tabs=[
+            (tab, f"{here}?tab={tab}", page.counts[tab] + intake.counts.get(tab, 0))
+            for tab in tabs_for(actor)
+        ],
+        intake=intake,
         t=labels(lang),
         inbox_url=here,
         refresh_url=_with_query(here, query),

@@ -30,6 +30,7 @@ from engine.person.privacy import (
     change_mode,
     save_person,
 )
+from web.case_presence import presence
 from web.cases import case_page
 from web.i18n import language
 from web.task_counts import shared_counts
@@ -45,14 +46,20 @@ def person_panel(case_id: int) -> Any:
     """For the case page's partial: read (need to know, audited) once per request."""
     panels = g.setdefault("person_panels", {})
     if case_id not in panels:
-        panels[case_id] = read_person_panel(_context(), current_user.actor, case_id)
+        panels[case_id] = read_person_panel(
+            _context(), current_user.actor, case_id, present=presence(case_id)
+        )
     return panels[case_id]
 
 
 def person_reach(case_id: int) -> Any:
-    """For the task page beside a form: how to reach the person, or None outside need to know."""
+    """For the task page beside a form: how to reach the person (not the contacts log or linked cases,
+    which the task page does not show), or None outside need to know."""
+    panels = g.setdefault("person_panels", {})
+    if case_id in panels:
+        return panels[case_id]
     try:
-        return person_panel(case_id)
+        return read_person_panel(_context(), current_user.actor, case_id, present=frozenset())
     except OutsideNeedToKnow:
         return None
 

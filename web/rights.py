@@ -12,6 +12,7 @@ from flask_login import current_user
 from engine.cases.erasure import ErasureRefused, confirm_erasure, pending_erasure, request_erasure
 from engine.cases.subject_access import export_case
 from web.auth import requires_role
+from web.case_presence import known_empty
 from web.i18n import language
 
 blueprint = Blueprint("rights", __name__)
@@ -34,6 +35,8 @@ def export(case_id: int) -> Response:
 
 @blueprint.app_template_global()
 def case_pending_erasure(case_id: int):
+    if known_empty(case_id, "erasure"):
+        return None
     return pending_erasure(current_app.extensions["lotse"], current_user.actor, case_id)
 
 

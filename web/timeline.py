@@ -32,6 +32,7 @@ ACTIONS = {
     "reminded": lazy_gettext("An Frist erinnert"),
     "deadlines_tightened": lazy_gettext("Fristen verschärft"),
     "incident_reported": lazy_gettext("Neuer Vorfall gemeldet"),
+    "message_caught": lazy_gettext("Der Prozess hat die neue Nachricht erhalten"),
     "referred": lazy_gettext("Vermittelt"),
     "handover_queued": lazy_gettext("Warme Übergabe in den Postausgang gestellt"),
     "referral_updated": lazy_gettext("Stand einer Vermittlung geändert"),

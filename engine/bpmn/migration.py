@@ -28,6 +28,9 @@ _NEUTRAL_FOR_DONE = frozenset(
         "documentation",
         "lane",
         "wiring",
+        "form_labels",  # what a done step's form was called, not what it holds
+        "extensions.name_en",
+        "extensions.documentation_en",
         *(f"extensions.camunda:{name}" for name in CAMUNDA_TASK_ATTRIBUTES),
     }
 )
@@ -149,6 +152,8 @@ def _kind_of_change(key: str, before: Any, after: Any) -> str:
     """Tell a change of wiring or labels apart from one of behaviour, where an attribute holds both."""
     if key == "default_task_spec":
         return "wiring"
+    if key == "form" and _unlabelled(before) == _unlabelled(after):
+        return "form_labels"
     if key == "cond_task_specs" and [c.get("condition") for c in before or []] == [
         c.get("condition") for c in after or []
     ]:
@@ -160,6 +165,27 @@ def _kind_of_change(key: str, before: Any, after: Any) -> str:
         if unlabelled[0] == unlabelled[1]:
             return "bpmn_name"
     return key
+
+
+def _unlabelled(form: Any) -> Any:
+    """A converted form without its German and English labels: the fields, types, options and rules."""
+    if not isinstance(form, dict):
+        return form
+    fields = []
+    for field in form.get("fields") or ():
+        if not isinstance(field, dict):
+            return form
+        kept = {key: value for key, value in field.items() if key not in ("label", "properties", "options")}
+        kept["options"] = [
+            option.get("id") for option in field.get("options") or () if isinstance(option, dict)
+        ]
+        kept["properties"] = [
+            prop
+            for prop in field.get("properties") or ()
+            if not str((prop or {}).get("id", "")).startswith("label_en")
+        ]
+        fields.append(kept)
+    return {**form, "fields": fields}
 
 
 def migration_obstacles(instance: Instance, diff: VersionDiff) -> list[MigrationObstacle]:

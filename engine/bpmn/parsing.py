@@ -17,6 +17,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask as CamundaUserTask
 from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from engine.bpmn.deadline_chains import expand_deadlines
 from engine.bpmn.errors import first_line
 from engine.bpmn.files import DMN_NAMESPACES, ModelError, ModelProblem, parse_model_xml
 from engine.bpmn.tasks import FieldSpec, FormSpec
@@ -199,7 +200,8 @@ def parse_process(
     try:
         for name, xml in (dmn_xmls or {}).items():
             parser.add_dmn_xml(parse_model_xml(xml, name), filename=name)
-        parser.add_bpmn_xml(parse_model_xml(bpmn_xml, bpmn_name), filename=bpmn_name)
+        root = expand_deadlines(parse_model_xml(bpmn_xml, bpmn_name), bpmn_name)
+        parser.add_bpmn_xml(root, filename=bpmn_name)
         process_ids = parser.get_process_ids()
         if len(process_ids) != 1:
             raise ModelError(

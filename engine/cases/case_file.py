@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from engine.bpmn.deadline_chains import with_owners
 from engine.bpmn.parsing import ProcessSpec
 from engine.bpmn.tasks import CompletedStep, FormSpec, WaitingStep
 from engine.cases.assessments import Answer, Assessment, answers_of, case_assessments
 from engine.cases.need_to_know import require_case_access
 from engine.cases.notes import Note, case_notes
+from engine.cases.presence import PANELS, presence_columns, present_panels
 from engine.cases.retention import PURGED_STATE
 from engine.cases.risk_lowering import PendingLowering, pending_lowering
 from engine.cases.step_failures import FailureView, failures_of_case
@@ -25,6 +28,9 @@ from engine.store.case_store import RECORD_COLUMNS, CaseRecord, load_instance, r
 from engine.store.projection import CASE_PROJECTION
 from engine.store.tables import AuditEvent, Case, ProcessVersion, Task
 from engine.strafantrag.periods import OffenceEntry, case_offences
+
+VIEWED = "case_viewed"
+PANELS_ALL = frozenset(PANELS)  # the audit action of a view of the case page
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,7 @@ class CaseFile:
     failures: tuple[FailureView, ...] = ()  # steps model code could not run ("Störungen"), unresolved
     waiting: tuple[WaitingStep, ...] = ()  # timers the case waits at outside any task
     lowering: PendingLowering | None = None  # a lowered risk level waiting for a second person
+    present: frozenset[str] = PANELS_ALL  # panels with rows (engine.cases.presence); unknown: all
 
     def in_language(self, language: str) -> CaseFile:
         """The case as the person reads it: in English, the facts and steps with the model's English names."""
@@ -97,21 +104,20 @@ def read_case_file(ctx: EngineContext, actor: Actor, case_id: int, now: datetime
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
         require_case_access(session, actor, case_id)
-        audit.record(session, now, actor.username, "case_viewed", case_id, None)
+        audit.record(session, now, actor.username, VIEWED, case_id, None)
         session.commit()
     with ctx.unit_of_work(writes=False) as session:
         return _assemble(ctx, session, case_id)
 
 
-def case_bpmn(ctx: EngineContext, actor: Actor, case_id: int) -> str:
-    """The BPMN of the process version the case runs on, for the diagram on the case page."""
+def case_bpmn(ctx: EngineContext, actor: Actor, case_id: int) -> bytes:
+    """The BPMN (UTF-8) of the process version the case runs on, for the diagram on the case page."""
     with ctx.unit_of_work(writes=False) as session:
         require_case_access(session, actor, case_id)
-        return session.scalar(
-            select(ProcessVersion.bpmn_xml)
-            .join(Case, Case.process_version_id == ProcessVersion.id)
-            .where(Case.id == case_id)
-        )
+        version_id = session.scalar(select(Case.process_version_id).where(Case.id == case_id))
+        if version_id is None:
+            raise NotFound("Fall/Case", case_id)
+        return ctx.diagram(session, version_id)
 
 
 def labelled_facts(record: CaseRecord, forms: list[FormSpec], language: str = "de") -> dict[str, str | None]:
@@ -130,34 +136,34 @@ def labelled_facts(record: CaseRecord, forms: list[FormSpec], language: str = "d
     return facts
 
 
+_VIEWS = (
+    select(func.count()).where(AuditEvent.case_id == Case.id, AuditEvent.action == VIEWED).scalar_subquery()
+)
+_HEAD = (Case.opened_at, Case.legal_hold, _VIEWS, ProcessVersion.name, ProcessVersion.version)
+# built once: SQLAlchemy keeps a statement object's cache key, which is costly to work out for this one
+_CASE_ROW = (
+    select(*RECORD_COLUMNS, *_HEAD, *presence_columns(Case.id))
+    .join(ProcessVersion, ProcessVersion.id == Case.process_version_id, isouter=True)
+    .where(Case.id == bindparam("case_id"))
+)
+
+
 def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
-    found = session.execute(
-        select(*RECORD_COLUMNS, Case.opened_at, Case.legal_hold).where(Case.id == case_id)
-    ).first()
+    found = session.execute(_CASE_ROW, {"case_id": case_id}).first()
     if found is None:
         raise NotFound("Fall/Case", case_id)
-    record = record_from_row(found[:-2])
-    opened_at, legal_hold = found[-2], found[-1]
+    columns, head = len(RECORD_COLUMNS), len(_HEAD)
+    record = record_from_row(found[:columns])
+    opened_at, legal_hold, view_count, process_name, process_number = found[columns : columns + head]
+    present = present_panels(found[columns + head :])
     if record.state == PURGED_STATE:
         raise CasePurged(record.reference)
     instance = load_instance(ctx, session, record)
     remember(ctx, record, instance)
-    completed = instance.completed_steps()
-    steps = {step.id: step for step in completed}
-    rows = session.scalars(
-        select(Task).where(Task.case_id == case_id).order_by(Task.created_at, Task.id)
-    ).all()
-    english = _english_names(instance.process)
-    tasks = tuple(
-        _task_entry(row, steps.get(row.id), english.get((row.element_id, row.title))) for row in rows
+    steps = {step.id: step for step in instance.completed_steps()}
+    active, done = with_owners(
+        *instance.element_states(), {task for task, _ in instance.process.user_tasks()}
     )
-    version = session.get(ProcessVersion, record.process_version_id)
-    events = session.execute(
-        select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
-        .where(AuditEvent.case_id == case_id)
-        .order_by(AuditEvent.at, AuditEvent.id)
-    ).all()
-    active, done = instance.element_states()
     return CaseFile(
         id=case_id,
         reference=record.reference or str(case_id),
@@ -168,21 +174,51 @@ def _assemble(ctx: EngineContext, session: Session, case_id: int) -> CaseFile:
         opened_at=opened_at,
         closed_at=record.closed_at,
         escalated=record.escalated,
-        process=f"{version.name} v{version.version}" if version else "?",
-        tasks=tasks,
-        assessments=case_assessments(ctx, session, case_id),
-        offences=tuple(case_offences(session, case_id)),
-        notes=tuple(case_notes(ctx, session, case_id)),
-        timeline=tuple(TimelineEntry(*event) for event in events if event.action != "case_viewed"),
-        views=sum(1 for event in events if event.action == "case_viewed"),
+        process=f"{process_name} v{process_number}" if process_name is not None else "?",
+        tasks=_tasks(session, case_id, steps, _english_names(instance.process)),
+        timeline=_timeline(session, case_id),
+        views=view_count,
         active_elements=active,
         done_elements=done,
-        referrals=tuple(case_referrals(session, case_id)),
         legal_hold=bool(legal_hold),
-        failures=tuple(failures_of_case(session, case_id)),
         waiting=tuple(instance.waiting_steps()),
         lowering=pending_lowering(instance.variables()),
+        present=present,
+        **_panels(ctx, session, case_id, present),
     )
+
+
+def _tasks(
+    session: Session, case_id: int, steps: dict[str, CompletedStep], english: dict[tuple[str, str], str]
+) -> tuple[TaskEntry, ...]:
+    rows = session.scalars(
+        select(Task).where(Task.case_id == case_id).order_by(Task.created_at, Task.id)
+    ).all()
+    return tuple(
+        _task_entry(row, steps.get(row.id), english.get((row.element_id, row.title))) for row in rows
+    )
+
+
+def _timeline(session: Session, case_id: int) -> tuple[TimelineEntry, ...]:
+    """What happened to the case; its views only as their count (a case is viewed far more often than
+    changed, and each view is an audit row)."""
+    events = session.execute(
+        select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.detail)
+        .where(AuditEvent.case_id == case_id, AuditEvent.action != VIEWED)
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    return tuple(TimelineEntry(*event) for event in events)
+
+
+def _panels(ctx: EngineContext, session: Session, case_id: int, present: frozenset[str]) -> dict[str, Any]:
+    """The case file's own panels, each read only where the case has rows for it."""
+    return {
+        "assessments": case_assessments(ctx, session, case_id) if "assessments" in present else (),
+        "offences": tuple(case_offences(session, case_id)) if "offences" in present else (),
+        "notes": tuple(case_notes(ctx, session, case_id)) if "notes" in present else (),
+        "referrals": tuple(case_referrals(session, case_id)) if "referrals" in present else (),
+        "failures": tuple(failures_of_case(session, case_id)) if "failures" in present else (),
+    }
 
 
 def _english_names(process: ProcessSpec) -> dict[tuple[str, str], str]:

@@ -1,18 +1,31 @@
 """The decision table's rules as people read them: the text (``<description>``) of the rule that gave a
-risk proposal, taken from the DMN of the case's own process version."""
+risk proposal, taken from the DMN of the case's own process version, with its English text where the
+model gives one (``description_en``, see ``engine.bpmn.decision_texts``)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 
 from lxml import etree
+
+from engine.bpmn.decision_texts import english_texts
 
 RULE_OUTPUT = "risikoregel"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def rule_texts(dmn_json: str, rule: str | None) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class RuleText:
+    text: str  # the model's (German) text
+    text_en: str | None = None  # its English text, if the model gives one
+
+    def in_language(self, language: str) -> str:
+        return self.text_en if language == "en" and self.text_en else self.text
+
+
+def rule_texts(dmn_json: str, rule: str | None) -> tuple[RuleText, ...]:
     """The texts of the rules that output ``rule`` (e.g. "R3": a rule split over rows has one per row)."""
     if not rule:
         return ()
@@ -20,8 +33,8 @@ def rule_texts(dmn_json: str, rule: str | None) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=16)
-def _texts(dmn_json: str) -> dict[str, tuple[str, ...]]:
-    found: dict[str, list[str]] = {}
+def _texts(dmn_json: str) -> dict[str, tuple[RuleText, ...]]:
+    found: dict[str, list[RuleText]] = {}
     for xml in json.loads(dmn_json or "{}").values():
         root = etree.fromstring(xml.encode() if isinstance(xml, str) else xml, _PARSER)
         for table in root.iter("{*}decisionTable"):
@@ -36,5 +49,6 @@ def _texts(dmn_json: str) -> dict[str, tuple[str, ...]]:
                 value = (entries[position].findtext("{*}text") or "").strip().strip("\"'")
                 description = (row.findtext("{*}description") or "").strip()
                 if value and description:
-                    found.setdefault(value, []).append(description)
+                    english = english_texts(row).get("description_en")
+                    found.setdefault(value, []).append(RuleText(description, english))
     return {key: tuple(texts) for key, texts in found.items()}

@@ -32,7 +32,7 @@ from engine.store.tables import Case
 
 log = logging.getLogger("lotse.step_failures")
 
-Step = Literal["task", "opening", "timer", "incident", "strafantrag"]
+Step = Literal["task", "opening", "timer", "incident", "strafantrag", "message"]
 PROCESS_OWNER = "prozessverantwortung"
 WHO_MAY_RETRY = frozenset({"teamleitung", PROCESS_OWNER})
 

@@ -18,7 +18,7 @@ from engine.cases.case_file import labelled_facts
 from engine.cases.lifecycle import check_open
 from engine.cases.need_to_know import require_case_access
 from engine.cases.risk_lowering import PendingLowering, pending_lowering
-from engine.cases.risk_rules import rule_texts
+from engine.cases.risk_rules import RuleText, rule_texts
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -66,7 +66,7 @@ class TaskSheet:
     confirmed_level: str | None = None  # while confirming: the level confirmed before (a new incident's)
     proposal: str | None = None  # while confirming: the decision table's proposal
     rule: str | None = None  # while confirming: the decision table's rule (R1-R9) and its texts
-    rule_texts: tuple[str, ...] = ()
+    rule_texts: tuple[RuleText, ...] = ()
     given: frozenset[str] = frozenset()  # fields the case was opened with: shown as facts, not asked again
     facts_en: dict[str, str | None] | None = None  # ``facts`` with the model's English value names
 
@@ -119,8 +119,12 @@ def read_task_sheet(
         panel = referral_panel(session, row.element_id, record, variables, needs, woman, search, keep)
         escalated = _escalated_steps(session, row) if row.escalation else ()
         confirming = row.element_id in ASSESSMENT_STEPS
-        dmn = session.scalar(
-            select(ProcessVersion.dmn_xml).where(ProcessVersion.id == record.process_version_id)
+        dmn = (
+            session.scalar(
+                select(ProcessVersion.dmn_xml).where(ProcessVersion.id == record.process_version_id)
+            )
+            if confirming
+            else None
         )
         audit.record(session, now, actor.username, "case_viewed", row.case_id, row.element_id)
         session.commit()

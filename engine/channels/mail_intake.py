@@ -19,8 +19,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.channels.attachments import attachments_to_evidence
 from engine.channels.conversation import case_of_reply, note_new_message, referral_of_reply
 from engine.channels.mail_reading import ReadMail, read_mail
+from engine.channels.message_events import deliver_new_message
+from engine.channels.sealed_message import content_binding, raw_binding
+from engine.channels.sealed_message import open_document as open_document  # where callers found it
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
 from engine.store.channel_tables import InboundMessage, MailboxMark
@@ -30,6 +34,7 @@ DEFAULT_MAX_ATTACHMENTS = 20
 BATCH = 50  # messages per transaction (a batch is stored whole or, when it collides, one by one)
 BATCH_BYTES = 8 * 1024 * 1024  # and at most this much fetched in one IMAP command
 ACTOR = "system:mail-intake"
+PERSON_MATCHES = ("thread", "token")  # how a reply of the person finds its case
 
 
 class MailboxReader(Protocol):
@@ -74,6 +79,7 @@ def take_mail(
     uid_validity = reader.open()
     after = _mark(ctx, reader.name, uid_validity)
     taken_uids: list[int] = []
+    replies: list[int] = []  # the cases a reply of the person landed on, once per reply
     for chunk in _chunks(reader.pending(after), limits.max_bytes):
         fetched = reader.fetch_many([uid for uid, size in chunk if size <= limits.max_bytes])
         arrivals = [
@@ -90,8 +96,12 @@ def take_mail(
             report.refused += stored.status == "refused"
             report.to_cases += stored.status == "case"
             report.to_triage += stored.status == "triage"
+            if stored.case_id is not None and stored.from_person and stored.status == "case":
+                replies.append(stored.case_id)
     if taken_uids:
         reader.mark_taken(taken_uids)
+    for case_id in replies:
+        deliver_new_message(ctx, case_id, "email", now)
     return report
 
 
@@ -125,6 +135,8 @@ class _Arrival:
 class _Stored:
     id: int
     status: str
+    case_id: int | None = None
+    from_person: bool = False  # a reply of the person on the case (not a referral partner's answer)
 
 
 def idempotency_key(raw: bytes, message_id: str | None) -> str:
@@ -146,14 +158,6 @@ def _refusal(mailbox: str, uid_validity: int, uid: int, size: int) -> _Arrival:
     """A message too large to download: refused by its size alone, keyed by its place."""
     key = hashlib.sha256(f"place:{mailbox}:{uid_validity}:{uid}".encode()).hexdigest()
     return _Arrival(key, size, None, None, "too_large")
-
-
-def content_binding(key: str) -> bytes:
-    return f"inbound:{key}".encode()
-
-
-def raw_binding(key: str) -> bytes:
-    return f"inbound-raw:{key}".encode()
 
 
 def _store_batch(
@@ -208,7 +212,8 @@ def _insert_all(
     arrivals: list[tuple[int, _Arrival]],
     now: datetime,
 ) -> list[tuple[int, _Stored]]:
-    """Insert the messages in one statement, then their Neue Nachricht tasks and audit events."""
+    """Insert the messages in one statement, then their Neue Nachricht tasks, the attachments of the
+    person's replies as evidence of their case, and the audit events."""
     rows = [_values(ctx, session, mailbox, uid_validity, uid, arrival, now) for uid, arrival in arrivals]
     ids = (
         session.execute(
@@ -220,9 +225,14 @@ def _insert_all(
     for message_id, row in zip(ids, rows, strict=True):
         if row["case_id"] is not None:
             note_new_message(session, row["case_id"], message_id, now)
+        if row["matched_by"] in PERSON_MATCHES and row["attachment_count"]:
+            # the person's files on a message that found its case: evidence of it (not the raw mail: every
+            # reply would be one; it stays with the message, sealed with its SHA-256)
+            attachments_to_evidence(ctx, session, message_id, row["case_id"], now, with_raw=False)
     audit.record_many(session, now, ACTOR, "message_received", [(r["case_id"], r["status"]) for r in rows])
     return [
-        (uid, _Stored(int(i), row["status"])) for (uid, _), i, row in zip(arrivals, ids, rows, strict=True)
+        (uid, _Stored(int(i), row["status"], row["case_id"], row["matched_by"] in PERSON_MATCHES))
+        for (uid, _), i, row in zip(arrivals, ids, rows, strict=True)
     ]
 
 
@@ -275,13 +285,6 @@ def _seal_document(ctx: EngineContext, arrival: _Arrival) -> bytes:
     document = arrival.mail.document()
     document["attachment_data"] = [a.data.hex() for a in arrival.mail.attachments]
     return ctx.vault.seal(json.dumps(document).encode(), content_binding(arrival.key))
-
-
-def open_document(ctx: EngineContext, row: InboundMessage) -> dict:
-    """The sealed headers, bodies and attachments of a stored message."""
-    if row.sealed is None:
-        return {}
-    return json.loads(ctx.vault.open(row.sealed, content_binding(row.idempotency_key)))
 
 
 def _mark(ctx: EngineContext, mailbox: str, uid_validity: int) -> int:

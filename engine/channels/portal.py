@@ -21,6 +21,7 @@ from sqlalchemy import insert, select
 
 from engine.channels.conversation import note_new_message
 from engine.channels.mail_intake import content_binding
+from engine.channels.message_events import deliver_new_message
 from engine.evidence.screening import EvidenceRefused, screen
 from engine.kernel import audit
 from engine.kernel.context import EngineContext
@@ -256,3 +257,5 @@ def write_back(ctx: EngineContext, mailbox_id: int, text: str, now: datetime | N
             note_new_message(session, case_id, message_id, now)
         audit.record(session, now, ACTOR, "message_received", case_id, "portal")
         session.commit()
+    if case_id is not None:
+        deliver_new_message(ctx, case_id, "portal", now)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +22,7 @@ from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError
+from engine.referrals.delivery import deliveries
 from engine.referrals.handover import handover_key
 from engine.store.channel_tables import InboundMessage
 from engine.store.referral_tables import Referral
@@ -40,6 +42,10 @@ class ReferralAnswer:
     sender: str
     subject: str
     text: str
+    # the sender's domain is not the one the handover went to ("Absender weicht ab"): a token in a subject
+    # is easily copied, so such an answer confirms the handover only with an explicit extra confirmation
+    sender_differs: bool = False
+    expected_domain: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,15 +66,7 @@ def referral_threads(
         referrals = session.execute(
             select(Referral.id, Referral.status).where(Referral.case_id == case_id)
         ).all()
-        outbox = {
-            row.dedupe_key: row
-            for row in session.execute(
-                select(
-                    OutboxMessage.dedupe_key, OutboxMessage.status, OutboxMessage.attempts,
-                    OutboxMessage.last_error,
-                ).where(OutboxMessage.dedupe_key.in_([handover_key(r.id) for r in referrals]))
-            )
-        }  # fmt: skip
+        outbox = deliveries(session, [r.id for r in referrals], mail_configured)
         answers = session.scalars(
             select(InboundMessage)
             .where(InboundMessage.case_id == case_id, InboundMessage.referral_id.is_not(None))
@@ -76,11 +74,11 @@ def referral_threads(
         ).all()
     threads = {}
     for referral in referrals:
-        mail = outbox.get(handover_key(referral.id))
-        delivery, why = _delivery(mail, mail_configured)
-        mine = tuple(_answer(ctx, row) for row in answers if row.referral_id == referral.id)
+        delivery = outbox[referral.id]
+        domain = _domain(delivery.recipient)
+        mine = tuple(_answer(ctx, row, domain) for row in answers if row.referral_id == referral.id)
         threads[referral.id] = ReferralThread(
-            referral.id, delivery, why, mine, bool(mine) and referral.status in CONFIRMABLE
+            referral.id, delivery.state, delivery.why, mine, bool(mine) and referral.status in CONFIRMABLE
         )
     return threads
 
@@ -96,7 +94,7 @@ def referral_answer(
         row = _answer_row(session, case_id, referral_id, message_id)
         if row is None:
             return None
-        answer = _answer(ctx, row)
+        answer = _answer(ctx, row, _handover_domain(session, referral_id))
         audit.record(session, now, actor.username, "message_viewed", case_id, str(message_id))
         session.commit()
     return answer
@@ -109,15 +107,28 @@ def confirm_referral(
     referral_id: int,
     message_id: int,
     now: datetime | None = None,
+    sender_checked: bool = False,
 ) -> None:
-    """Mark a handed-over referral confirmed from the service's answer ``message_id`` (audited)."""
+    """Mark a handed-over referral confirmed from the service's answer ``message_id`` (audited); an answer
+    whose sender differs from the handover's recipient needs ``sender_checked`` (the counsellor has made
+    sure by other means that it comes from the service)."""
     now = now or ctx.clock.now()
     with ctx.unit_of_work() as session:
         require_case_access(session, actor, case_id)
-        if _answer_row(session, case_id, referral_id, message_id) is None:
+        row = _answer_row(session, case_id, referral_id, message_id)
+        if row is None:
             raise ConfirmationRefused(
                 "Diese Nachricht ist keine Antwort auf die Übergabe dieser Vermittlung.",
                 "This message is not an answer to this referral's handover.",
+            )
+        differs = _answer(ctx, row, _handover_domain(session, referral_id)).sender_differs
+        if differs and not sender_checked:
+            raise ConfirmationRefused(
+                "Der Absender weicht von der Adresse ab, an die übergeben wurde. Bitte bestätigen Sie, "
+                "dass Sie die Antwort auf anderem Weg geprüft haben.",
+                "The sender differs from the address the handover went to. Please confirm that you "
+                "have checked the answer by other means.",
+                field="absender",
             )
         referral = session.get(Referral, referral_id)
         assert referral is not None
@@ -129,8 +140,14 @@ def confirm_referral(
         referral.status = "confirmed"
         referral.updated_at = now
         referral.updated_by = actor.username
+        checked = " (Absender abweichend, geprüft)" if differs else ""
         audit.record(
-            session, now, actor.username, "referral_confirmed", case_id, f"R-{referral_id}: {message_id}"
+            session,
+            now,
+            actor.username,
+            "referral_confirmed",
+            case_id,
+            f"R-{referral_id}: {message_id}{checked}",
         )
         session.commit()
 
@@ -145,24 +162,29 @@ def _answer_row(session: Session, case_id: int, referral_id: int, message_id: in
     ).first()
 
 
-def _answer(ctx: EngineContext, row: InboundMessage) -> ReferralAnswer:
+def _answer(ctx: EngineContext, row: InboundMessage, expected_domain: str) -> ReferralAnswer:
     document = open_document(ctx, row)
+    sender = document.get("from", "")
     return ReferralAnswer(
         row.id,
         row.received_at,
-        document.get("from", ""),
+        sender,
         document.get("subject", ""),
         document.get("text") or text_of_html(document.get("html", "")),
+        not expected_domain or _domain(sender) != expected_domain,
+        expected_domain,
     )
 
 
-def _delivery(mail, mail_configured: bool) -> tuple[str, str]:
-    if mail is None:
-        return "none", ""
-    if mail.status == "sent":
-        return "sent", ""
-    if mail.status == "dead":
-        return "dead", mail.last_error or ""
-    if not mail_configured:
-        return "waiting", "no_mail_server"
-    return "waiting", "retrying" if mail.attempts else "queued"
+def _domain(address: str) -> str:
+    """The domain of an address (``Name <x@Example.org>`` → ``example.org``); empty without one."""
+    found = parseaddr(address or "")[1]
+    return found.rpartition("@")[2].strip().lower().rstrip(".") if "@" in found else ""
+
+
+def _handover_domain(session: Session, referral_id: int) -> str:
+    """The domain the referral's handover e-mail went to (the outbox keeps its recipient in clear)."""
+    recipient = session.scalar(
+        select(OutboxMessage.recipient).where(OutboxMessage.dedupe_key == handover_key(referral_id))
+    )
+    return _domain(recipient or "")

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.cases.need_to_know import require_case_access
+from engine.channels.attachments import evidence_outcome
 from engine.channels.conversation import mark_messages_read, message_of
 from engine.channels.mail_intake import open_document
 from engine.channels.mail_reading import text_of_html
@@ -50,6 +51,8 @@ class ConversationEntry:
     state: str  # received, sent, waiting, dead
     why: str  # for waiting and dead: no mail server, retrying, the server's answer
     message_id: int | None = None  # an incoming message's id (what a reply can answer)
+    evidence: int = 0  # how many of an incoming message's files became evidence of the case
+    refused: tuple[dict, ...] = ()  # the files the evidence store refused: file_name, de, en (the reason)
 
 
 def reply_binding(case_id: int) -> bytes:
@@ -184,10 +187,11 @@ def case_conversation(
 
 def _incoming(ctx: EngineContext, row: InboundMessage) -> ConversationEntry:
     document = open_document(ctx, row)
+    taken, refused = evidence_outcome(document)
     return ConversationEntry(
         "in", row.received_at, document.get("subject", ""),
         document.get("text") or text_of_html(document.get("html", "")), document.get("from", ""),
-        "received", "", row.id,
+        "received", "", row.id, taken, tuple(refused),
     )  # fmt: skip
 
 

@@ -14,7 +14,10 @@ from sqlalchemy.orm import Session
 
 from engine.cases.lifecycle import OpenedCase, open_case
 from engine.cases.need_to_know import require_case_access
+from engine.channels.attachments import attachments_to_evidence
+from engine.channels.intake_tasks import free_for, why_not_free
 from engine.channels.mail_intake import open_document
+from engine.channels.message_events import deliver_new_message
 from engine.kernel import audit
 from engine.kernel.actor import Actor
 from engine.kernel.context import EngineContext
@@ -45,6 +48,7 @@ class TriageEntry:
     subject: str
     sender: str
     attachment_count: int
+    assignee: str | None = None  # who has claimed its "E-Mail sichten" task
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class MessageView:
     sha256: str | None
     case_id: int | None
     document: dict[str, Any]
+    assignee: str | None = None  # who has claimed its "E-Mail sichten" task
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ def triage_queue(ctx: EngineContext, actor: Actor) -> list[TriageEntry]:
                 document.get("subject", ""),
                 document.get("from", ""),
                 row.attachment_count,
+                row.assignee,
             )
         )
     return entries
@@ -109,22 +115,30 @@ def read_message(
             _require_triage(actor)
         audit.record(session, now, actor.username, "message_viewed", row.case_id, str(row.id))
         session.commit()
-    return MessageView(row.id, row.status, row.received_at, row.sha256, row.case_id, open_document(ctx, row))
+    return MessageView(
+        row.id, row.status, row.received_at, row.sha256, row.case_id, open_document(ctx, row), row.assignee
+    )
 
 
 def open_case_from_message(
     ctx: EngineContext, actor: Actor, message_id: int, now: datetime | None = None
 ) -> OpenedCase:
-    """A new case on channel E-Mail with the message on it."""
+    """A new case on channel E-Mail (or Portal) with the message on it, its attachments as evidence."""
     _require_triage(actor)
+    now = now or ctx.clock.now()
     with ctx.unit_of_work(writes=False) as session:
         channel = _row(session, message_id).channel
+
+    def take(session: Session, case_id: int) -> None:
+        _take(session, actor, message_id, case_id, now)
+        attachments_to_evidence(ctx, session, message_id, case_id, now)
+
     return open_case(
         ctx,
         actor,
         {"kontaktkanal": "portal" if channel in ("portal", "api") else "email"},
         now=now,
-        alongside=lambda session, case_id: _take(session, actor, message_id, case_id, now or ctx.clock.now()),
+        alongside=take,
     )
 
 
@@ -143,8 +157,11 @@ def add_message_to_case(
                 "No case with that reference.",
             )
         require_case_access(session, actor, case_id)
+        channel = _row(session, message_id).channel
         _take(session, actor, message_id, case_id, now)
+        attachments_to_evidence(ctx, session, message_id, case_id, now)
         session.commit()
+    deliver_new_message(ctx, int(case_id), channel, now)  # the message lands on the case: its process hears
     return int(case_id)
 
 
@@ -166,7 +183,7 @@ def discard_message(
     with ctx.unit_of_work() as session:
         done = session.execute(
             update(InboundMessage)
-            .where(InboundMessage.id == message_id, InboundMessage.status == "triage")
+            .where(InboundMessage.id == message_id, InboundMessage.status == "triage", free_for(actor))
             .values(
                 status="discarded",
                 handled_at=now,
@@ -218,7 +235,7 @@ def _row(session: Session, message_id: int) -> InboundMessage:
 def _take(session: Session, actor: Actor, message_id: int, case_id: int, now: datetime) -> None:
     done = session.execute(
         update(InboundMessage)
-        .where(InboundMessage.id == message_id, InboundMessage.status == "triage")
+        .where(InboundMessage.id == message_id, InboundMessage.status == "triage", free_for(actor))
         .values(status="case", case_id=case_id, handled_at=now, handled_by=actor.username)
     ).rowcount
     if not done:
@@ -227,10 +244,6 @@ def _take(session: Session, actor: Actor, message_id: int, case_id: int, now: da
 
 
 def _already_handled(session: Session, message_id: int) -> TriageRefused:
-    row = session.get(InboundMessage, message_id)
-    who = row.handled_by if row is not None and row.handled_by else "?"
-    return TriageRefused(
-        "message",
-        f"Diese Nachricht wurde schon bearbeitet (von {who}).",
-        f"This message was already handled (by {who}).",
-    )
+    """Handled meanwhile, or its task is held by a colleague."""
+    why = why_not_free(session, message_id)
+    return TriageRefused("message", why.german, why.english)

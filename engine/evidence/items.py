@@ -47,6 +47,7 @@ class Evidence:
     sha256: str
     details: EvidenceDetails
     has_preview: bool
+    source: str = ""  # E-Mail or Portal for a message's attachment, else empty (uploaded on the case page)
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ def _evidence(ctx: EngineContext, row: EvidenceItem) -> Evidence:
         facts["sha256"],
         details,
         row.preview is not None,
+        facts.get("source", ""),
     )
 
 

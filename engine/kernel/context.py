@@ -70,6 +70,7 @@ class EngineContext:
     older_index_keys: tuple[bytes, ...] = ()  # still found by, until `lotse keys rotate --index` is done
     instances: InstanceCache = field(default_factory=InstanceCache)
     _processes: dict[int, ProcessSpec] = field(default_factory=dict)
+    _diagrams: dict[int, bytes] = field(default_factory=dict)  # a version's BPMN, UTF-8: it never changes
     _process_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -118,6 +119,16 @@ class EngineContext:
             if found is None:
                 found = self.runtime.spec_from_json(spec_json)
                 self._processes[version_id] = found
+        return found
+
+    def diagram(self, session: Session, version_id: int) -> bytes:
+        """The BPMN of a process version as served to the diagram viewer, read once per process."""
+        found = self._diagrams.get(version_id)
+        if found is None:
+            xml = session.scalar(select(ProcessVersion.bpmn_xml).where(ProcessVersion.id == version_id))
+            if xml is None:
+                raise LookupError(f"process version {version_id}")
+            found = self._diagrams[version_id] = xml.encode()
         return found
 
 

@@ -103,8 +103,10 @@ def search_cases(
     now = now or ctx.clock.now()
     kind, statement = _statement(ctx, query)
     with ctx.unit_of_work() as session:
-        rows = session.execute(statement.limit(limit + 1)).all()
-        hits = _hits(session, actor, rows[:limit])
+        # need to know for the page of results only, asked in the same statement
+        shown = visible_cases(actor).label("shown")
+        rows = session.execute(statement.add_columns(shown).limit(limit + 1)).all()
+        hits = _hits(session, rows[:limit])
         if ctx.is_postgres:
             # the search's audit row is committed without waiting for the disk flush: still atomic and in
             # the write-ahead log, lost only if the database server itself crashes in the next instant;
@@ -162,12 +164,10 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time(0), BERLIN)
 
 
-def _hits(session: Session, actor: Actor, rows: list) -> tuple[Hit, ...]:
+def _hits(session: Session, rows: list) -> tuple[Hit, ...]:
     ids = [row.id for row in rows]
     if not ids:
         return ()
-    # need to know for the page of results only, not for every row the filters match
-    visible = set(session.scalars(select(Case.id).where(Case.id.in_(ids), visible_cases(actor))))
     workers: dict[int, list[str]] = {}
     for case_id, assignee, group in session.execute(
         select(Task.case_id, Task.assignee, Task.candidate_group)
@@ -179,7 +179,7 @@ def _hits(session: Session, actor: Actor, rows: list) -> tuple[Hit, ...]:
             workers[case_id].append(who)
     hits = []
     for row in rows:
-        shown = row.id in visible
+        shown = bool(row.shown)
         hits.append(
             Hit(
                 row.id,

@@ -40,9 +40,16 @@ class PersonPanel:
 
 
 def read_person_panel(
-    ctx: EngineContext, actor: Actor, case_id: int, now: datetime | None = None
+    ctx: EngineContext,
+    actor: Actor,
+    case_id: int,
+    now: datetime | None = None,
+    present: frozenset[str] | None = None,
 ) -> PersonPanel:
+    """``present``: the panels the case has rows for (engine.cases.presence), if just read; the others
+    are not asked."""
     now = now or ctx.clock.now()
+    has = (lambda panel: True) if present is None else present.__contains__
     with ctx.unit_of_work() as session:
         require_case_access(session, actor, case_id)
         person = person_facts(ctx, session, case_id)
@@ -53,9 +60,9 @@ def read_person_panel(
             case_id,
             person,
             routes,
-            tuple(case_contacts(ctx, session, case_id)),
-            tuple(linked_cases(session, case_id)),
-            tuple(_merged_into(session, case_id)),
+            tuple(case_contacts(ctx, session, case_id)) if has("contacts") else (),
+            tuple(linked_cases(session, case_id)) if has("links") else (),
+            tuple(_merged_into(session, case_id)) if has("merged") else (),
         )
         session.commit()
     return panel

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from engine.bpmn.analysis import model_code
+from engine.bpmn.deadline_chains import at_declaring_tasks, expand_deadlines
 from engine.bpmn.files import ModelError, ModelProblem, parse_model_xml
 from engine.bpmn.forms import SUPPORTED_TYPES, is_reserved
 from engine.bpmn.parsing import ProcessSpec, decision_table_problems, parse_process
@@ -81,7 +82,8 @@ def examine(
     left out. File-level messages name ``bpmn_name``, the file as uploaded.
     """
     try:
-        root = parse_model_xml(bpmn_xml, bpmn_name)
+        declared = parse_model_xml(bpmn_xml, bpmn_name)
+        root = expand_deadlines(declared, bpmn_name)  # checked as it runs: with the declared chains
         dmn_roots = {name: parse_model_xml(xml, name) for name, xml in dmn_xmls.items()}
     except ModelError as refused:
         return None, list(refused.problems)
@@ -90,7 +92,7 @@ def examine(
     covered = habits.covered | {problem.element_id for problem in decisions if problem.element_id}
     found = [
         *(problem for name, dmn in dmn_roots.items() for problem in decision_table_problems(dmn, name)),
-        *unsupported_elements(root),
+        *unsupported_elements(root, bpmn_name),
         *broken_references(root),
         *unknown_decisions(root, list(dmn_roots.values())),
         *habits.problems,
@@ -110,7 +112,7 @@ def examine(
     found.extend(problem for problem in _storage_problems(ctx, process) if problem.element_id not in named)
     if not blocking(found):  # the stored test cases run only on a model that could be deployed otherwise
         found.extend(test_problems(ctx, root, process, content_hash(bpmn_xml, dmn_xmls)))
-    return process, found
+    return process, at_declaring_tasks(found, declared)
 
 
 def _storage_problems(ctx: EngineContext, process: ProcessSpec) -> list[ModelProblem]:

@@ -4,7 +4,7 @@ Lotse hands tasks to groups, and its staff groups are its roles. A task that nam
 (``camunda:assignee``, the Camunda Modeler's habit) goes to that person when they are active staff,
 else it is refused with the group to add; a candidate group
 or lane that no staff member can have is a warning listing the groups that exist. Variables that Lotse
-sets by delivering a message (a new incident, a Strafantrag period) count as set for the lint rules.
+sets by delivering a message (a new incident, a Strafantrag period, the person's new message) count as set for the lint rules.
 """
 
 from __future__ import annotations
@@ -17,11 +17,17 @@ from engine.bpmn.files import ModelProblem
 from engine.bpmn.parsing import ProcessSpec
 from engine.cases.incidents import MESSAGE as INCIDENT_MESSAGE
 from engine.cases.incidents import RESULT_VARIABLE as INCIDENT_VARIABLE
+from engine.channels.message_events import MESSAGE as NEW_MESSAGE
+from engine.channels.message_events import RESULT_VARIABLE as NEW_MESSAGE_VARIABLE
 from engine.staff.accounts import ROLES
 from engine.strafantrag.periods import MESSAGE as STRAFANTRAG_MESSAGE
 from engine.strafantrag.periods import RESULT_VARIABLE as STRAFANTRAG_VARIABLE
 
-DELIVERED_VARIABLES = {INCIDENT_MESSAGE: INCIDENT_VARIABLE, STRAFANTRAG_MESSAGE: STRAFANTRAG_VARIABLE}
+DELIVERED_VARIABLES = {
+    INCIDENT_MESSAGE: INCIDENT_VARIABLE,
+    STRAFANTRAG_MESSAGE: STRAFANTRAG_VARIABLE,
+    NEW_MESSAGE: NEW_MESSAGE_VARIABLE,
+}
 
 
 def task_group_problems(element: str, task_spec: Any, staff: frozenset[str]) -> Iterator[ModelProblem]:

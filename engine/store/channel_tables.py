@@ -49,6 +49,8 @@ class InboundMessage(Base):
     attachment_count: Mapped[int] = mapped_column(Integer, default=0)
     sealed: Mapped[bytes | None] = mapped_column(LargeBinary)  # headers, bodies, attachments (JSON)
     sealed_raw: Mapped[bytes | None] = mapped_column(LargeBinary)  # the message as received
+    # who has claimed the message's "E-Mail sichten" task in the inbox (migration 0029); None: the group's
+    assignee: Mapped[str | None] = mapped_column(String(100))
     handled_at: Mapped[datetime | None] = mapped_column(Instant)  # triaged: onto a case or discarded
     handled_by: Mapped[str | None] = mapped_column(String(100))
     discard_reason: Mapped[bytes | None] = mapped_column(LargeBinary)  # sealed

@@ -79,9 +79,14 @@ def test_the_editors_speak_german_and_show_only_lotses_groups(new_context, live_
         expect(assignment).to_contain_text(label)
     shoot(page, artifacts, "40-paul-editor-in-german")
 
-    # a throw event with Lotse's effect (camunda:properties): its properties are there, in German
-    _select(page, "vermittlung_erinnern")
-    assert "Zusätzliche Eigenschaften" in _group_titles(page)
+    # a step's reminder and escalation (declared, not drawn): a group of its own, in German
+    _select(page, "vermittlung")
+    titles = _group_titles(page)
+    assert "Erinnerung und Eskalation" in titles and "Zusätzliche Eigenschaften" in titles, titles
+    page.locator('[data-group-id="group-lotse-deadlines"] .bio-properties-panel-group-header').click()
+    deadlines = page.locator('[data-group-id="group-lotse-deadlines"]')
+    for label in ("Überfällig ab (Erinnerung)", "Eskalation ab (Teamleitung)"):
+        expect(deadlines).to_contain_text(label)
     _expect_no_camunda_groups(page)
 
     page.goto("/prozesse")
@@ -102,6 +107,7 @@ def test_the_editors_speak_german_and_show_only_lotses_groups(new_context, live_
     for english in ("General", "Documentation", "User assignment", "Form fields"):
         assert english in titles, titles
     assert "Allgemein" not in titles
+    assert "Reminder and escalation" in titles and "Erinnerung und Eskalation" not in titles, titles
     _expect_no_camunda_groups(page)
     shoot(page, artifacts, "42-paul-editor-in-english")
     assert_no_outside_traffic_or_script_errors(watch)

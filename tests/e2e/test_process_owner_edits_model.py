@@ -152,6 +152,10 @@ def test_process_owner_changes_a_decision_table_cell(new_context, live_server, a
     shoot(page, artifacts, "26-paul-decision-table-review")
     page.locator("#deploy-button").click()
     expect(page.locator("#deployed-message")).to_contain_text("ist bereitgestellt")
+    # dmn-js keeps the English texts the model carries in extension elements
+    saved = page.request.get(f"{live_server.url}/prozesse/fallbearbeitung/v2/fristen.dmn").text()
+    assert '"arbeitstage"' in saved and "<lotse:properties>" in saved
+    assert 'value="Offer prevention material"' in saved and 'value="HOCH (high)"' in saved
     assert_no_outside_traffic_or_script_errors(watch)
 
 

@@ -86,6 +86,29 @@ def test_every_view_is_audited(deployed, client, auth):
     assert [event.actor for event in views] == ["anna", "anna"]
 
 
+def test_the_page_counts_its_views_and_keeps_them_out_of_the_history(deployed, client, auth):
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    auth.login()
+    for _ in range(3):
+        client.get(f"/faelle/{case_id}")
+    page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
+    assert "Dieser Fall wurde 4-mal aufgerufen (protokolliert)." in page  # this view included
+    assert 'data-action="case_viewed"' not in page and 'data-action="case_opened"' in page
+
+
+def test_the_diagram_is_compressed_for_a_browser_that_accepts_it(deployed, client, auth):
+    import gzip
+
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    auth.login()
+    plain = client.get(f"/faelle/{case_id}/prozess.bpmn")
+    packed = client.get(f"/faelle/{case_id}/prozess.bpmn", headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert "Content-Encoding" not in plain.headers and b'id="vermittlung"' in plain.data
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data) / 5
+    assert packed.headers["Cache-Control"] == "no-store"  # it names the case's process: never kept
+
+
 def test_notes_are_encrypted_at_rest_and_shown(deployed, client, auth):
     case_id = open_case(deployed, COUNSELLOR).case_id
     auth.login()

@@ -51,14 +51,14 @@ def test_a_page_is_one_connection_and_three_statements(deployed, client, auth):
             response = client.get(path)
         assert response.status_code == 200
         # the signed-in person; the counts with the filtered total, the process version and the header's
-        # AKUT alert; the rows
-        assert dict(seen) == {"statements": 3, "checkouts": 1}, path
+        # AKUT alert; the rows; the intake's "E-Mail sichten" tasks (their counts and first rows in one)
+        assert dict(seen) == {"statements": 4, "checkouts": 1}, path
     client.post("/logout", data={"csrf_token": _token(client)})
     auth.login("tara")
     for headers in ({"HX-Request": "true"}, {}):  # the list alone (no header), and the whole page
         with _counting(deployed) as seen:
             page = client.get("/?tab=all", headers=headers).get_data(as_text=True)
-        assert dict(seen) == {"statements": 4, "checkouts": 1}, headers  # and the colleagues to reassign to
+        assert dict(seen) == {"statements": 5, "checkouts": 1}, headers  # and the colleagues to reassign to
         assert len(_rows(page)) == 1
 
 

@@ -3,7 +3,10 @@ the German interface keeps the model's German texts."""
 
 from __future__ import annotations
 
+import json
+
 from engine.cases.lifecycle import open_case
+from engine.cases.risk_rules import rule_texts
 from engine.demo.seed import EINGANG, RISIKO_BY_LEVEL, RISIKO_NEUTRAL
 from tests.conftest import COUNSELLOR
 from tests.steps import complete, task_id_for
@@ -75,3 +78,36 @@ def test_the_german_task_page_keeps_the_models_german_texts(deployed, client, au
     complete(deployed, COUNSELLOR, case_id, "eingang", EINGANG)
     case_page = client.get(f"/faelle/{case_id}").get_data(as_text=True)
     assert "<dd>Nordrhein-Westfalen</dd>" in case_page and "North Rhine" not in case_page
+
+
+def test_the_risk_confirmation_shows_the_decision_tables_english_rule_text(deployed, client, auth):
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    complete(deployed, COUNSELLOR, case_id, "eingang", EINGANG)
+    complete(
+        deployed, COUNSELLOR, case_id, "risikoeinschaetzung", {**RISIKO_NEUTRAL, **RISIKO_BY_LEVEL["HOCH"]}
+    )
+    auth.login()
+    task = f"/aufgaben/{task_id_for(deployed, case_id, 'risikostufe_bestaetigen')}"
+    german = _applied_rule(client.get(task).get_data(as_text=True))
+    assert "R2: körperlicher Angriff, Brandanschlag oder Beschädigung am Wohnort" in german
+    assert "physical attack" not in german
+    _in_english(client)
+    english = _applied_rule(client.get(task).get_data(as_text=True))
+    assert "<li>R2: physical attack, arson or damage at the home in the last 30 days</li>" in english
+    assert "körperlicher Angriff" not in english
+
+
+def test_a_rule_without_english_text_keeps_its_german_one():
+    dmn = (
+        '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d"><decision id="x">'
+        '<decisionTable id="t"><output id="o" name="risikoregel" typeRef="string"/>'
+        '<rule id="r"><description>R1: nur deutsch</description>'
+        '<outputEntry id="e"><text>"R1"</text></outputEntry></rule></decisionTable></decision></definitions>'
+    )
+    (text,) = rule_texts(json.dumps({"x.dmn": dmn}), "R1")
+    assert text.in_language("en") == "R1: nur deutsch" == text.in_language("de")
+
+
+def _applied_rule(page: str) -> str:
+    rule = page[page.index('id="applied-rule"') :]
+    return rule[: rule.index("</div>")]

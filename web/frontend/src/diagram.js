@@ -28,8 +28,10 @@ function showError(container) {
   container.dataset.rendered = 'error';
 }
 
-// A whole process shrinks to a fifth of its size; open at the step the case is at instead, in reading size.
+// A whole process shrinks to a fraction of its size; open at the step the case is at instead, in reading
+// size: the process's whole width where it fits at that size, else centred on the step.
 const FOCUS_SCALE = 1;
+const MARGIN = 20;
 
 function focusActive(container, canvas, registry, activeIds) {
   const shapes = activeIds
@@ -42,14 +44,15 @@ function focusActive(container, canvas, registry, activeIds) {
   // The innermost active element (a task rather than the sub-process around it).
   const shape = shapes.reduce((small, next) => (next.width * next.height < small.width * small.height ? next : small));
   const { width, height } = container.getBoundingClientRect();
-  const viewWidth = width / FOCUS_SCALE;
-  const viewHeight = height / FOCUS_SCALE;
-  canvas.viewbox({
-    x: shape.x + shape.width / 2 - viewWidth / 2,
-    y: shape.y + shape.height / 2 - viewHeight / 2,
-    width: viewWidth,
-    height: viewHeight,
-  });
+  const { inner } = fitted;
+  const scale = Math.min(FOCUS_SCALE, width / (inner.width + 2 * MARGIN));
+  const viewWidth = width / scale;
+  const viewHeight = height / scale;
+  const wholeWidth = inner.width + 2 * MARGIN <= viewWidth + 1;
+  const centreX = shape.x + shape.width / 2 - viewWidth / 2;
+  const x = wholeWidth ? inner.x - MARGIN : centreX;
+  const y = Math.max(inner.y - MARGIN, Math.min(shape.y + shape.height / 2 - viewHeight / 2, inner.y + inner.height + MARGIN - viewHeight));
+  canvas.viewbox({ x, y, width: viewWidth, height: viewHeight });
 }
 
 async function render(container) {

@@ -53,6 +53,15 @@ export const GERMAN = {
   'Candidate users': 'Zuständige Personen',
   'Due date': 'Fälligkeit',
   'Follow up date': 'Wiedervorlage',
+
+  // -- reminder and escalation of a user task (lotse-deadlines.js)
+  'Reminder and escalation': 'Erinnerung und Eskalation',
+  'Overdue at (reminder)': 'Überfällig ab (Erinnerung)',
+  'Escalate at (team lead)': 'Eskalation ab (Teamleitung)',
+  'An expression or variable, e.g. arbeitsstunden(2) or frist_vermittlung.':
+    'Ein Ausdruck oder eine Variable, z. B. arbeitsstunden(2) oder frist_vermittlung.',
+  "An expression or variable, e.g. frist(2, 'arbeitsstunden', ab=arbeitsstunden(2)).":
+    "Ein Ausdruck oder eine Variable, z. B. frist(2, 'arbeitsstunden', ab=arbeitsstunden(2)).",
   Priority: 'Priorität',
   'Specify more than one user as a comma separated list.': 'Mehrere Personen durch Kommas getrennt angeben.',
 

@@ -1,12 +1,13 @@
 // Only the properties panel groups that mean something in Lotse: what a step is called and explains
 // (general, documentation), who works on it and by when (candidate group, due and follow-up date,
-// priority), its form, Lotse's effects and English texts (extension properties), and what makes the
+// priority; reminder and escalation), its form, Lotse's effects and English texts (extension properties), and what makes the
 // process run (conditions, timers, decisions, scripts, events). Camunda's engine settings (history
 // cleanup, external tasks, job execution, candidate starters, listeners, mappings …) are not shown.
 const LOTSE_GROUPS = new Set([
   'general',
   'documentation',
   'CamundaPlatform__UserAssignment',
+  'lotse-deadlines',
   'CamundaPlatform__Form',
   'CamundaPlatform__FormData',
   'CamundaPlatform__ExtensionProperties',

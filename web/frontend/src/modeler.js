@@ -18,10 +18,30 @@ import '@bpmn-io/properties-panel/dist/assets/properties-panel.css';
 import './modeler.css';
 
 import { translateModule } from './editor-language.js';
+import lotseDeadlines from './lotse-deadlines.js';
 import lotseGroups from './lotse-groups.js';
 import { fetchModel, setUpReview, showLoadError } from './review-panel.js';
 
 const PALETTE_WIDTH = 110;
+
+// A tall process shrinks to unreadable size when fitted whole; fit its width instead (scroll down for the
+// rest), beside the tool palette.
+const FIT_MARGIN = 20;
+
+function fitWidth(canvas) {
+  const { inner, outer } = canvas.viewbox();
+  const width = inner.width + 2 * FIT_MARGIN;
+  const scale = (outer.width - PALETTE_WIDTH) / width;
+  if (!inner.width || scale <= canvas.zoom()) {
+    return;
+  }
+  canvas.viewbox({
+    x: inner.x - FIT_MARGIN,
+    y: inner.y - FIT_MARGIN,
+    width: outer.width / scale,
+    height: outer.height / scale,
+  });
+}
 
 async function start(root) {
   const modeler = new BpmnModeler({
@@ -31,6 +51,7 @@ async function start(root) {
       BpmnPropertiesPanelModule,
       BpmnPropertiesProviderModule,
       CamundaPlatformPropertiesProviderModule,
+      lotseDeadlines,
       lotseGroups,
       translateModule(root),
     ],
@@ -46,6 +67,7 @@ async function start(root) {
   const canvas = modeler.get('canvas');
   const registry = modeler.get('elementRegistry');
   canvas.zoom('fit-viewport');
+  fitWidth(canvas);
   canvas.scroll({ dx: PALETTE_WIDTH }); // nothing starts hidden under the tool palette
   let marked = [];
 
