@@ -6,8 +6,8 @@ from datetime import datetime
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from markupsafe import Markup, escape
 from werkzeug.wrappers import Response
@@ -16,7 +16,8 @@ from engine.calendar.business_calendar import BusinessCalendar
 from engine.calendar.laender import LAENDER
 from engine.cases.lifecycle import claim_task, reassign_task, release_task
 from engine.deadlines.due_times import describe_due
-from engine.inbox.query import ACUTE, RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
+from engine.inbox.acute import ACUTE
+from engine.inbox.query import RISK_LEVELS, InboxFilter, InboxRow, inbox_page, tabs_for
 from engine.inbox.steps import ProcessSteps, process_steps
 from engine.kernel.actor import Actor
 from engine.kernel.errors import DomainError, OutsideNeedToKnow
@@ -26,6 +27,7 @@ from engine.staff.accounts import active_colleagues
 from web.auth import requires_role
 from web.formatting import group, risk_class, when
 from web.i18n import language
+from web.inbox_labels import escaped_labels, labels
 from web.intake_rows import intake_part
 from web.page_frame import csrf_token, fixed_urls, is_fragment_request
 from web.request_scope import reading
@@ -50,67 +52,6 @@ def _wanted(source) -> InboxFilter:
 PROCESS_KEY = "fallbearbeitung"  # the process whose steps the step filter offers
 URL_SAFE = "!$'()*,/:;?@"  # what url_for leaves unquoted in a query string
 PLACEHOLDER = "__task__"  # stands for a task id in URL patterns built once per page
-
-# Every fixed text of the list, translated once per language and process instead of once per use.
-LABELS = {
-    "mine": lazy_gettext("Meine Aufgaben"),
-    "groups": lazy_gettext("Meine Gruppen"),
-    "overdue": lazy_gettext("Überfällig"),
-    "all": lazy_gettext("Alle offenen"),
-    "lists": lazy_gettext("Aufgabenlisten"),
-    "risk": lazy_gettext("Risikostufe"),
-    "any": lazy_gettext("alle"),
-    "step": lazy_gettext("Schritt"),
-    "steps_work": lazy_gettext("Schritte der Beratung"),
-    "steps_escalation": lazy_gettext("Eskalationen (Teamleitung)"),
-    "land": lazy_gettext("Land"),
-    "due": lazy_gettext("Fällig"),
-    "due_overdue": lazy_gettext("überfällig"),
-    "due_today": lazy_gettext("bis heute"),
-    "due_3days": lazy_gettext("in den nächsten 3 Arbeitstagen"),
-    "due_none": lazy_gettext("ohne Frist"),
-    "sort": lazy_gettext("Sortierung"),
-    "sort_due": lazy_gettext("nach Fälligkeit"),
-    "sort_priority": lazy_gettext("nach Priorität"),
-    "apply": lazy_gettext("Anwenden"),
-    "busy": lazy_gettext("lädt …"),
-    "case": lazy_gettext("Fall"),
-    "assignee": lazy_gettext("Zuständig"),
-    "actions": lazy_gettext("Aktionen"),
-    "claim": lazy_gettext("Übernehmen"),
-    "release": lazy_gettext("Freigeben"),
-    "group": lazy_gettext("Gruppe"),
-    "assign_to": lazy_gettext("Zuweisen an"),
-    "assign": lazy_gettext("Zuweisen"),
-    "priority": lazy_gettext("Priorität"),
-    "escalated": lazy_gettext("eskaliert"),
-    "open": lazy_gettext("offen"),
-    "pages": lazy_gettext("Seiten"),
-    "previous": lazy_gettext("« zurück"),
-    "next": lazy_gettext("weiter »"),
-    "empty_mine": lazy_gettext(
-        "Sie haben keine übernommenen Aufgaben. Unter „Meine Gruppen“ warten Aufgaben, die Sie übernehmen können."
-    ),
-    "empty": lazy_gettext("Keine Aufgaben für diese Auswahl."),
-}
-_translated: dict[str, dict[str, str]] = {}
-_escaped: dict[str, dict[str, Markup]] = {}
-
-
-def labels(lang: str) -> dict[str, str]:
-    """The list's fixed texts in one language (the catalogues do not change while a process runs)."""
-    found = _translated.get(lang)
-    if found is None:
-        found = _translated[lang] = {key: str(text) for key, text in LABELS.items()}
-    return found
-
-
-def escaped_labels(lang: str) -> dict[str, Markup]:
-    """``labels`` escaped for HTML, also once per language."""
-    found = _escaped.get(lang)
-    if found is None:
-        found = _escaped[lang] = {key: escape(text) for key, text in labels(lang).items()}
-    return found
 
 
 class RowLinks:
@@ -138,8 +79,18 @@ def _render(wanted: InboxFilter) -> str:
     actor = current_user.actor
     now = context.clock.now()
     connection = reading()
+    fragment = is_fragment_request()
     try:
-        page = inbox_page(connection, actor, wanted, now, context.calendar, shared_counts(), PROCESS_KEY)
+        page = inbox_page(
+            connection,
+            actor,
+            wanted,
+            now,
+            context.calendar,
+            shared_counts(),
+            PROCESS_KEY,
+            with_acute=not fragment,
+        )
         steps = _steps(connection, page.process_version_id)
         colleagues = active_colleagues(connection) if actor.is_team_lead else []
         intake = intake_part(connection, actor, page.filter, language(), ACTIONS_FORM)
@@ -150,7 +101,9 @@ def _render(wanted: InboxFilter) -> str:
     chosen = page.filter
     query = {key: getattr(chosen, key) for key in FILTER_KEYS if getattr(chosen, key)}
     here = fixed_urls()["inbox.inbox"]
-    template = "inbox/_list.html" if is_fragment_request() else "inbox/inbox.html"
+    if not fragment:
+        g.lotse_acute_alert = page.acute  # counted with the tabs: the header shows it (web.acute_alert)
+    template = "inbox/_list.html" if fragment else "inbox/inbox.html"
     rows, assignees = _rows_html(page.rows, actor, colleagues, context.calendar, now, lang, steps)
     return render_template(
         template,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
-from engine.inbox.query import SharedCounts
+from engine.inbox.shared_counts import SharedCounts
 
 
 def shared_counts() -> SharedCounts:

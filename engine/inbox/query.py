@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +24,8 @@ from sqlalchemy import (
 )
 
 from engine.calendar.business_calendar import BusinessCalendar
+from engine.inbox.acute import ACUTE_LITERAL, unclaimed_acute_count
+from engine.inbox.shared_counts import SharedCounts
 from engine.kernel.actor import Actor
 from engine.store.tables import ProcessVersion, Staff, Task
 
@@ -32,7 +33,6 @@ TABS = ("mine", "groups", "overdue", "all")
 DUE_WINDOWS = ("overdue", "today", "3days", "none")
 SORTS = ("due", "priority")
 RISK_LEVELS = ("AKUT", "HOCH", "MITTEL", "NIEDRIG", "INFO")
-ACUTE = "AKUT"  # pinned first in every tab and sort
 PER_PAGE = 25
 MAX_PAGE = 10_000
 
@@ -94,6 +94,17 @@ class InboxPage:
     pages: int
     counts: dict[str, int]
     process_version_id: int | None = None  # the newest version of the process asked for, if any
+    acute: int = 0  # unclaimed tasks of AKUT cases in the person's groups, if asked for (``with_acute``)
+
+
+@dataclass(frozen=True)
+class HeadShape:
+    """What the head statement counts besides the person's own tabs (see ``inbox_page``)."""
+
+    team: bool  # the team's tabs (unless shared)
+    totals: tuple[str, ...]  # filtered totals: "total", or a counsellor's "own_total" and "team_total"
+    version: bool  # the newest version of the process
+    acute: bool  # the header's AKUT alert
 
 
 # The status as a literal, not a parameter: a prepared statement's generic plan can then use the
@@ -149,20 +160,25 @@ def inbox_page(
     calendar: BusinessCalendar,
     shared: SharedCounts | None = None,
     process_key: str | None = None,
+    with_acute: bool = False,
 ) -> InboxPage:
-    """One page of a tab in two statements: the counts (and the filtered total, and the newest version
-    of ``process_key``), then the page's rows. Statements are built once per shape and reused."""
+    """One page of a tab in two statements: the counts (and the filtered total, the newest version of
+    ``process_key``, and with ``with_acute`` the header's AKUT alert count), then the page's rows.
+    Statements are built once per shape and reused."""
     wanted = wanted.cleaned(actor)
     params = _parameters(actor, wanted, now, calendar, process_key)
     key = (frozenset(actor.groups), actor.is_team_lead)
     team = shared.get(key, now) if shared is not None else None
-    # A filtered total of a team's tab is a team count too: shared the same way.
-    team_tab = wanted.tab in ("groups", "all") or (wanted.tab == "overdue" and actor.is_team_lead)
+    # A counsellor's filtered "Überfällig" is their own part plus their groups' part: counted apart (each
+    # from its own index), the groups' part is a team count like a filtered total of a team's tab.
+    split = wanted.narrowed and wanted.tab == "overdue" and not actor.is_team_lead and bool(actor.groups)
+    team_tab = split or wanted.tab in ("groups", "all") or (wanted.tab == "overdue" and actor.is_team_lead)
     total_key = (*key, wanted.tab, wanted.risk, wanted.land, wanted.step, wanted.due)
     shared_total = shared.get(total_key, now) if shared is not None and wanted.narrowed and team_tab else None
-    with_total = wanted.narrowed and shared_total is None
-    statement = _head_statement(actor, wanted, team is None, with_total, process_key is not None)
-    found = connection.execute(statement, params).one()._mapping
+    totals = _total_columns(wanted.narrowed, split, shared_total is not None)
+    with_acute = with_acute and (actor.is_team_lead or bool(actor.groups))
+    shape = HeadShape(team is None, totals, process_key is not None, with_acute)
+    found = connection.execute(_head_statement(actor, wanted, shape), params).one()._mapping
     if team is None:
         team = {name: int(found[name] or 0) for name in _team_tabs(actor)}
         if shared is not None:
@@ -171,12 +187,14 @@ def inbox_page(
     if not actor.is_team_lead:
         counts["overdue"] = team["overdue"] + int(found["mine_overdue"] or 0)
     counts = {tab: counts[tab] for tab in tabs_for(actor)}
-    if shared_total is not None:
-        total = shared_total["total"]
-    elif wanted.narrowed:
-        total = int(found["total"] or 0)
-        if shared is not None and team_tab:
-            shared.put(total_key, {"total": total}, now)
+    if wanted.narrowed:
+        if shared_total is not None:
+            counted = shared_total["total"]
+        else:
+            counted = int(found["team_total" if split else "total"] or 0)
+            if shared is not None and team_tab:
+                shared.put(total_key, {"total": counted}, now)
+        total = counted + (int(found["own_total"] or 0) if split else 0)
     else:
         total = counts[wanted.tab]
     pages = max(1, math.ceil(total / PER_PAGE))
@@ -185,7 +203,17 @@ def inbox_page(
     params.update(limit=PER_PAGE, offset=offset, reach=offset + PER_PAGE)
     rows = [InboxRow(*row) for row in connection.execute(_rows_statement(actor, wanted), params)]
     version_id = found["version_id"] if process_key is not None else None
-    return InboxPage(wanted, rows, total, pages, counts, version_id)
+    acute = int(found["acute"] or 0) if with_acute else 0
+    return InboxPage(wanted, rows, total, pages, counts, version_id, acute)
+
+
+def _total_columns(narrowed: bool, split: bool, shared: bool) -> tuple[str, ...]:
+    """Which filtered totals the head statement counts (see ``inbox_page``)."""
+    if not narrowed:
+        return ()
+    if split:
+        return ("own_total",) if shared else ("own_total", "team_total")
+    return () if shared else ("total",)
 
 
 def _parameters(
@@ -221,13 +249,11 @@ def _shape(actor: Actor, wanted: InboxFilter) -> tuple[Any, ...]:
 _statements: dict[tuple[Any, ...], Select] = {}
 
 
-def _head_statement(
-    actor: Actor, wanted: InboxFilter, with_team: bool, with_total: bool, with_version: bool
-) -> Select:
-    key = ("head", *_shape(actor, wanted), with_team, with_total, with_version)
+def _head_statement(actor: Actor, wanted: InboxFilter, shape: HeadShape) -> Select:
+    key = ("head", *_shape(actor, wanted), shape)
     found = _statements.get(key)
     if found is None:
-        found = _statements[key] = _build_head(actor, wanted, with_team, with_total, with_version)
+        found = _statements[key] = _build_head(actor, wanted, shape)
     return found
 
 
@@ -247,9 +273,7 @@ def _open_count(*conditions: ColumnElement[bool]) -> ColumnElement[int]:
     return select(func.count()).select_from(Task).where(OPEN, *conditions).scalar_subquery()
 
 
-def _build_head(
-    actor: Actor, wanted: InboxFilter, with_team: bool, with_total: bool, with_version: bool
-) -> Select:
+def _build_head(actor: Actor, wanted: InboxFilter, shape: HeadShape) -> Select:
     """The tab counts: the actor's own always, the team's unless shared; "mine" and "my groups" never
     overlap, so a counsellor's overdue tab is the sum of both parts, each answered from one index."""
     overdue = Task.due_at < bindparam("now")
@@ -257,17 +281,24 @@ def _build_head(
     columns: list[ColumnElement[Any]] = [_open_count(mine).label("mine")]
     if not actor.is_team_lead:
         columns.append(_open_count(mine, overdue).label("mine_overdue"))
-    if with_team:
+    if shape.team:
         groups = tab_condition(actor, "groups")
         columns.append(_open_count(groups).label("groups"))
         if actor.is_team_lead:
             columns += [_open_count(overdue).label("overdue"), _open_count().label("all")]
         else:
             columns.append(_open_count(groups, overdue).label("overdue"))
-    if with_total:
-        counted = _filtered(select(func.count()).select_from(Task), actor, wanted)
-        columns.append(counted.scalar_subquery().label("total"))
-    if with_version:
+    parts = {
+        "total": wanted,
+        "own_total": replace(wanted, tab="mine"),
+        "team_total": replace(wanted, tab="groups"),
+    }
+    for name in shape.totals:
+        counted = _filtered(select(func.count()).select_from(Task), actor, parts[name])
+        if name != "total":  # a part of "Überfällig"
+            counted = counted.where(overdue)
+        columns.append(counted.scalar_subquery().label(name))
+    if shape.version:
         newest = (
             select(ProcessVersion.id)
             .where(ProcessVersion.key == bindparam("process_key"))
@@ -275,6 +306,8 @@ def _build_head(
             .limit(1)
         )
         columns.append(newest.scalar_subquery().label("version_id"))
+    if shape.acute:
+        columns.append(unclaimed_acute_count(actor).scalar_subquery().label("acute"))
     return select(*columns)
 
 
@@ -308,7 +341,7 @@ def _chosen(actor: Actor, wanted: InboxFilter) -> Select:
         .limit(reach)
         .subquery()
         for wanted_part in ([replace(wanted, tab=tab) for tab in tabs] if tabs else [wanted])
-        for acute_or_not in (Task.case_risk_level == ACUTE, Task.case_risk_level.is_distinct_from(ACUTE))
+        for acute_or_not in _acute_parts(wanted)
     ]
     merged = union_all(
         *(select(part.c.id, part.c.due_at, part.c.priority, part.c.case_risk_level) for part in parts)
@@ -317,42 +350,12 @@ def _chosen(actor: Actor, wanted: InboxFilter) -> Select:
     return chosen if first else chosen.offset(bindparam("offset"))
 
 
-class SharedCounts:
-    """Tab counts that are the same for everyone with the same groups, kept for a few seconds.
-
-    "Meine Gruppen", "Überfällig" of the groups and the team leads' "Alle offenen" count thousands of
-    index entries and are identical for a whole team, so one process answers them at most every
-    ``ttl`` seconds, and so the totals of these tabs under a filter; a person's own counts ("Meine
-    Aufgaben", and their part of "Überfällig") are always read fresh, and an action in this process
-    (claim, release, complete) forgets the cache at once.
-    """
-
-    MAX_ENTRIES = 5_000  # filters make many keys: beyond this, expired entries go, then all
-
-    def __init__(self, ttl: float = 5.0) -> None:
-        self.ttl = timedelta(seconds=ttl)
-        self._entries: dict[tuple[Any, ...], tuple[datetime, dict[str, int]]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...], now: datetime) -> dict[str, int] | None:
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is None or not entry[0] - self.ttl <= now < entry[0]:  # expired, or the clock went back
-            return None
-        return entry[1]
-
-    def put(self, key: tuple[Any, ...], counts: dict[str, int], now: datetime) -> None:
-        if not self.ttl:
-            return
-        with self._lock:
-            if len(self._entries) >= self.MAX_ENTRIES:
-                fresh = {k: entry for k, entry in self._entries.items() if now < entry[0]}
-                self._entries = fresh if len(fresh) < self.MAX_ENTRIES else {}
-            self._entries[key] = (now + self.ttl, counts)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+def _acute_parts(wanted: InboxFilter) -> tuple[ColumnElement[bool], ...]:
+    """The parts a list is read in so that AKUT tasks come first: the AKUT ones and the others, or, under
+    a risk filter, which already says which of the two the list is, that one part alone."""
+    if wanted.risk:
+        return (true(),)
+    return (Task.case_risk_level == ACUTE_LITERAL, Task.case_risk_level.is_distinct_from(ACUTE_LITERAL))
 
 
 def _filtered(query: Select, actor: Actor, wanted: InboxFilter) -> Select:
@@ -382,7 +385,11 @@ def _order(sort: str, columns: Any = Task, acute_first: bool = True) -> tuple[Co
     """The list's order over ``columns`` (the task table, or a subquery with its id, due_at, priority and
     case_risk_level): tasks of AKUT cases first in every sort, then by the chosen sort. Without
     ``acute_first`` (for a part that holds only AKUT tasks, or none) it is the order of the indexes."""
-    acute = (case((columns.case_risk_level == ACUTE, 0), else_=1),) if acute_first else ()
+    acute = (
+        (case((columns.case_risk_level == ACUTE_LITERAL, literal_column("0")), else_=literal_column("1")),)
+        if acute_first
+        else ()
+    )
     due = columns.due_at.asc().nulls_last()
     if sort == "priority":
         return (*acute, columns.priority.desc(), due, columns.id)

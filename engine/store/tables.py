@@ -151,10 +151,14 @@ class Task(Base):
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
+        # a person's own open tasks in the inbox's order, filtered and counted from the index (0031)
         Index(
             "ix_tasks_open_assignee_due",
             "assignee",
             "due_at",
+            text("priority DESC"),
+            "id",
+            postgresql_include=INBOX_INCLUDE,
             sqlite_where=text("status = 'open'"),
             postgresql_where=text("status = 'open'"),
         ),
@@ -199,12 +203,27 @@ class Task(Base):
             sqlite_where=text("status = 'open' AND assignee IS NULL"),
             postgresql_where=text("status = 'open' AND assignee IS NULL"),
         ),
-        # the header's AKUT alert counts these on every page (engine.inbox.acute): a few rows, not a group's
+        # the header's AKUT alert counts these on every page (engine.inbox.acute): a few rows, not a group's;
+        # in the list's order they are also the AKUT part of "Meine Gruppen", and the next one that of
+        # "Alle offenen" (0031)
         Index(
             "ix_tasks_open_unclaimed_acute",
             "candidate_group",
+            "due_at",
+            text("priority DESC"),
+            "id",
+            postgresql_include=INBOX_INCLUDE,
             sqlite_where=text("status = 'open' AND assignee IS NULL AND case_risk_level = 'AKUT'"),
             postgresql_where=text("status = 'open' AND assignee IS NULL AND case_risk_level = 'AKUT'"),
+        ),
+        Index(
+            "ix_tasks_open_acute",
+            "due_at",
+            text("priority DESC"),
+            "id",
+            postgresql_include=INBOX_INCLUDE,
+            sqlite_where=text("status = 'open' AND case_risk_level = 'AKUT'"),
+            postgresql_where=text("status = 'open' AND case_risk_level = 'AKUT'"),
         ),
         # the filtered totals of all open tasks (a team lead's "Alle offenen" by risk, Land, step): a
         # range of one of these instead of every open task (migration 0010)

@@ -50,15 +50,16 @@ def test_a_page_is_one_connection_and_three_statements(deployed, client, auth):
         with _counting(deployed) as seen:
             response = client.get(path)
         assert response.status_code == 200
-        # the signed-in person; the counts with the filtered total and the process version; the rows;
-        # the intake's "E-Mail sichten" tasks (their counts and first rows in one); the header's AKUT alert
-        assert dict(seen) == {"statements": 5, "checkouts": 1}, path
+        # the signed-in person; the counts with the filtered total, the process version and the header's
+        # AKUT alert; the rows; the intake's "E-Mail sichten" tasks (their counts and first rows in one)
+        assert dict(seen) == {"statements": 4, "checkouts": 1}, path
     client.post("/logout", data={"csrf_token": _token(client)})
     auth.login("tara")
-    with _counting(deployed) as seen:
-        page = client.get("/?tab=all", headers={"HX-Request": "true"}).get_data(as_text=True)
-    assert dict(seen) == {"statements": 5, "checkouts": 1}  # and the colleagues to reassign to
-    assert len(_rows(page)) == 1
+    for headers in ({"HX-Request": "true"}, {}):  # the list alone (no header), and the whole page
+        with _counting(deployed) as seen:
+            page = client.get("/?tab=all", headers=headers).get_data(as_text=True)
+        assert dict(seen) == {"statements": 5, "checkouts": 1}, headers  # and the colleagues to reassign to
+        assert len(_rows(page)) == 1
 
 
 def _token(client) -> str:
@@ -146,6 +147,40 @@ def test_filtered_totals_of_team_tabs_are_shared_for_seconds_own_ones_are_fresh(
     assert _total(anna.get("/?tab=mine&step=eingang").get_data(as_text=True)) == 2  # own: always fresh
 
 
+def test_a_counsellors_filtered_overdue_total_is_own_part_fresh_and_group_part_shared(
+    deployed, tmp_path, clock
+):
+    """A counsellor's filtered "Überfällig" is their own overdue tasks, always read fresh, plus their groups'
+    unclaimed ones, a team count shared for seconds like the filtered total of "Meine Gruppen"."""
+    from engine.staff.accounts import add_staff
+    from tests.web.conftest import PASSWORD, ROLES, csrf_token
+    from web.app import create_app
+
+    for username, roles in ROLES.items():
+        add_staff(deployed, "test", username, username.title(), PASSWORD, list(roles))
+    app = create_app({"TESTING": True, "INSTANCE_PATH": tmp_path, "LOTSE_CONTEXT": deployed})
+    cases = [open_case(deployed, COUNSELLOR).case_id for _ in range(4)]
+    clock.set(clock.now() + timedelta(days=4))  # every Eingang is overdue now
+    anna, ben = app.test_client(), app.test_client()
+    for client, name in ((anna, "anna"), (ben, "ben")):
+        login = client.get("/login").get_data(as_text=True)
+        client.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": csrf_token(login)})
+    claim_task(deployed, COUNSELLOR, task_id_for(deployed, cases[0], "eingang"))  # not through this process
+    path = "/?tab=overdue&step=eingang"
+    page = anna.get(path).get_data(as_text=True)
+    assert (_total(page), len(_rows(page))) == (4, 4)  # 1 own + 3 of the group
+    claim_task(deployed, OTHER_COUNSELLOR, task_id_for(deployed, cases[1], "eingang"))
+    page = ben.get(path).get_data(as_text=True)
+    # ben's own part is read fresh (1), the group's is the team's shared count (still 3); the rows never lag
+    assert (_total(page), len(_rows(page))) == (4, 3)
+    claim_task(deployed, COUNSELLOR, task_id_for(deployed, cases[2], "eingang"))
+    assert _total(anna.get(path).get_data(as_text=True)) == 5  # anna's own part: 2, fresh
+    clock.set(clock.now() + timedelta(seconds=6))
+    for client, own in ((anna, 2), (ben, 1)):
+        page = client.get(path).get_data(as_text=True)
+        assert (_total(page), len(_rows(page))) == (own + 1, own + 1)  # and the one task left in the group
+
+
 def cases_left(ctx, claimed: int) -> int:
     """The other case with an open Eingang (the one not claimed yet)."""
     with ctx.unit_of_work(writes=False) as session:
@@ -157,7 +192,7 @@ def cases_left(ctx, claimed: int) -> int:
 
 
 def test_shared_counts_stay_bounded_however_many_filters_are_asked_for(clock):
-    from engine.inbox.query import SharedCounts
+    from engine.inbox.shared_counts import SharedCounts
 
     shared = SharedCounts(5.0)
     now = clock.now()
