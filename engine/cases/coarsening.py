@@ -1,9 +1,12 @@
 """After the purge: no per-case row whose Land, office type, month and referral single out fewer than 5 cases.
 
-A purged case keeps its statistical values only in coarsened form. Its values are (Land, office type, period
-of opening, referred or not); they are generalised step by step (month, then quarter, then year; then the
-office type goes, then the Land, then the referral, then the year) until the combination the case ends up in
-is shared by at least ``K`` coarsened cases. Coarsening is global over all purged cases and runs with the
+A purged case keeps its statistical values only in coarsened form. Its values are (Land, office type, month
+of opening, referred or not); they are generalised step by step (the office type goes, then the Land, then the
+referral) until the combination the case ends up in is shared by at least ``K`` coarsened cases. The month
+itself is never generalised: the audit trail and the task history keep their times (the service's
+accountability record, append-only), so anyone who can read the rows can read a case's month there; a
+coarser period on the case row would protect nothing. A combination that keeps nothing but the month (fewer
+than ``K`` purged cases opened in that month) tells no more than the audit trail does. Coarsening is global over all purged cases and runs with the
 purge; a case whose months are not all in the monthly statistics snapshots yet (an erasure this month)
 waits for a later run, so every report keeps its figures: the snapshots hold the exact counts, and
 coarsened cases are left out of live counts (``engine.statistics.counting``).
@@ -11,7 +14,7 @@ coarsened cases are left out of live counts (``engine.statistics.counting``).
 With the coarsening the case loses what else could single it out: its durations, channels, incident types,
 topics and risk level (all of which the snapshots hold), its referral rows (kept as ``ja``/``nein``), the
 Land on its tasks and Strafantrag rows; its times move to the start of its period. A case whose every
-value had to go (fewer than ``K`` purged cases in all) says nothing about anyone.
+value but its month had to go says nothing about anyone.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from engine.store.statistics_tables import StatisticsSnapshot
 from engine.store.tables import Case, CasePurge, StrafantragRow, Task
 
 K = 5  # the smallest number of cases a combination of the kept values may describe
-UNKNOWN_PERIOD = ""  # not even the year is kept
+UNKNOWN_PERIOD = ""  # no period kept (no longer written; read for rows coarsened before the month was kept)
 NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)  # the times of a case whose period is unknown
 
 Values = tuple[str | None, str | None, str, str | None]  # Land, office type, period, referral (ja/nein)
@@ -49,24 +52,18 @@ def period_of(moment: datetime) -> str:
 
 
 def generalised(values: Values, level: int) -> Values:
-    """The values at a coarsening level (0 exact … 6 nothing kept); never finer than they already are."""
+    """The values at a coarsening level (0 exact … 3 only the month kept)."""
     land, office, period, referral = values
-    if level >= 1 and len(period) == 7 and period[4] == "-" and period[5] != "Q":
-        period = f"{period[:4]}-Q{(int(period[5:7]) - 1) // 3 + 1}"
-    if level >= 2:
-        period = period[:4]
-    if level >= 3:
+    if level >= 1:
         office = None
-    if level >= 4:
+    if level >= 2:
         land = None
-    if level >= 5:
+    if level >= 3:
         referral = None
-    if level >= 6:
-        period = UNKNOWN_PERIOD
     return land, office, period, referral
 
 
-LEVELS = range(7)
+LEVELS = range(4)
 
 
 def settle(kept: list[Values], waiting: dict[int, Values]) -> dict[int, Values]:
