@@ -26,7 +26,7 @@ from engine.kernel.context import EngineContext
 from engine.kernel.errors import DomainError, NotFound, NotPermitted
 from engine.statistics.snapshots import take_snapshots
 from engine.store.access_tables import Appointment, BreakGlassGrant, CaseDiscard
-from engine.store.channel_tables import InboundMessage, SentReply
+from engine.store.channel_tables import InboundMessage, PortalMailbox, SentReply
 from engine.store.evidence_tables import ErasureRequest, EvidenceItem, LegalHoldChange
 from engine.store.person_tables import CaseContact, CasePerson, ContactRoute
 from engine.store.referral_tables import Referral
@@ -179,6 +179,14 @@ def empty_case(
             .values(sealed=None, sealed_raw=None, discard_reason=None)
         )
         session.execute(update(SentReply).where(SentReply.case_id == case_id).values(sealed=b""))
+        # the anonymous mailbox closes: its code and passphrase then open nothing, like any wrong pair
+        session.execute(
+            delete(PortalMailbox).where(
+                PortalMailbox.first_message_id.in_(
+                    select(InboundMessage.id).where(InboundMessage.case_id == case_id)
+                )
+            )
+        )
         try:
             session.execute(
                 insert(CasePurge).values(

@@ -31,3 +31,26 @@ def test_pages_fit_a_390_px_phone(new_context, live_server) -> None:
         if width > PHONE["width"] or header > 200:
             too_wide.append(f"{url}: {width} px wide, header {header} px")
     assert too_wide == [], too_wide
+
+
+def test_the_person_reads_a_long_message_in_the_mailbox_on_a_phone(new_context, live_server) -> None:
+    context, _ = new_context()
+    page = context.new_page()
+    page.set_viewport_size(PHONE)
+    long_line = (
+        "Seit Wochen bekomme ich Drohungen über mehrere Plattformen, " * 12
+        + "https://example.org/"
+        + "x" * 120
+    )
+    page.goto(f"{live_server.url}/kontakt")
+    page.fill("#text", long_line)
+    page.fill("#passphrase", "mein geheimer satz")
+    page.fill("#passphrase2", "mein geheimer satz")
+    page.locator("main form button[type=submit]").first.click()
+    code = page.locator("#fallcode strong").inner_text()
+    page.goto(f"{live_server.url}/kontakt/postfach")
+    page.fill("#code", code)
+    page.fill("#passphrase", "mein geheimer satz")
+    page.locator("main form button[type=submit]").first.click()
+    expect(page.locator("pre.message-body").first).to_contain_text("Seit Wochen")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -83,3 +83,22 @@ def test_guessing_codes_is_rate_limited(deployed, client):
         for _ in range(6)
     ]
     assert answers == [422] * 5 + [429]
+
+
+def test_after_erasure_the_mailbox_opens_nothing_like_a_wrong_code(deployed, client):
+    from engine.cases.erasure import confirm_erasure, request_erasure
+    from engine.kernel.actor import Actor
+
+    code = _code(_submit(client).get_data(as_text=True))
+    [entry] = triage_queue(deployed, COUNSELLOR)
+    case = open_case_from_message(deployed, COUNSELLOR, entry.id)
+    send_reply(deployed, COUNSELLOR, case.case_id, "Wir sind für Sie da.")
+    leads = [Actor(name, frozenset({"teamleitung", "beratung"})) for name in ("tara", "theo")]
+    request_erasure(deployed, leads[0], case.case_id, "Die Person bittet um Löschung.")
+    confirm_erasure(deployed, leads[1], case.case_id)
+
+    for passphrase in (PASSPHRASE, "falsch falsch"):
+        answer = client.post("/kontakt/postfach", data={"code": code, "passphrase": passphrase})
+        assert answer.status_code == 422 and "Fallcode oder Passphrase stimmen nicht." in answer.get_data(
+            as_text=True
+        )
