@@ -13,6 +13,9 @@ from engine.bpmn.dialect import ESCALATION_PROPERTY
 from engine.kernel.context import EngineContext
 
 Choices = tuple[tuple[str, str], ...]
+# Lotse's own step beside every model's: a message from the person on the case (engine.channels.conversation)
+OWN_STEPS: Choices = (("neue_nachricht", "Neue Nachricht"),)
+OWN_ENGLISH: Mapping[str, str] = {"neue_nachricht": "New message"}
 
 
 @dataclass(frozen=True)
@@ -27,9 +30,11 @@ class ProcessSteps:
 
     def choices(self, language: str) -> Choices:
         """(element id, name) for the step filter, in the person's language where the model has it."""
+        names = self.names + tuple(step for step in OWN_STEPS if step[0] not in dict(self.names))
         if language != "en":
-            return self.names
-        return tuple((element_id, self.english.get(element_id) or name) for element_id, name in self.names)
+            return names
+        english = {**OWN_ENGLISH, **self.english}
+        return tuple((element_id, english.get(element_id) or name) for element_id, name in names)
 
     def groups(self, language: str) -> tuple[Choices, Choices]:
         """The choices in two groups: the work itself, then the escalations."""
@@ -48,11 +53,14 @@ class ProcessSteps:
         return self._by_title.get((element_id, title), title)
 
     def __post_init__(self) -> None:
-        by_title = {
-            (element_id, name): self.english[element_id]
-            for element_id, name in self.names
-            if element_id in self.english
-        }
+        by_title = {(element_id, name): OWN_ENGLISH[element_id] for element_id, name in OWN_STEPS}
+        by_title.update(
+            {
+                (element_id, name): self.english[element_id]
+                for element_id, name in self.names
+                if element_id in self.english
+            }
+        )
         object.__setattr__(self, "_by_title", by_title)
 
 

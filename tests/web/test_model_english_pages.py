@@ -111,3 +111,22 @@ def test_a_rule_without_english_text_keeps_its_german_one():
 def _applied_rule(page: str) -> str:
     rule = page[page.index('id="applied-rule"') :]
     return rule[: rule.index("</div>")]
+
+
+def test_lotses_own_new_message_step_is_named_in_english_and_offered_in_the_filter(deployed, client, auth):
+    from engine.channels.conversation import note_new_message
+
+    case_id = open_case(deployed, COUNSELLOR).case_id
+    with deployed.unit_of_work() as session:
+        note_new_message(session, case_id, 4711, deployed.clock.now())
+        session.commit()
+    auth.login()
+    german = client.get("/?tab=groups").get_data(as_text=True)
+    assert (
+        ">Neue Nachricht</a>" in german
+        and '<option value="neue_nachricht" >Neue Nachricht</option>' in german
+    )
+    _in_english(client)
+    page = client.get("/?tab=groups").get_data(as_text=True)
+    assert ">New message</a>" in page and ">Neue Nachricht</a>" not in page
+    assert '<option value="neue_nachricht" >New message</option>' in page
