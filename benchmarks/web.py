@@ -53,11 +53,14 @@ from time import perf_counter
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from lxml import etree
 from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from benchmarks.models import sequential_model
+from engine.bpmn.deadline_chains import expand_deadlines
+from engine.bpmn.files import parse_model_xml
 from engine.calendar.business_calendar import BusinessCalendar
 from engine.cases.lifecycle import complete_task, open_case
 from engine.kernel.actor import Actor
@@ -360,14 +363,16 @@ class Step:
 
 
 def model_steps(bpmn: bytes) -> list[Step]:
-    """The user tasks of the shipped model, read from its XML (group, literal priority, escalation flag)."""
+    """The user tasks of the shipped model, read from its XML with the declared reminder and escalation
+    chains expanded, as Lotse runs it (group, literal priority, escalation flag)."""
     names = {
         "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
         "camunda": "http://camunda.org/schema/1.0/bpmn",
     }
     camunda = "{" + names["camunda"] + "}"
     steps = []
-    for task in ElementTree.fromstring(bpmn).iter("{" + names["bpmn"] + "}userTask"):
+    expanded = etree.tostring(expand_deadlines(parse_model_xml(bpmn, "fallbearbeitung.bpmn")))
+    for task in ElementTree.fromstring(expanded).iter("{" + names["bpmn"] + "}userTask"):
         priority = (task.get(camunda + "priority") or "50").strip()
         escalation = any(
             prop.get("name") == "lotse:escalation" and prop.get("value") == "true"
