@@ -57,6 +57,14 @@ def ask_erasure(case_id: int) -> Response:
 @blueprint.post("/faelle/<int:case_id>/loeschung/bestaetigen")
 @requires_role("teamleitung")
 def confirm(case_id: int) -> Response:
+    if request.form.get("bestaetigt") != "ja":  # erasure cannot be undone: the box must be ticked
+        flash(
+            gettext(
+                "Bitte bestätigen Sie, dass der Inhalt endgültig gelöscht wird – es wurde nichts gelöscht."
+            ),
+            "error",
+        )
+        return redirect(url_for("cases.case_page", case_id=case_id) + "#rechte")
     try:
         confirm_erasure(current_app.extensions["lotse"], current_user.actor, case_id)
     except ErasureRefused as refused:

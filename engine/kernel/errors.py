@@ -161,9 +161,9 @@ class CasePurged(DomainError):
 
     def __init__(self, reference: str | None) -> None:
         super().__init__(
-            f"Der Inhalt von Fall {reference} wurde nach Ablauf der Aufbewahrungsfrist gelöscht; "
-            "erhalten sind nur die statistischen Angaben und das Protokoll.",
-            f"The content of case {reference} was deleted when its retention period ran out; "
-            "only its statistical attributes and the audit trail remain.",
+            f"Der Inhalt von Fall {reference} wurde gelöscht (nach Ablauf der Aufbewahrungsfrist oder auf "
+            "Antrag der Person); erhalten sind nur die statistischen Angaben und das Protokoll.",
+            f"The content of case {reference} was deleted (when its retention period ran out or at the "
+            "person's request); only its statistical attributes and the audit trail remain.",
             reference=reference,
         )

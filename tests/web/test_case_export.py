@@ -94,7 +94,13 @@ def test_erasure_through_the_case_page_needs_a_second_team_lead(deployed, app, c
     second = app.test_client()
     Auth(second).login("theo")
     page = second.get(f"/faelle/{case_id}").get_data(as_text=True)
-    assert "Löschung bestätigen" in page
-    second.post(f"/faelle/{case_id}/loeschung/bestaetigen", data={"csrf_token": csrf_token(page)})
+    assert "Löschung bestätigen" in page and 'name="bestaetigt" value="ja" required' in page
+    unticked = second.post(f"/faelle/{case_id}/loeschung/bestaetigen", data={"csrf_token": csrf_token(page)})
+    assert "es wurde nichts gelöscht" in second.get(unticked.headers["Location"]).get_data(as_text=True)
+    with deployed.unit_of_work(writes=False) as session:
+        assert session.scalar(select(func.count()).select_from(CaseNote)) == 1, "not without the tick"
+    second.post(
+        f"/faelle/{case_id}/loeschung/bestaetigen", data={"csrf_token": csrf_token(page), "bestaetigt": "ja"}
+    )
     with deployed.unit_of_work(writes=False) as session:
         assert session.scalar(select(func.count()).select_from(CaseNote)) == 0

@@ -89,7 +89,9 @@ def test_erasing_an_open_case_ends_its_instance_everywhere(deployed, app, client
     assert _open_tasks(deployed, case_id) == tasks, "nothing ends before the second person confirms"
     second = inboxes["theo"]
     page = second.get(f"/faelle/{case_id}").get_data(as_text=True)
-    done = second.post(f"/faelle/{case_id}/loeschung/bestaetigen", data={"csrf_token": csrf_token(page)})
+    done = second.post(
+        f"/faelle/{case_id}/loeschung/bestaetigen", data={"csrf_token": csrf_token(page), "bestaetigt": "ja"}
+    )
     assert done.status_code == 302
     assert "gelöscht" in second.get(done.headers["Location"]).get_data(as_text=True)
 

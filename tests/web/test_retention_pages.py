@@ -28,7 +28,10 @@ def test_purged_case_page_is_gone_with_a_reason(app, client, auth, clock):
     assert purge_expired_cases(ctx, clock.now() + timedelta(days=800)).purged
     response = client.get(f"/faelle/{case_id}")
     page = response.get_data(as_text=True)
-    assert response.status_code == 410 and "Aufbewahrungsfrist gelöscht" in page
+    assert (
+        response.status_code == 410
+        and "wurde gelöscht (nach Ablauf der Aufbewahrungsfrist oder auf Antrag der Person)" in page
+    )
 
 
 def _closed_case(ctx) -> int:
