@@ -17,7 +17,7 @@ from web.i18n import language
 blueprint = Blueprint("statistics", __name__)
 READERS = ("teamleitung", "berichte")
 FORMS = {
-    "csv": ("text/csv; charset=utf-8", exports.to_csv),
+    "csv": ("text/csv", exports.to_csv),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", exports.to_xlsx),
     "pdf": ("application/pdf", exports.to_pdf),
 }

@@ -7,6 +7,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.calendar.business_calendar import BusinessCalendar
@@ -15,6 +16,8 @@ from engine.statistics.disclosure import DEFAULT_THRESHOLD, WITHHELD, group_rare
 from engine.statistics.labels import label
 from engine.statistics.period import Period
 from engine.statistics.snapshots import read_month, taken_months
+from engine.statistics.step_names import model_step_names
+from engine.store.tables import ProcessVersion
 
 ONE_WAY = (
     ("kontakte", "Kontakte nach Kanal", "Kanal"),
@@ -38,6 +41,7 @@ TWO_WAY = (
     ("vermittlung_kategorie_land", "Vermittlungen nach Kategorie und Land", "Kategorie", "Land"),
     ("fristen_schritt", "Fristen nach Schritt", "Schritt", "Frist"),
 )
+STEP_FIGURES = frozenset({"eskalationen_schritt", "fristen_schritt"})  # counted by a model's step id
 DURATIONS = (
     ("zeit_erster_kontakt", "Zeit bis zur ersten Antwort (Arbeitsstunden)"),
     ("zeit_erste_vermittlung", "Zeit bis zur ersten Vermittlung (Arbeitsstunden)"),
@@ -126,13 +130,14 @@ def build_report(
             totals.setdefault(figure, Counter()).update(by_key)
     limit = 1 if internal else threshold
     blocks = [_trend(pieces, limit)]
+    steps = _step_names(session, totals)
     for key, title, header in ONE_WAY:
         counts = dict(totals.get(key, Counter()))
         if key == "amt" and not internal:
             counts = group_rare(counts, threshold, "weitere")
-        blocks.append(_one_way(key, title, header, counts, limit))
+        blocks.append(_one_way(key, title, header, counts, limit, steps))
     for key, title, rows, columns in TWO_WAY:
-        blocks.append(_two_way(key, title, rows, columns, totals.get(key, Counter()), limit))
+        blocks.append(_two_way(key, title, rows, columns, totals.get(key, Counter()), limit, steps))
     for key, title in DURATIONS:
         blocks.append(_durations(key, title, totals.get(key, Counter()), limit))
     named = [(name, source) for (name, _), source in zip(pieces, sources, strict=True)]
@@ -152,17 +157,36 @@ def _trend(pieces: list[tuple[str, Counts]], limit: int) -> Block:
     return Block("faelle", "Fälle je Monat", "Monat", ["eröffnet", "abgeschlossen"], rows, chart)
 
 
-def _one_way(key: str, title: str, header: str, counts: dict[str, int], limit: int) -> Block:
+def _step_names(session: Session, totals: Counts) -> dict[str, str]:
+    """The deployed models' names of the steps counted by step (a newer version's name wins)."""
+    if not any(totals.get(key) for key in STEP_FIGURES):
+        return {}
+    names: dict[str, str] = {}
+    for version_id in session.scalars(select(ProcessVersion.id).order_by(ProcessVersion.id)):
+        names.update(model_step_names(session, version_id))
+    return names
+
+
+def _one_way(
+    key: str, title: str, header: str, counts: dict[str, int], limit: int, steps: dict[str, str]
+) -> Block:
     codes = sorted(counts)
     grid = suppress([[counts[code] for code in codes]], limit)
-    rows = [(label(code), [grid.shown(0, i)]) for i, code in enumerate(codes)]
+    names = steps if key in STEP_FIGURES else None
+    rows = [(label(code, names), [grid.shown(0, i)]) for i, code in enumerate(codes)]
     rows.append(("Summe", [grid.shown(0, len(codes))]))
     chart = [None if grid.hidden[0][i] else grid.values[0][i] for i in range(len(codes))]
     return Block(key, title, header, ["Anzahl"], rows, chart)
 
 
 def _two_way(
-    key: str, title: str, row_header: str, column_header: str, counts: Counter[str], limit: int
+    key: str,
+    title: str,
+    row_header: str,
+    column_header: str,
+    counts: Counter[str],
+    limit: int,
+    steps: dict[str, str],
 ) -> Block:
     pairs = [code.split("|", 1) for code in counts]
     row_codes = sorted({pair[0] for pair in pairs})
@@ -172,7 +196,10 @@ def _two_way(
         return Block(key, title, row_header, [column_header], [("Summe", ["0"])], [])
     grid = suppress(cells, limit)
     width = len(column_codes)
-    rows = [(label(code), [grid.shown(i, j) for j in range(width + 1)]) for i, code in enumerate(row_codes)]
+    names = steps if key in STEP_FIGURES else None
+    rows = [
+        (label(code, names), [grid.shown(i, j) for j in range(width + 1)]) for i, code in enumerate(row_codes)
+    ]
     rows.append(("Summe", [grid.shown(len(row_codes), j) for j in range(width + 1)]))
     chart = [None if grid.hidden[i][width] else grid.values[i][width] for i in range(len(row_codes))]
     return Block(

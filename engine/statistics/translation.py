@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from engine.statistics.labels import REFERRAL_LABELS
 from engine.statistics.report import Block, Report
 
 ENGLISH: dict[str, str] = {
@@ -86,6 +87,10 @@ ENGLISH: dict[str, str] = {
     "Treffen": "meeting",
     "vermittelt durch Dritte": "referred by others",
 }
+
+
+for _german, _english in REFERRAL_LABELS.values():
+    ENGLISH.setdefault(_german, _english)
 
 
 def english(text: str) -> str:

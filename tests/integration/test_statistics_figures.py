@@ -123,7 +123,27 @@ def test_internal_report_shows_every_count(data: EngineContext) -> None:
     assert report.block("land").rows == [("HB", ["2"]), ("NW", ["7"]), ("Summe", ["9"])]
     assert report.block("zeit_erster_kontakt").rows == [("NIEDRIG", ["2", "0.5", "0.5"])]
     assert report.block("vermittlung_kategorie_land").rows == [
-        ("opferberatung", ["1", "1"]),
-        ("polizei", ["6", "6"]),
+        ("Opferberatung", ["1", "1"]),
+        ("Polizeiliche Ansprechstelle", ["6", "6"]),
         ("Summe", ["7", "7"]),
+    ]
+
+
+def test_steps_are_named_as_the_deployed_model_names_them(data: EngineContext) -> None:
+    from engine.processes.deployment import deploy_process
+    from engine.statistics.translation import in_language
+    from tests.conftest import shipped_models
+
+    bpmn, dmn = shipped_models()
+    deploy_process(data, "test", bpmn, dmn)
+    with data.unit_of_work(writes=False) as session:
+        report = build_report(session, data.calendar, month(2026, 3), internal=True)
+    steps = [row[0] for row in report.block("fristen_schritt").rows]
+    escalations = [row[0] for row in report.block("eskalationen_schritt").rows]
+    assert steps[0] == "Vermitteln (Lotsenfunktion)"  # the model's name, not the element id
+    assert escalations[0] == "Eskalation prüfen: Vermitteln (Lotsenfunktion) überfällig"  # a declared step
+    english = in_language(report, "en")
+    assert [row[0] for row in english.block("vermittlung_kategorie_land").rows][:2] == [
+        "Victim counselling",
+        "Police contact point",
     ]

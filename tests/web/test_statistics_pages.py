@@ -80,7 +80,9 @@ def test_exports_never_hold_an_internal_figure(client, auth, data) -> None:
     assert "Fälle nach Land" in cells and _small_counts(cells) == []
     assert "< 5" in cells and "•" in cells  # the same marks as on screen
     assert any("Keine Zahl unter 5" in str(cell) and "ausgeblendet" in str(cell) for cell in cells)
-    text = client.get(f"/statistik/export.csv?{query}").data.decode("utf-8-sig")
+    answer = client.get(f"/statistik/export.csv?{query}")
+    assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"  # said once
+    text = answer.data.decode("utf-8-sig")
     rows = [cell for row in csv.reader(io.StringIO(text), delimiter=";") for cell in row]
     assert (
         rows[rows.index("Land") : rows.index("Land") + 2] == ["Land", "Anzahl"] and _small_counts(rows) == []
