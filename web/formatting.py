@@ -93,6 +93,19 @@ def group(name: str | None) -> str:
     return str(label) if label is not None else (name or "–")
 
 
+def recipient(address: str | None) -> str:
+    """Where a message goes, as people say it: a colleague's name, a group, or a service's address (a
+    person's address stays sealed)."""
+    kind, _, name = (address or "").partition(":")
+    if kind == "staff" and name:
+        return who(name)
+    if kind == "group" and name:
+        return gettext("Gruppe %(name)s", name=group(name))
+    if kind == "person":
+        return gettext("die Person des Falls")
+    return address or "–"
+
+
 def risk_class(level: str | None) -> str:
     return RISK_CLASSES.get(level or "", "none")
 
@@ -106,5 +119,6 @@ def init_app(app: Flask) -> None:
         answer=answer,
         who=who,
         group=group,
+        recipient=recipient,
         risk_class=risk_class,
     )

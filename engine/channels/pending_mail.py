@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from engine.kernel.context import EngineContext
-from engine.store.tables import OutboxMessage
+from engine.store.tables import Case, OutboxMessage
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class PendingMail:
     next_attempt_at: datetime
     why: str  # no_mail_server, retrying, queued
     last_error: str | None
+    case_reference: str | None = None  # the case's Aktenzeichen, as staff know it
 
 
 def pending_mail(ctx: EngineContext, mail_configured: bool, limit: int = 200) -> list[PendingMail]:
@@ -31,13 +32,19 @@ def pending_mail(ctx: EngineContext, mail_configured: bool, limit: int = 200) ->
             select(
                 OutboxMessage.id, OutboxMessage.kind, OutboxMessage.recipient, OutboxMessage.case_id,
                 OutboxMessage.attempts, OutboxMessage.created_at, OutboxMessage.next_attempt_at,
-                OutboxMessage.last_error,
+                OutboxMessage.last_error, Case.reference,
             )
+            .outerjoin(Case, Case.id == OutboxMessage.case_id)
             .where(OutboxMessage.status == "pending")
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
             .limit(limit)
         ).all()  # fmt: skip
-    return [PendingMail(*r[:7], why=_why(mail_configured, r.attempts), last_error=r.last_error) for r in rows]
+    return [
+        PendingMail(
+            *r[:7], why=_why(mail_configured, r.attempts), last_error=r.last_error, case_reference=r[8]
+        )
+        for r in rows
+    ]
 
 
 def _why(mail_configured: bool, attempts: int) -> str:

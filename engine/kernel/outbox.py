@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from engine.kernel.context import EngineContext
 from engine.kernel.message_content import MessageContent, open_content, seal_content, session_vault
-from engine.store.tables import OutboxMessage, Staff
+from engine.store.tables import Case, OutboxMessage, Staff
 from engine.store.vault import VaultError
 
 MAX_ATTEMPTS = 5
@@ -289,6 +289,7 @@ class DeadLetter:
     created_at: datetime
     last_attempt_at: datetime
     last_error: str | None
+    case_reference: str | None = None  # the case's Aktenzeichen, as staff know it
 
 
 def dead_letters(ctx: EngineContext, limit: int = 200) -> list[DeadLetter]:
@@ -304,7 +305,9 @@ def dead_letters(ctx: EngineContext, limit: int = 200) -> list[DeadLetter]:
                 OutboxMessage.created_at,
                 OutboxMessage.next_attempt_at,
                 OutboxMessage.last_error,
+                Case.reference,
             )
+            .outerjoin(Case, Case.id == OutboxMessage.case_id)
             .where(OutboxMessage.status == "dead")
             .order_by(OutboxMessage.next_attempt_at.desc(), OutboxMessage.id.desc())
             .limit(limit)

@@ -94,11 +94,13 @@ def test_the_case_page_shows_the_conversation_a_reply_waits_for_sending_and_a_ne
     reference = case_url.rsplit("/", 1)[1]
     dovecot.append(_html_mail(f"Nachtrag [Lotse {_reference(deployed, int(reference))}]", "<c2@example.org>"))
     _intake(deployed, dovecot)
-    assert "Neue Nachricht" in client.get("/?tab=groups").get_data(as_text=True)  # the case step is unclaimed
+    assert ">Neue Nachricht</a>" in client.get("/?tab=groups").get_data(
+        as_text=True
+    )  # the case step is unclaimed
     assert client.get("/aufgaben/nachricht-2").headers["Location"] == f"{case_url}#nachrichten"
     page = client.get(case_url).get_data(as_text=True)
     client.post(f"{case_url}/nachrichten-gelesen", data={"csrf_token": csrf_token(page)})
-    assert "Neue Nachricht" not in client.get("/?tab=groups").get_data(as_text=True)
+    assert ">Neue Nachricht</a>" not in client.get("/?tab=groups").get_data(as_text=True)
 
 
 def _reference(ctx, case_id: int) -> str:
@@ -111,6 +113,7 @@ def _reference(ctx, case_id: int) -> str:
 def test_the_outbox_page_lists_what_waits_to_be_sent_and_why(deployed, client, auth, monkeypatch):
     from engine.cases.lifecycle import open_case
     from engine.kernel.outbox import enqueue
+    from engine.store.tables import Case
     from tests.conftest import COUNSELLOR
 
     monkeypatch.delenv("LOTSE_SMTP_HOST", raising=False)
@@ -125,3 +128,14 @@ def test_the_outbox_page_lists_what_waits_to_be_sent_and_why(deployed, client, a
     page = client.get("/verwaltung/postausgang").get_data(as_text=True)
     assert 'id="pending-mail"' in page and "kein Mailserver eingerichtet" in page
     assert "die Person des Falls" in page and "maria@example.org" not in page
+    with deployed.unit_of_work(writes=False) as session:
+        reference = session.get(Case, case_id).reference
+    assert f">{reference}</a>" in page  # the case as staff know it, not its row number
+    with deployed.unit_of_work() as session:
+        enqueue(
+            session, deployed.clock.now(), dedupe_key="digest:x", kind="digest", recipient="group:teamleitung",
+            subject="Lotse", body="Text", to="leitung@example.org",
+        )  # fmt: skip
+        session.commit()
+    page = client.get("/verwaltung/postausgang").get_data(as_text=True)
+    assert "Gruppe Teamleitung" in page and "group:teamleitung" not in page
