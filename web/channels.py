@@ -43,7 +43,7 @@ from web.auth import requires_role
 from web.case_presence import known_empty
 from web.cases import case_page
 from web.i18n import language
-from web.inbox import _after_action, _wanted
+from web.inbox import after_inbox_action, wanted_view
 from web.task_counts import shared_counts
 
 blueprint = Blueprint("channels", __name__)
@@ -151,7 +151,7 @@ def _task_action(action, message_id: int, done: str) -> str | Response:
     shared_counts().clear()
     if request.form.get("zurueck") == "nachricht":
         return redirect(url_for("channels.message_page", message_id=message_id))
-    return _after_action(_wanted(request.form))
+    return after_inbox_action(wanted_view(request.form))
 
 
 @blueprint.get("/verwaltung/abgewiesen")

@@ -37,7 +37,7 @@ blueprint = Blueprint("inbox", __name__)
 FILTER_KEYS = ("tab", "risk", "step", "land", "due", "sort", "page")
 
 
-def _wanted(source) -> InboxFilter:
+def wanted_view(source) -> InboxFilter:
     return InboxFilter(
         tab=source.get("tab") or "mine",
         risk=source.get("risk") or None,
@@ -298,13 +298,13 @@ def inbox() -> str | Response:
         for role, endpoint in START_PAGES:
             if role in groups:
                 return redirect(url_for(endpoint))
-    return _render(_wanted(request.args))
+    return _render(wanted_view(request.args))
 
 
 inbox.reuses_reading = True  # type: ignore[attr-defined]  # the page reads where the user loader did
 
 
-def _after_action(wanted: InboxFilter) -> str | Response:
+def after_inbox_action(wanted: InboxFilter) -> str | Response:
     if is_fragment_request():
         return _render(wanted)
     query = {key: getattr(wanted, key) for key in FILTER_KEYS if getattr(wanted, key)}
@@ -329,7 +329,7 @@ def _act(action, *args) -> bool:
 def claim(task_id: str) -> str | Response:
     if _act(claim_task, task_id):
         flash(gettext("Aufgabe übernommen."), "success")
-    return _after_action(_wanted(request.form))
+    return after_inbox_action(wanted_view(request.form))
 
 
 @blueprint.post("/aufgaben/<task_id>/freigeben")
@@ -337,7 +337,7 @@ def claim(task_id: str) -> str | Response:
 def release(task_id: str) -> str | Response:
     if _act(release_task, task_id):
         flash(gettext("Aufgabe an die Gruppe zurückgegeben."), "success")
-    return _after_action(_wanted(request.form))
+    return after_inbox_action(wanted_view(request.form))
 
 
 @blueprint.post("/aufgaben/<task_id>/zuweisen")
@@ -350,4 +350,4 @@ def reassign(task_id: str) -> str | Response:
     back = request.form.get("zurueck", "")
     if back.startswith("/aufgaben/") and "//" not in back:  # from an escalation task: back to it
         return redirect(back)
-    return _after_action(_wanted(request.form))
+    return after_inbox_action(wanted_view(request.form))

@@ -6,7 +6,6 @@ store refuses is listed with its reason on the message, never dropped silently.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +14,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from engine.channels.sealed_message import content_binding, open_document, raw_binding
-from engine.evidence.items import _plain_name, store_item
+from engine.evidence.items import store_item
 from engine.evidence.previews import thumbnail
 from engine.evidence.screening import EvidenceRefused, Screened, screen
 from engine.kernel import audit
@@ -117,9 +116,7 @@ def _store(
     subject: str,
 ) -> int:
     source = SOURCES.get(row.channel, "E-Mail")
-    facts = {
-        "file_name": _plain_name(file_name, screened.extension),
-        "sha256": hashlib.sha256(data).hexdigest(),
+    details = {
         "platform": "",
         "url": "",
         "profile": "",
@@ -130,4 +127,4 @@ def _store(
         "message_id": row.id,
     }
     added = (row.received_at, INTAKE_ACTORS.get(row.channel, "system:mail-intake"))
-    return store_item(ctx, session, case_id, added, data, screened, preview, facts)
+    return store_item(ctx, session, case_id, added, (file_name, data), screened, preview, details)

@@ -67,13 +67,19 @@ def store_item(
     session: Session,
     case_id: int,
     added: tuple[datetime, str],
-    data: bytes,
+    file: tuple[str, bytes],
     screened: Screened,
     preview: bytes | None,
-    facts: dict[str, Any],
+    details: dict[str, Any],
 ) -> int:
-    """Seal a screened file, its thumbnail and its facts (file name, hash, metadata) as an item of the case;
-    ``added`` is when and by whom."""
+    """Seal a screened file (name and content), its thumbnail and its facts (the plain file name, the
+    SHA-256, then ``details``) as an item of the case; ``added`` is when and by whom."""
+    file_name, data = file
+    facts = {
+        "file_name": _plain_name(file_name, screened.extension),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        **details,
+    }
     binding = evidence_binding(case_id)
     return int(
         session.execute(
@@ -107,12 +113,16 @@ def attach_evidence(
         require_case_access(session, actor, case_id)
         screened = screen(data)
         preview = thumbnail(data) if screened.is_image else None
-        facts = {
-            "file_name": _plain_name(file_name, screened.extension),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            **_details_json(details),
-        }
-        item_id = store_item(ctx, session, case_id, (now, actor.username), data, screened, preview, facts)
+        item_id = store_item(
+            ctx,
+            session,
+            case_id,
+            (now, actor.username),
+            (file_name, data),
+            screened,
+            preview,
+            _details_json(details),
+        )
         audit.record(session, now, actor.username, "evidence_added", case_id, f"evidence {item_id}")
         session.commit()
     return int(item_id)
